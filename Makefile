@@ -1,0 +1,47 @@
+# DramaTune — run `make help` for the list of targets.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+PORT   ?= 8866
+STAMP  := $(VENV)/.dramatune-setup
+
+.DEFAULT_GOAL := help
+.PHONY: help setup app demo test bench notebooks freeze clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv with pinned packages, generate the demo data, warm the caches
+
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "DramaTune needs Python 3.10 or newer"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	$(PIP) install -q --disable-pip-version-check --no-deps -r requirements/nodeps.txt
+	$(PY) -m dramatune_lib.dataset_prep --warm
+	touch $(STAMP)
+
+app: $(STAMP) ## serve the recommend-and-merge app with Voila on http://127.0.0.1:$(PORT)
+	$(VENV)/bin/voila notebooks/05_recommend_and_merge.ipynb --no-browser --port=$(PORT) \
+		--Voila.ip=127.0.0.1 --theme=light
+
+demo: $(STAMP) ## score the embedded demo scenes from the command line, into out/
+	$(VENV)/bin/dramatune demo
+
+test: $(STAMP) ## run the test suite (unit, end-to-end, notebooks, browser)
+	$(PY) -m pytest
+
+bench: $(STAMP) ## run the benchmark scripts in bench/
+	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done
+
+notebooks: $(STAMP) ## render every notebook to HTML in out/notebooks/ for reading without Jupyter
+	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir out/notebooks notebooks/*.ipynb
+
+freeze: ## rewrite requirements/constraints.txt from the current .venv
+	$(PIP) freeze --exclude-editable | grep -viE '^(fer|scenedetect|tinysoundfont)==' > requirements/constraints.new
+	mv requirements/constraints.new requirements/constraints.txt
+
+clean: ## remove .venv, out/ and the generated demo data cache
+	rm -rf $(VENV) out
+	$(PYTHON) -c 'import os, shutil; shutil.rmtree(os.environ.get("DRAMATUNE_CACHE", os.path.expanduser("~/.cache/dramatune")), ignore_errors=True)'

@@ -1,0 +1,192 @@
+"""The logic behind the recommend-and-merge app (notebook 05, served by Voila).
+
+The notebook only lays out widgets and wires callbacks; everything they do happens here, in an
+:class:`AppSession`. Voila starts one kernel per browser tab, and each kernel makes its own
+session with its own temporary folder, so tabs never see each other's files.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import re
+import shutil
+import tempfile
+import traceback
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from . import config
+from .dataset_prep import ensure_demo_data
+from .errors import BadInputError, DramaTuneError
+from .feature_extraction import LibraryIndex, analyze_scene, face_detector, index_library
+from .media import probe_scene
+from .recommend_and_merge import export_scene, fit_track, recommend, unique_path, weights_for_intensity
+from .schema import ExportResult, Recommendation, SceneProfile
+
+#: Largest upload the app accepts.
+MAX_UPLOAD_MB = 200
+
+
+def sanitize_filename(name: str, default: str = "upload") -> str:
+    """A safe file name: no folders, no control or shell characters, ASCII, at most 80 characters.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    name = Path(name.replace("\\", "/")).name
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = stem[:72] or default
+    return f"{stem}.{ext.lower()}" if ext else stem
+
+
+def guard(show_error: Callable[[str], None]) -> Callable:
+    """Decorator for widget callbacks: any exception becomes a message in the page.
+
+    A :class:`DramaTuneError` shows its own one-line message; anything else shows its type and
+    text, so the kernel and the page stay alive.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    def wrap(fn: Callable) -> Callable:
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except DramaTuneError as e:
+                show_error(str(e))
+            except Exception as e:  # noqa: BLE001 - the app never dies
+                traceback.print_exc()
+                show_error(f"Something went wrong: {type(e).__name__}: {e}")
+        return inner
+    return wrap
+
+
+class AppSession:
+    """One browser tab's state: its scene, analysis, recommendations and files.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+
+    def __init__(self, library: str | Path | None = None) -> None:
+        self.demo = ensure_demo_data()
+        self.library_folder = Path(library) if library else self.demo.library
+        self.workdir = Path(tempfile.mkdtemp(prefix="dramatune-app-"))
+        self.scene: Path | None = None
+        self.scene_label = ""
+        self.profile: SceneProfile | None = None
+        self.recommendations: list[Recommendation] = []
+        self.shown: set[str] = set()
+        self.intensity = 0.7
+        self._library: LibraryIndex | None = None
+        self._detector = None
+
+    # --- inputs ---------------------------------------------------------------------------
+    def demo_scene_names(self) -> list[str]:
+        """Names of the embedded demo scenes."""
+        return list(self.demo.scenes)
+
+    def use_demo(self, name: str) -> Path:
+        """Select an embedded demo scene."""
+        self._set_scene(self.demo.scenes[name], f"demo: {name}")
+        return self.demo.scenes[name]
+
+    def save_upload(self, name: str, content: bytes) -> Path:
+        """Store an uploaded video in this session's folder under a sanitised name, and select it."""
+        safe = sanitize_filename(name)
+        if Path(safe).suffix.lower() not in config.VIDEO_EXTENSIONS:
+            raise BadInputError(name, f"is not a video this app accepts ({', '.join(config.VIDEO_EXTENSIONS)})")
+        if len(content) > MAX_UPLOAD_MB * 1024 * 1024:
+            raise BadInputError(name, f"is larger than {MAX_UPLOAD_MB} MB — trim the scene first")
+        folder = self.workdir / "uploads"
+        folder.mkdir(exist_ok=True)
+        path = unique_path(folder / safe)
+        path.write_bytes(content)
+        try:
+            probe_scene(path)
+        except DramaTuneError:
+            path.unlink()
+            raise
+        self._set_scene(path, f"upload: {safe}")
+        return path
+
+    def _set_scene(self, path: Path, label: str) -> None:
+        self.scene, self.scene_label = path, label
+        self.profile, self.recommendations, self.shown = None, [], set()
+
+    # --- work -----------------------------------------------------------------------------
+    @property
+    def library(self) -> LibraryIndex:
+        """The indexed music library (indexed once per session; the index is cached on disk)."""
+        if self._library is None:
+            self._library = index_library(self.library_folder)
+        return self._library
+
+    def analyse(self, progress: Callable[[float], None] | None = None) -> SceneProfile:
+        """Analyse the selected scene."""
+        if self.scene is None:
+            raise DramaTuneError("choose a demo scene or upload a video first")
+        if self._detector is None:
+            self._detector = face_detector()
+        self.profile = analyze_scene(self.scene, detector=self._detector, progress=progress)
+        self.recommendations, self.shown = [], set()
+        return self.profile
+
+    def recommend(self, intensity: float | None = None, top: int = 3) -> list[Recommendation]:
+        """The top tracks for the analysed scene (resets "show others")."""
+        if self.profile is None:
+            raise DramaTuneError("analyse the scene first")
+        if intensity is not None:
+            self.intensity = intensity
+        self.shown = set()
+        return self._next(top)
+
+    def alternatives(self, top: int = 3) -> list[Recommendation]:
+        """The next best tracks not shown yet ("show others"); starts over when all were shown."""
+        if self.profile is None:
+            raise DramaTuneError("analyse the scene first")
+        if len(self.shown) >= len(self.library.tracks):
+            self.shown = set()
+        return self._next(top)
+
+    def _next(self, top: int) -> list[Recommendation]:
+        recs = recommend(self.profile, self.library.tracks, top=top, exclude=self.shown,
+                         weights=weights_for_intensity(self.intensity))
+        self.shown |= {r.path for r in recs}
+        self.recommendations = recs
+        return recs
+
+    def merge(self, rank: int, *, fade_in: float = 0.5, fade_out: float = 2.0, volume: float = 0.8,
+              scene_gain: float = 1.0) -> ExportResult:
+        """Fit recommendation number ``rank`` (1-based) to the scene and export it into this session's folder."""
+        if self.profile is None or not self.recommendations:
+            raise DramaTuneError("analyse the scene and get recommendations first")
+        rec = self.recommendations[rank - 1]
+        cue = fit_track(rec.path, self.profile.duration, fade_in=fade_in, fade_out=fade_out, volume=volume)
+        out = self.workdir / "exports"
+        out.mkdir(exist_ok=True)
+        name = sanitize_filename(f"{Path(self.scene).stem}_scored.mp4")
+        return export_scene(self.scene, cue, unique_path(out / name), scene_gain=scene_gain)
+
+    # --- presentation helpers ----------------------------------------------------------------
+    @staticmethod
+    def audio_bytes(rec: Recommendation) -> tuple[bytes, str]:
+        """The track's bytes and its format name, for an audio player widget."""
+        p = Path(rec.path)
+        fmt = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
+        return p.read_bytes(), fmt.get(p.suffix.lower(), "wav")
+
+    @staticmethod
+    def download_link(result: ExportResult, label: str = "Download the scored scene") -> str:
+        """HTML for a download button carrying the exported file as a data URI."""
+        p = Path(result.output)
+        data = base64.b64encode(p.read_bytes()).decode()
+        return (f'<a class="dramatune-download" download="{html.escape(p.name)}" '
+                f'href="data:video/mp4;base64,{data}" style="display:inline-block;padding:6px 14px;'
+                f'background:#2e7d32;color:white;border-radius:4px;text-decoration:none">{html.escape(label)}</a>')
+
+    def close(self) -> None:
+        """Remove this session's temporary folder."""
+        shutil.rmtree(self.workdir, ignore_errors=True)

@@ -1,0 +1,194 @@
+"""The ``dramatune`` command: every pipeline stage from the command line.
+
+::
+
+    dramatune analyze SCENE [--json]
+    dramatune index DIR [--json]
+    dramatune recommend SCENE [--library DIR] [--top 3] [--json]
+    dramatune merge SCENE TRACK -o OUT.mp4 [--fade-in S] [--fade-out S] [--volume G] [--overwrite]
+    dramatune demo [--out DIR]
+
+Problems with the user's files are printed as one line naming the file, with exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import config
+from .errors import DramaTuneError
+
+EXIT_USAGE = 2
+
+
+def _progress_bar(desc: str):
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=100, desc=desc, unit="%", leave=False, file=sys.stderr)
+
+    def update(frac: float) -> None:
+        bar.n = int(100 * frac)
+        bar.refresh()
+        if frac >= 1:
+            bar.close()
+
+    return update
+
+
+def _library(folder: str | None):
+    from .dataset_prep import ensure_demo_data
+    from .feature_extraction import index_library
+
+    path = Path(folder) if folder else ensure_demo_data().library
+    lib = index_library(path, progress=True)
+    for p, why in lib.skipped:
+        print(f"skipped: {why}", file=sys.stderr)
+    return lib
+
+
+def cmd_analyze(args: argparse.Namespace) -> None:
+    from .feature_extraction import analyze_scene
+
+    prof = analyze_scene(args.scene, progress=_progress_bar("analysing"))
+    if args.json:
+        print(prof.to_json(indent=1))
+    else:
+        print(prof.summary())
+        for c in prof.cues:
+            print(f"  {c.name:6s} valence {c.valence:+.2f} arousal {c.arousal:+.2f} confidence {c.confidence:.2f}  {c.detail}")
+        if prof.cut_times:
+            print("  cuts at " + ", ".join(f"{t:.2f}" for t in prof.cut_times) + " s")
+
+
+def cmd_index(args: argparse.Namespace) -> None:
+    lib = _library(args.folder)
+    if args.json:
+        print(json.dumps(lib.to_dict(), indent=1))
+        return
+    print(f"{len(lib.tracks)} tracks in {lib.folder} ({len(lib.skipped)} skipped, {lib.ignored} non-audio files ignored)")
+    for t in lib.tracks:
+        print(f"  {t.title[:40]:40s} {t.duration:5.1f} s {t.tempo:6.1f} BPM {t.key:>2s} {t.mode:5s} "
+              f"{t.loudness_lufs:6.1f} LUFS  V {t.valence:+.2f} A {t.arousal:+.2f}  {t.emotion}")
+
+
+def cmd_recommend(args: argparse.Namespace) -> None:
+    from .feature_extraction import analyze_scene
+    from .recommend_and_merge import recommend
+
+    prof = analyze_scene(args.scene, progress=_progress_bar("analysing"))
+    lib = _library(args.library)
+    recs = recommend(prof, lib.tracks, top=args.top)
+    if args.json:
+        print(json.dumps({"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs]}, indent=1))
+        return
+    print(prof.summary())
+    for r in recs:
+        print(f"  {r.rank}. {r.title}  (score {r.score:.2f})\n     {r.reason}\n     {r.path}")
+
+
+def cmd_merge(args: argparse.Namespace) -> None:
+    from .media import probe_scene
+    from .recommend_and_merge import export_scene, fit_track
+
+    if Path(args.output).exists() and not args.overwrite:  # fail before any work
+        from .errors import OutputExistsError
+
+        raise OutputExistsError(args.output)
+    info = probe_scene(args.scene)
+    cue = fit_track(args.track, info.duration, fade_in=args.fade_in, fade_out=args.fade_out, volume=args.volume)
+    res = export_scene(args.scene, cue, args.output, scene_gain=args.scene_gain, overwrite=args.overwrite)
+    how = "video stream copied" if res.video_copied else "video re-encoded (its codec cannot be copied into this container)"
+    print(f"wrote {res.output} ({res.duration:.1f} s, {how})")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from tqdm.auto import tqdm
+
+    from .dataset_prep import ensure_demo_data
+    from .feature_extraction import analyze_scene, face_detector
+    from .recommend_and_merge import export_scene, fit_track, recommend, unique_path
+
+    demo = ensure_demo_data()
+    lib = _library(str(demo.library))
+    out = Path(args.out) if args.out else config.out_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    det = face_detector()
+    for name, scene in tqdm(demo.scenes.items(), desc="scoring demo scenes", unit="scene", file=sys.stderr):
+        prof = analyze_scene(scene, detector=det)
+        recs = recommend(prof, lib.tracks, top=3)
+        cue = fit_track(recs[0].path, prof.duration)
+        res = export_scene(scene, cue, unique_path(out / f"{name}_scored.mp4"))
+        report = unique_path(out / f"{name}_report.json")
+        report.write_text(json.dumps({"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs],
+                                      "export": res.to_dict()}, indent=1))
+        tqdm.write(f"{name}: {prof.summary()}\n  -> {recs[0].title}: {recs[0].reason}\n  wrote {res.output}",
+                   file=sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``dramatune`` command.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    ap = argparse.ArgumentParser(prog="dramatune", description="Score a dramatic scene with fitting music.")
+    ap.add_argument("--debug", action="store_true", help="show full tracebacks")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("analyze", help="analyse a scene's emotion and pace")
+    p.add_argument("scene")
+    p.add_argument("--json", action="store_true", help="print the SceneProfile as JSON")
+    p.set_defaults(func=cmd_analyze)
+    p = sub.add_parser("index", help="index a music folder (cached)")
+    p.add_argument("folder", nargs="?", help="music folder (default: the demo library)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("recommend", help="the top tracks for a scene, with reasons")
+    p.add_argument("scene")
+    p.add_argument("--library", help="music folder (default: the demo library)")
+    p.add_argument("--top", type=int, default=3)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recommend)
+    p = sub.add_parser("merge", help="fit a track to a scene and export the scored video")
+    p.add_argument("scene")
+    p.add_argument("track")
+    p.add_argument("-o", "--output", required=True, help="output video (.mp4)")
+    p.add_argument("--fade-in", type=float, default=0.5, metavar="S")
+    p.add_argument("--fade-out", type=float, default=2.0, metavar="S")
+    p.add_argument("--volume", type=float, default=0.8, metavar="G", help="music gain, 1.0 = as is")
+    p.add_argument("--scene-gain", type=float, default=1.0, metavar="G", help="gain of the scene's own sound")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(func=cmd_merge)
+    p = sub.add_parser("demo", help="score the embedded demo scenes into out/")
+    p.add_argument("--out", help="output folder (default: ./out or $DRAMATUNE_OUT)")
+    p.set_defaults(func=cmd_demo)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dramatune`` console script.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except DramaTuneError as e:
+        if args.debug:
+            raise
+        print(f"dramatune: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("dramatune: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - last line of defence: one line, no traceback
+        if args.debug:
+            raise
+        print(f"dramatune: error: unexpected {type(e).__name__}: {e} (run with --debug for details)".splitlines()[0],
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Paths and defaults, in one place.
+
+Every path DramaTune uses is derived here and can be overridden by an environment variable,
+so nothing in the package is tied to one machine:
+
+- ``DRAMATUNE_CACHE``: generated demo data and library index caches
+  (default: the user's cache folder, e.g. ``~/.cache/dramatune``).
+- ``DRAMATUNE_OUT``: where ``dramatune demo`` writes its results (default: ``./out``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+#: Version of the generated demo data; bump it when the generator changes.
+DEMO_DATA_VERSION = 1
+
+#: The project folder when running from a checkout (notebooks/, data/, models/ live here).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Video file extensions the app accepts for upload.
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm")
+
+#: Audio file extensions a music library is scanned for.
+AUDIO_EXTENSIONS = (".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a")
+
+
+def cache_dir() -> Path:
+    """Folder for generated data and caches (``$DRAMATUNE_CACHE`` overrides it).
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    env = os.environ.get("DRAMATUNE_CACHE")
+    path = Path(env) if env else Path(platformdirs.user_cache_dir("dramatune"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def demo_dir() -> Path:
+    """Folder of the generated demo data (scenes and music library) for this data version.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    return cache_dir() / f"demo-v{DEMO_DATA_VERSION}"
+
+
+def out_dir() -> Path:
+    """Default output folder for ``dramatune demo`` (``$DRAMATUNE_OUT`` overrides it).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    return Path(os.environ.get("DRAMATUNE_OUT", "out"))

@@ -1,0 +1,249 @@
+"""Reading and writing media with the ffmpeg binary that imageio-ffmpeg ships.
+
+imageio-ffmpeg ships ``ffmpeg`` but no ``ffprobe``, so :func:`probe` reads the stream summary
+that ``ffmpeg -i`` prints. Frames are read with OpenCV, streaming: a video is never held in
+memory. Audio is decoded with soundfile where libsndfile knows the format, else by ffmpeg.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+import soundfile as sf
+
+from .errors import BadInputError, DramaTuneError
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary shipped by imageio-ffmpeg.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@dataclass
+class MediaInfo:
+    """Streams of a media file as ffmpeg reports them."""
+
+    path: str
+    duration: float
+    has_video: bool
+    video_codec: str = ""
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    rotation: int = 0
+    has_audio: bool = False
+    audio_codec: str = ""
+    sample_rate: int = 0
+    channels: int = 0
+
+
+_DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
+_FPS = re.compile(r"(\d+(?:\.\d+)?) (?:fps|tbr)")
+_AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+).*?, (\d+) Hz, ([^,]+)")
+_ROTATION = re.compile(r"(?:rotate\s*:\s*|rotation of )(-?\d+(?:\.\d+)?)")
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise BadInputError(path, "file not found — check the path")
+    if path.is_dir():
+        raise BadInputError(path, "is a folder, not a media file")
+    if path.stat().st_size == 0:
+        raise BadInputError(path, "file is empty (0 bytes)")
+
+
+def probe(path: str | Path) -> MediaInfo:
+    """Read the streams and duration of a media file.
+
+    Raises :class:`BadInputError` when ffmpeg cannot read the file at all.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    path = Path(path)
+    _check_file(path)
+    r = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True, text=True, errors="replace",
+    )
+    err = r.stderr
+    head = err.split("At least one output file", 1)[0]
+    if "Input #0" not in head:
+        raise BadInputError(
+            path, "not a video or audio file ffmpeg can read — is it truncated or another format?"
+        )
+    m = _DURATION.search(head)
+    duration = int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 0.0
+    info = MediaInfo(path=str(path), duration=duration, has_video=False)
+    for line in head.splitlines():
+        if "Video:" in line and not info.has_video and "attached pic" not in line:
+            vm = _VIDEO.search(line)
+            if vm:
+                info.has_video = True
+                info.video_codec, info.width, info.height = vm[1], int(vm[2]), int(vm[3])
+                fm = _FPS.search(line)
+                info.fps = float(fm[1]) if fm else 0.0
+        elif "Audio:" in line and not info.has_audio:
+            am = _AUDIO.search(line)
+            if am:
+                info.has_audio = True
+                info.audio_codec, info.sample_rate = am[1], int(am[2])
+                layout = am[3].strip()
+                info.channels = {"mono": 1, "stereo": 2}.get(layout, 2)
+    rm = _ROTATION.search(head)
+    if rm:
+        info.rotation = int(round(float(rm[1]))) % 360
+    return info
+
+
+def probe_scene(path: str | Path) -> MediaInfo:
+    """Probe a file that must be a scene: a video stream that lasts more than 0 seconds.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    info = probe(path)
+    if not info.has_video:
+        raise BadInputError(path, "no video stream found — is this an audio file? Give a video.")
+    if info.duration <= 0.05:
+        raise BadInputError(path, "the video lasts 0 seconds — there is nothing to score")
+    return info
+
+
+def run_ffmpeg(args: list[str], what: str | Path) -> None:
+    """Run ffmpeg; on failure raise a one-line :class:`DramaTuneError` about ``what``.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    r = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", *args],
+        capture_output=True, text=True, errors="replace",
+    )
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")
+
+
+def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.ndarray:
+    """Decode the audio of any file ffmpeg reads to float32 samples.
+
+    Returns ``y`` of shape ``(n,)`` if ``mono`` else ``(n, 2)``.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    path = Path(path)
+    _check_file(path)
+    channels = 1 if mono else 2
+    r = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-vn",
+         "-ac", str(channels), "-ar", str(sr), "-f", "f32le", "-"],
+        capture_output=True,
+    )
+    y = np.frombuffer(r.stdout, dtype="<f4").copy()
+    if r.returncode != 0 and y.size == 0:
+        raise BadInputError(path, "cannot decode its audio — is it an audio file?")
+    return y if mono else y.reshape(-1, 2)
+
+
+def load_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.ndarray:
+    """Load a music file: soundfile (libsndfile) first, ffmpeg for other formats (m4a...).
+
+    Returns ``y`` of shape ``(n,)`` if ``mono`` else ``(n, 2)``, float32 at ``sr``.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    path = Path(path)
+    _check_file(path)
+    try:
+        y, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception:  # libsndfile does not know the format: let ffmpeg try
+        return decode_audio(path, sr=sr, mono=mono)
+    if y.size == 0:
+        raise BadInputError(path, "holds no audio samples")
+    if mono:
+        y = y.mean(axis=1)
+    elif y.shape[1] == 1:
+        y = np.repeat(y, 2, axis=1)
+    else:
+        y = y[:, :2]
+    if file_sr != sr:
+        import librosa
+
+        y = librosa.resample(y.T if y.ndim == 2 else y, orig_sr=file_sr, target_sr=sr)
+        y = y.T if y.ndim == 2 else y
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def sample_frames(
+    path: str | Path, fps: float = 2.0, max_side: int = 640
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield ``(time_s, frame_bgr)`` at about ``fps`` frames per second, downscaled.
+
+    Every frame is grabbed (cheap) but only the sampled ones are decoded, and none is kept.
+    OpenCV applies rotation metadata itself.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise BadInputError(path, "OpenCV cannot open this video — is it truncated or damaged?")
+    native = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    step = max(1, int(round(native / fps)))
+    i = 0
+    try:
+        while cap.grab():
+            if i % step == 0:
+                ok, frame = cap.retrieve()
+                if ok and frame is not None:
+                    h, w = frame.shape[:2]
+                    s = max_side / max(h, w)
+                    if s < 1:
+                        frame = cv2.resize(frame, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
+                    yield i / native, frame
+            i += 1
+    finally:
+        cap.release()
+
+
+def write_video(
+    path: str | Path,
+    frames: Iterable[np.ndarray],
+    size: tuple[int, int],
+    fps: float,
+    audio: np.ndarray | None = None,
+    sr: int = 44100,
+) -> Path:
+    """Encode RGB frames (H.264, yuv420p) with optional audio (AAC) into an MP4.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    path = Path(path)
+    wav = None
+    try:
+        if audio is not None:
+            fd, wav = tempfile.mkstemp(suffix=".wav", dir=path.parent)
+            os.close(fd)
+            sf.write(wav, audio, sr)
+        writer = imageio_ffmpeg.write_frames(
+            str(path), size, fps=fps, codec="libx264", quality=7, macro_block_size=2,
+            audio_path=wav, audio_codec="aac" if wav else None,
+            output_params=["-shortest"] if wav else None, ffmpeg_log_level="error",
+        )
+        writer.send(None)
+        for frame in frames:
+            writer.send(np.ascontiguousarray(frame, dtype=np.uint8))
+        writer.close()
+    finally:
+        if wav:
+            os.unlink(wav)
+    return path

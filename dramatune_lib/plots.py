@@ -1,0 +1,67 @@
+"""Every figure DramaTune draws. Each function returns a matplotlib Figure, so the notebooks,
+the app and the tests use the same drawing code. Figures are made without pyplot, so no global
+figure state builds up and a notebook shows each figure once.
+"""
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+
+from .circumplex import LABEL_VA
+from .schema import Recommendation, SceneProfile, TrackFeatures
+
+
+def circumplex_figure(
+    profile: SceneProfile | None = None,
+    recommendations: list[Recommendation] | None = None,
+    tracks: list[TrackFeatures] | None = None,
+    *,
+    size: float = 4.5,
+) -> Figure:
+    """The valence–arousal plane with the scene, each cue's contribution and the picks.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
+    ax.add_patch(Circle((0, 0), 1, fill=False, color="0.8"))
+    ax.axhline(0, color="0.85", lw=0.8)
+    ax.axvline(0, color="0.85", lw=0.8)
+    for name, (v, a) in LABEL_VA.items():
+        ax.text(v, a, name, color="0.6", fontsize=8, ha="center", va="center")
+    if tracks:
+        ax.scatter([t.valence for t in tracks], [t.arousal for t in tracks], s=12, color="0.75", label="library")
+    if profile is not None:
+        for c in profile.cues:
+            if c.confidence > 0:
+                ax.annotate("", (c.valence, c.arousal), (profile.valence, profile.arousal),
+                            arrowprops=dict(arrowstyle="-", color="tab:blue", alpha=0.3 + 0.7 * c.confidence))
+                ax.text(c.valence, c.arousal, c.name, fontsize=7, color="tab:blue")
+        ax.scatter([profile.valence], [profile.arousal], s=160, marker="*", color="tab:red", zorder=5, label="scene")
+    for r in recommendations or []:
+        ax.scatter([r.valence], [r.arousal], s=70, color="tab:green", zorder=4)
+        ax.text(r.valence + 0.04, r.arousal + 0.04, str(r.rank), color="tab:green", fontsize=9, weight="bold")
+    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence (unpleasant → pleasant)",
+           ylabel="arousal (calm → excited)", aspect="equal", title="Scene and music on the circumplex")
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def timeline_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
+    """Valence and arousal over the scene, one point a second, with the cuts marked.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    fig = Figure(figsize=(width, 2.4))
+    ax = fig.subplots()
+    if profile.timeline:
+        t = [r[0] + 0.5 for r in profile.timeline]
+        ax.plot(t, [r[1] for r in profile.timeline], "-o", ms=3, label="valence", color="tab:orange")
+        ax.plot(t, [r[2] for r in profile.timeline], "-o", ms=3, label="arousal", color="tab:purple")
+    for c in profile.cut_times:
+        ax.axvline(c, color="0.5", ls=":", lw=1)
+    ax.set(xlim=(0, profile.duration), ylim=(-1.05, 1.05), xlabel="time (s)", title="Emotion over time (dotted: cuts)")
+    ax.legend(loc="upper right", fontsize=7, frameon=False, ncols=2)
+    fig.tight_layout()
+    return fig

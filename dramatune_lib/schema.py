@@ -1,0 +1,157 @@
+"""The dataclasses that flow between stages, each with a JSON round trip.
+
+``video -> SceneProfile -> ranked Recommendations -> FittedCue -> ExportResult``
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class _JsonMixin:
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form, JSON-ready.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        return asdict(self)  # type: ignore[call-overload]
+
+    def to_json(self, **kw: Any) -> str:
+        """JSON text.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        return json.dumps(self.to_dict(), **kw)
+
+    @classmethod
+    def from_dict(cls: type[T], d: dict[str, Any]) -> T:
+        """Rebuild from :meth:`to_dict` output (unknown keys are ignored).
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        kwargs = {k: v for k, v in d.items() if k in names}
+        if "cues" in kwargs:
+            kwargs["cues"] = [CueReading(**c) for c in kwargs["cues"]]
+        return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls: type[T], text: str) -> T:
+        """Rebuild from :meth:`to_json` output.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        return cls.from_dict(json.loads(text))  # type: ignore[attr-defined]
+
+
+@dataclass
+class CueReading(_JsonMixin):
+    """One cue's contribution as stored in a profile (see :class:`circumplex.Cue`)."""
+
+    name: str
+    valence: float
+    arousal: float
+    confidence: float
+    weight: float
+    detail: str = ""
+
+
+@dataclass
+class SceneProfile(_JsonMixin):
+    """What the analysis found in a scene: its place on the circumplex and its pace."""
+
+    path: str
+    duration: float
+    fps: float
+    width: int
+    height: int
+    has_audio: bool
+    valence: float
+    arousal: float
+    confidence: float
+    emotion: str
+    pace: float  # 0 = still, 1 = frantic
+    target_tempo: tuple[float, float]  # BPM range that suits the scene's pace
+    face_share: float  # share of sampled frames with a face
+    brightness: float  # 0..1
+    cut_times: list[float] = field(default_factory=list)
+    cuts_per_minute: float = 0.0
+    loudness_db: float | None = None  # the scene's own sound, dBFS RMS; None without audio
+    face_emotions: dict[str, float] = field(default_factory=dict)
+    cues: list[CueReading] = field(default_factory=list)
+    timeline: list[list[float]] = field(default_factory=list)  # [t, valence, arousal, confidence]
+
+    def summary(self) -> str:
+        """One line for people: emotion, V/A, pace.
+
+        Notebook: 05_recommend_and_merge.ipynb
+        """
+        faces = f", face in {self.face_share:.0%} of frames" if self.face_share else ", no face"
+        return (
+            f"{self.emotion} (valence {self.valence:+.2f}, arousal {self.arousal:+.2f}, "
+            f"confidence {self.confidence:.2f}); {self.duration:.1f} s, "
+            f"{self.cuts_per_minute:.0f} cuts/min, pace {self.pace:.2f}{faces}"
+        )
+
+
+@dataclass
+class TrackFeatures(_JsonMixin):
+    """What indexing measured in one music track."""
+
+    path: str
+    title: str
+    duration: float
+    tempo: float
+    key: str
+    mode: str  # "major" | "minor"
+    mode_strength: float
+    loudness_lufs: float
+    centroid_hz: float
+    onset_density: float  # onsets per second
+    valence: float
+    arousal: float
+    emotion: str
+
+
+@dataclass
+class Recommendation(_JsonMixin):
+    """One ranked track for a scene, with the reason in a sentence."""
+
+    rank: int
+    path: str
+    title: str
+    score: float
+    emotion_distance: float
+    tempo_fit: float
+    duration_fit: float
+    reason: str
+    valence: float
+    arousal: float
+    tempo: float
+
+
+@dataclass
+class FittedCue:
+    """A track cut or looped to a scene's length, with fades and gain applied."""
+
+    audio: Any  # np.ndarray [shape=(n, 2)], float32, at ``sr``
+    sr: int
+    source: str
+    duration: float
+    loops: int
+    fade_in: float
+    fade_out: float
+    volume: float
+
+
+@dataclass
+class ExportResult(_JsonMixin):
+    """What an export wrote."""
+
+    output: str
+    duration: float
+    video_copied: bool
+    track: str
