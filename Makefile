@@ -23,8 +23,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
 	touch $(STAMP)
 
 app: $(STAMP) ## serve the recommend-and-merge app with Voila on http://127.0.0.1:$(PORT)
-	$(VENV)/bin/voila notebooks/05_recommend_and_merge.ipynb --no-browser --port=$(PORT) \
-		--Voila.ip=127.0.0.1 --theme=light
+	$(PY) -m dramatune_lib.app --port=$(PORT)
 
 demo: $(STAMP) ## score the embedded demo scenes from the command line, into out/
 	$(VENV)/bin/dramatune demo

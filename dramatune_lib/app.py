@@ -6,13 +6,17 @@ session with its own temporary folder, so tabs never see each other's files.
 """
 from __future__ import annotations
 
+import argparse
 import base64
 import html
+import os
 import re
 import shutil
+import sys
 import tempfile
 import traceback
 import unicodedata
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,12 +39,12 @@ def sanitize_filename(name: str, default: str = "upload") -> str:
     """
     name = Path(name.replace("\\", "/")).name
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
-    stem = stem[:72] or default
-    return f"{stem}.{ext.lower()}" if ext else stem
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:72] or default
+    ext = re.sub(r"[^A-Za-z0-9]", "", ext).lower()[:8]
+    return f"{stem}.{ext}" if ext else stem
 
 
 def guard(show_error: Callable[[str], None]) -> Callable:
@@ -74,6 +78,8 @@ class AppSession:
         self.demo = ensure_demo_data()
         self.library_folder = Path(library) if library else self.demo.library
         self.workdir = Path(tempfile.mkdtemp(prefix="dramatune-app-"))
+        # removed when the session is dropped or the tab's kernel exits
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.workdir), True)
         self.scene: Path | None = None
         self.scene_label = ""
         self.profile: SceneProfile | None = None
@@ -189,4 +195,38 @@ class AppSession:
 
     def close(self) -> None:
         """Remove this session's temporary folder."""
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self._cleanup()
+
+
+def voila_command(port: int, *, notebook: str | Path | None = None, ip: str = "127.0.0.1") -> list[str]:
+    """The command line that serves the app notebook with Voila (used by ``make app`` and the tests).
+
+    Uploads travel over the kernel's websocket, whose default 10 MiB message limit is raised to
+    fit :data:`MAX_UPLOAD_MB`.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    nb = Path(notebook) if notebook else config.PROJECT_ROOT / "notebooks" / "05_recommend_and_merge.ipynb"
+    limit = (MAX_UPLOAD_MB + 64) * 1024 * 1024  # base64 and message framing overhead
+    return [
+        sys.executable, "-m", "voila", str(nb), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
+        "--theme=light", f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m dramatune_lib.app [--port N]``: serve the app on 127.0.0.1.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    ap = argparse.ArgumentParser(description="Serve the DramaTune app with Voila.")
+    ap.add_argument("--port", type=int, default=8866)
+    args = ap.parse_args(argv)
+    ensure_demo_data()
+    cmd = voila_command(args.port)
+    print(f"DramaTune app: http://127.0.0.1:{args.port}/  (Ctrl-C to stop)", flush=True)
+    os.execv(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    main()

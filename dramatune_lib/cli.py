@@ -26,7 +26,7 @@ EXIT_USAGE = 2
 def _progress_bar(desc: str):
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=100, desc=desc, unit="%", leave=False, file=sys.stderr)
+    bar = tqdm(total=100, desc=desc, unit="%", leave=False, file=sys.stderr, disable=None)
 
     def update(frac: float) -> None:
         bar.n = int(100 * frac)
@@ -115,7 +115,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else config.out_dir()
     out.mkdir(parents=True, exist_ok=True)
     det = face_detector()
-    for name, scene in tqdm(demo.scenes.items(), desc="scoring demo scenes", unit="scene", file=sys.stderr):
+    for name, scene in tqdm(demo.scenes.items(), desc="scoring demo scenes", unit="scene", file=sys.stderr, disable=None):
         prof = analyze_scene(scene, detector=det)
         recs = recommend(prof, lib.tracks, top=3)
         cue = fit_track(recs[0].path, prof.duration)

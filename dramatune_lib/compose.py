@@ -146,7 +146,7 @@ def compose_midi(p: CueParams) -> pretty_midi.PrettyMIDI:
         # bass: root on each beat (driving) or each half bar (calm)
         b_step = beat if level > 0.45 else 2 * beat
         k = 0
-        while t0 + k * b_step < t0 + bar - 1e-6:
+        while t0 + k * b_step < t0 + bar - 1e-6 and not last:
             s = t0 + k * b_step
             bass.notes.append(pretty_midi.Note(vel, root_midi - 12 + deg % 12, s, min(t_end, s + b_step * 0.9)))
             k += 1

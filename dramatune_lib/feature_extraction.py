@@ -24,6 +24,7 @@ import math
 import os
 import sys
 import types
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,7 +84,9 @@ def load_fer():
         sys.modules.update(dict(zip(shim_names, (tf, keras, models))))
         shimmed = True
     try:
-        from fer.fer import FER
+        with warnings.catch_warnings():  # fer's "import pkg_resources" warns about deprecation
+            warnings.simplefilter("ignore")
+            from fer.fer import FER
     finally:
         if shimmed:
             for name in shim_names:
@@ -207,6 +210,10 @@ def analyze_scene(
             progress(min(0.9, 0.9 * t / info.duration))
     if not times:
         raise BadInputError(path, "no frame could be decoded — the file may be truncated or damaged")
+    decoded = times[-1] + 1.0 / fps
+    if info.duration > 1.0 and decoded < 0.8 * info.duration:
+        raise BadInputError(path, f"is truncated or damaged: only {decoded:.1f} s of its {info.duration:.1f} s "
+                                  "could be decoded — export or download it again")
     duration = max(info.duration, times[-1])
     cuts = [c for c in find_cuts(path) if c < duration]
     cpm = 60.0 * len(cuts) / duration
@@ -456,7 +463,7 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     stamps = {str(p): [p.stat().st_size, p.stat().st_mtime] for p in files}
     todo = [str(p) for p in files if entries.get(str(p), {}).get("stamp") != stamps[str(p)]]
     if todo:
-        it = tqdm(todo, desc="indexing", unit="track", disable=not progress)
+        it = tqdm(todo, desc="indexing", unit="track", disable=None if progress else True)
         if len(todo) < 4 or n_jobs == 1:
             results = [_safe_features(p) for p in it]
         else:

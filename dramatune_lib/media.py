@@ -14,10 +14,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-import imageio_ffmpeg
-import numpy as np
-import soundfile as sf
+# OpenCV's ffmpeg backend prints decoder errors (a truncated file) straight to stderr; DramaTune
+# reports such files itself in one line. Read when the first video is opened; a user's own
+# setting wins.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+import cv2  # noqa: E402
+import imageio_ffmpeg  # noqa: E402
+import numpy as np  # noqa: E402
+import soundfile as sf  # noqa: E402
 
 from .errors import BadInputError, DramaTuneError
 
@@ -113,6 +118,8 @@ def probe_scene(path: str | Path) -> MediaInfo:
     Notebook: 02_feature_extraction.ipynb
     """
     info = probe(path)
+    if not info.has_video and not info.has_audio:
+        raise BadInputError(path, "holds no video frames (0 seconds) — export the scene again")
     if not info.has_video:
         raise BadInputError(path, "no video stream found — is this an audio file? Give a video.")
     if info.duration <= 0.05:
@@ -143,16 +150,17 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.nda
     """
     path = Path(path)
     _check_file(path)
-    channels = 1 if mono else 2
+    # always decode to stereo: ffmpeg's own mono downmix adds 3 dB (0.707 * (L + R))
     r = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-vn",
-         "-ac", str(channels), "-ar", str(sr), "-f", "f32le", "-"],
+         "-ac", "2", "-ar", str(sr), "-f", "f32le", "-"],
         capture_output=True,
     )
-    y = np.frombuffer(r.stdout, dtype="<f4").copy()
+    y = np.frombuffer(r.stdout, dtype="<f4")
     if r.returncode != 0 and y.size == 0:
         raise BadInputError(path, "cannot decode its audio — is it an audio file?")
-    return y if mono else y.reshape(-1, 2)
+    y = y[: y.size // 2 * 2].reshape(-1, 2)
+    return y.mean(axis=1) if mono else y.copy()
 
 
 def load_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.ndarray:
@@ -198,11 +206,12 @@ def sample_frames(
     if not cap.isOpened():
         raise BadInputError(path, "OpenCV cannot open this video — is it truncated or damaged?")
     native = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    step = max(1, int(round(native / fps)))
     i = 0
+    next_t = 0.0
     try:
         while cap.grab():
-            if i % step == 0:
+            if i / native >= next_t - 1e-6:  # the first frame at or after each sample time
+                next_t += 1.0 / fps
                 ok, frame = cap.retrieve()
                 if ok and frame is not None:
                     h, w = frame.shape[:2]

@@ -65,3 +65,15 @@ def timeline_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
     ax.legend(loc="upper right", fontsize=7, frameon=False, ncols=2)
     fig.tight_layout()
     return fig
+
+
+def figure_png(fig: Figure, dpi: int = 96) -> bytes:
+    """PNG bytes of a figure, for an image widget in the app.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

@@ -1,0 +1,71 @@
+"""The app's logic (what notebook 05's callbacks call), without a browser."""
+import pytest
+
+from conftest import video_stream_hash
+from dramatune_lib.app import AppSession, guard, sanitize_filename
+from dramatune_lib.errors import BadInputError, DramaTuneError
+
+
+@pytest.mark.parametrize("raw,safe", [
+    ("../../etc/passwd.mp4", "passwd.mp4"),
+    ("Mon film été.MOV", "Mon_film_ete.mov"),
+    ("a;rm -rf ~.mp4", "a_rm_-rf.mp4"),
+    ("....mp4", "upload.mp4"),
+])
+def test_sanitize_filename(raw, safe):
+    assert sanitize_filename(raw) == safe
+
+
+def test_guard_turns_errors_into_messages():
+    shown = []
+    guard(shown.append)(lambda: (_ for _ in ()).throw(DramaTuneError("x.mp4: broken")))()
+    guard(shown.append)(lambda: 1 / 0)()
+    assert shown[0] == "x.mp4: broken" and "ZeroDivisionError" in shown[1]
+
+
+@pytest.fixture
+def session():
+    s = AppSession()
+    yield s
+    s.close()
+
+
+def test_demo_flow(session, demo):
+    session.use_demo("night")
+    prof = session.analyse()
+    first = session.recommend()
+    others = session.alternatives()
+    assert len(first) == 3 and not {r.path for r in first} & {r.path for r in others}
+    res = session.merge(1, fade_in=1.0, volume=0.7)
+    assert video_stream_hash(res.output) == video_stream_hash(demo.scenes["night"])
+    assert res.output.startswith(str(session.workdir))
+    assert 'download="night_scored.mp4"' in session.download_link(res)
+    data, fmt = session.audio_bytes(others[0])
+    assert len(data) > 1000 and fmt in {"ogg", "wav", "flac"}
+    assert prof.emotion
+
+
+def test_upload_flow(session, media):
+    path = session.save_upload("my scene (final).mp4", (media / "scene.mp4").read_bytes())
+    assert path.parent == session.workdir / "uploads" and path.name == "my_scene_final.mp4"
+    assert session.analyse().duration == pytest.approx(3.0, abs=0.1)
+
+
+def test_bad_uploads_are_refused_and_removed(session, media):
+    with pytest.raises(BadInputError, match="not a video this app accepts"):
+        session.save_upload("notes.txt", b"hello")
+    with pytest.raises(BadInputError, match="not a video or audio file"):
+        session.save_upload("fake.mp4", (media / "not_a_video.mp4").read_bytes())
+    assert list((session.workdir / "uploads").iterdir()) == []
+    with pytest.raises(DramaTuneError, match="upload a video first"):
+        session.analyse()
+
+
+def test_sessions_are_isolated():
+    a, b = AppSession(), AppSession()
+    try:
+        assert a.workdir != b.workdir and a.workdir.exists() and b.workdir.exists()
+    finally:
+        a.close()
+        b.close()
+    assert not a.workdir.exists()

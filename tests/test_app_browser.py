@@ -1,0 +1,129 @@
+"""The app as a user meets it: Voila serving notebook 05, driven in headless Debian Chromium.
+
+Playwright's own browser download does not work offline, so the system ``chromium`` is used
+(``.ci/run`` installs it; ``DRAMATUNE_CHROMIUM`` may point at another build). Without a
+browser these tests fail in CI and are skipped, with the reason shown, elsewhere.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import video_stream_hash
+from dramatune_lib.app import voila_command
+from dramatune_lib.config import PROJECT_ROOT
+from dramatune_lib.media import probe
+
+pytestmark = pytest.mark.browser
+TIMEOUT_MS = 90_000
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("DRAMATUNE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        msg = "Debian chromium is not installed (apt-get install chromium) — the browser tests need it"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_url(demo, tmp_path_factory):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")
+    proc = subprocess.Popen(voila_command(port), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()  # noqa: S310 - our own loopback server
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"Voila did not start: see {log.name}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    ctx = browser.new_context(accept_downloads=True, viewport={"width": 1500, "height": 1000})
+    pg = ctx.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(app_url, timeout=TIMEOUT_MS)
+    pg.get_by_role("button", name="Analyse scene").wait_for()
+    yield pg
+    ctx.close()
+
+
+def upload(page, path) -> None:
+    """Choose a file with the upload button, as a user does (ipywidgets builds its <input> off-page)."""
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Upload video").click()
+    chooser.value.set_files(str(path))
+
+
+def test_demo_scene_to_downloaded_video(page, demo, tmp_path):
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("Done: listen").wait_for()
+    assert page.locator("audio").count() == 3
+    assert page.locator("img").count() >= 2  # circumplex and timeline
+    page.get_by_role("button", name="Merge").click()
+    link = page.locator("a.dramatune-download")
+    link.wait_for()
+    assert page.locator("video").count() == 1
+    with page.expect_download() as dl:
+        link.click()
+    out = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(out)
+    assert out.name == "smile_scored.mp4"
+    assert video_stream_hash(out) == video_stream_hash(demo.scenes["smile"])
+    assert probe(out).has_audio
+
+
+def test_upload_analyse_alternatives_merge(page, media):
+    upload(page, media / "scene.mp4")
+    page.get_by_text("Scene: upload: scene.mp4").wait_for()
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("Done: listen").wait_for()
+    first = page.locator(".widget-hbox .widget-html b").all_inner_texts()
+    page.get_by_role("button", name="Show others").click()
+    page.get_by_text("Showing other tracks").wait_for()
+    others = page.locator(".widget-hbox .widget-html b").all_inner_texts()
+    assert len(others) == 3 and not set(first) & set(others)
+    page.get_by_role("button", name="Merge").click()
+    page.locator("a.dramatune-download").wait_for()
+    assert "scene_scored.mp4" in page.locator("a.dramatune-download").get_attribute("download")
+
+
+def test_bad_upload_shows_a_readable_message(page, media):
+    upload(page, media / "not_a_video.mp4")
+    page.get_by_text("not_a_video.mp4: not a video or audio file").wait_for()
+    # the app is still alive: the demo scene can still be analysed
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("Done: listen").wait_for()

@@ -1,0 +1,88 @@
+"""The ``dramatune`` command, run as a user runs it: a subprocess, its exit code and its output."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import audio_seconds, sha256, video_stream_hash
+from dramatune_lib.media import probe
+
+
+def dramatune(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dramatune_lib.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def assert_one_line_error(r, name, words):
+    assert r.returncode == 2, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr
+    assert "Traceback" not in r.stderr and name in lines[0] and words in lines[0]
+
+
+def test_demo_end_to_end(demo, tmp_path):
+    r = dramatune("demo", "--out", tmp_path)
+    assert r.returncode == 0, r.stderr
+    for name, scene in demo.scenes.items():
+        out = tmp_path / f"{name}_scored.mp4"
+        assert video_stream_hash(out) == video_stream_hash(scene)  # bit-identical video
+        assert audio_seconds(out) == pytest.approx(probe(scene).duration, abs=0.1)
+        report = json.loads((tmp_path / f"{name}_report.json").read_text())
+        assert len(report["recommendations"]) == 3
+    again = dramatune("demo", "--out", tmp_path)  # a second run never overwrites the first
+    assert again.returncode == 0 and (tmp_path / "smile_scored-2.mp4").exists()
+
+
+def test_analyze_json(demo):
+    r = dramatune("analyze", demo.scenes["chase"], "--json")
+    assert r.returncode == 0, r.stderr
+    prof = json.loads(r.stdout)
+    assert -1 <= prof["valence"] <= 1 and -1 <= prof["arousal"] <= 1
+    assert all(isinstance(t, float) for t in prof["cut_times"]) and len(prof["cut_times"]) == 7
+
+
+def test_recommend_json(demo):
+    r = dramatune("recommend", demo.scenes["night"], "--library", demo.library, "--top", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    recs = json.loads(r.stdout)["recommendations"]
+    assert [x["rank"] for x in recs] == [1, 2, 3] and all(x["reason"] for x in recs)
+
+
+def test_index_lists_skipped_files(small_library, tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
+    r = dramatune("index", small_library, "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert len(data["tracks"]) == 3 and {"path", "valence", "arousal", "tempo"} <= set(data["tracks"][0])
+    assert "skipped: broken.ogg" in r.stderr
+
+
+def test_merge_writes_and_refuses_to_overwrite(demo, tmp_path):
+    scene = demo.scenes["smile"]
+    before = sha256(scene)
+    track = sorted(demo.library.glob("*.ogg"))[0]
+    out = tmp_path / "scored.mp4"
+    r = dramatune("merge", scene, track, "-o", out, "--fade-in", "1", "--fade-out", "2", "--volume", "0.6")
+    assert r.returncode == 0, r.stderr
+    assert "video stream copied" in r.stdout and probe(out).has_audio
+    r = dramatune("merge", scene, track, "-o", out)
+    assert_one_line_error(r, "scored.mp4", "--overwrite")
+    assert sha256(scene) == before
+
+
+@pytest.mark.parametrize("name,words", [
+    ("not_a_video.mp4", "not a video or audio file"),
+    ("truncated.mp4", "truncated"),
+    ("truncated_no_index.mp4", "truncated"),
+    ("zero_seconds.mp4", "0 seconds"),
+    ("music_only.wav", "no video stream"),
+])
+def test_bad_scenes_give_one_line(media, name, words):
+    assert_one_line_error(dramatune("analyze", media / name), name, words)
+
+
+def test_merge_with_a_bad_track(media, tmp_path):
+    r = dramatune("merge", media / "scene.mp4", media / "not_a_video.mp4", "-o", tmp_path / "o.mp4")
+    assert_one_line_error(r, "not_a_video.mp4", "cannot decode")
+    assert not (tmp_path / "o.mp4").exists()

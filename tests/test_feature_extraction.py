@@ -1,0 +1,110 @@
+import json
+import os
+
+import pytest
+
+from dramatune_lib import feature_extraction as fx
+from dramatune_lib.errors import BadInputError, EmptyLibraryError
+from dramatune_lib.schema import SceneProfile
+
+
+@pytest.fixture(scope="module")
+def profiles(demo):
+    det = fx.face_detector()
+    return {name: fx.analyze_scene(path, detector=det) for name, path in demo.scenes.items()}
+
+
+def test_fer_reads_the_astronaut_as_happy():
+    import cv2
+    from skimage import data
+
+    reading = fx.read_faces(fx.face_detector(), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    assert max(reading.probs, key=reading.probs.get) == "happy"
+    assert 0.01 < reading.face_area < 0.2
+
+
+def test_smiling_face_gives_positive_valence(profiles):
+    p = profiles["smile"]
+    assert p.face_share > 0.8
+    assert max(p.face_emotions, key=p.face_emotions.get) == "happy"
+    assert p.valence > 0.3
+
+
+def test_dark_slow_scene_is_calmer_than_the_chase(profiles):
+    night, chase = profiles["night"], profiles["chase"]
+    assert night.arousal < -0.3 < 0.3 < chase.arousal
+    assert night.pace < 0.1 and chase.pace > 0.7
+    assert night.brightness < 0.2 < chase.brightness
+    assert night.target_tempo[1] < chase.target_tempo[0]
+
+
+def test_cuts_are_found_at_their_true_times(demo, profiles):
+    truth = json.loads((demo.root / "scenes" / "scenes.json").read_text())["chase"]["cuts"]
+    found = profiles["chase"].cut_times
+    assert len(found) == len(truth)
+    assert all(abs(f - t) < 0.1 for f, t in zip(found, truth))
+    assert profiles["night"].cut_times == []
+
+
+def test_no_face_means_lower_confidence(profiles):
+    assert profiles["night"].face_share == 0
+    assert profiles["night"].confidence < profiles["smile"].confidence
+    faces = next(c for c in profiles["night"].cues if c.name == "faces")
+    assert faces.confidence == 0
+
+
+def test_profile_json_round_trip(profiles):
+    p = profiles["chase"]
+    again = SceneProfile.from_json(p.to_json())
+    assert again.to_dict() == json.loads(p.to_json())
+    assert -1 <= again.valence <= 1 and -1 <= again.arousal <= 1
+    assert len(again.timeline) == 10
+
+
+def test_scene_without_audio(media):
+    p = fx.analyze_scene(media / "no_audio.mp4")
+    assert not p.has_audio and p.loudness_db is None
+    assert next(c for c in p.cues if c.name == "sound").confidence == 0
+
+
+def test_truncated_scene_is_refused_in_one_line(media):
+    with pytest.raises(BadInputError, match=r"^truncated.mp4: is truncated or damaged"):
+        fx.analyze_scene(media / "truncated.mp4")
+
+
+def test_click_track_tempo(click_track):
+    assert fx.track_features(click_track).tempo == pytest.approx(120, abs=1.5)
+
+
+def test_index_skips_and_lists_bad_files(small_library, monkeypatch, tmp_path):
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
+    lib = fx.index_library(small_library, n_jobs=1)
+    names = sorted(os.path.basename(t.path) for t in lib.tracks)
+    assert names == ["cue 0 ünï.ogg", "cue 1 ünï.ogg", "cue 2 ünï.ogg"]
+    skipped = {os.path.basename(p): why for p, why in lib.skipped}
+    assert set(skipped) == {"broken.ogg", "silence.wav"}
+    assert "silent" in skipped["silence.wav"]
+    assert lib.ignored == 4  # notes.txt and the three .mid files
+    by_name = {os.path.basename(t.path): t for t in lib.tracks}
+    assert by_name["cue 0 ünï.ogg"].valence > 0 > by_name["cue 1 ünï.ogg"].valence
+    assert by_name["cue 0 ünï.ogg"].arousal > by_name["cue 1 ünï.ogg"].arousal
+
+
+def test_index_cache_reanalyses_only_changed_files(small_library, monkeypatch, tmp_path):
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
+    fx.index_library(small_library, n_jobs=1)
+    seen = []
+    real = fx.track_features
+    monkeypatch.setattr(fx, "track_features", lambda p: seen.append(os.path.basename(p)) or real(p))
+    fx.index_library(small_library, n_jobs=1)
+    assert seen == []
+    target = small_library / "cue 2 ünï.ogg"
+    os.utime(target, (target.stat().st_atime, target.stat().st_mtime + 10))
+    fx.index_library(small_library, n_jobs=1)
+    assert seen == ["cue 2 ünï.ogg"]
+
+
+def test_empty_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "music").mkdir()
+    with pytest.raises(EmptyLibraryError, match="no audio files found"):
+        fx.index_library(tmp_path / "music")
