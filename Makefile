@@ -38,7 +38,9 @@ notebooks: $(STAMP) ## render every notebook to HTML in out/notebooks/ for readi
 	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir out/notebooks notebooks/*.ipynb
 
 freeze: ## rewrite requirements/constraints.txt from the current .venv
-	$(PIP) freeze --exclude-editable | grep -viE '^(fer|scenedetect|tinysoundfont)==' > requirements/constraints.new
+	head -3 requirements/constraints.txt > requirements/constraints.new
+	$(PIP) freeze --exclude-editable | grep -viE '^(fer|scenedetect|tinysoundfont)==' >> requirements/constraints.new
+	grep '^setuptools<' requirements/constraints.txt >> requirements/constraints.new
 	mv requirements/constraints.new requirements/constraints.txt
 
 clean: ## remove .venv, out/ and the generated demo data cache

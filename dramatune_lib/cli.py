@@ -48,7 +48,7 @@ def _library(folder: str | None):
     return lib
 
 
-def cmd_analyze(args: argparse.Namespace) -> None:
+def _cmd_analyze(args: argparse.Namespace) -> None:
     from .feature_extraction import analyze_scene
 
     prof = analyze_scene(args.scene, progress=_progress_bar("analysing"))
@@ -62,7 +62,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
             print("  cuts at " + ", ".join(f"{t:.2f}" for t in prof.cut_times) + " s")
 
 
-def cmd_index(args: argparse.Namespace) -> None:
+def _cmd_index(args: argparse.Namespace) -> None:
     lib = _library(args.folder)
     if args.json:
         print(json.dumps(lib.to_dict(), indent=1))
@@ -73,7 +73,7 @@ def cmd_index(args: argparse.Namespace) -> None:
               f"{t.loudness_lufs:6.1f} LUFS  V {t.valence:+.2f} A {t.arousal:+.2f}  {t.emotion}")
 
 
-def cmd_recommend(args: argparse.Namespace) -> None:
+def _cmd_recommend(args: argparse.Namespace) -> None:
     from .feature_extraction import analyze_scene
     from .recommend_and_merge import recommend
 
@@ -88,7 +88,7 @@ def cmd_recommend(args: argparse.Namespace) -> None:
         print(f"  {r.rank}. {r.title}  (score {r.score:.2f})\n     {r.reason}\n     {r.path}")
 
 
-def cmd_merge(args: argparse.Namespace) -> None:
+def _cmd_merge(args: argparse.Namespace) -> None:
     from .media import probe_scene
     from .recommend_and_merge import export_scene, fit_track
 
@@ -103,7 +103,7 @@ def cmd_merge(args: argparse.Namespace) -> None:
     print(f"wrote {res.output} ({res.duration:.1f} s, {how})")
 
 
-def cmd_demo(args: argparse.Namespace) -> None:
+def _cmd_demo(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
     from .dataset_prep import ensure_demo_data
@@ -138,17 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="analyse a scene's emotion and pace")
     p.add_argument("scene")
     p.add_argument("--json", action="store_true", help="print the SceneProfile as JSON")
-    p.set_defaults(func=cmd_analyze)
+    p.set_defaults(func=_cmd_analyze)
     p = sub.add_parser("index", help="index a music folder (cached)")
     p.add_argument("folder", nargs="?", help="music folder (default: the demo library)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_index)
+    p.set_defaults(func=_cmd_index)
     p = sub.add_parser("recommend", help="the top tracks for a scene, with reasons")
     p.add_argument("scene")
     p.add_argument("--library", help="music folder (default: the demo library)")
     p.add_argument("--top", type=int, default=3)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_recommend)
+    p.set_defaults(func=_cmd_recommend)
     p = sub.add_parser("merge", help="fit a track to a scene and export the scored video")
     p.add_argument("scene")
     p.add_argument("track")
@@ -158,10 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--volume", type=float, default=0.8, metavar="G", help="music gain, 1.0 = as is")
     p.add_argument("--scene-gain", type=float, default=1.0, metavar="G", help="gain of the scene's own sound")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
-    p.set_defaults(func=cmd_merge)
+    p.set_defaults(func=_cmd_merge)
     p = sub.add_parser("demo", help="score the embedded demo scenes into out/")
     p.add_argument("--out", help="output folder (default: ./out or $DRAMATUNE_OUT)")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=_cmd_demo)
     return ap
 
 

@@ -239,3 +239,26 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def cue_table(demo: DemoData):
+    """The demo library's cues and the parameters they were composed with, as a DataFrame.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    import pandas as pd
+
+    rows = json.loads((demo.library / "cues.json").read_text())
+    cols = ["file", "quadrant", "valence", "arousal", "key", "tempo", "instrument", "percussion", "seconds"]
+    return pd.DataFrame(rows)[cols]
+
+
+def scene_table(demo: DemoData):
+    """The demo scenes: what each shows, its length and its true cut times, as a DataFrame.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    import pandas as pd
+
+    scenes = json.loads((demo.root / "scenes" / "scenes.json").read_text())
+    return pd.DataFrame([{"scene": k, **v} for k, v in scenes.items()])

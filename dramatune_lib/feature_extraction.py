@@ -480,3 +480,48 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
         why = f"{len(skipped)} audio files could not be used" if skipped else "no audio files found"
         raise EmptyLibraryError(f"{folder}: {why} ({', '.join(config.AUDIO_EXTENSIONS)}) — add music to this folder")
     return LibraryIndex(folder=str(folder), tracks=tracks, skipped=skipped, ignored=ignored)
+
+
+def cue_table(profile: SceneProfile):
+    """Each cue's reading of a scene (valence, arousal, confidence, weight) as a DataFrame.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import pandas as pd
+
+    return pd.DataFrame([c.to_dict() for c in profile.cues])
+
+
+def library_table(index: LibraryIndex):
+    """The indexed tracks as a DataFrame, one row a track.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import pandas as pd
+
+    cols = ["title", "duration", "tempo", "key", "mode", "loudness_lufs", "onset_density", "valence", "arousal", "emotion"]
+    return pd.DataFrame([t.to_dict() for t in index.tracks])[cols]
+
+
+def quadrant_agreement(index: LibraryIndex, cues_json: str | Path):
+    """Compare each composed cue's intended quadrant with the one its measured features give.
+
+    Returns ``(table, share_agreeing)``: a check that the feature priors read music the way the
+    composer meant it.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import pandas as pd
+
+    from .circumplex import quadrant
+
+    meant = {r["file"]: r for r in json.loads(Path(cues_json).read_text())}
+    rows = []
+    for t in index.tracks:
+        m = meant.get(Path(t.path).name)
+        if m:
+            rows.append({"file": Path(t.path).name, "meant": m["quadrant"], "measured": quadrant(t.valence, t.arousal),
+                         "tempo_meant": m["tempo"], "tempo_measured": t.tempo, "mode_meant": m["mode"], "mode_measured": t.mode})
+    table = pd.DataFrame(rows)
+    share = float((table["meant"] == table["measured"]).mean()) if len(table) else 0.0
+    return table, share

@@ -77,3 +77,47 @@ def figure_png(fig: Figure, dpi: int = 96) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def scene_frames_figure(scenes: dict, *, at: float = 0.5, width: float = 9.0) -> Figure:
+    """One frame from the middle of each scene, side by side, with its name.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    import cv2
+
+    fig = Figure(figsize=(width, width / (3 * 16 / 9) * len(scenes) / 3 + 0.5))
+    axes = fig.subplots(1, len(scenes), squeeze=False)[0]
+    for ax, (name, path) in zip(axes, scenes.items()):
+        cap = cv2.VideoCapture(str(path))
+        n = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        cap.set(cv2.CAP_PROP_POS_FRAMES, int(n * at))
+        ok, frame = cap.read()
+        cap.release()
+        if ok:
+            ax.imshow(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        ax.set_title(name)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def cue_plan_figure(table, *, size: float = 4.5) -> Figure:
+    """The demo cues where the composer meant them on the circumplex, sized by tempo.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
+    ax.add_patch(Circle((0, 0), 1, fill=False, color="0.8"))
+    ax.axhline(0, color="0.85", lw=0.8)
+    ax.axvline(0, color="0.85", lw=0.8)
+    colours = {"major": "tab:orange", "minor": "tab:blue"}
+    for mode, grp in table.groupby(table["key"].str.split().str[-1]):
+        ax.scatter(grp["valence"], grp["arousal"], s=grp["tempo"] / 2, color=colours.get(mode, "0.5"),
+                   alpha=0.7, label=mode)
+    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence", ylabel="arousal", aspect="equal",
+           title="Demo cues as composed (size: tempo)")
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
