@@ -73,6 +73,10 @@ def media(tmp_path_factory):
     data = (d / "full_moov_end.mp4").read_bytes()
     (d / "truncated_no_index.mp4").write_bytes(data[: len(data) // 2])
     sf.write(d / "music_only.wav", np.stack([tone, tone], 1), sr)
+    # 12 MB of lossless noise: larger than a websocket message may be by default (10 MiB)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "nullsrc=s=320x180:r=25,geq=random(1)*255:128:128", "-t", "6", "-c:v", "libx264",
+                    "-qp", "0", "-pix_fmt", "yuv420p", str(d / "large_upload.mp4")], check=True)
     return d
 
 

@@ -127,3 +127,10 @@ def test_bad_upload_shows_a_readable_message(page, media):
     # the app is still alive: the demo scene can still be analysed
     page.get_by_role("button", name="Analyse scene").click()
     page.get_by_text("Done: listen").wait_for()
+
+
+def test_upload_larger_than_a_default_websocket_message(page, media):
+    big = media / "large_upload.mp4"
+    assert big.stat().st_size > 10 * 1024 * 1024
+    upload(page, big)
+    page.get_by_text("Scene: upload: large_upload.mp4").wait_for()
