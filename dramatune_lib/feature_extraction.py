@@ -318,7 +318,7 @@ def _timeline(times, faces, motion, bright, sat, duration) -> list[list[float]]:
 _KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 _NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 SR = 22050
 HOP = 256  # librosa's default 512 reads a 120 BPM click track as 117 BPM at 22.05 kHz
 
@@ -365,6 +365,9 @@ def music_va(mode: str, mode_strength: float, tempo: float, lufs: float, onset_d
 def track_features(path: str | Path) -> TrackFeatures:
     """Measure one track and place it on the circumplex.
 
+    Raises :class:`BadInputError` for a file that cannot be decoded, is silent or lasts under
+    a quarter of a second.
+
     Notebook: 02_feature_extraction.ipynb
     """
     import librosa
@@ -374,10 +377,10 @@ def track_features(path: str | Path) -> TrackFeatures:
     y = load_audio(path, sr=SR, mono=True)
     duration = y.size / SR
     title = path.stem.replace("_", " ")
-    if duration < 0.25 or float(np.abs(y).max()) < 1e-4:
-        why = "too short" if duration < 0.25 else "silent"
-        return TrackFeatures(str(path), title, round(duration, 3), 0.0, "-", "none", 0.0,
-                             -70.0, 0.0, 0.0, 0.0, -1.0, f"unusable ({why})")
+    if duration < 0.25:
+        raise BadInputError(path, f"is too short to use as music ({duration:.2f} s) — skipped")
+    if float(np.abs(y).max()) < 1e-4:
+        raise BadInputError(path, "is silent — skipped")
     oenv = librosa.onset.onset_strength(y=y, sr=SR, hop_length=HOP)
     tempo = float(librosa.feature.tempo(onset_envelope=oenv, sr=SR, hop_length=HOP)[0])
     onsets = librosa.onset.onset_detect(onset_envelope=oenv, sr=SR, hop_length=HOP)
@@ -419,8 +422,6 @@ def _safe_features(path: str) -> tuple[str, TrackFeatures | None, str]:
         return path, None, str(e)
     except Exception as e:  # a decoder's own error: report, never crash the index
         return path, None, f"{Path(path).name}: cannot analyse — {type(e).__name__}: {e}".splitlines()[0]
-    if tf.emotion.startswith("unusable"):
-        return path, None, f"{Path(path).name}: {tf.emotion[10:-1]} — skipped"
     return path, tf, ""
 
 

@@ -11,6 +11,21 @@ from .circumplex import LABEL_VA
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
 
+def _circumplex_axes(size: float, title: str, *, labels: bool = True):
+    """A square figure with the unit circle, the two axes and (optionally) the emotion names."""
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
+    ax.add_patch(Circle((0, 0), 1, fill=False, color="0.8"))
+    ax.axhline(0, color="0.85", lw=0.8)
+    ax.axvline(0, color="0.85", lw=0.8)
+    if labels:
+        for name, (v, a) in LABEL_VA.items():
+            ax.text(v, a, name, color="0.6", fontsize=8, ha="center", va="center")
+    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence (unpleasant → pleasant)",
+           ylabel="arousal (calm → excited)", aspect="equal", title=title)
+    return fig, ax
+
+
 def circumplex_figure(
     profile: SceneProfile | None = None,
     recommendations: list[Recommendation] | None = None,
@@ -22,13 +37,7 @@ def circumplex_figure(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    fig = Figure(figsize=(size, size))
-    ax = fig.subplots()
-    ax.add_patch(Circle((0, 0), 1, fill=False, color="0.8"))
-    ax.axhline(0, color="0.85", lw=0.8)
-    ax.axvline(0, color="0.85", lw=0.8)
-    for name, (v, a) in LABEL_VA.items():
-        ax.text(v, a, name, color="0.6", fontsize=8, ha="center", va="center")
+    fig, ax = _circumplex_axes(size, "Scene and music on the circumplex")
     if tracks:
         ax.scatter([t.valence for t in tracks], [t.arousal for t in tracks], s=12, color="0.75", label="library")
     if profile is not None:
@@ -41,8 +50,6 @@ def circumplex_figure(
     for r in recommendations or []:
         ax.scatter([r.valence], [r.arousal], s=70, color="tab:green", zorder=4)
         ax.text(r.valence + 0.04, r.arousal + 0.04, str(r.rank), color="tab:green", fontsize=9, weight="bold")
-    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence (unpleasant → pleasant)",
-           ylabel="arousal (calm → excited)", aspect="equal", title="Scene and music on the circumplex")
     ax.legend(loc="lower right", fontsize=7, frameon=False)
     fig.tight_layout()
     return fig
@@ -107,17 +114,11 @@ def cue_plan_figure(table, *, size: float = 4.5) -> Figure:
 
     Notebook: 01_dataset_prep.ipynb
     """
-    fig = Figure(figsize=(size, size))
-    ax = fig.subplots()
-    ax.add_patch(Circle((0, 0), 1, fill=False, color="0.8"))
-    ax.axhline(0, color="0.85", lw=0.8)
-    ax.axvline(0, color="0.85", lw=0.8)
+    fig, ax = _circumplex_axes(size, "Demo cues as composed (size: tempo)", labels=False)
     colours = {"major": "tab:orange", "minor": "tab:blue"}
     for mode, grp in table.groupby(table["key"].str.split().str[-1]):
         ax.scatter(grp["valence"], grp["arousal"], s=grp["tempo"] / 2, color=colours.get(mode, "0.5"),
                    alpha=0.7, label=mode)
-    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence", ylabel="arousal", aspect="equal",
-           title="Demo cues as composed (size: tempo)")
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

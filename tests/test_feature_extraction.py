@@ -83,7 +83,8 @@ def test_index_skips_and_lists_bad_files(small_library, monkeypatch, tmp_path):
     assert names == ["cue 0 ünï.ogg", "cue 1 ünï.ogg", "cue 2 ünï.ogg"]
     skipped = {os.path.basename(p): why for p, why in lib.skipped}
     assert set(skipped) == {"broken.ogg", "silence.wav"}
-    assert "silent" in skipped["silence.wav"]
+    assert skipped["silence.wav"] == "silence.wav: is silent — skipped"
+    assert skipped["broken.ogg"].startswith("broken.ogg: ")
     assert lib.ignored == 4  # notes.txt and the three .mid files
     by_name = {os.path.basename(t.path): t for t in lib.tracks}
     assert by_name["cue 0 ünï.ogg"].valence > 0 > by_name["cue 1 ünï.ogg"].valence

@@ -8,9 +8,7 @@ from conftest import audio_seconds, sha256, video_stream_hash
 from dramatune_lib.errors import BadInputError, DramaTuneError, OutputExistsError
 from dramatune_lib.feature_extraction import index_library
 from dramatune_lib.media import probe
-from dramatune_lib.recommend_and_merge import (
-    export_scene, fit_track, recommend, unique_path, weights_for_intensity,
-)
+from dramatune_lib.recommend_and_merge import MatchWeights, export_scene, fit_track, recommend, unique_path
 from dramatune_lib.schema import SceneProfile
 
 
@@ -46,7 +44,7 @@ def test_top_three_are_distinct_ranked_and_explained(tracks):
 
 def test_diversity_spreads_the_picks(tracks):
     p = profile(0.5, 0.5, tempo=(120, 150))
-    plain = recommend(p, tracks, weights=weights_for_intensity(0.7).__class__(diversity=0.0))
+    plain = recommend(p, tracks, weights=MatchWeights(diversity=0.0))
     diverse = recommend(p, tracks)
     spread = lambda rs: np.mean([abs(x.tempo - y.tempo) + 100 * np.hypot(x.valence - y.valence, x.arousal - y.arousal)  # noqa: E731
                                  for i, x in enumerate(rs) for y in rs[i + 1:]])
