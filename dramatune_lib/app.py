@@ -25,7 +25,8 @@ from .dataset_prep import ensure_demo_data
 from .errors import BadInputError, DramaTuneError
 from .feature_extraction import LibraryIndex, analyze_scene, face_detector, index_library
 from .media import probe_scene
-from .recommend_and_merge import export_scene, fit_track, recommend, unique_path, weights_for_intensity
+from .fit_and_export import export_scene, fit_track, free_output
+from .recommend_and_merge import recommend, unique_path, weights_for_intensity
 from .schema import ExportResult, Recommendation, SceneProfile
 
 #: Largest upload the app accepts.
@@ -87,6 +88,7 @@ class AppSession:
         self.shown: set[str] = set()
         self.intensity = 0.7
         self._library: LibraryIndex | None = None
+        self.last_cue = None  # the FittedCue of the last merge, for its plot
         self._detector = None
 
     # --- inputs ---------------------------------------------------------------------------
@@ -165,16 +167,25 @@ class AppSession:
         return recs
 
     def merge(self, rank: int, *, fade_in: float = 0.5, fade_out: float = 2.0, volume: float = 0.8,
-              scene_gain: float = 1.0) -> ExportResult:
-        """Fit recommendation number ``rank`` (1-based) to the scene and export it into this session's folder."""
+              scene_gain: float = 1.0, duck_depth: float = 10.0, music_intensity: float | None = None,
+              beats_on_cuts: bool = True, loudness: str = "web") -> ExportResult:
+        """Fit recommendation number ``rank`` (1-based) to the scene and export it into this session's folder.
+
+        ``music_intensity`` (0-1) picks a calm or an energetic section; by default it follows the
+        scene's arousal.
+        """
         if self.profile is None or not self.recommendations:
             raise DramaTuneError("analyse the scene and get recommendations first")
         rec = self.recommendations[rank - 1]
-        cue = fit_track(rec.path, self.profile.duration, fade_in=fade_in, fade_out=fade_out, volume=volume)
+        energy = (self.profile.arousal + 1) / 2 if music_intensity is None else music_intensity
+        cue = fit_track(rec.path, self.profile.duration, fade_in=fade_in, fade_out=fade_out, volume=volume,
+                        intensity=energy, cuts=self.profile.cut_times if beats_on_cuts else None)
+        self.last_cue = cue
         out = self.workdir / "exports"
         out.mkdir(exist_ok=True)
         name = sanitize_filename(f"{Path(self.scene).stem}_scored.mp4")
-        return export_scene(self.scene, cue, unique_path(out / name), scene_gain=scene_gain)
+        return export_scene(self.scene, cue, free_output(out / name), scene_gain=scene_gain,
+                            duck_depth=duck_depth, loudness=loudness)
 
     # --- presentation helpers ----------------------------------------------------------------
     @staticmethod
@@ -186,12 +197,18 @@ class AppSession:
 
     @staticmethod
     def download_link(result: ExportResult, label: str = "Download the scored scene") -> str:
-        """HTML for a download button carrying the exported file as a data URI."""
-        p = Path(result.output)
-        data = base64.b64encode(p.read_bytes()).decode()
-        return (f'<a class="dramatune-download" download="{html.escape(p.name)}" '
-                f'href="data:video/mp4;base64,{data}" style="display:inline-block;padding:6px 14px;'
-                f'background:#2e7d32;color:white;border-radius:4px;text-decoration:none">{html.escape(label)}</a>')
+        """HTML for download buttons carrying the exported video (and its cue sheet) as data URIs."""
+        def link(path: str, mime: str, text: str, cls: str, colour: str) -> str:
+            p = Path(path)
+            data = base64.b64encode(p.read_bytes()).decode()
+            return (f'<a class="{cls}" download="{html.escape(p.name)}" href="data:{mime};base64,{data}" '
+                    f'style="display:inline-block;padding:6px 14px;margin-right:8px;background:{colour};'
+                    f'color:white;border-radius:4px;text-decoration:none">{html.escape(text)}</a>')
+
+        out = link(result.output, "video/mp4", label, "dramatune-download", "#2e7d32")
+        if result.cue_sheet and Path(result.cue_sheet).exists():
+            out += link(result.cue_sheet, "text/csv", "Cue sheet (CSV)", "dramatune-cuesheet", "#455a64")
+        return out
 
     def close(self) -> None:
         """Remove this session's temporary folder."""

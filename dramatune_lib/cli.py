@@ -5,7 +5,8 @@
     dramatune analyze SCENE [--json]
     dramatune index DIR [--json]
     dramatune recommend SCENE [--library DIR] [--top 3] [--json]
-    dramatune merge SCENE TRACK -o OUT.mp4 [--fade-in S] [--fade-out S] [--volume G] [--overwrite]
+    dramatune merge SCENE TRACK -o OUT.mp4 [--fade-in S] [--fade-out S] [--volume G] [--intensity X]
+                    [--beats-on-cuts] [--duck-depth DB] [--loudness web|broadcast|LUFS] [--overwrite]
     dramatune demo [--out DIR]
 
 Problems with the user's files are printed as one line naming the file, with exit status 2.
@@ -89,18 +90,25 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
 
 
 def _cmd_merge(args: argparse.Namespace) -> None:
+    from .errors import OutputExistsError
+    from .feature_extraction import find_cuts
+    from .fit_and_export import export_scene, fit_track, output_paths
     from .media import probe_scene
-    from .recommend_and_merge import export_scene, fit_track
 
-    if Path(args.output).exists() and not args.overwrite:  # fail before any work
-        from .errors import OutputExistsError
-
-        raise OutputExistsError(args.output)
+    for p in output_paths(args.output).values():  # fail before any work
+        if p.exists() and not args.overwrite:
+            raise OutputExistsError(p)
     info = probe_scene(args.scene)
-    cue = fit_track(args.track, info.duration, fade_in=args.fade_in, fade_out=args.fade_out, volume=args.volume)
-    res = export_scene(args.scene, cue, args.output, scene_gain=args.scene_gain, overwrite=args.overwrite)
+    cuts = find_cuts(args.scene) if args.beats_on_cuts else None
+    cue = fit_track(args.track, info.duration, fade_in=args.fade_in, fade_out=args.fade_out, volume=args.volume,
+                    intensity=args.intensity, cuts=cuts)
+    res = export_scene(args.scene, cue, args.output, scene_gain=args.scene_gain, duck_depth=args.duck_depth,
+                       loudness=args.loudness, overwrite=args.overwrite)
     how = "video stream copied" if res.video_copied else "video re-encoded (its codec cannot be copied into this container)"
-    print(f"wrote {res.output} ({res.duration:.1f} s, {how})")
+    nudge = f", tempo {100 * (cue.rate - 1):+.1f}% to put {cue.cut_hits} of {len(cuts)} cuts on beats" if cuts else ""
+    print(f"wrote {res.output} ({res.duration:.1f} s, {how}; {res.loudness_lufs:.1f} LUFS, "
+          f"{res.true_peak_dbtp:.1f} dBTP; {cue.method}{nudge})")
+    print(f"wrote {res.stem} and {res.cue_sheet} (+ .json)")
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
@@ -108,7 +116,8 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
     from .dataset_prep import ensure_demo_data
     from .feature_extraction import analyze_scene, face_detector
-    from .recommend_and_merge import export_scene, fit_track, recommend, unique_path
+    from .fit_and_export import export_scene, fit_track, free_output
+    from .recommend_and_merge import recommend, unique_path
 
     demo = ensure_demo_data()
     lib = _library(str(demo.library))
@@ -118,13 +127,25 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     for name, scene in tqdm(demo.scenes.items(), desc="scoring demo scenes", unit="scene", file=sys.stderr, disable=None):
         prof = analyze_scene(scene, detector=det)
         recs = recommend(prof, lib.tracks, top=3)
-        cue = fit_track(recs[0].path, prof.duration)
-        res = export_scene(scene, cue, unique_path(out / f"{name}_scored.mp4"))
+        cue = fit_track(recs[0].path, prof.duration, intensity=(prof.arousal + 1) / 2, cuts=prof.cut_times)
+        res = export_scene(scene, cue, free_output(out / f"{name}_scored.mp4"))
         report = unique_path(out / f"{name}_report.json")
         report.write_text(json.dumps({"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs],
                                       "export": res.to_dict()}, indent=1))
         tqdm.write(f"{name}: {prof.summary()}\n  -> {recs[0].title}: {recs[0].reason}\n  wrote {res.output}",
                    file=sys.stdout)
+
+
+def _loudness(text: str) -> str | float:
+    if text in ("web", "broadcast"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use web, broadcast or a number in LUFS such as -14") from None
+    if not -40 <= value <= -5:
+        raise argparse.ArgumentTypeError("a loudness target lies between -40 and -5 LUFS")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,7 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fade-out", type=float, default=2.0, metavar="S")
     p.add_argument("--volume", type=float, default=0.8, metavar="G", help="music gain, 1.0 = as is")
     p.add_argument("--scene-gain", type=float, default=1.0, metavar="G", help="gain of the scene's own sound")
-    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--intensity", type=float, metavar="X",
+                   help="section energy, 0 = calmest part of the track, 1 = most energetic (default: from the start)")
+    p.add_argument("--beats-on-cuts", action="store_true", help="nudge the tempo (at most 8%%) so beats land on cuts")
+    p.add_argument("--duck-depth", type=float, default=10.0, metavar="DB", help="how far the music dips under speech (0 = off)")
+    p.add_argument("--loudness", default="web", type=_loudness,
+                   help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
     p.set_defaults(func=_cmd_merge)
     p = sub.add_parser("demo", help="score the embedded demo scenes into out/")
     p.add_argument("--out", help="output folder (default: ./out or $DRAMATUNE_OUT)")

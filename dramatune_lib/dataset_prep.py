@@ -83,6 +83,8 @@ def build_demo_library(folder: Path) -> list[dict]:
         write_cue(folder / name, y, pm)
         rows.append({"file": name, "quadrant": quadrant(v, a), "label": label, **params_dict(p)})
     (folder / "cues.json").write_text(json.dumps(rows, indent=1))
+    (folder / "licences.json").write_text(json.dumps(
+        {"*": "MIT (composed by DramaTune); rendered with the TimGM6mb.sf2 soundfont, GPL-2"}, indent=1))
     return rows
 
 
@@ -230,10 +232,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"demo data ready in {demo.root} ({time.time() - t:.1f} s)")
     if args.warm:
         from .feature_extraction import analyze_scene, index_library
+        from .fit_and_export import fit_track
 
         t = time.time()
         index_library(demo.library)
-        analyze_scene(demo.scenes["smile"])
+        prof = analyze_scene(demo.scenes["chase"])
+        fit_track(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # compiles time-stretch
         print(f"caches warm ({time.time() - t:.1f} s)")
 
 

@@ -141,8 +141,10 @@ def run_ffmpeg(args: list[str], what: str | Path) -> None:
         raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")
 
 
-def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.ndarray:
-    """Decode the audio of any file ffmpeg reads to float32 samples.
+def decode_audio(
+    path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None
+) -> np.ndarray:
+    """Decode the audio of any file ffmpeg reads to float32 samples (at most ``max_seconds``).
 
     Returns ``y`` of shape ``(n,)`` if ``mono`` else ``(n, 2)``.
 
@@ -153,6 +155,7 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.nda
     # always decode to stereo: ffmpeg's own mono downmix adds 3 dB (0.707 * (L + R))
     r = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-vn",
+         *(["-t", f"{max_seconds:.3f}"] if max_seconds else []),
          "-ac", "2", "-ar", str(sr), "-f", "f32le", "-"],
         capture_output=True,
     )
@@ -163,8 +166,12 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.nda
     return y.mean(axis=1) if mono else y.copy()
 
 
-def load_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.ndarray:
+def load_audio(
+    path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None
+) -> np.ndarray:
     """Load a music file: soundfile (libsndfile) first, ffmpeg for other formats (m4a...).
+
+    ``max_seconds`` reads only the start of a long file (a 2-hour file is never loaded whole).
 
     Returns ``y`` of shape ``(n,)`` if ``mono`` else ``(n, 2)``, float32 at ``sr``.
 
@@ -173,9 +180,12 @@ def load_audio(path: str | Path, sr: int = 22050, mono: bool = True) -> np.ndarr
     path = Path(path)
     _check_file(path)
     try:
-        y, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+        with sf.SoundFile(str(path)) as f:
+            file_sr = f.samplerate
+            frames = -1 if not max_seconds else int(max_seconds * file_sr)
+            y = f.read(frames, dtype="float32", always_2d=True)
     except Exception:  # libsndfile does not know the format: let ffmpeg try
-        return decode_audio(path, sr=sr, mono=mono)
+        return decode_audio(path, sr=sr, mono=mono, max_seconds=max_seconds)
     if y.size == 0:
         raise BadInputError(path, "holds no audio samples")
     if mono:

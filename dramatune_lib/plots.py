@@ -122,3 +122,34 @@ def cue_plan_figure(table, *, size: float = 4.5) -> Figure:
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def fitted_cue_figure(cue, *, cuts: list[float] | None = None, gain=None, width: float = 9.0) -> Figure:
+    """The fitted cue's waveform with its bar lines, loop joins, the scene's cuts and, if given,
+    the ducking gain.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    import numpy as np
+
+    fig = Figure(figsize=(width, 2.8))
+    ax = fig.subplots()
+    y = np.abs(cue.audio).max(axis=1)
+    step = max(1, y.size // 2000)
+    env = y[: y.size // step * step].reshape(-1, step).max(axis=1)
+    t = np.arange(env.size) * step / cue.sr
+    ax.fill_between(t, -env, env, color="tab:blue", alpha=0.6, lw=0, label="cue")
+    for i, b in enumerate(cue.bars):
+        ax.axvline(b, color="0.6", lw=0.6, label="bar lines" if i == 0 else None)
+    for i, j in enumerate(cue.joins):
+        ax.axvline(j / cue.sr, color="tab:orange", lw=1.5, ls="--", label="loop joins" if i == 0 else None)
+    for i, c in enumerate(cuts or []):
+        ax.axvline(c, color="tab:red", lw=1, ls=":", label="cuts" if i == 0 else None)
+    if gain is not None:
+        gt = np.arange(0, gain.size, step) / cue.sr
+        ax.plot(gt, gain[::step], color="black", lw=1, label="ducking gain")
+    ax.set(xlim=(0, cue.duration), ylim=(-1.05, 1.05), xlabel="scene time (s)",
+           title=f"Fitted cue: {cue.method}, tempo {100 * (cue.rate - 1):+.1f} %, {cue.loops} loop joins")
+    ax.legend(loc="lower left", fontsize=7, frameon=False, ncols=5)
+    fig.tight_layout()
+    return fig

@@ -1,6 +1,7 @@
 """The dataclasses that flow between stages, each with a JSON round trip.
 
 ``video -> SceneProfile -> ranked Recommendations -> FittedCue -> ExportResult``
+(:class:`fit_and_export.FittedCue` carries audio, so it lives beside the code that makes it.)
 """
 from __future__ import annotations
 
@@ -134,20 +135,6 @@ class Recommendation(_JsonMixin):
 
 
 @dataclass
-class FittedCue:
-    """A track cut or looped to a scene's length, with fades and gain applied."""
-
-    audio: Any  # np.ndarray [shape=(n, 2)], float32, at ``sr``
-    sr: int
-    source: str
-    duration: float
-    loops: int
-    fade_in: float
-    fade_out: float
-    volume: float
-
-
-@dataclass
 class ExportResult(_JsonMixin):
     """What an export wrote."""
 
@@ -155,3 +142,7 @@ class ExportResult(_JsonMixin):
     duration: float
     video_copied: bool
     track: str
+    stem: str = ""
+    cue_sheet: str = ""
+    loudness_lufs: float | None = None
+    true_peak_dbtp: float | None = None

@@ -105,3 +105,34 @@ def click_track(tmp_path_factory):
     p = tmp_path_factory.mktemp("click") / "click120.wav"
     sf.write(p, y, sr)
     return p
+
+
+@pytest.fixture(scope="session")
+def speech_scene(tmp_path_factory):
+    """A 10 s scene whose own sound is quiet room tone with speech (espeak-ng) from 3 s to about 6 s.
+
+    Returns ``(path, (speech_start, speech_end))``.
+    """
+    import shutil
+
+    if not shutil.which("espeak-ng"):
+        import os
+
+        msg = "espeak-ng is not installed (apt-get install espeak-ng) — the ducking tests need real speech"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    d = tmp_path_factory.mktemp("speech")
+    subprocess.run(["espeak-ng", "-w", str(d / "line.wav"), "Where were you last night? I waited for you for hours."],
+                   check=True)
+    line, lsr = sf.read(d / "line.wav", dtype="float32")
+    import librosa
+
+    line = librosa.resample(librosa.effects.trim(line, top_db=40)[0], orig_sr=lsr, target_sr=44100)
+    sr = 44100
+    rng = np.random.default_rng(5)
+    y = (0.003 * rng.standard_normal(10 * sr)).astype(np.float32)
+    start = 3.0
+    y[int(start * sr): int(start * sr) + line.size] += 0.5 * line / np.abs(line).max()
+    write_video(d / "dialogue.mp4", _moving_frames(250), (320, 180), 25, np.stack([y, y], 1), sr)
+    return d / "dialogue.mp4", (start, start + line.size / sr)

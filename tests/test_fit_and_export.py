@@ -1,0 +1,251 @@
+import csv
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import audio_seconds, sha256, video_stream_hash
+from dramatune_lib.compose import compose_cue, write_cue
+from dramatune_lib.errors import BadInputError, DramaTuneError, OutputExistsError
+from dramatune_lib.feature_extraction import estimate_key
+from dramatune_lib.fit_and_export import (
+    beat_grid, duck_gain, export_scene, fit_track, normalise_loudness, output_paths, probe_output,
+    speech_activity, true_peak_db,
+)
+from dramatune_lib.media import decode_audio, ffmpeg_exe, probe
+
+SR = 44100
+
+
+@pytest.fixture(scope="module")
+def cue120(tmp_path_factory):
+    """A 20 s composed cue at exactly 120 BPM (bars every 2 s)."""
+    y, pm, p = compose_cue(0.6, 0.2, 20, instrument="piano", seed=3, tempo=120)
+    return write_cue(tmp_path_factory.mktemp("cue") / "cue120.wav", y, pm)
+
+
+@pytest.fixture(scope="module")
+def quiet_then_loud(tmp_path_factory, cue120):
+    """The same 120 BPM music, at -26 dB for its first 20 s and full level for the next 20 s."""
+    y, sr = sf.read(cue120, dtype="float32")
+    out = np.concatenate([0.05 * y, y])
+    p = tmp_path_factory.mktemp("dyn") / "quiet_then_loud.wav"
+    sf.write(p, out, sr)
+    return p
+
+
+def test_beat_grid_of_a_120_bpm_cue(cue120):
+    y, sr = sf.read(cue120, dtype="float32")
+    import librosa
+
+    g = beat_grid(librosa.resample(y.mean(1), orig_sr=sr, target_sr=22050))
+    assert g.tempo == pytest.approx(120, rel=0.03)
+    assert np.median(np.diff(g.bars)) == pytest.approx(2.0, abs=0.05)
+
+
+def test_long_track_ends_on_a_bar_line_with_a_fade(cue120):
+    cue = fit_track(cue120, 7.3, fade_in=0.3, fade_out=1.0)
+    assert cue.method == "bars" and cue.loops == 0 and cue.rate == 1.0
+    assert cue.audio.shape == (int(round(7.3 * SR)), 2)
+    assert cue.bars[-1] == pytest.approx(7.3, abs=0.002)  # the scene's end is a bar line of the music
+    assert cue.track_out - cue.track_in == pytest.approx(7.3, abs=0.01)
+    assert np.abs(cue.audio[-20:]).max() < 1e-3 and np.abs(cue.audio[:20]).max() < 1e-3
+
+
+def test_intensity_picks_the_section(quiet_then_loud):
+    calm = fit_track(quiet_then_loud, 8, intensity=0.0)
+    loud = fit_track(quiet_then_loud, 8, intensity=1.0)
+    assert calm.track_out <= 21 and loud.track_in >= 19
+    rms = lambda c: float(np.sqrt(np.mean(c.audio[SR:-3 * SR] ** 2)))  # noqa: E731
+    assert rms(loud) > 5 * rms(calm)
+
+
+def test_short_track_loops_on_bars_without_clicks(cue120):
+    cue = fit_track(cue120, 47.0, fade_in=0, fade_out=0, volume=1.0)
+    assert cue.method == "bars" and cue.loops >= 2
+    period = np.diff(cue.joins)
+    assert np.ptp(period) <= 1 and period[0] / SR == pytest.approx(round(period[0] / SR / 2) * 2, abs=0.05)  # whole bars
+    d = np.abs(np.diff(cue.audio[:, 0]))
+    typical = np.percentile(d, 99.9)
+    for j in cue.joins:
+        assert d[j - 220: j + 220].max() <= 1.5 * typical, f"click at join {j / SR:.2f} s"
+    assert cue.bars[-1] == pytest.approx(47.0, abs=0.002)
+
+
+def test_track_shorter_than_a_bar_falls_back_to_a_plain_loop(tmp_path):
+    t = np.arange(int(0.9 * SR)) / SR
+    y = (0.3 * np.sin(2 * np.pi * 261.6 * t) * np.exp(-2 * t)).astype(np.float32)
+    sf.write(tmp_path / "sting.wav", y, SR)  # mono, less than one bar at any tempo
+    cue = fit_track(tmp_path / "sting.wav", 4.0, fade_in=0, fade_out=0)
+    assert cue.method == "plain loop" and cue.loops == 4 and cue.audio.shape == (4 * SR, 2)
+    d = np.abs(np.diff(cue.audio[:, 0]))
+    for j in cue.joins:
+        assert d[j - 50: j + 1400].max() <= 1.05 * np.abs(np.diff(y)).max() * 0.8
+
+
+def test_tempo_nudge_lands_beats_on_cuts(cue120):
+    two_beats = 2 * 60 / 126  # a cut every 2 beats at 126 BPM (5 % faster), for 4 bars
+    cuts = [k * two_beats for k in range(1, 8)]
+    plain = fit_track(cue120, 8 * two_beats, cuts=cuts, max_stretch=0.0)
+    nudged = fit_track(cue120, 8 * two_beats, cuts=cuts)
+    assert nudged.rate == pytest.approx(126 / 120, abs=0.01)
+    assert nudged.cut_hits == 7 > plain.cut_hits
+    assert nudged.bars[-1] == pytest.approx(8 * two_beats, abs=0.002)  # still ends on a bar line
+    import librosa  # pitch preserved: the key is unchanged
+
+    key = lambda c: estimate_key(librosa.feature.chroma_stft(y=c.audio.mean(1), sr=SR).mean(1))[:2]  # noqa: E731
+    assert key(nudged) == key(plain)
+
+
+def test_nudge_never_exceeds_eight_percent(cue120):
+    cuts = [k * 0.4 for k in range(1, 20)]  # a cut every 0.4 s would need 150 BPM
+    cue = fit_track(cue120, 8, cuts=cuts)
+    assert 0.92 <= cue.rate <= 1.08
+
+
+def test_silent_and_tiny_tracks_are_refused(tmp_path):
+    sf.write(tmp_path / "silence.wav", np.zeros((SR, 2), np.float32), SR)
+    with pytest.raises(BadInputError, match="silence.wav: is silent"):
+        fit_track(tmp_path / "silence.wav", 5)
+    sf.write(tmp_path / "blip.wav", np.full(100, 0.1, np.float32), SR)
+    with pytest.raises(BadInputError, match="too short"):
+        fit_track(tmp_path / "blip.wav", 5)
+
+
+def test_very_long_file_is_read_in_part(tmp_path):
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=220:r=8000", "-t", "7200",
+                    "-c:a", "flac", str(tmp_path / "two_hours.flac")], check=True)
+    cue = fit_track(tmp_path / "two_hours.flac", 6.0)
+    assert cue.audio.shape == (6 * SR, 2) and cue.track_in < 600
+
+
+def test_speech_is_found_and_the_music_ducks(speech_scene):
+    path, (s0, s1) = speech_scene
+    y = decode_audio(path, sr=SR)
+    mask = speech_activity(y, SR)
+    t = np.arange(mask.size) * 0.01
+    inside = mask[(t > s0 + 0.2) & (t < s1 - 0.2)].mean()
+    outside = mask[(t < s0 - 0.5) | (t > s1 + 0.8)].mean()
+    assert inside > 0.9 and outside < 0.05
+    g = duck_gain(mask, y.size, SR, depth_db=12)
+    db = 20 * np.log10(g)
+    assert db[int(s0 * SR): int(s1 * SR)].min() == pytest.approx(-12, abs=0.5)
+    assert db[int(1.0 * SR)] == pytest.approx(0, abs=0.1) and db[int(9.5 * SR)] == pytest.approx(0, abs=0.5)
+    assert db[int((s0 - 0.01) * SR)] < -6  # the dip is in place as the first word starts (attack lead)
+    assert db[int((s0 + 0.05) * SR): int((s1 - 0.1) * SR)].max() < -6  # and holds through the line
+
+
+def test_no_speech_in_the_demo_scenes(demo):
+    for name, path in demo.scenes.items():
+        assert speech_activity(decode_audio(path, sr=SR), SR).mean() < 0.05, name
+
+
+@pytest.mark.parametrize("target", [-16.0, -23.0])
+def test_loudness_normalisation_and_true_peak(cue120, target):
+    y, sr = sf.read(cue120, dtype="float32")
+    out, gain, lufs, tp = normalise_loudness(y * 3.0, sr, target_lufs=target)  # hot input, clipping peaks
+    assert lufs == pytest.approx(target, abs=0.3)
+    assert tp <= -1.0 and true_peak_db(out, sr) == pytest.approx(tp)
+    assert gain.shape == (y.shape[0],)
+
+
+def test_export_delivers_video_mix_stem_and_cue_sheet(demo, tmp_path):
+    scene = demo.scenes["chase"]
+    before = sha256(scene)
+    track = demo.library / sorted(p.name for p in demo.library.glob("*.ogg"))[1]
+    cuts = json.loads((demo.root / "scenes" / "scenes.json").read_text())["chase"]["cuts"]
+    cue = fit_track(track, probe(scene).duration, cuts=cuts)
+    res = export_scene(scene, cue, tmp_path / "chase.mp4")
+    assert res.video_copied and video_stream_hash(tmp_path / "chase.mp4") == video_stream_hash(scene)
+    m = probe_output(tmp_path / "chase.mp4")
+    assert m["audio_codec"] == "aac" and m["audio_seconds"] == pytest.approx(10.0, abs=0.1)
+    assert m["lufs"] == pytest.approx(-16, abs=1.0) and m["true_peak_dbtp"] <= -1.0
+    stem, stem_sr = sf.read(res.stem)
+    assert stem.shape[0] == cue.audio.shape[0] and stem_sr == SR
+    rows = list(csv.DictReader(open(res.cue_sheet)))
+    assert rows[0]["source"] == track.name and float(rows[0]["scene_out"]) == pytest.approx(10.0)
+    assert "MIT" in rows[0]["licence"]
+    sheet = json.loads((tmp_path / "chase.cues.json").read_text())
+    assert sheet["cues"][0]["track_in"] == cue.track_in and sheet["true_peak_dbtp"] <= -1.0
+    assert sorted(os.listdir(tmp_path)) == ["chase.cues.csv", "chase.cues.json", "chase.mp4", "chase.music.wav"]
+    assert sha256(scene) == before
+
+
+def test_broadcast_loudness(demo, tmp_path):
+    cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 12.0)
+    res = export_scene(demo.scenes["night"], cue, tmp_path / "n.mp4", loudness="broadcast")
+    assert probe_output(res.output)["lufs"] == pytest.approx(-23, abs=1.0)
+
+
+def test_any_existing_output_is_refused_before_work(demo, tmp_path):
+    out = tmp_path / "x.mp4"
+    output_paths(out)["stem"].write_bytes(b"precious")
+    cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0)
+    with pytest.raises(OutputExistsError, match="x.music.wav"):
+        export_scene(demo.scenes["night"], cue, out)
+    assert sorted(os.listdir(tmp_path)) == ["x.music.wav"] and output_paths(out)["stem"].read_bytes() == b"precious"
+
+
+def test_export_never_writes_over_the_scene(media, demo):
+    cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0)
+    with pytest.raises(DramaTuneError, match="never writes over your files"):
+        export_scene(media / "scene.mp4", cue, media / "scene.mp4", overwrite=True)
+
+
+def test_export_scene_without_audio_and_mono_low_rate_music(media, tmp_path):
+    t = np.arange(int(6 * 22050)) / 22050
+    sf.write(tmp_path / "mono22k.wav", (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050)
+    res = export_scene(media / "no_audio.mp4", fit_track(tmp_path / "mono22k.wav", 2.0), tmp_path / "o.mp4")
+    assert video_stream_hash(res.output) == video_stream_hash(media / "no_audio.mp4")
+    assert audio_seconds(res.output) == pytest.approx(2.0, abs=0.1)
+
+
+def test_scene_audio_at_another_rate(tmp_path, demo):
+    from dramatune_lib.media import write_video
+
+    frames = (np.full((90, 160, 3), 40 * (i % 5), np.uint8) for i in range(75))
+    t = np.arange(3 * 48000) / 48000
+    write_video(tmp_path / "s48.mp4", frames, (160, 90), 25, (0.1 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), 48000)
+    res = export_scene(tmp_path / "s48.mp4", fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0), tmp_path / "o.mp4")
+    assert audio_seconds(res.output) == pytest.approx(3.0, abs=0.1)
+
+
+def test_variable_frame_rate_video_keeps_its_timing(tmp_path, demo):
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=320x180:r=30", "-t", "6",
+                    "-vf", "select='not(mod(n\\,3))+eq(mod(n\\,7)\\,1)'", "-fps_mode", "vfr", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", str(tmp_path / "vfr.mp4")], check=True)
+    dur = probe(tmp_path / "vfr.mp4").duration
+    res = export_scene(tmp_path / "vfr.mp4", fit_track(sorted(demo.library.glob("*.ogg"))[0], dur), tmp_path / "o.mp4")
+    assert video_stream_hash(res.output) == video_stream_hash(tmp_path / "vfr.mp4")
+    assert audio_seconds(res.output) == pytest.approx(dur, abs=0.1)
+
+
+def test_export_to_unwritable_folder_is_clear(demo, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")  # a folder cannot be made here, even by root
+    cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0)
+    with pytest.raises(DramaTuneError, match="cannot write there"):
+        export_scene(demo.scenes["night"], cue, blocker / "out" / "x.mp4")
+
+
+@pytest.mark.parametrize("where", ["ffmpeg", "cue sheet"])
+def test_full_disk_leaves_nothing_behind(demo, tmp_path, monkeypatch, where):
+    from dramatune_lib import fit_and_export as fe
+
+    if where == "ffmpeg":
+        def broken(args, what):
+            open(args[-1], "wb").write(b"half a file")  # ffmpeg wrote part of the output, then died
+            raise DramaTuneError("x.mp4: ffmpeg failed — No space left on device")
+        monkeypatch.setattr(fe, "run_ffmpeg", broken)
+    else:
+        def broken(path, rows):
+            open(path, "w").write("cue,sou")
+            raise OSError(28, "No space left on device")
+        monkeypatch.setattr(fe, "_write_sheet_csv", broken)
+    cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0)
+    with pytest.raises(DramaTuneError, match="No space left"):
+        export_scene(demo.scenes["night"], cue, tmp_path / "x.mp4")
+    assert os.listdir(tmp_path) == []
