@@ -140,7 +140,6 @@ CHASE_SHOT = 1.25  # seconds between hard cuts in the chase scene
 def _chase_frames(seconds: float, seed: int = 7):
     W, H = SCENE_SIZE
     n = int(seconds * SCENE_FPS)
-    rng = np.random.default_rng(seed)
     n_shots = int(seconds / CHASE_SHOT) + 1
     hues = [(k * 67) % 180 for k in range(n_shots)]  # well-separated hues, one per shot
     palettes = [cv2.cvtColor(np.uint8([[[h, 170, 250]]]), cv2.COLOR_HSV2RGB)[0, 0] for h in hues]
