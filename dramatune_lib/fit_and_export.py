@@ -43,8 +43,8 @@ from .schema import ExportResult
 
 ANALYSIS_SR = 22050
 HOP = 256
-#: Longest stretch of a track that is read and analysed; a 2-hour file is not loaded whole.
-MAX_TRACK_SECONDS = 600.0
+#: Longest stretch of a track that is read and fitted; a 2-hour file is not loaded whole.
+MAX_TRACK_SECONDS = 300.0
 #: Loudness targets: web (EBU R128 s2 / streaming practice) and broadcast (EBU R128).
 LOUDNESS_TARGETS = {"web": -16.0, "broadcast": -23.0}
 TRUE_PEAK_DBTP = -1.0

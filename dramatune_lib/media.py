@@ -202,6 +202,18 @@ def load_audio(
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
+def audio_duration(path: str | Path) -> float:
+    """Length of an audio file in seconds, from its header (libsndfile), else from ffmpeg.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    try:
+        info = sf.info(str(path))
+        return info.frames / info.samplerate
+    except Exception:  # a format libsndfile does not read: ask ffmpeg
+        return probe(path).duration
+
+
 def sample_frames(
     path: str | Path, fps: float = 2.0, max_side: int = 640
 ) -> Iterator[tuple[float, np.ndarray]]:

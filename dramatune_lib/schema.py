@@ -115,6 +115,7 @@ class TrackFeatures(_JsonMixin):
     valence: float
     arousal: float
     emotion: str
+    analysed_seconds: float = 0.0  # how much of the track was measured (long files: the start)
 
 
 @dataclass

@@ -109,3 +109,46 @@ def test_empty_folder_is_a_clear_error(tmp_path):
     (tmp_path / "music").mkdir()
     with pytest.raises(EmptyLibraryError, match="no audio files found"):
         fx.index_library(tmp_path / "music")
+
+
+@pytest.fixture(scope="module")
+def odd_library(tmp_path_factory):
+    """Tracks users really have: a wrong extension, half a second, two hours, odd names."""
+    import subprocess
+
+    from dramatune_lib.media import ffmpeg_exe
+
+    d = tmp_path_factory.mktemp("odd")
+    ff = [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi"]
+    subprocess.run([*ff, "-i", "sine=f=440:r=44100", "-t", "8", "-c:a", "libmp3lame", str(d / "really an mp3.wav")], check=True)
+    subprocess.run([*ff, "-i", "sine=f=440:r=44100", "-t", "0.5", str(d / "half_second.wav")], check=True)
+    subprocess.run([*ff, "-i", "sine=f=220:r=8000", "-t", "7200", "-c:a", "flac", str(d / "Zwei Stunden – Mix.flac")], check=True)
+    return d
+
+
+def test_index_reads_what_users_have(odd_library, monkeypatch, tmp_path):
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
+    lib = fx.index_library(odd_library, n_jobs=1)
+    by_name = {os.path.basename(t.path): t for t in lib.tracks}
+    assert lib.skipped == []
+    assert by_name["really an mp3.wav"].duration == pytest.approx(8.0, abs=0.1)  # decoded by content
+    assert by_name["half_second.wav"].duration == pytest.approx(0.5, abs=0.01)
+    two_hours = by_name["Zwei Stunden – Mix.flac"]
+    assert two_hours.duration == pytest.approx(7200, abs=1)  # the whole length, from the header
+    assert two_hours.analysed_seconds == pytest.approx(fx.MAX_ANALYSIS_SECONDS, abs=1)  # measured on its start
+
+
+def test_cache_from_an_older_version_is_rebuilt(small_library, monkeypatch, tmp_path):
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
+    cache = fx._cache_file(small_library)
+    cache.write_text(json.dumps({"version": 0, "entries": {str(small_library / "cue 0 ünï.ogg"): {"stamp": [], "x": 1}}}))
+    lib = fx.index_library(small_library, n_jobs=1)
+    assert len(lib.tracks) == 3
+    assert json.loads(cache.read_text())["version"] == fx.FEATURES_VERSION
+
+
+def test_folder_of_non_audio_files(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(EmptyLibraryError, match="no audio files found"):
+        fx.index_library(tmp_path)
