@@ -82,6 +82,7 @@ class AppSession:
         # removed when the session is dropped or the tab's kernel exits
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.workdir), True)
         self.scene: Path | None = None
+        self.subtitles: Path | None = None
         self.scene_label = ""
         self.profile: SceneProfile | None = None
         self.recommendations: list[Recommendation] = []
@@ -120,8 +121,28 @@ class AppSession:
         self._set_scene(path, f"upload: {safe}")
         return path
 
+    def save_subtitles(self, name: str, content: bytes) -> Path:
+        """Store uploaded subtitles (.srt) or a script (.txt) for the selected scene, after checking them."""
+        from .feature_extraction import read_subtitles
+
+        safe = sanitize_filename(name, default="subtitles")
+        if Path(safe).suffix.lower() not in (".srt", ".txt"):
+            raise BadInputError(name, "is not subtitles — give an .srt file or a .txt script")
+        folder = self.workdir / "uploads"
+        folder.mkdir(exist_ok=True)
+        path = unique_path(folder / safe)
+        path.write_bytes(content)
+        try:
+            read_subtitles(path)
+        except DramaTuneError:
+            path.unlink()
+            raise
+        self.subtitles = path
+        self.profile, self.recommendations, self.shown = None, [], set()
+        return path
+
     def _set_scene(self, path: Path, label: str) -> None:
-        self.scene, self.scene_label = path, label
+        self.scene, self.scene_label, self.subtitles = path, label, None
         self.profile, self.recommendations, self.shown = None, [], set()
 
     # --- work -----------------------------------------------------------------------------
@@ -138,7 +159,7 @@ class AppSession:
             raise DramaTuneError("choose a demo scene or upload a video first")
         if self._detector is None:
             self._detector = face_detector()
-        self.profile = analyze_scene(self.scene, detector=self._detector, progress=progress)
+        self.profile = analyze_scene(self.scene, detector=self._detector, progress=progress, subtitles=self.subtitles)
         self.recommendations, self.shown = [], set()
         return self.profile
 

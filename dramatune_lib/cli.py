@@ -2,9 +2,9 @@
 
 ::
 
-    dramatune analyze SCENE [--json]
+    dramatune analyze SCENE [--subtitles FILE] [--json]
     dramatune index DIR [--json]
-    dramatune recommend SCENE [--library DIR] [--top 3] [--json]
+    dramatune recommend SCENE [--subtitles FILE] [--library DIR] [--top 3] [--json]
     dramatune merge SCENE TRACK -o OUT.mp4 [--fade-in S] [--fade-out S] [--volume G] [--intensity X]
                     [--beats-on-cuts] [--duck-depth DB] [--loudness web|broadcast|LUFS] [--overwrite]
     dramatune demo [--out DIR]
@@ -52,7 +52,7 @@ def _library(folder: str | None):
 def _cmd_analyze(args: argparse.Namespace) -> None:
     from .feature_extraction import analyze_scene
 
-    prof = analyze_scene(args.scene, progress=_progress_bar("analysing"))
+    prof = analyze_scene(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
     if args.json:
         print(prof.to_json(indent=1))
     else:
@@ -78,7 +78,7 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
     from .feature_extraction import analyze_scene
     from .recommend_and_merge import recommend
 
-    prof = analyze_scene(args.scene, progress=_progress_bar("analysing"))
+    prof = analyze_scene(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
     lib = _library(args.library)
     recs = recommend(prof, lib.tracks, top=args.top)
     if args.json:
@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("analyze", help="analyse a scene's emotion and pace")
     p.add_argument("scene")
+    p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
     p.add_argument("--json", action="store_true", help="print the SceneProfile as JSON")
     p.set_defaults(func=_cmd_analyze)
     p = sub.add_parser("index", help="index a music folder (cached)")
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_index)
     p = sub.add_parser("recommend", help="the top tracks for a scene, with reasons")
     p.add_argument("scene")
+    p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
     p.add_argument("--library", help="music folder (default: the demo library)")
     p.add_argument("--top", type=int, default=3)
     p.add_argument("--json", action="store_true")

@@ -38,9 +38,10 @@ from .media import audio_duration, decode_audio, load_audio, probe_scene, sample
 from .schema import CueReading, SceneProfile, TrackFeatures
 
 #: Relative weight of each scene cue in the fusion (multiplied by the cue's confidence).
-SCENE_WEIGHTS = {"faces": 0.45, "light": 0.2, "pace": 0.35, "sound": 0.2}
-#: Which axes each cue speaks to: pace and loudness say nothing about valence.
-CUE_AXES = {"faces": "va", "light": "va", "pace": "a", "sound": "a"}
+SCENE_WEIGHTS = {"faces": 0.45, "light": 0.2, "pace": 0.35, "sound": 0.2, "words": 0.35}
+#: Which axes each cue speaks to: pace and loudness say nothing about valence; VADER's
+#: lexicon rates valence only, so words say nothing about arousal.
+CUE_AXES = {"faces": "va", "light": "va", "pace": "a", "sound": "a", "words": "v"}
 #: Mean coarse frame difference (0.5 s apart) and cuts per minute that count as full pace.
 MOTION_FULL = 0.15
 CUTS_FULL = 40.0
@@ -150,6 +151,87 @@ def read_faces(detector, frame_bgr: np.ndarray) -> FaceReading:
     return FaceReading(probs=probs, face_area=total / (h * w))
 
 
+# --- words -------------------------------------------------------------------------------
+
+@dataclass
+class Line:
+    """One subtitle (or the whole script) with its time span in seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+def read_subtitles(path: str | Path) -> list[Line]:
+    """Read an ``.srt`` file, or a plain-text script (``.txt``: one span over the whole scene).
+
+    Raises :class:`BadInputError` for a missing, unreadable or malformed file, naming the
+    problem and what to do.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import srt
+
+    path = Path(path)
+    if not path.is_file():
+        raise BadInputError(path, "subtitle file not found — check the path")
+    raw = path.read_bytes()
+    for enc in ("utf-8-sig", "cp1252"):  # most .srt files are UTF-8; older ones Windows-1252
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise BadInputError(path, "cannot be read as text — save it as UTF-8")
+    if path.suffix.lower() != ".srt":
+        body = " ".join(text.split())
+        if not body:
+            raise BadInputError(path, "is empty — give the scene's dialogue or script")
+        return [Line(0.0, math.inf, body)]
+    try:
+        subs = list(srt.parse(text))
+    except srt.SRTParseError as e:
+        where = text[: e.actual_start].count("\n") + 1
+        raise BadInputError(path, f"is not a valid .srt file (near line {where}) — each subtitle needs a number, "
+                                  "a '00:00:01,000 --> 00:00:02,000' line and its text") from None
+    lines = [Line(s.start.total_seconds(), s.end.total_seconds(), " ".join(s.content.split())) for s in subs]
+    lines = [ln for ln in lines if ln.text and ln.end > ln.start]
+    if not lines:
+        raise BadInputError(path, "holds no subtitles")
+    return lines
+
+
+def words_cue(lines: list[Line], duration: float) -> tuple[Cue, list[tuple[float, float, float]]]:
+    """The words cue: each line's valence from VADER's lexicon (Hutto & Gilbert 2014, shipped in
+    ``vaderSentiment``), weighted by how long it is on screen within the scene.
+
+    Returns the cue and ``(start, end, valence)`` per line inside the scene. Lines after the
+    scene's end are left out and said so; a cue with no line inside the scene has confidence 0.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    sia = SentimentIntensityAnalyzer()
+    placed = []
+    for ln in lines:
+        a, b = max(0.0, ln.start), min(duration, ln.end)
+        if b > a:
+            placed.append((a, b, float(sia.polarity_scores(ln.text)["compound"])))
+    late = sum(1 for ln in lines if ln.start >= duration)
+    if not placed:
+        return Cue("words", 0.0, 0.0, 0.0, SCENE_WEIGHTS["words"],
+                   f"all {len(lines)} subtitles start after the scene ends — are they for this video?"), []
+    span = sum(b - a for a, b, _ in placed)
+    v = sum((b - a) * val for a, b, val in placed) / span
+    coverage = min(1.0, span / duration)
+    detail = f"{len(placed)} lines on {coverage:.0%} of the scene"
+    if late:
+        detail += f"; {late} after its end left out"
+    return Cue("words", clip_va(v), 0.0, 0.3 + 0.5 * coverage, SCENE_WEIGHTS["words"], detail), placed
+
+
 # --- scenes --------------------------------------------------------------------------------
 
 def find_cuts(path: str | Path) -> list[float]:
@@ -180,16 +262,20 @@ def _db(x: np.ndarray) -> float:
 
 
 def analyze_scene(
-    path: str | Path, *, fps: float = 2.0, detector=None, progress=None
+    path: str | Path, *, fps: float = 2.0, detector=None, progress=None,
+    subtitles: str | Path | None = None,
 ) -> SceneProfile:
-    """Analyse a scene: faces, light, pace, cuts and sound, fused on the circumplex.
+    """Analyse a scene: faces, light, pace, cuts, sound and (given subtitles) words, fused on
+    the circumplex.
 
-    ``progress``, if given, is called with a fraction in [0, 1] as frames are read.
+    ``subtitles`` is an ``.srt`` file or a plain-text script. ``progress``, if given, is called
+    with a fraction in [0, 1] as frames are read.
 
     Notebook: 02_feature_extraction.ipynb
     """
     path = Path(path)
     info = probe_scene(path)
+    lines = read_subtitles(subtitles) if subtitles else None  # a bad file fails before any work
     if detector is None:
         detector = face_detector()
     times, faces, motion, bright, sat = [], [], [], [], []
@@ -256,8 +342,12 @@ def analyze_scene(
     if loud is None:
         cues.append(Cue("sound", 0.0, 0.0, 0.0, SCENE_WEIGHTS["sound"], "no audio"))
 
+    placed: list[tuple[float, float, float]] = []
+    if lines is not None:
+        wcue, placed = words_cue(lines, duration)
+        cues.append(wcue)
     v, a, conf = fuse_axes(cues)
-    timeline = _timeline(times, faces, motion, bright, sat, duration)
+    timeline = _timeline(times, faces, motion, bright, sat, duration, placed)
     lo = 60 + 60 * (a + 1) / 2 + 40 * pace
     if progress:
         progress(1.0)
@@ -285,7 +375,7 @@ def fuse_axes(cues: list[Cue]) -> tuple[float, float, float]:
     return v, a, (cv + ca) / 2
 
 
-def _timeline(times, faces, motion, bright, sat, duration) -> list[list[float]]:
+def _timeline(times, faces, motion, bright, sat, duration, placed=()) -> list[list[float]]:
     """Per-second (t, valence, arousal, confidence) from the sampled frames."""
     out = []
     for sec in range(int(math.ceil(duration))):
@@ -307,6 +397,11 @@ def _timeline(times, faces, motion, bright, sat, duration) -> list[list[float]]:
         cues.append(light_cue(b, s))
         m = float(np.mean([motion[i] for i in idx if i > 0] or [0.0]))
         cues.append(Cue("pace", 0.0, clip_va(2 * min(1.0, m / MOTION_FULL) - 1), 0.7, SCENE_WEIGHTS["pace"]))
+        spoken = [(min(b, sec + 1) - max(a, sec), val) for a, b, val in placed if a < sec + 1 and b > sec]
+        if spoken:
+            w = sum(t for t, _ in spoken)
+            cues.append(Cue("words", sum(t * val for t, val in spoken) / w, 0.0, 0.3 + 0.5 * min(1.0, w),
+                            SCENE_WEIGHTS["words"]))
         v, a, c = fuse_axes(cues)
         out.append([float(sec), round(v, 3), round(a, 3), round(c, 3)])
     return out

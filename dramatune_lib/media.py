@@ -109,6 +109,8 @@ def probe(path: str | Path) -> MediaInfo:
     rm = _ROTATION.search(head)
     if rm:
         info.rotation = int(round(float(rm[1]))) % 360
+        if info.rotation in (90, 270):  # a phone held upright: frames are shown turned
+            info.width, info.height = info.height, info.width
     return info
 
 
@@ -123,7 +125,8 @@ def probe_scene(path: str | Path) -> MediaInfo:
     if not info.has_video:
         raise BadInputError(path, "no video stream found — is this an audio file? Give a video.")
     if info.duration <= 0.05:
-        raise BadInputError(path, "the video lasts 0 seconds — there is nothing to score")
+        raise BadInputError(path, f"lasts {info.duration:.2f} s (a single frame at most) — give a video of at "
+                                  "least a second")
     return info
 
 

@@ -81,10 +81,10 @@ def page(browser, app_url):
     ctx.close()
 
 
-def upload(page, path) -> None:
-    """Choose a file with the upload button, as a user does (ipywidgets builds its <input> off-page)."""
+def upload(page, path, button: str = "Upload video") -> None:
+    """Choose a file with an upload button, as a user does (ipywidgets builds its <input> off-page)."""
     with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name="Upload video").click()
+        page.get_by_role("button", name=button).click()
     chooser.value.set_files(str(path))
 
 
@@ -134,3 +134,16 @@ def test_upload_larger_than_a_default_websocket_message(page, media):
     assert big.stat().st_size > 10 * 1024 * 1024
     upload(page, big)
     page.get_by_text("Scene: upload: large_upload.mp4").wait_for()
+
+
+def test_subtitles_upload(page, tmp_path):
+    bad = tmp_path / "broken.srt"
+    bad.write_text("1\n00:00:01 -> 00:00:02\nno\n")
+    upload(page, bad, button="Subtitles")
+    page.get_by_text("broken.srt: is not a valid .srt file").wait_for()
+    good = tmp_path / "lines.srt"
+    good.write_text("1\n00:00:01,000 --> 00:00:04,000\nI love you, this is wonderful!\n")
+    upload(page, good, button="Subtitles")
+    page.get_by_text("Subtitles: lines.srt").wait_for()
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("Done: listen").wait_for()

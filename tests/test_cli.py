@@ -86,3 +86,14 @@ def test_merge_with_a_bad_track(media, tmp_path):
     r = dramatune("merge", media / "scene.mp4", media / "not_a_video.mp4", "-o", tmp_path / "o.mp4")
     assert_one_line_error(r, "not_a_video.mp4", "cannot decode")
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_analyze_with_subtitles_and_a_bad_srt(demo, tmp_path):
+    good = tmp_path / "lines.srt"
+    good.write_text("1\n00:00:01,000 --> 00:00:04,000\nI love this, it is wonderful!\n")
+    r = dramatune("analyze", demo.scenes["night"], "--subtitles", good, "--json")
+    assert r.returncode == 0, r.stderr
+    assert any(c["name"] == "words" and c["valence"] > 0.5 for c in json.loads(r.stdout)["cues"])
+    bad = tmp_path / "broken.srt"
+    bad.write_text("1\n00:00:01 -> 00:00:02\nno\n")
+    assert_one_line_error(dramatune("analyze", demo.scenes["night"], "--subtitles", bad), "broken.srt", "not a valid .srt")

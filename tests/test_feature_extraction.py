@@ -152,3 +152,101 @@ def test_folder_of_non_audio_files(tmp_path):
     (tmp_path / "b.jpg").write_bytes(b"\xff\xd8")
     with pytest.raises(EmptyLibraryError, match="no audio files found"):
         fx.index_library(tmp_path)
+
+
+SRT = """1
+00:00:01,000 --> 00:00:03,000
+{a}
+
+2
+00:00:05,000 --> 00:00:07,500
+{b}
+"""
+
+
+def write_srt(path, a, b):
+    path.write_text(SRT.format(a=a, b=b), encoding="utf-8")
+    return path
+
+
+def test_words_move_valence_the_way_they_read(demo, tmp_path):
+    det = fx.face_detector()
+    happy = write_srt(tmp_path / "happy.srt", "I love you. This is wonderful!", "Thank you, this is the happiest day of my life.")
+    angry = write_srt(tmp_path / "angry.srt", "Get out. I hate you.", "You ruined everything, you liar!")
+    plain = fx.analyze_scene(demo.scenes["night"], detector=det)
+    up = fx.analyze_scene(demo.scenes["night"], detector=det, subtitles=happy)
+    down = fx.analyze_scene(demo.scenes["night"], detector=det, subtitles=angry)
+    assert down.valence < up.valence and plain.valence < up.valence  # the night is already as dark as angry words
+    words = next(c for c in up.cues if c.name == "words")
+    assert words.valence > 0.5 and words.arousal == 0  # VADER rates valence only
+    assert next(c for c in down.cues if c.name == "words").valence < -0.5
+    assert up.arousal == pytest.approx(plain.arousal, abs=1e-6)  # so arousal is untouched
+    by_sec = {int(r[0]): r[1] for r in up.timeline}
+    assert by_sec[1] > by_sec[3] + 0.5  # the line lifts the seconds it is spoken in
+
+
+def test_script_without_timings_covers_the_scene(demo, tmp_path):
+    (tmp_path / "scene.txt").write_text("I am so sorry. She died this morning. I miss her terribly.")
+    p = fx.analyze_scene(demo.scenes["smile"], subtitles=tmp_path / "scene.txt")
+    words = next(c for c in p.cues if c.name == "words")
+    assert words.valence < -0.5 and "100%" in words.detail
+
+
+def test_subtitles_past_the_end(demo, tmp_path):
+    late = tmp_path / "late.srt"
+    late.write_text("1\n00:01:00,000 --> 00:01:02,000\nHello there, my friend\n")
+    p = fx.analyze_scene(demo.scenes["night"], subtitles=late)
+    words = next(c for c in p.cues if c.name == "words")
+    assert words.confidence == 0 and "after the scene ends" in words.detail
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"1\n00:00:01,000 -> 00:00:02,000\nbroken timing\n", "not a valid .srt file"),
+    (b"\x81\x8d\x8f\x90\x9d" * 20, "cannot be read as text"),
+    (b"", "holds no subtitles"),
+])
+def test_bad_subtitles_are_one_clear_line(demo, tmp_path, content, words):
+    bad = tmp_path / "bad.srt"
+    bad.write_bytes(content)
+    with pytest.raises(BadInputError) as e:
+        fx.analyze_scene(demo.scenes["night"], subtitles=bad)
+    assert str(e.value).startswith("bad.srt: ") and words in str(e.value) and "\n" not in str(e.value)
+
+
+def test_rotated_phone_video(tmp_path):
+    import subprocess
+
+    from dramatune_lib.media import ffmpeg_exe, probe
+
+    ff = [ffmpeg_exe(), "-v", "error", "-y"]
+    subprocess.run([*ff, "-f", "lavfi", "-i", "testsrc=s=320x180:r=25", "-t", "3", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", str(tmp_path / "flat.mp4")], check=True)
+    subprocess.run([*ff, "-display_rotation", "90", "-i", str(tmp_path / "flat.mp4"), "-c", "copy",
+                    str(tmp_path / "upright.mp4")], check=True)
+    info = probe(tmp_path / "upright.mp4")
+    assert info.rotation in (90, 270) and (info.width, info.height) == (180, 320)
+    p = fx.analyze_scene(tmp_path / "upright.mp4")
+    assert (p.width, p.height) == (180, 320) and p.duration == pytest.approx(3, abs=0.1)
+
+
+def test_very_large_resolution(tmp_path):
+    import subprocess
+
+    from dramatune_lib.media import ffmpeg_exe, sample_frames
+
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=3840x2160:r=25", "-t", "2",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(tmp_path / "uhd.mp4")], check=True)
+    assert max(f.shape[:2] for _, f in sample_frames(tmp_path / "uhd.mp4")) == (360, 640)  # never held at 4K
+    p = fx.analyze_scene(tmp_path / "uhd.mp4")
+    assert (p.width, p.height) == (3840, 2160)
+
+
+def test_one_frame_video(tmp_path):
+    import subprocess
+
+    from dramatune_lib.media import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=320x180:r=25", "-frames:v", "1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(tmp_path / "still.mp4")], check=True)
+    with pytest.raises(BadInputError, match=r"^still.mp4: lasts 0.0\d s \(a single frame at most\)"):
+        fx.analyze_scene(tmp_path / "still.mp4")
