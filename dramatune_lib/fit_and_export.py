@@ -499,6 +499,12 @@ def normalise_loudness(y: np.ndarray, sr: int, *, target_lufs: float = -16.0,
     if not np.isfinite(lufs):
         return y, gain, -math.inf, true_peak_db(y, sr)
     ceiling = true_peak - _TP_MARGIN_DB
+    tp0 = true_peak_db(y, sr)
+    g0 = (target_lufs - lufs)
+    if tp0 + g0 <= ceiling:  # a plain gain is enough: its true peak moves by exactly the gain
+        gain *= np.float32(10 ** (g0 / 20))
+        out = y * gain[:, None]
+        return out.astype(np.float32), gain, float(meter.integrated_loudness(out)), tp0 + g0
     out = y
     for _ in range(4):  # gain, limit, measure: the limiter costs a little loudness each time
         gain *= np.float32(10 ** ((target_lufs - lufs) / 20))

@@ -249,3 +249,11 @@ def test_full_disk_leaves_nothing_behind(demo, tmp_path, monkeypatch, where):
     with pytest.raises(DramaTuneError, match="No space left"):
         export_scene(demo.scenes["night"], cue, tmp_path / "x.mp4")
     assert os.listdir(tmp_path) == []
+
+
+def test_plain_gain_reports_the_true_peak_it_measures(cue120):
+    y, sr = sf.read(cue120, dtype="float32")
+    out, gain, lufs, tp = normalise_loudness(y * 0.05, sr, target_lufs=-23.0)  # quiet: no limiting needed
+    assert np.ptp(gain) == 0  # one plain gain
+    assert lufs == pytest.approx(-23.0, abs=0.1)
+    assert tp == pytest.approx(true_peak_db(out, sr), abs=1e-3) and tp <= -1.0
