@@ -107,17 +107,7 @@ class AppSession:
         safe = sanitize_filename(name)
         if Path(safe).suffix.lower() not in config.VIDEO_EXTENSIONS:
             raise BadInputError(name, f"is not a video this app accepts ({', '.join(config.VIDEO_EXTENSIONS)})")
-        if len(content) > MAX_UPLOAD_MB * 1024 * 1024:
-            raise BadInputError(name, f"is larger than {MAX_UPLOAD_MB} MB — trim the scene first")
-        folder = self.workdir / "uploads"
-        folder.mkdir(exist_ok=True)
-        path = unique_path(folder / safe)
-        path.write_bytes(content)
-        try:
-            probe_scene(path)
-        except DramaTuneError:
-            path.unlink()
-            raise
+        path = self._store_checked(safe, content, probe_scene)
         self._set_scene(path, f"upload: {safe}")
         return path
 
@@ -128,17 +118,23 @@ class AppSession:
         safe = sanitize_filename(name, default="subtitles")
         if Path(safe).suffix.lower() not in (".srt", ".txt"):
             raise BadInputError(name, "is not subtitles — give an .srt file or a .txt script")
+        self.subtitles = self._store_checked(safe, content, read_subtitles)
+        self.profile, self.recommendations, self.shown = None, [], set()
+        return self.subtitles
+
+    def _store_checked(self, safe: str, content: bytes, check: Callable[[Path], object]) -> Path:
+        """Write an upload into this session's folder under a free name; remove it again if ``check`` refuses it."""
+        if len(content) > MAX_UPLOAD_MB * 1024 * 1024:
+            raise BadInputError(safe, f"is larger than {MAX_UPLOAD_MB} MB — trim the scene first")
         folder = self.workdir / "uploads"
         folder.mkdir(exist_ok=True)
         path = unique_path(folder / safe)
         path.write_bytes(content)
         try:
-            read_subtitles(path)
+            check(path)
         except DramaTuneError:
             path.unlink()
             raise
-        self.subtitles = path
-        self.profile, self.recommendations, self.shown = None, [], set()
         return path
 
     def _set_scene(self, path: Path, label: str) -> None:
