@@ -162,6 +162,10 @@ def plan_fit(
     rates = [1.0]
     if cut_arr.size and max_stretch > 0:
         rates += [float(r) for r in np.round(np.linspace(1 - max_stretch, 1 + max_stretch, 33), 4) if r != 1.0]
+    level_range = None  # the track's quiet and loud levels, for placing a section between them
+    if energy is not None and intensity is not None and energy.size:
+        level_range = (float(np.percentile(energy, 5)), float(np.percentile(energy, 95)))
+        want = float(np.clip(intensity, 0, 1))
     best: tuple[float, FitPlan] | None = None
     for r in rates:
         beats, bars, length = grid.beats / r, grid.bars / r, track_seconds / r
@@ -185,9 +189,8 @@ def plan_fit(
             # just scrapes inside the tolerance); a nudge costs a little, so none is made for nothing
             score = (10.0 * hits + 5.0 * np.clip(1 - dist / (2 * CUT_TOLERANCE), 0, 1).mean()
                      - 0.5 * abs(r - 1) / max(max_stretch, 1e-9)) if cut_arr.size else 0.0
-            if energy is not None and intensity is not None and energy.size:
-                seg = _segment_level(energy, s * r, duration * r, loop, r)
-                score -= 3.0 * abs(seg - float(np.clip(intensity, 0, 1)))
+            if level_range is not None:
+                score -= 3.0 * abs(_segment_level(energy, level_range, s * r, duration * r, loop, r) - want)
             score -= 0.001 * s  # otherwise prefer an earlier start
             if best is None or score > best[0] + 1e-9:
                 best = (score, FitPlan(rate=r, start=float(s), loop=loop, cut_hits=hits,
@@ -197,9 +200,10 @@ def plan_fit(
     return best[1]
 
 
-def _segment_level(energy: np.ndarray, start: float, dur: float, loop, r: float) -> float:
+def _segment_level(energy: np.ndarray, level_range: tuple[float, float], start: float, dur: float,
+                   loop, r: float) -> float:
     """Mean level of a section, 0 (quietest part of the track) to 1 (loudest)."""
-    lo, hi = np.percentile(energy, 5), np.percentile(energy, 95)
+    lo, hi = level_range
     if hi - lo < 1.0:
         return 0.5
     i0 = int(start * 10)
@@ -252,11 +256,12 @@ def _render_loop(y: np.ndarray, b0: int, b1: int, total: int, h: int) -> tuple[n
         joins.append(pos)
         pos += period
     fo, fi = _equal_power(2 * h)
+    # every join is the same blend: what would have followed without the loop, fading out,
+    # into the loop's start with its own lead-in, fading in
+    blend = y[b1 - h: b1 + h] * fo + y[b0 - h: b0 + h] * fi
     for j in joins:
-        a = y[b1 - h: b1 + h]  # what would have followed without the loop
-        b = y[b0 - h: b0 + h]  # the loop's start, with its own lead-in
         n = min(2 * h, total - (j - h))
-        out[j - h: j - h + n] = (a * fo + b * fi)[:n]
+        out[j - h: j - h + n] = blend[:n]
     return out, joins
 
 
@@ -307,7 +312,9 @@ def fit_track(
     mono = librosa.resample(y.mean(axis=1), orig_sr=sr, target_sr=ANALYSIS_SR)
     grid = beat_grid(mono, ANALYSIS_SR)
     n = int(round(duration * sr))
-    energy = 20 * np.log10(np.maximum(librosa.feature.rms(y=mono, frame_length=2205, hop_length=2205)[0], 1e-5))
+    energy = None  # level per 0.1 s, needed only to choose a section by intensity
+    if intensity is not None:
+        energy = 20 * np.log10(np.maximum(librosa.feature.rms(y=mono, frame_length=2205, hop_length=2205)[0], 1e-5))
     plan = None
     if grid is not None:
         try:
