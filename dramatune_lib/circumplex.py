@@ -11,25 +11,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-#: Positions of fer's seven classes on the circumplex, (valence, arousal).
-#: Angles approximate the placements of "happy/pleased", "astonished", "afraid", "angry",
-#: "sad" and the neutral centre in Russell, J. A. (1980), "A circumplex model of affect",
-#: Journal of Personality and Social Psychology 39(6), 1161-1178, Fig. 2. "Disgust" is not on
-#: that figure; it is placed between angry and sad (unpleasant, moderately aroused), as
-#: most FER-to-circumplex mappings do. Issue #3 refines these with a cited table.
+#: Positions of fer's seven classes on the circumplex, (valence, arousal): the pleasure and
+#: arousal coordinates of the six basic emotions measured by Russell, J. A. & Mehrabian, A.
+#: (1977), "Evidence for a three-factor theory of emotions", Journal of Research in
+#: Personality 11(3), 273-294, as tabulated for Ekman's six in Hoffmann, H. et al. (2012),
+#: "Mapping discrete emotions into the dimensional space: an empirical approach", IEEE SMC,
+#: 3316-3320 (joy 0.76/0.48, surprise 0.40/0.67, fear -0.64/0.60, anger -0.51/0.59,
+#: disgust -0.60/0.35, sadness -0.63/-0.27; the dominance axis is dropped). fer's "neutral"
+#: is the circumplex's origin by definition. The scale is the study's own: -1 to 1 per axis.
 EMOTION_VA: dict[str, tuple[float, float]] = {
-    "happy": (0.80, 0.35),
-    "surprise": (0.25, 0.85),
-    "fear": (-0.60, 0.70),
-    "angry": (-0.70, 0.60),
-    "disgust": (-0.70, 0.20),
-    "sad": (-0.70, -0.40),
+    "happy": (0.76, 0.48),
+    "surprise": (0.40, 0.67),
+    "fear": (-0.64, 0.60),
+    "angry": (-0.51, 0.59),
+    "disgust": (-0.60, 0.35),
+    "sad": (-0.63, -0.27),
     "neutral": (0.0, 0.0),
 }
 
-#: Labels used to name a fused point. fer's classes leave the calm, pleasant quadrant empty,
-#: so "calm" (Russell's "relaxed/serene", about 320 degrees) and "tense" are added for scenes
-#: and music.
+#: Labels used to name a fused point. fer's classes leave the calm, pleasant quadrant and the
+#: low-arousal unpleasant corner empty, so three labels are added for scenes and music: "calm"
+#: (Russell 1980's "relaxed"/"serene", about 320 degrees), "tense" (Russell's "tense"/"alarmed",
+#: about 95 degrees) and "gloomy" (Russell's "gloomy"/"depressed", about 210 degrees, further out
+#: and lower than sadness).
 LABEL_VA: dict[str, tuple[float, float]] = {
     **EMOTION_VA,
     "calm": (0.55, -0.55),
