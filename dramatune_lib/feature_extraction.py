@@ -34,7 +34,7 @@ import numpy as np
 from . import config
 from .circumplex import Cue, clip_va, emotions_to_va, fuse, label_for
 from .errors import BadInputError, DramaTuneError, EmptyLibraryError
-from .media import audio_duration, decode_audio, load_audio, probe_scene, sample_frames
+from .media import audio_duration, decode_audio, load_audio, probe, probe_scene, stream_frames
 from .schema import CueReading, SceneProfile, TrackFeatures
 
 #: Relative weight of each scene cue in the fusion (multiplied by the cue's confidence).
@@ -42,8 +42,8 @@ SCENE_WEIGHTS = {"faces": 0.45, "light": 0.2, "pace": 0.35, "sound": 0.2, "words
 #: Which axes each cue speaks to: pace and loudness say nothing about valence; VADER's
 #: lexicon rates valence only, so words say nothing about arousal.
 CUE_AXES = {"faces": "va", "light": "va", "pace": "a", "sound": "a", "words": "v"}
-#: Mean coarse frame difference (0.5 s apart) and cuts per minute that count as full pace.
-MOTION_FULL = 0.15
+#: Optical-flow speed (frame widths per second) and cuts per minute that count as full pace.
+MOTION_FULL = 0.3
 CUTS_FULL = 40.0
 
 
@@ -138,17 +138,8 @@ def read_faces(detector, frame_bgr: np.ndarray) -> FaceReading:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    found = detector.detect_emotions(frame_bgr)
-    if not found:
-        return FaceReading()
     h, w = frame_bgr.shape[:2]
-    total = sum(float(f["box"][2] * f["box"][3]) for f in found)
-    probs: dict[str, float] = {}
-    for f in found:
-        a = float(f["box"][2] * f["box"][3]) / total
-        for k, p in f["emotions"].items():
-            probs[k] = probs.get(k, 0.0) + a * float(p)
-    return FaceReading(probs=probs, face_area=total / (h * w))
+    return _face_reading(detector.detect_emotions(frame_bgr), h, w)
 
 
 # --- words -------------------------------------------------------------------------------
@@ -232,17 +223,196 @@ def words_cue(lines: list[Line], duration: float) -> tuple[Cue, list[tuple[float
     return Cue("words", clip_va(v), 0.0, 0.3 + 0.5 * coverage, SCENE_WEIGHTS["words"], detail), placed
 
 
-# --- scenes --------------------------------------------------------------------------------
+# --- picture: one pass over the frames -------------------------------------------------------
 
-def find_cuts(path: str | Path) -> list[float]:
-    """Hard cut times in seconds, by scenedetect's content detector.
+#: Frames are read at the video's own rate, at most this many per second, for cuts and motion.
+MAX_ANALYSIS_RATE = 30.0
+#: Widths at which the picture is measured: scenedetect's own working width for cuts, a coarse
+#: width for optical flow (camera and object speed, not texture).
+CUT_WIDTH = 256
+FLOW_WIDTH = 96
+#: Optical flow (between consecutive frames) is measured about this many times a second.
+FLOW_RATE = 5.0
+#: Faces are searched for on frames downscaled to this long side; the smallest face searched
+#: for is :data:`MIN_FACE_SHARE` of the frame's short side (fer's own 50 px on a 360 px frame).
+FACE_DETECT_SIDE = 320
+MIN_FACE_SHARE = 50 / 360
+#: Mean frame difference (0..1) below which a picture counts as still (about 1 grey level in 255).
+MIN_VISUAL_MOTION = 0.004
+
+
+@dataclass
+class PictureTrack:
+    """What one pass over a video's frames measured.
+
+    ``motion`` is the optical-flow speed in frame widths per second at ``motion_times``;
+    ``diff`` the mean absolute difference of consecutive frames (0..1) at ``rate`` per second;
+    ``faces``, ``brightness`` and ``colourfulness`` belong to the frames sampled at
+    ``sample_times`` (``fps`` per second).
+    """
+
+    rate: float
+    frames: int
+    cuts: list[float] = field(default_factory=list)
+    motion: list[float] = field(default_factory=list)
+    motion_times: list[float] = field(default_factory=list)
+    diff: list[float] = field(default_factory=list)
+    sample_times: list[float] = field(default_factory=list)
+    faces: list[FaceReading] = field(default_factory=list)
+    brightness: list[float] = field(default_factory=list)
+    colourfulness: list[float] = field(default_factory=list)
+
+
+class FaceFinder:
+    """fer's Haar cascade run on a downscaled copy of each frame (4x fewer pixels than fer's own
+    640 px search, so about a third of the time), with fer's emotion model on the face cut from
+    the full frame. The smallest face searched for scales with the frame.
 
     Notebook: 02_feature_extraction.ipynb
     """
-    from scenedetect import ContentDetector, detect
 
-    scenes = detect(str(path), ContentDetector(), show_progress=False)
-    return [round(s[0].seconds, 3) for s in scenes[1:]]
+    def __init__(self, detector=None, detect_side: int = FACE_DETECT_SIDE):
+        self.fer = detector if detector is not None else face_detector()
+        self.cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+        self.detect_side = detect_side
+
+    def read(self, frame_bgr: np.ndarray) -> FaceReading:
+        """fer's reading of one frame, faces weighted by their area.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        h, w = frame_bgr.shape[:2]
+        s = min(1.0, self.detect_side / max(h, w))
+        gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
+        small = cv2.resize(gray, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else gray
+        side = max(20, round(MIN_FACE_SHARE * min(small.shape)))
+        boxes = self.cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5,
+                                              flags=cv2.CASCADE_SCALE_IMAGE, minSize=(side, side))
+        if len(boxes) == 0:
+            return FaceReading()
+        rects = [tuple(int(round(v / s)) for v in b) for b in boxes]
+        return _face_reading(self.fer.detect_emotions(frame_bgr, face_rectangles=rects), h, w)
+
+
+def _face_reading(found: list, h: int, w: int) -> FaceReading:
+    if not found:
+        return FaceReading()
+    total = sum(float(f["box"][2] * f["box"][3]) for f in found)
+    probs: dict[str, float] = {}
+    for f in found:
+        a = float(f["box"][2] * f["box"][3]) / total
+        for k, p in f["emotions"].items():
+            probs[k] = probs.get(k, 0.0) + a * float(p)
+    return FaceReading(probs=probs, face_area=total / (h * w))
+
+
+def watch_video(
+    path: str | Path, *, fps: float = 2.0, faces: FaceFinder | None = None, info=None, progress=None,
+    max_side: int = 640,
+) -> PictureTrack:
+    """Read a video once, streaming, and measure cuts, motion, faces and light.
+
+    Every frame (at the video's rate, at most 30 per second) goes to scenedetect's content
+    detector at its working width and to a motion measure: the optical flow (Farnebäck) between
+    consecutive frames, five times a second, and the plain frame difference. Frames at ``fps`` per
+    second also go to the face finder (``faces=None`` skips faces) and the light meter.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    from scenedetect import ContentDetector, FrameTimecode
+
+    path = Path(path)
+    info = info or probe_scene(path)
+    # a variable-frame-rate video is read at its highest rate (ffmpeg's tbr), not its average
+    rate = min(info.tbr or info.fps or 25.0, MAX_ANALYSIS_RATE)
+    track = PictureTrack(rate=rate, frames=0)
+    cutter = ContentDetector(min_scene_len=max(1, round(0.5 * rate)))
+    flow_step = max(1, round(rate / FLOW_RATE))
+    prev_tiny = prev_flow = None
+    next_sample = 0.0
+    last_tc = None
+    for i, (t, frame) in enumerate(stream_frames(path, rate, max_side, info)):
+        h, w = frame.shape[:2]
+        ch = max(2, round(CUT_WIDTH * h / w))
+        # scenedetect itself downscales with linear interpolation
+        cut_img = cv2.resize(frame, (CUT_WIDTH, ch), interpolation=cv2.INTER_LINEAR) if w > CUT_WIDTH else frame
+        last_tc = FrameTimecode(i, rate)
+        track.cuts += [round(tc.seconds, 3) for tc in cutter.process_frame(last_tc, cut_img)]
+        gray = cv2.cvtColor(cut_img, cv2.COLOR_BGR2GRAY)
+        tiny = cv2.resize(gray, (64, 36), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        track.diff.append(float(np.abs(tiny - prev_tiny).mean()) if prev_tiny is not None else 0.0)
+        prev_tiny = tiny
+        if i % flow_step in (0, flow_step - 1):  # the flow between consecutive frames, every flow_step
+            fg = cv2.resize(gray, (FLOW_WIDTH, max(2, round(FLOW_WIDTH * h / w))), interpolation=cv2.INTER_AREA)
+            if i % flow_step == 0 and prev_flow is not None and prev_flow[0] == i - 1:
+                flow = cv2.calcOpticalFlowFarneback(prev_flow[1], fg, None, 0.5, 2, 9, 2, 5, 1.1, 0)
+                px = float(np.hypot(flow[..., 0], flow[..., 1]).mean())
+                track.motion.append(px / FLOW_WIDTH * rate)
+                track.motion_times.append(t)
+            prev_flow = (i, fg)
+        if t >= next_sample - 1e-6:
+            next_sample += 1.0 / fps
+            track.sample_times.append(t)
+            if faces is not None:
+                track.faces.append(faces.read(frame))
+            small = cv2.resize(cut_img, (40, 23), interpolation=cv2.INTER_AREA)
+            hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV).astype(np.float32) / 255
+            track.brightness.append(float(hsv[..., 2].mean()))
+            track.colourfulness.append(float((hsv[..., 1] * hsv[..., 2]).mean()))  # saturated *and* lit
+            if progress and info.duration:
+                progress(min(0.85, 0.85 * t / info.duration))
+        track.frames = i + 1
+    if last_tc is not None:
+        track.cuts += [round(tc.seconds, 3) for tc in cutter.post_process(last_tc)]
+    # a cut is a change of shot, not motion: the flow and difference across it are left out
+    for c in track.cuts:
+        k = round(c * rate)
+        if 0 <= k < len(track.diff):
+            track.diff[k] = float("nan")
+        j = int(np.searchsorted(track.motion_times, c - 1e-6))
+        if j < len(track.motion):
+            track.motion[j] = float("nan")
+    return track
+
+
+def find_cuts(path: str | Path) -> list[float]:
+    """Hard cut times in seconds, by scenedetect's content detector on every frame.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    return watch_video(path, fps=0.5, faces=None, max_side=CUT_WIDTH).cuts
+
+
+def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:
+    """The picture's own beat: the dominant period of its motion, in events per minute.
+
+    The frame-difference curve (cuts removed) is treated as an onset envelope and handed to
+    librosa's tempo estimator (autocorrelation with its prior around 120 per minute). Returns
+    ``(tempo, strength)``, strength being the normalised autocorrelation at that period;
+    ``(None, strength)`` when the motion has no clear period (strength below 0.5), the clip is
+    shorter than four seconds, or the picture hardly moves (mean difference under
+    :data:`MIN_VISUAL_MOTION`: grain and compression flicker have no beat).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    d = np.asarray(diff, dtype=np.float64)
+    if d.size < 4 * rate or not np.isfinite(d).any() or np.nanmean(d) < MIN_VISUAL_MOTION:
+        return None, 0.0
+    d = np.where(np.isfinite(d), d, np.nanmedian(d))
+    env = np.maximum(0.0, np.diff(d, prepend=d[0]))  # rises in motion are the visual onsets
+    if env.max() <= 1e-9:
+        return None, 0.0
+    bpm = float(librosa.feature.tempo(onset_envelope=env, sr=rate, hop_length=1, max_tempo=240.0)[0])
+    lag = rate * 60.0 / bpm
+    env = env - env.mean()
+    ac = np.correlate(env, env, "full")[env.size - 1:]
+    if ac[0] <= 0:
+        return None, 0.0
+    lo, hi = max(1, int(np.floor(lag)) - 1), min(ac.size - 1, int(np.ceil(lag)) + 1)  # a frame of jitter
+    strength = float(ac[lo:hi + 1].max() / ac[0]) if lo <= hi else 0.0
+    return (round(bpm, 1) if strength >= 0.5 else None), round(max(0.0, strength), 3)
 
 
 def light_cue(brightness: float, colourfulness: float) -> Cue:
@@ -256,9 +426,23 @@ def light_cue(brightness: float, colourfulness: float) -> Cue:
                f"brightness {brightness:.2f}, colourfulness {colourfulness:.2f}")
 
 
+def pace_of(motion: float, cuts_per_minute: float) -> float:
+    """Pace in [0, 1] from optical-flow speed (frame widths per second) and cuts per minute.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    return float(np.clip(0.6 * min(1.0, motion / MOTION_FULL) + 0.4 * min(1.0, cuts_per_minute / CUTS_FULL), 0, 1))
+
+
 def _db(x: np.ndarray) -> float:
     rms = float(np.sqrt(np.mean(np.square(x)))) if x.size else 0.0
     return 20 * math.log10(max(rms, 1e-6))
+
+
+def _nanmean(x) -> float:
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else 0.0
 
 
 def analyze_scene(
@@ -268,40 +452,26 @@ def analyze_scene(
     """Analyse a scene: faces, light, pace, cuts, sound and (given subtitles) words, fused on
     the circumplex.
 
-    ``subtitles`` is an ``.srt`` file or a plain-text script. ``progress``, if given, is called
-    with a fraction in [0, 1] as frames are read.
+    ``subtitles`` is an ``.srt`` file or a plain-text script. ``detector`` is a
+    :class:`FaceFinder` or a fer detector to reuse. ``progress``, if given, is called with a
+    fraction in [0, 1] as frames are read.
 
     Notebook: 02_feature_extraction.ipynb
     """
     path = Path(path)
     info = probe_scene(path)
     lines = read_subtitles(subtitles) if subtitles else None  # a bad file fails before any work
-    if detector is None:
-        detector = face_detector()
-    times, faces, motion, bright, sat = [], [], [], [], []
-    prev = None
-    for t, frame in sample_frames(path, fps=fps):
-        times.append(t)
-        faces.append(read_faces(detector, frame))
-        # motion on a coarse 40x23 image: a slow camera move over texture barely registers,
-        # objects racing across the frame do
-        small = cv2.resize(frame, (40, 23), interpolation=cv2.INTER_AREA)
-        gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255
-        motion.append(float(np.abs(gray - prev).mean()) if prev is not None else 0.0)
-        prev = gray
-        hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV).astype(np.float32) / 255
-        bright.append(float(hsv[..., 2].mean()))
-        sat.append(float((hsv[..., 1] * hsv[..., 2]).mean()))  # colourfulness: saturated *and* lit
-        if progress and info.duration:
-            progress(min(0.9, 0.9 * t / info.duration))
-    if not times:
-        raise BadInputError(path, "no frame could be decoded — the file may be truncated or damaged")
-    decoded = times[-1] + 1.0 / fps
+    finder = detector if isinstance(detector, FaceFinder) else FaceFinder(detector)
+    pic = watch_video(path, fps=fps, faces=finder, info=info, progress=progress)
+    times, faces = pic.sample_times, pic.faces
+    decoded = pic.frames / pic.rate
     if info.duration > 1.0 and decoded < 0.8 * info.duration:
         raise BadInputError(path, f"is truncated or damaged: only {decoded:.1f} s of its {info.duration:.1f} s "
                                   "could be decoded — export or download it again")
-    duration = max(info.duration, times[-1])
-    cuts = [c for c in find_cuts(path) if c < duration]
+    if pic.frames < 2:
+        raise BadInputError(path, "holds a single frame — give a video of at least a second")
+    duration = max(info.duration, decoded) if info.duration else decoded
+    cuts = [c for c in pic.cuts if 0 < c < duration]
     cpm = 60.0 * len(cuts) / duration
 
     # faces
@@ -321,13 +491,15 @@ def analyze_scene(
     else:
         cues.append(Cue("faces", 0.0, 0.0, 0.0, SCENE_WEIGHTS["faces"], "no face found"))
     # light
-    b, s = float(np.mean(bright)), float(np.mean(sat))
+    b, s = float(np.mean(pic.brightness)), float(np.mean(pic.colourfulness))
     cues.append(light_cue(b, s))
-    # pace: motion between frames half a second apart, and cuts per minute
-    m = float(np.mean(motion[1:])) if len(motion) > 1 else 0.0
-    pace = float(np.clip(0.6 * min(1.0, m / MOTION_FULL) + 0.4 * min(1.0, cpm / CUTS_FULL), 0, 1))
+    # pace: optical-flow speed and cuts per minute
+    m = _nanmean(pic.motion)
+    pace = pace_of(m, cpm)
+    vt, vt_strength = visual_tempo(pic.diff, pic.rate)
+    beat = f", visual beat {vt:.0f}/min" if vt else ""
     cues.append(Cue("pace", 0.0, 2 * pace - 1, 0.7, SCENE_WEIGHTS["pace"],
-                    f"motion {m:.3f}, {cpm:.0f} cuts/min"))
+                    f"motion {m:.2f} widths/s, {cpm:.0f} cuts/min{beat}"))
     # sound
     loud = None
     if info.has_audio:
@@ -347,7 +519,8 @@ def analyze_scene(
         wcue, placed = words_cue(lines, duration)
         cues.append(wcue)
     v, a, conf = fuse_axes(cues)
-    timeline = _timeline(times, faces, motion, bright, sat, duration, placed)
+    motion_s = _per_second(pic.motion_times, pic.motion, duration)
+    timeline = _timeline(pic, motion_s, cuts, duration, placed)
     lo = 60 + 60 * (a + 1) / 2 + 40 * pace
     if progress:
         progress(1.0)
@@ -361,8 +534,17 @@ def analyze_scene(
         face_emotions={k: round(p, 3) for k, p in face_probs.items()},
         cues=[CueReading(c.name, round(c.valence, 3), round(c.arousal, 3), round(c.confidence, 3), c.weight, c.detail)
               for c in cues],
-        timeline=timeline,
+        timeline=timeline, motion=[round(x, 4) for x in motion_s], visual_tempo=vt,
+        visual_tempo_strength=vt_strength,
     )
+
+
+def _per_second(times: list[float], values: list[float], duration: float) -> list[float]:
+    """Mean of ``values`` in each whole second (cuts, stored as NaN, left out; 0 if none)."""
+    n = max(1, int(math.ceil(duration - 1e-6)))
+    t = np.asarray(times, dtype=np.float64)
+    x = np.asarray(values, dtype=np.float64)
+    return [_nanmean(x[(t >= k) & (t < k + 1)]) for k in range(n)]
 
 
 def fuse_axes(cues: list[Cue]) -> tuple[float, float, float]:
@@ -375,28 +557,31 @@ def fuse_axes(cues: list[Cue]) -> tuple[float, float, float]:
     return v, a, (cv + ca) / 2
 
 
-def _timeline(times, faces, motion, bright, sat, duration, placed=()) -> list[list[float]]:
+def _timeline(pic: PictureTrack, motion_s: list[float], cuts: list[float], duration: float,
+              placed=()) -> list[list[float]]:
     """Per-second (t, valence, arousal, confidence) from the sampled frames."""
     out = []
-    for sec in range(int(math.ceil(duration))):
-        idx = [i for i, t in enumerate(times) if sec <= t < sec + 1]
-        if not idx:
+    times = np.asarray(pic.sample_times)
+    for sec in range(int(math.ceil(duration - 1e-6))):
+        idx = np.flatnonzero((times >= sec) & (times < sec + 1))
+        if not idx.size:
             continue
         fprobs: dict[str, float] = {}
         nf = 0
         for i in idx:
-            if faces[i].probs:
+            if pic.faces and pic.faces[i].probs:
                 nf += 1
-                for k, p in faces[i].probs.items():
+                for k, p in pic.faces[i].probs.items():
                     fprobs[k] = fprobs.get(k, 0.0) + p
         cues = []
         if nf:
             fv, fa = emotions_to_va(fprobs)
             cues.append(Cue("faces", fv, fa, nf / len(idx), SCENE_WEIGHTS["faces"]))
-        b, s = float(np.mean([bright[i] for i in idx])), float(np.mean([sat[i] for i in idx]))
-        cues.append(light_cue(b, s))
-        m = float(np.mean([motion[i] for i in idx if i > 0] or [0.0]))
-        cues.append(Cue("pace", 0.0, clip_va(2 * min(1.0, m / MOTION_FULL) - 1), 0.7, SCENE_WEIGHTS["pace"]))
+        cues.append(light_cue(float(np.mean([pic.brightness[i] for i in idx])),
+                              float(np.mean([pic.colourfulness[i] for i in idx]))))
+        n_cuts = sum(1 for c in cuts if sec <= c < sec + 1)
+        p = pace_of(motion_s[sec] if sec < len(motion_s) else 0.0, 60.0 * n_cuts)
+        cues.append(Cue("pace", 0.0, 2 * p - 1, 0.7, SCENE_WEIGHTS["pace"]))
         spoken = [(min(b, sec + 1) - max(a, sec), val) for a, b, val in placed if a < sec + 1 and b > sec]
         if spoken:
             w = sum(t for t, _ in spoken)

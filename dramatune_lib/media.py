@@ -1,25 +1,26 @@
 """Reading and writing media with the ffmpeg binary that imageio-ffmpeg ships.
 
 imageio-ffmpeg ships ``ffmpeg`` but no ``ffprobe``, so :func:`probe` reads the stream summary
-that ``ffmpeg -i`` prints. Frames are read with OpenCV, streaming: a video is never held in
-memory. Audio is decoded with soundfile where libsndfile knows the format, else by ffmpeg.
+that ``ffmpeg -i`` prints. Frames are piped from ffmpeg at a constant rate, streaming: a video
+is never held in memory. Audio is decoded with soundfile where libsndfile knows the format, else by ffmpeg.
 """
 from __future__ import annotations
 
 import os
+import queue
 import re
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# OpenCV's ffmpeg backend prints decoder errors (a truncated file) straight to stderr; DramaTune
-# reports such files itself in one line. Read when the first video is opened; a user's own
-# setting wins.
+# OpenCV's ffmpeg backend (plots read a still from the demo videos with it) prints decoder
+# errors straight to stderr; DramaTune reports bad files itself in one line. Read when the first
+# video is opened; a user's own setting wins.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-import cv2  # noqa: E402
 import imageio_ffmpeg  # noqa: E402
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
@@ -45,7 +46,8 @@ class MediaInfo:
     video_codec: str = ""
     width: int = 0
     height: int = 0
-    fps: float = 0.0
+    fps: float = 0.0  # average frame rate
+    tbr: float = 0.0  # ffmpeg's base rate: the highest rate of a variable-frame-rate video
     rotation: int = 0
     has_audio: bool = False
     audio_codec: str = ""
@@ -56,6 +58,7 @@ class MediaInfo:
 _DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
 _FPS = re.compile(r"(\d+(?:\.\d+)?) (?:fps|tbr)")
+_TBR = re.compile(r"(\d+(?:\.\d+)?) tbr")
 _AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+).*?, (\d+) Hz, ([^,]+)")
 _ROTATION = re.compile(r"(?:rotate\s*:\s*|rotation of )(-?\d+(?:\.\d+)?)")
 
@@ -99,6 +102,8 @@ def probe(path: str | Path) -> MediaInfo:
                 info.video_codec, info.width, info.height = vm[1], int(vm[2]), int(vm[3])
                 fm = _FPS.search(line)
                 info.fps = float(fm[1]) if fm else 0.0
+                tm = _TBR.search(line)
+                info.tbr = float(tm[1]) if tm else info.fps
         elif "Audio:" in line and not info.has_audio:
             am = _AUDIO.search(line)
             if am:
@@ -217,36 +222,72 @@ def audio_duration(path: str | Path) -> float:
         return probe(path).duration
 
 
-def sample_frames(
-    path: str | Path, fps: float = 2.0, max_side: int = 640
+def stream_frames(
+    path: str | Path, rate: float, max_side: int = 640, info: MediaInfo | None = None, ahead: int = 32,
 ) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield ``(time_s, frame_bgr)`` at about ``fps`` frames per second, downscaled.
+    """Yield ``(time_s, frame_bgr)`` at exactly ``rate`` frames per second, downscaled.
 
-    Every frame is grabbed (cheap) but only the sampled ones are decoded, and none is kept.
-    OpenCV applies rotation metadata itself.
+    One ffmpeg process decodes the video once and pipes raw frames; none is kept, so memory
+    stays flat however long the video is. ffmpeg's ``fps`` filter resamples by timestamp, so a
+    variable-frame-rate phone video yields frame ``i`` at ``i / rate`` seconds, and its
+    ``scale`` filter brings the long side down to ``max_side`` (a 4K frame is never held at
+    4K). Rotation metadata is applied (ffmpeg autorotates), so a phone video comes upright.
 
     Notebook: 02_feature_extraction.ipynb
     """
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise BadInputError(path, "OpenCV cannot open this video — is it truncated or damaged?")
-    native = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    i = 0
-    next_t = 0.0
-    try:
-        while cap.grab():
-            if i / native >= next_t - 1e-6:  # the first frame at or after each sample time
-                next_t += 1.0 / fps
-                ok, frame = cap.retrieve()
-                if ok and frame is not None:
-                    h, w = frame.shape[:2]
-                    s = max_side / max(h, w)
-                    if s < 1:
-                        frame = cv2.resize(frame, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
-                    yield i / native, frame
-            i += 1
-    finally:
-        cap.release()
+    path = Path(path)
+    info = info or probe(path)
+    if not info.has_video or info.width <= 0:
+        raise BadInputError(path, "no video stream found — give a video")
+    s = min(1.0, max_side / max(info.width, info.height))
+    ow, oh = max(2, round(info.width * s / 2) * 2), max(2, round(info.height * s / 2) * 2)
+    frame_bytes = ow * oh * 3
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0",
+             "-an", "-sn", "-dn", "-vf", f"fps={rate:.6f},scale={ow}:{oh}:flags=area",
+             "-f", "rawvideo", "-pix_fmt", "bgr24", "-"],
+            stdout=subprocess.PIPE, stderr=err, bufsize=frame_bytes,
+        )
+        # a reader thread keeps ffmpeg decoding while the caller works on earlier frames; the
+        # queue holds at most `ahead` frames, so memory stays bounded
+        frames: queue.Queue = queue.Queue(maxsize=ahead)
+        stop = threading.Event()
+
+        def pump() -> None:
+            try:
+                while not stop.is_set():
+                    buf = proc.stdout.read(frame_bytes)
+                    if len(buf) < frame_bytes:
+                        break
+                    while not stop.is_set():
+                        try:
+                            frames.put(buf, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+            finally:
+                frames.put(None)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        i = 0
+        try:
+            while (buf := frames.get()) is not None:
+                yield i / rate, np.frombuffer(buf, np.uint8).reshape(oh, ow, 3)
+                i += 1
+        finally:
+            stop.set()
+            if proc.poll() is None:
+                proc.kill()
+            reader.join()
+            proc.stdout.close()
+            proc.wait()
+        if i == 0:
+            err.seek(0)
+            last = (err.read().decode(errors="replace").strip().splitlines() or ["no frame"])[-1]
+            raise BadInputError(path, f"no frame could be decoded ({last[:120]}) — the file may be truncated "
+                                      "or damaged")
 
 
 def write_video(

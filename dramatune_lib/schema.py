@@ -84,6 +84,9 @@ class SceneProfile(_JsonMixin):
     face_emotions: dict[str, float] = field(default_factory=dict)
     cues: list[CueReading] = field(default_factory=list)
     timeline: list[list[float]] = field(default_factory=list)  # [t, valence, arousal, confidence]
+    motion: list[float] = field(default_factory=list)  # optical-flow speed per second, frame widths/s
+    visual_tempo: float | None = None  # the motion's own period, events per minute; None if unclear
+    visual_tempo_strength: float = 0.0  # autocorrelation at that period, 0..1
 
     def summary(self) -> str:
         """One line for people: emotion, V/A, pace.

