@@ -7,7 +7,7 @@ PORT   ?= 8866
 STAMP  := $(VENV)/.dramatune-setup
 
 .DEFAULT_GOAL := help
-.PHONY: help setup app demo test bench notebooks freeze clean
+.PHONY: help setup app demo test bench models notebooks freeze clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test: $(STAMP) ## run the test suite (unit, end-to-end, notebooks, browser)
 
 bench: $(STAMP) ## run the benchmark scripts in bench/
 	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done
+
+models: $(STAMP) ## retrain models/sound_classes.joblib in full mode (fetches Debian audio; about 3 minutes)
+	$(PY) -m dramatune_lib.training --full
 
 notebooks: $(STAMP) ## render every notebook to HTML in out/notebooks/ for reading without Jupyter
 	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir out/notebooks notebooks/*.ipynb

@@ -223,6 +223,159 @@ def words_cue(lines: list[Line], duration: float) -> tuple[Cue, list[tuple[float
     return Cue("words", clip_va(v), 0.0, 0.3 + 0.5 * coverage, SCENE_WEIGHTS["words"], detail), placed
 
 
+# --- the scene's own sound ----------------------------------------------------------------------
+
+#: What the scene's own sound is, second by second (Karydis' music / speech / other, plus silence).
+SOUND_CLASSES = ("music", "speech", "other")
+SOUND_SR = 16000
+#: Short-term window and step (50 ms / 25 ms) and the mid-term window (1 s), as in the thesis.
+ST_WIN, ST_STEP, MT_WIN = 0.050, 0.025, 1.0
+#: A second quieter than this (dBFS RMS) is "silence": nothing to classify.
+SILENCE_DB = -55.0
+#: Names of the 34 short-term features; each mid-term window holds their mean and std (68).
+ST_FEATURES = (["zcr", "energy", "energy_entropy", "spectral_centroid", "spectral_spread", "spectral_entropy",
+                "spectral_flux", "spectral_rolloff"] + [f"mfcc_{i}" for i in range(1, 14)]
+               + [f"chroma_{i}" for i in range(1, 13)] + ["chroma_std"])
+
+
+def _entropy(parts: np.ndarray, axis: int) -> np.ndarray:
+    p = parts / (parts.sum(axis=axis, keepdims=True) + 1e-12)
+    return -(p * np.log2(p + 1e-12)).sum(axis=axis)
+
+
+def short_term_features(y: np.ndarray, sr: int = SOUND_SR) -> np.ndarray:
+    """The thesis' 34 short-term features on 50 ms windows every 25 ms, shape ``(frames, 34)``.
+
+    Zero-crossing rate, energy, energy entropy (10 sub-frames), spectral centroid and spread
+    (as fractions of the Nyquist frequency), spectral entropy (10 sub-bands), spectral flux,
+    90 % roll-off, 13 MFCCs, 12 chroma bins and their standard deviation: the set of
+    pyAudioAnalysis that Karydis used, computed here vectorised with librosa and numpy.
+
+    Notebook: 03_training.ipynb
+    """
+    import librosa
+
+    win, hop = int(ST_WIN * sr), int(ST_STEP * sr)
+    y = np.asarray(y, dtype=np.float32)
+    if y.size < win:
+        y = np.pad(y, (0, win - y.size))
+    frames = librosa.util.frame(y, frame_length=win, hop_length=hop)  # (win, n)
+    n = frames.shape[1]
+    zcr = (np.abs(np.diff(np.sign(frames), axis=0)) > 0).mean(axis=0)
+    energy = (frames ** 2).mean(axis=0)
+    sub = frames[: win // 10 * 10].reshape(10, win // 10, n)
+    e_entropy = _entropy((sub ** 2).sum(axis=1), axis=0)
+    mag = np.abs(np.fft.rfft(frames * np.hamming(win)[:, None], axis=0))  # (bins, n)
+    mag /= mag.shape[0]
+    freqs = np.arange(mag.shape[0]) * (sr / 2) / mag.shape[0]
+    total = mag.sum(axis=0) + 1e-12
+    centroid = (freqs[:, None] * mag).sum(axis=0) / total
+    spread = np.sqrt((((freqs[:, None] - centroid) ** 2) * mag).sum(axis=0) / total)
+    bands = mag[: mag.shape[0] // 10 * 10].reshape(10, -1, n)
+    s_entropy = _entropy((bands ** 2).sum(axis=1), axis=0)
+    norm = mag / total
+    flux = np.r_[0.0, ((norm[:, 1:] - norm[:, :-1]) ** 2).sum(axis=0)]
+    cum = np.cumsum(mag ** 2, axis=0)
+    rolloff = (cum < 0.9 * cum[-1]).sum(axis=0) / mag.shape[0]
+    power = mag ** 2
+    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_fft=win, n_mels=40)
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel + 1e-10), n_mfcc=13)
+    chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=win, tuning=0.0)
+    chroma = chroma / (chroma.sum(axis=0, keepdims=True) + 1e-12)
+    nyq = sr / 2
+    out = np.vstack([zcr, energy, e_entropy, centroid / nyq, spread / nyq, s_entropy, flux, rolloff,
+                     mfcc, chroma, chroma.std(axis=0)])
+    return out.T.astype(np.float32)
+
+
+def mid_term_features(y: np.ndarray, sr: int = SOUND_SR) -> np.ndarray:
+    """Mean and standard deviation of the short-term features over each whole second:
+    shape ``(seconds, 68)`` (a last part shorter than half a second is dropped).
+
+    Notebook: 03_training.ipynb
+    """
+    per = int(round(MT_WIN / ST_STEP))
+    n = max(1, int(round(len(y) / sr / MT_WIN)))
+    rows = []
+    chunk = 60  # seconds at a time: a 10-minute scene never holds all its spectra at once
+    for c0 in range(0, n, chunk):
+        st = short_term_features(y[c0 * sr:(c0 + chunk) * sr], sr)
+        for k in range(min(chunk, n - c0)):
+            block = st[k * per:(k + 1) * per]
+            if len(block) == 0:
+                break
+            rows.append(np.r_[block.mean(axis=0), block.std(axis=0)])
+    return np.array(rows, dtype=np.float32)
+
+
+def sound_model_path() -> Path:
+    """Where the trained music/speech/other classifier lives (``models/sound_classes.joblib``).
+
+    Notebook: 03_training.ipynb
+    """
+    return config.PROJECT_ROOT / "models" / "sound_classes.joblib"
+
+
+def load_sound_model(path: str | Path | None = None):
+    """The trained classifier (a scikit-learn pipeline: scaler + SVM), or None when missing.
+
+    Notebook: 03_training.ipynb
+    """
+    import joblib
+
+    path = Path(path) if path else sound_model_path()
+    return joblib.load(path) if path.is_file() else None
+
+
+@dataclass
+class SoundTrack:
+    """The scene's own sound, second by second: level (dBFS), class, and speech rate."""
+
+    level_db: list[float]
+    classes: list[str]  # "music" | "speech" | "other" | "silence"; empty without a model
+    speech_rate: float | None  # syllables per second over the speech seconds
+
+
+def listen(y: np.ndarray, sr: int = SOUND_SR, model=None) -> SoundTrack:
+    """Level, class (with the trained SVM, when ``model`` is given) and speech rate per second.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    n = max(1, int(round(len(y) / sr)))
+    level = [_db(y[k * sr:(k + 1) * sr]) for k in range(n)]
+    classes: list[str] = []
+    if model is not None and y.size >= sr // 2:
+        feats = mid_term_features(y, sr)
+        pred = list(model.predict(feats))
+        classes = ["silence" if level[k] < SILENCE_DB else str(pred[k]) for k in range(min(n, len(pred)))]
+    rate = None
+    speech = [k for k, c in enumerate(classes) if c == "speech"]
+    if speech:
+        rate = speech_rate(np.concatenate([y[k * sr:(k + 1) * sr] for k in speech]), sr)
+    return SoundTrack([round(x, 1) for x in level], classes, rate)
+
+
+def speech_rate(y: np.ndarray, sr: int = SOUND_SR) -> float:
+    """Syllables per second: peaks of the 300-3000 Hz energy envelope (syllable nuclei), at
+    least 100 ms apart and standing 3 dB above their surroundings, counted over voiced time.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    from scipy.signal import butter, find_peaks, sosfiltfilt
+
+    if y.size < sr // 4:
+        return 0.0
+    band = sosfiltfilt(butter(4, [300, 3000], btype="band", fs=sr, output="sos"), y)
+    hop = sr // 100
+    env = np.sqrt(np.convolve(band ** 2, np.ones(hop * 4) / (hop * 4), "same")[::hop] + 1e-12)
+    db = 20 * np.log10(env)
+    voiced = db > db.max() - 30
+    peaks, _ = find_peaks(db, distance=10, prominence=3.0)
+    peaks = [p for p in peaks if voiced[p]]
+    seconds = max(voiced.sum() / 100.0, 0.25)
+    return round(len(peaks) / seconds, 2)
+
+
 # --- picture: one pass over the frames -------------------------------------------------------
 
 #: Frames are read at the video's own rate, at most this many per second, for cuts and motion.
@@ -447,14 +600,15 @@ def _nanmean(x) -> float:
 
 def analyze_scene(
     path: str | Path, *, fps: float = 2.0, detector=None, progress=None,
-    subtitles: str | Path | None = None,
+    subtitles: str | Path | None = None, sound_model="auto",
 ) -> SceneProfile:
     """Analyse a scene: faces, light, pace, cuts, sound and (given subtitles) words, fused on
     the circumplex.
 
     ``subtitles`` is an ``.srt`` file or a plain-text script. ``detector`` is a
-    :class:`FaceFinder` or a fer detector to reuse. ``progress``, if given, is called with a
-    fraction in [0, 1] as frames are read.
+    :class:`FaceFinder` or a fer detector to reuse. ``sound_model`` labels the scene's own sound
+    second by second ("auto": the trained model in ``models/``; None: no labels). ``progress``,
+    if given, is called with a fraction in [0, 1] as frames are read.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -500,17 +654,24 @@ def analyze_scene(
     beat = f", visual beat {vt:.0f}/min" if vt else ""
     cues.append(Cue("pace", 0.0, 2 * pace - 1, 0.7, SCENE_WEIGHTS["pace"],
                     f"motion {m:.2f} widths/s, {cpm:.0f} cuts/min{beat}"))
-    # sound
-    loud = None
+    # sound: level, and (with the trained model) music / speech / other per second
+    loud, snd = None, None
     if info.has_audio:
         try:
-            y = decode_audio(path, sr=16000)
+            y = decode_audio(path, sr=SOUND_SR)
         except BadInputError:
             y = np.zeros(0, np.float32)
         if y.size:
             loud = _db(y)
+            snd = listen(y, SOUND_SR, load_sound_model() if sound_model == "auto" else sound_model)
+            heard = ""
+            if snd.classes:
+                share = {c: snd.classes.count(c) / len(snd.classes) for c in (*SOUND_CLASSES, "silence")}
+                heard = ", " + ", ".join(f"{c} {v:.0%}" for c, v in share.items() if v)
+            if snd.speech_rate:
+                heard += f", {snd.speech_rate:.1f} syllables/s"
             cues.append(Cue("sound", 0.0, clip_va((loud + 35) / 20), 0.5, SCENE_WEIGHTS["sound"],
-                            f"scene audio at {loud:.0f} dBFS"))
+                            f"scene audio at {loud:.0f} dBFS{heard}"))
     if loud is None:
         cues.append(Cue("sound", 0.0, 0.0, 0.0, SCENE_WEIGHTS["sound"], "no audio"))
 
@@ -535,7 +696,8 @@ def analyze_scene(
         cues=[CueReading(c.name, round(c.valence, 3), round(c.arousal, 3), round(c.confidence, 3), c.weight, c.detail)
               for c in cues],
         timeline=timeline, motion=[round(x, 4) for x in motion_s], visual_tempo=vt,
-        visual_tempo_strength=vt_strength,
+        visual_tempo_strength=vt_strength, sound_level=snd.level_db if snd else [],
+        sound_classes=snd.classes if snd else [], speech_rate=snd.speech_rate if snd else None,
     )
 
 

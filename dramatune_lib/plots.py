@@ -153,3 +153,23 @@ def fitted_cue_figure(cue, *, cuts: list[float] | None = None, gain=None, width:
     ax.legend(loc="lower left", fontsize=7, frameon=False, ncols=5)
     fig.tight_layout()
     return fig
+
+
+def confusion_figure(report, *, size: float = 3.6) -> Figure:
+    """The sound classifier's confusion matrix on held-out recordings (rows: truth).
+
+    Notebook: 03_training.ipynb
+    """
+    import numpy as np
+
+    cm = np.array(report.confusion_real)
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center", color="white" if v > cm.max() / 2 else "black")
+    ax.set(xticks=range(len(report.classes)), xticklabels=report.classes, yticks=range(len(report.classes)),
+           yticklabels=report.classes, xlabel="predicted", ylabel="true",
+           title="Held-out recordings (seconds)")
+    fig.tight_layout()
+    return fig

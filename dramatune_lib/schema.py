@@ -87,6 +87,9 @@ class SceneProfile(_JsonMixin):
     motion: list[float] = field(default_factory=list)  # optical-flow speed per second, frame widths/s
     visual_tempo: float | None = None  # the motion's own period, events per minute; None if unclear
     visual_tempo_strength: float = 0.0  # autocorrelation at that period, 0..1
+    sound_level: list[float] = field(default_factory=list)  # the scene's own sound per second, dBFS
+    sound_classes: list[str] = field(default_factory=list)  # per second: music/speech/other/silence
+    speech_rate: float | None = None  # syllables per second where there is speech
 
     def summary(self) -> str:
         """One line for people: emotion, V/A, pace.
