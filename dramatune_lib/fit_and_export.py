@@ -38,6 +38,7 @@ import numpy as np
 import soundfile as sf
 
 from .errors import BadInputError, DramaTuneError, OutputExistsError
+from .feature_extraction import SOUND_SR, listen, load_sound_model
 from .media import decode_audio, load_audio, probe, probe_scene, run_ffmpeg
 from .schema import ExportResult
 
@@ -376,14 +377,15 @@ def _plain_loop(y, track, duration, sr, crossfade, fade_in, fade_out, volume) ->
 
 # --- mixing ---------------------------------------------------------------------------------
 
-def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01) -> np.ndarray:
+def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01, classes: list[str] | None = None) -> np.ndarray:
     """A speech/no-speech decision every ``hop`` seconds, from the scene's own sound.
 
     Frames are speech when they are well above the noise floor, carry most of their energy in
     the voice band (250-3500 Hz), are not noise-like (spectral flatness), and lie in a run long
     enough to be a syllable; pauses shorter than 0.6 s (between words and sentences of one line)
-    are bridged, so the music does not pump. A rule-based stand-in
-    until issue #3's trained music/speech/other classifier replaces it.
+    are bridged, so the music does not pump. ``classes`` (per second, from the trained
+    music/speech/other classifier, :func:`feature_extraction.listen`) vetoes the seconds it hears
+    as music: a melody in the voice band is not dialogue to duck under.
 
     Notebook: 07_fit_and_export.ipynb
     """
@@ -404,6 +406,10 @@ def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01) -> np.ndarray:
 
     mask = binary_opening(raw, structure=np.ones(int(0.06 / hop)))  # syllables last > 60 ms
     mask = binary_closing(mask, structure=np.ones(int(0.6 / hop)))  # hold through pauses within a line
+    per = int(round(1 / hop))
+    for k, c in enumerate(classes or []):
+        if c == "music":
+            mask[k * per:(k + 1) * per] = False
     return mask
 
 
@@ -545,10 +551,13 @@ def mix_scene(
     scene_gain: float = 1.0,
     duck_depth: float = 10.0,
     loudness: str | float = "web",
+    sound_model="auto",
 ) -> Mix:
     """Mix the cue under the scene's own sound, duck it under speech, normalise the loudness.
 
-    ``loudness`` is "web" (-16 LUFS), "broadcast" (-23 LUFS) or a number in LUFS.
+    ``loudness`` is "web" (-16 LUFS), "broadcast" (-23 LUFS) or a number in LUFS. The trained
+    music/speech/other classifier (``sound_model``: "auto" loads it from ``models/``, None skips
+    it) keeps the music from ducking under the scene's own music.
 
     Notebook: 07_fit_and_export.ipynb
     """
@@ -560,7 +569,14 @@ def mix_scene(
         s = scene_audio[: music.shape[0]]
         scene[: s.shape[0]] = s * scene_gain
         if duck_depth > 0:
-            mask = speech_activity(scene_audio.mean(axis=1), cue.sr)
+            mono = scene_audio.mean(axis=1)
+            classes = None
+            model = load_sound_model() if sound_model == "auto" else sound_model
+            if model is not None:
+                import librosa
+
+                classes = listen(librosa.resample(mono, orig_sr=cue.sr, target_sr=SOUND_SR), SOUND_SR, model).classes
+            mask = speech_activity(mono, cue.sr, classes=classes)
     gain = duck_gain(mask, music.shape[0], cue.sr, depth_db=duck_depth)
     music *= gain[:, None]
     out, norm, lufs, tp = normalise_loudness(music + scene, cue.sr, target_lufs=target)

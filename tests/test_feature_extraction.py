@@ -310,3 +310,87 @@ def test_carphone_clip_has_a_face_in_most_frames():
     p = fx.analyze_scene(clip, fps=10)
     assert p.face_share > 0.5
     assert not p.has_audio and p.duration == pytest.approx(4, abs=0.1)
+
+
+# --- the scene's own sound: Karydis' features and the trained classifier -----------------------
+
+@pytest.fixture(scope="module")
+def sound_model():
+    model = fx.load_sound_model()
+    assert model is not None, "models/sound_classes.joblib is missing: python -m dramatune_lib.training --full"
+    return model
+
+
+def _espeak(tmp_path, text: str, wpm: int = 170, voice: str = "en-us+f3"):
+    import shutil
+    import subprocess
+
+    from dramatune_lib.media import load_audio
+
+    if not shutil.which("espeak-ng"):
+        msg = "espeak-ng is not installed (apt-get install espeak-ng) — the speech tests need real speech"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    out = tmp_path / f"line_{wpm}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(out), text], check=True)
+    return load_audio(out, sr=fx.SOUND_SR)
+
+
+def test_mid_term_features_are_68_a_second():
+    import numpy as np
+
+    y = np.random.default_rng(0).standard_normal(int(3.2 * fx.SOUND_SR)).astype("float32") * 0.1
+    m = fx.mid_term_features(y)
+    assert m.shape == (3, 68) and np.isfinite(m).all()
+    assert len(fx.ST_FEATURES) == 34
+
+
+def test_unseen_speech_is_heard_as_speech(tmp_path, sound_model):
+    """A sentence and voice the training corpus never used."""
+    y = _espeak(tmp_path, "The lighthouse keeper counted the ships every evening, and tonight one was missing.",
+                voice="en-gb+m2")
+    heard = fx.listen(y, fx.SOUND_SR, sound_model)
+    assert heard.classes.count("speech") / len(heard.classes) >= 0.8
+
+
+def test_unseen_music_is_heard_as_music(sound_model):
+    """A cue composed now (a seed and point none of the demo cues use), heard as music."""
+    import librosa
+
+    from dramatune_lib.compose import compose_cue
+
+    y, _, _ = compose_cue(0.3, -0.2, 12, instrument="piano", seed=77)
+    mono = librosa.resample(y.mean(axis=1), orig_sr=44100, target_sr=fx.SOUND_SR)
+    heard = fx.listen(mono, fx.SOUND_SR, sound_model)
+    assert heard.classes.count("music") / len(heard.classes) >= 0.8
+
+
+def test_wind_and_room_tone_are_other(profiles):
+    for name in ("night", "smile"):  # the demo generator's wind and room tone, not the training generator's
+        classes = profiles[name].sound_classes
+        assert classes and classes.count("other") / len(classes) >= 0.8
+        assert profiles[name].speech_rate is None
+
+
+def test_speech_rate_follows_the_speaker(tmp_path):
+    text = "She opened the door slowly, looked at the empty room, and began to cry."
+    slow = fx.speech_rate(_espeak(tmp_path, text, wpm=110))
+    fast = fx.speech_rate(_espeak(tmp_path, text, wpm=220))
+    assert 2.0 < slow < 5.0 and fast > 1.3 * slow
+
+
+def test_music_in_the_scene_is_not_ducked_as_speech(sound_model):
+    """The rule-based detector alone takes a solo piano line in the voice band for dialogue; the
+    classifier's music seconds veto it."""
+    import librosa
+
+    from dramatune_lib.compose import compose_cue
+    from dramatune_lib.fit_and_export import speech_activity
+
+    y, _, _ = compose_cue(0.5, -0.5, 12, instrument="piano", seed=5, tempo=80)
+    mono = y.mean(axis=1)
+    alone = speech_activity(mono, 44100).mean()
+    heard = fx.listen(librosa.resample(mono, orig_sr=44100, target_sr=fx.SOUND_SR), fx.SOUND_SR, sound_model)
+    assert alone > 0.02  # the failure the classifier is there to catch
+    assert speech_activity(mono, 44100, classes=heard.classes).mean() < alone / 4
