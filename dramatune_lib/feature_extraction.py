@@ -34,7 +34,7 @@ import numpy as np
 from . import config
 from .circumplex import Cue, clip_va, emotions_to_va, fuse, label_for
 from .errors import BadInputError, DramaTuneError, EmptyLibraryError
-from .media import audio_duration, decode_audio, load_audio, probe, probe_scene, stream_frames
+from .media import audio_duration, decode_audio, load_audio, probe_scene, stream_frames
 from .schema import CueReading, SceneProfile, TrackFeatures
 
 #: Relative weight of each scene cue in the fusion (multiplied by the cue's confidence).
@@ -617,7 +617,7 @@ def analyze_scene(
     lines = read_subtitles(subtitles) if subtitles else None  # a bad file fails before any work
     finder = detector if isinstance(detector, FaceFinder) else FaceFinder(detector)
     pic = watch_video(path, fps=fps, faces=finder, info=info, progress=progress)
-    times, faces = pic.sample_times, pic.faces
+    faces = pic.faces
     decoded = pic.frames / pic.rate
     if info.duration > 1.0 and decoded < 0.8 * info.duration:
         raise BadInputError(path, f"is truncated or damaged: only {decoded:.1f} s of its {info.duration:.1f} s "
