@@ -254,20 +254,22 @@ def stream_frames(
         frames: queue.Queue = queue.Queue(maxsize=ahead)
         stop = threading.Event()
 
+        def put(item) -> bool:
+            """Queue an item unless the caller has stopped listening (a full queue is then dropped)."""
+            while not stop.is_set():
+                try:
+                    frames.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         def pump() -> None:
             try:
-                while not stop.is_set():
-                    buf = proc.stdout.read(frame_bytes)
-                    if len(buf) < frame_bytes:
-                        break
-                    while not stop.is_set():
-                        try:
-                            frames.put(buf, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
+                while len(buf := proc.stdout.read(frame_bytes)) == frame_bytes and put(buf):
+                    pass
             finally:
-                frames.put(None)
+                put(None)  # never blocks once the caller has gone: no deadlock on an early close
 
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
