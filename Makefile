@@ -35,7 +35,7 @@ bench: $(STAMP) ## run the benchmark scripts in bench/
 	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done
 
 models: $(STAMP) ## retrain models/sound_classes.joblib in full mode (fetches Debian audio; about 3 minutes)
-	$(PY) -m dramatune_lib.training --full
+	$(PY) -m dramatune_lib.training --full --overwrite
 
 notebooks: $(STAMP) ## render every notebook to HTML in out/notebooks/ for reading without Jupyter
 	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir out/notebooks notebooks/*.ipynb

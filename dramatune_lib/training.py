@@ -357,19 +357,29 @@ def save_sound_model(model, report: SoundModelReport, path: str | Path | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m dramatune_lib.training [--full] [--out PATH]``: train and save the model.
+    """``python -m dramatune_lib.training [--full] [--out PATH] [--overwrite]``: train and save.
+
+    An existing model (the shipped one included) is replaced only with ``--overwrite``.
 
     Notebook: 03_training.ipynb
     """
     import argparse
+    import sys
+
+    from .errors import OutputExistsError
 
     ap = argparse.ArgumentParser(description="Train the music/speech/other classifier")
     ap.add_argument("--full", action="store_true", help="all sources and a C search (slow)")
     ap.add_argument("--out", default=None, help="where to save (default models/sound_classes.joblib)")
+    ap.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     a = ap.parse_args(argv)
+    out = Path(a.out) if a.out else sound_model_path()
+    if out.exists() and not a.overwrite:  # refuse before minutes of training, not after
+        print(f"dramatune: error: {OutputExistsError(out)}", file=sys.stderr)
+        return 2
     clips = sound_corpus(fast=not a.full)
     model, report = train_sound_classifier(clips, fast=not a.full)
-    out = save_sound_model(model, report, a.out)
+    out = save_sound_model(model, report, out)
     print(f"saved {out}: F1 on held-out recordings {report.f1}, accuracy {report.accuracy_real}")
     return 0
 
