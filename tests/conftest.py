@@ -107,21 +107,25 @@ def click_track(tmp_path_factory):
     return p
 
 
+def require_espeak() -> None:
+    """Skip (locally) or fail (in CI) a test that needs real synthetic speech from espeak-ng."""
+    import os
+    import shutil
+
+    if not shutil.which("espeak-ng"):
+        msg = "espeak-ng is not installed (apt-get install espeak-ng) — the speech tests need real speech"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
 @pytest.fixture(scope="session")
 def speech_scene(tmp_path_factory):
     """A 10 s scene whose own sound is quiet room tone with speech (espeak-ng) from 3 s to about 6 s.
 
     Returns ``(path, (speech_start, speech_end))``.
     """
-    import shutil
-
-    if not shutil.which("espeak-ng"):
-        import os
-
-        msg = "espeak-ng is not installed (apt-get install espeak-ng) — the ducking tests need real speech"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+    require_espeak()
     d = tmp_path_factory.mktemp("speech")
     subprocess.run(["espeak-ng", "-w", str(d / "line.wav"), "Where were you last night? I waited for you for hours."],
                    check=True)

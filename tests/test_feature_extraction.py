@@ -322,16 +322,12 @@ def sound_model():
 
 
 def _espeak(tmp_path, text: str, wpm: int = 170, voice: str = "en-us+f3"):
-    import shutil
     import subprocess
 
+    from conftest import require_espeak
     from dramatune_lib.media import load_audio
 
-    if not shutil.which("espeak-ng"):
-        msg = "espeak-ng is not installed (apt-get install espeak-ng) — the speech tests need real speech"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+    require_espeak()
     out = tmp_path / f"line_{wpm}.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(out), text], check=True)
     return load_audio(out, sr=fx.SOUND_SR)
