@@ -879,6 +879,28 @@ def _cache_file(folder: Path) -> Path:
     return d / f"{key}.json"
 
 
+def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = None, unit: str = "file") -> list:
+    """``[fn(x) for x in items]`` over joblib workers, with an optional progress bar.
+
+    The first item always runs in this process, before any worker starts: in a fresh
+    environment that compiles librosa's numba code and writes its on-disk cache once, instead
+    of several workers compiling and writing the same cache files at once (a fresh clone's setup
+    once died of a segmentation fault in a worker doing exactly that). Fewer than four items, or
+    ``n_jobs=1``, run in this process only.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    it = tqdm(items, desc=progress, unit=unit, disable=None if progress else True)
+    if len(items) < 4 or n_jobs == 1:
+        return [fn(x) for x in it]
+    it = iter(it)
+    first = fn(next(it))
+    return [first, *Parallel(n_jobs=n_jobs)(delayed(fn)(x) for x in it)]
+
+
 def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = False) -> LibraryIndex:
     """Index every audio file under ``folder`` (recursively), in parallel, with a cache.
 
@@ -887,9 +909,6 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
 
     Notebook: 02_feature_extraction.ipynb
     """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
     folder = Path(folder)
     if not folder.is_dir():
         raise BadInputError(folder, "is not a folder — give the folder that holds your music")
@@ -911,11 +930,8 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     stamps = {str(p): [p.stat().st_size, p.stat().st_mtime] for p in files}
     todo = [str(p) for p in files if entries.get(str(p), {}).get("stamp") != stamps[str(p)]]
     if todo:
-        it = tqdm(todo, desc="indexing", unit="track", disable=None if progress else True)
-        if len(todo) < 4 or n_jobs == 1:
-            results = [_safe_features(p) for p in it]
-        else:
-            results = Parallel(n_jobs=n_jobs)(delayed(_safe_features)(p) for p in it)
+        results = parallel_map(_safe_features, todo, n_jobs=n_jobs, progress="indexing" if progress else None,
+                               unit="track")
         for p, tf, err in results:
             entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None, "error": err}
     entries = {p: e for p, e in entries.items() if p in stamps}

@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from .feature_extraction import (SOUND_CLASSES, SOUND_SR, ST_FEATURES, mid_term_features, sound_model_path)
+from .feature_extraction import (SOUND_CLASSES, SOUND_SR, ST_FEATURES, mid_term_features, parallel_map,
+                                 sound_model_path)
 from .media import load_audio
 
 #: Debian packages of labelled audio: package -> [(label, glob inside the package, licence)].
@@ -245,8 +246,6 @@ def clip_features(clips: list[LabelledClip], max_seconds: float = 20.0, n_jobs: 
 
     Notebook: 03_training.ipynb
     """
-    from joblib import Parallel, delayed
-
     def one(c: LabelledClip):
         try:
             a = load_audio(c.path, sr=SOUND_SR, max_seconds=max_seconds)
@@ -257,7 +256,7 @@ def clip_features(clips: list[LabelledClip], max_seconds: float = 20.0, n_jobs: 
         a = a[np.argmax(np.abs(a) > 1e-3):]  # leading digital silence teaches nothing
         return (mid_term_features(a) if a.size >= SOUND_SR // 2 else None), None
 
-    results = Parallel(n_jobs=n_jobs)(delayed(one)(c) for c in clips)
+    results = parallel_map(one, clips, n_jobs=n_jobs)
     X, y, groups, problems = [], [], [], []
     for i, (feats, problem) in enumerate(results):
         if problem:
