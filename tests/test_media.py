@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from dramatune_lib.errors import BadInputError
-from dramatune_lib.media import decode_audio, ffmpeg_exe, load_audio, probe, probe_scene, stream_frames
+from dramatune_lib.media import (decode_audio, ffmpeg_exe, load_audio, probe, probe_scene, sample_due, stream_frames,
+                                 stream_frames_sampled)
 
 
 def test_probe_reads_streams(media):
@@ -50,6 +51,21 @@ def test_stream_frames_rate_and_size(media):
     assert len(frames) == 6  # 3 s at 2 per second
     assert [t for t, _ in frames] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
     assert frames[1][1].shape == (90, 160, 3)
+
+
+def test_sampled_frames_are_the_same_frames_larger(media):
+    """Every frame small, and two a second again at full size (320 px) from ffmpeg's second pipe: each
+    sample, brought down to the small size, matches its own frame better than its neighbours."""
+    import cv2
+
+    frames = list(stream_frames_sampled(media / "scene.mp4", 25, 160, 2.0, 640))
+    assert len(frames) == 75 and frames[0][1].shape == (90, 160, 3)
+    sampled = [i for i, (_, _, s) in enumerate(frames) if s is not None]
+    assert sampled == [i for i in range(75) if sample_due(i, 25, 2.0)] == [0, 13, 25, 38, 50, 63]
+    for i in sampled:
+        small = cv2.resize(frames[i][2], (160, 90), interpolation=cv2.INTER_AREA).astype(float)
+        err = {j: np.abs(small - frames[j][1]).mean() for j in (i - 1, i, i + 1) if 0 <= j < 75}
+        assert frames[i][2].shape == (180, 320, 3) and min(err, key=err.get) == i  # never upscaled
 
 
 def test_variable_frame_rate_keeps_true_times(tmp_path):
