@@ -223,6 +223,11 @@ def audio_duration(path: str | Path) -> float:
         return probe(path).duration
 
 
+#: Whether ffmpeg can write a second output to an inherited pipe (file descriptors pass to a
+#: child process on POSIX only); elsewhere samples are downscaled in Python.
+SECOND_PIPE = os.name == "posix"
+
+
 def _size(info: MediaInfo, side: int) -> tuple[int, int]:
     """Even frame size with the long side brought down to ``side`` (never up)."""
     s = min(1.0, side / max(info.width, info.height))
@@ -306,7 +311,7 @@ def stream_frames_sampled(
     info = info or probe(path)
     if not info.has_video or info.width <= 0:
         raise BadInputError(path, "no video stream found — give a video")
-    two_pipes = sample_fps is not None and os.name == "posix"
+    two_pipes = sample_fps is not None and SECOND_PIPE
     big = _size(info, sample_side) if sample_fps is not None else None
     small = _size(info, side) if (sample_fps is None or two_pipes) else big
     fps = f"fps={rate:.6f}"

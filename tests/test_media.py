@@ -53,11 +53,15 @@ def test_stream_frames_rate_and_size(media):
     assert frames[1][1].shape == (90, 160, 3)
 
 
-def test_sampled_frames_are_the_same_frames_larger(media):
-    """Every frame small, and two a second again at full size (320 px) from ffmpeg's second pipe: each
+@pytest.mark.parametrize("second_pipe", [True, False], ids=["two-pipes", "one-pipe"])
+def test_sampled_frames_are_the_same_frames_larger(media, monkeypatch, second_pipe):
+    """Every frame small, and two a second again at full size (320 px), from ffmpeg's second pipe or (as on Windows) one pipe: each
     sample, brought down to the small size, matches its own frame better than its neighbours."""
     import cv2
 
+    from dramatune_lib import media as m
+
+    monkeypatch.setattr(m, "SECOND_PIPE", second_pipe)  # one pipe: what Windows gets
     frames = list(stream_frames_sampled(media / "scene.mp4", 25, 160, 2.0, 640))
     assert len(frames) == 75 and frames[0][1].shape == (90, 160, 3)
     sampled = [i for i, (_, _, s) in enumerate(frames) if s is not None]
