@@ -55,8 +55,9 @@ def test_stream_frames_rate_and_size(media):
 
 @pytest.mark.parametrize("second_pipe", [True, False], ids=["two-pipes", "one-pipe"])
 def test_sampled_frames_are_the_same_frames_larger(media, monkeypatch, second_pipe):
-    """Every frame small, and two a second again at full size (320 px), from ffmpeg's second pipe or (as on Windows) one pipe: each
-    sample, brought down to the small size, matches its own frame better than its neighbours."""
+    """Every frame small, and two a second again at full size (320 px), from ffmpeg's second pipe
+    or (as on Windows) one pipe: each sample, brought down to the small size, matches its own
+    frame better than its neighbours."""
     import cv2
 
     from dramatune_lib import media as m
