@@ -71,7 +71,8 @@ def _cmd_index(args: argparse.Namespace) -> None:
     print(f"{len(lib.tracks)} tracks in {lib.folder} ({len(lib.skipped)} skipped, {lib.ignored} non-audio files ignored)")
     for t in lib.tracks:
         print(f"  {t.title[:40]:40s} {t.duration:5.1f} s {t.tempo:6.1f} BPM {t.key:>2s} {t.mode:5s} "
-              f"{t.loudness_lufs:6.1f} LUFS  V {t.valence:+.2f} A {t.arousal:+.2f}  {t.emotion}")
+              f"{t.loudness_lufs:6.1f} LUFS LRA {t.loudness_range_lu:4.1f}  energy {t.energy:.2f} "
+              f"dance {t.danceability:.2f}  V {t.valence:+.2f} A {t.arousal:+.2f}  {t.emotion}")
 
 
 def _cmd_recommend(args: argparse.Namespace) -> None:

@@ -38,7 +38,7 @@ import numpy as np
 import soundfile as sf
 
 from .errors import BadInputError, DramaTuneError, OutputExistsError
-from .feature_extraction import SOUND_SR, listen, load_sound_model
+from .feature_extraction import SOUND_SR, BeatGrid, beat_grid, listen, load_sound_model
 from .media import decode_audio, load_audio, probe, probe_scene, run_ffmpeg
 from .schema import ExportResult
 
@@ -50,48 +50,6 @@ MAX_TRACK_SECONDS = 300.0
 LOUDNESS_TARGETS = {"web": -16.0, "broadcast": -23.0}
 TRUE_PEAK_DBTP = -1.0
 _TP_MARGIN_DB = 0.5  # AAC encoding can lift peaks a little: limit below the ceiling
-
-
-# --- beats and bars ------------------------------------------------------------------------
-
-@dataclass
-class BeatGrid:
-    """Beat and bar (downbeat) times of a track, in seconds, assuming 4/4."""
-
-    tempo: float
-    beats: np.ndarray
-    bars: np.ndarray
-
-
-def beat_grid(y: np.ndarray, sr: int = ANALYSIS_SR) -> BeatGrid | None:
-    """Beats (librosa, hop 256) and bars: the downbeat phase with the strongest low-frequency
-    onsets and chord changes. Assumes a steady tempo in 4/4, as most temp music has.
-
-    Returns None when there is no usable pulse (fewer than two bars of beats).
-
-    Notebook: 07_fit_and_export.ipynb
-    """
-    import librosa
-
-    if y.size < sr or float(np.abs(y).max()) < 1e-4:
-        return None
-    oenv = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP)
-    tempo, frames = librosa.beat.beat_track(onset_envelope=oenv, sr=sr, hop_length=HOP)
-    if len(frames) < 8:
-        return None
-    # a steady grid: the median beat period, its phase fitted to the detected beats, laid over
-    # the whole track (quiet passages, where the tracker finds few beats, get bar lines too)
-    found = librosa.frames_to_time(frames, sr=sr, hop_length=HOP)
-    period = float(np.median(np.diff(found)))
-    offset = float(np.angle(np.mean(np.exp(2j * np.pi * found / period))) / (2 * np.pi) * period) % period
-    beats = np.arange(offset, y.size / sr, period)
-    bframes = np.minimum(librosa.time_to_frames(beats, sr=sr, hop_length=HOP), oenv.size - 1)
-    low = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP, fmax=250, n_mels=32)
-    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=HOP)
-    change = np.r_[0, np.abs(np.diff(librosa.util.sync(chroma, bframes), axis=1)).sum(axis=0)]
-    strength = low[bframes] / (low.max() or 1) + change[: bframes.size] / (change.max() or 1)
-    phase = int(np.argmax([strength[p::4].mean() for p in range(4)]))
-    return BeatGrid(tempo=60.0 / period, beats=beats, bars=beats[phase::4])
 
 
 def _loop_plan(grid: BeatGrid, length: float, crossfade: float) -> tuple[float, float] | None:

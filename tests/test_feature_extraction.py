@@ -77,6 +77,39 @@ def test_click_track_tempo(click_track):
     assert fx.track_features(click_track).tempo == pytest.approx(120, abs=1.5)
 
 
+def test_click_track_beats_and_pulse(click_track):
+    """Clicks every 0.5 s from t = 0: the index holds beats on them, a bar every 2 s, and a
+    clear pulse at 120 BPM is as danceable as music gets."""
+    import numpy as np
+
+    t = fx.track_features(click_track)
+    beats = np.array(t.beats)
+    assert len(beats) == pytest.approx(40, abs=1)
+    # every beat within 25 ms of its click, with no drift over 20 s (onset detection lags about
+    # 20 ms; a video frame lasts 40 ms, and beat trackers are scored at +-70 ms)
+    off = beats - np.round(beats * 2) / 2
+    assert np.abs(off).max() < 0.025 and np.ptp(off) < 0.003
+    assert np.diff(t.bars) == pytest.approx(2.0, abs=0.02)
+    assert t.danceability > 0.8
+
+
+def test_loudness_range_and_energy(tmp_path):
+    """Noise at one level has almost no loudness range; the same noise 20 dB quieter for half
+    its length has a range near 20 LU (EBU Tech 3342), and less energy."""
+    import numpy as np
+    import soundfile as sf
+
+    sr, rng = 22050, np.random.default_rng(3)
+    x = (0.05 * rng.standard_normal(sr * 20)).astype(np.float32)
+    steady, ranged = tmp_path / "steady.wav", tmp_path / "ranged.wav"
+    sf.write(steady, x, sr)
+    sf.write(ranged, np.r_[x[: sr * 10] * 0.1, x[sr * 10:]], sr)
+    a, b = fx.track_features(steady), fx.track_features(ranged)
+    assert a.loudness_range_lu < 2
+    assert b.loudness_range_lu == pytest.approx(20, abs=3)
+    assert b.energy < a.energy
+
+
 def test_index_skips_and_lists_bad_files(small_library, monkeypatch, tmp_path):
     monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
     lib = fx.index_library(small_library, n_jobs=1)
