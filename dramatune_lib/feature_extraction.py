@@ -9,10 +9,13 @@ Scene analysis (:func:`analyze_scene`) streams a video once, samples frames at `
 - **pace**: motion energy between sampled frames and hard cuts found by scenedetect;
 - **sound**: the loudness of the scene's own audio (louder -> more aroused).
 
-Track analysis (:func:`track_features`) measures tempo, key and mode, loudness (LUFS),
-brightness and onset density, and places the track on the circumplex with music-psychology
-priors: mode -> valence; tempo, loudness and onset density -> arousal. :func:`index_library`
-runs it over a folder in parallel (joblib) with a cache keyed by path, size and mtime.
+Track analysis (:func:`track_features`) measures tempo, beats and bars, key and mode, loudness
+(LUFS) and loudness range, brightness, onset density, energy and danceability, and places the
+track on the circumplex with music-psychology priors: mode -> valence; tempo, loudness and onset
+density -> arousal. :func:`index_library` runs it over a folder in parallel (joblib) with a
+cache keyed by path, size and mtime. The music-emotion model trained in notebook 03 can place
+the tracks instead (:func:`apply_music_model`); on real soundtracks it does not yet beat the
+priors, so they stay the default.
 """
 from __future__ import annotations
 
@@ -978,6 +981,64 @@ def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP
     return float(np.clip(clarity, 0, 1) * (0.5 + 0.5 * pref))
 
 
+#: What the music-emotion model reads of a track (all measured by :func:`track_features`).
+MUSIC_MODEL_FEATURES = ("mode_signed", "mode_strength", "tempo_fast", "loudness_lufs", "loudness_range_lu",
+                        "onset_density", "centroid_khz", "energy", "danceability")
+
+
+def music_feature_vector(t: TrackFeatures) -> np.ndarray:
+    """The numbers the music-emotion model reads (:data:`MUSIC_MODEL_FEATURES`): mode as a signed
+    strength, tempo folded into 60-180 BPM and scaled (0 at 60, 1 at 180), loudness, loudness
+    range, onset rate, brightness, energy and danceability.
+
+    Notebook: 03_training.ipynb
+    """
+    tempo = t.tempo
+    while 0 < tempo < 60:
+        tempo *= 2
+    while tempo > 180:
+        tempo /= 2
+    sign = 1.0 if t.mode == "major" else -1.0
+    return np.array([sign * t.mode_strength, t.mode_strength, (tempo - 60) / 120, t.loudness_lufs,
+                     t.loudness_range_lu, t.onset_density, t.centroid_hz / 1000, t.energy, t.danceability])
+
+
+def music_model_path() -> Path:
+    """Where the trained music-emotion model lives (``models/music_emotion.joblib``).
+
+    Notebook: 03_training.ipynb
+    """
+    return config.PROJECT_ROOT / "models" / "music_emotion.joblib"
+
+
+def load_music_model(path: str | Path | None = None):
+    """The trained music-emotion model (a dict of two scikit-learn regressors, ``valence`` and
+    ``arousal``), or None when the file is missing.
+
+    Notebook: 03_training.ipynb
+    """
+    import joblib
+
+    path = Path(path) if path else music_model_path()
+    return joblib.load(path) if path.is_file() else None
+
+
+def apply_music_model(tracks: list[TrackFeatures], model) -> list[TrackFeatures]:
+    """Place ``tracks`` on the circumplex with the trained model, in place (one vectorised call);
+    with ``model=None`` they keep the priors of :func:`music_va`.
+
+    Notebook: 03_training.ipynb
+    """
+    if model is None or not tracks:
+        return tracks
+    X = np.vstack([music_feature_vector(t) for t in tracks])
+    vs, as_ = model["valence"].predict(X), model["arousal"].predict(X)
+    for t, v, a in zip(tracks, vs, as_):
+        t.valence, t.arousal = round(clip_va(float(v)), 3), round(clip_va(float(a)), 3)
+        t.emotion = label_for(t.valence, t.arousal)
+    return tracks
+
+
 @dataclass
 class LibraryIndex:
     """The indexed tracks of a folder, and the files that could not be used."""
@@ -1032,11 +1093,15 @@ def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = No
     return [first, *Parallel(n_jobs=n_jobs)(delayed(fn)(x) for x in it)]
 
 
-def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = False) -> LibraryIndex:
+def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = False,
+                  music_model=None) -> LibraryIndex:
     """Index every audio file under ``folder`` (recursively), in parallel, with a cache.
 
     The cache is keyed by path, size and modification time, so re-indexing analyses only new or
     changed files. Files that fail to decode are listed in ``skipped`` with their reason.
+    ``music_model`` places the tracks on the circumplex: None (the default) keeps the priors of
+    :func:`music_va`, which agree more often with real soundtracks' game contexts than the
+    trained model does (see ``models/music_emotion.json``); "auto" loads the trained model.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -1070,6 +1135,9 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     tmp.write_text(json.dumps({"version": FEATURES_VERSION, "entries": entries}))
     tmp.replace(cache_path)
     tracks = [TrackFeatures.from_dict(e["features"]) for p, e in entries.items() if e["features"]]
+    # the cache holds what was measured; a model places the tracks afresh each time, so a
+    # retrained model needs no re-index
+    apply_music_model(tracks, load_music_model() if music_model == "auto" else music_model)
     skipped = [(p, e["error"]) for p, e in entries.items() if not e["features"]]
     if not tracks:
         why = f"{len(skipped)} audio files could not be used" if skipped else "no audio files found"
