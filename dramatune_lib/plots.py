@@ -173,3 +173,29 @@ def confusion_figure(report, *, size: float = 3.6) -> Figure:
            title="Held-out recordings (seconds)")
     fig.tight_layout()
     return fig
+
+
+def music_placement_figure(report, *, size: float = 4.0) -> Figure:
+    """Where the priors and the trained model put each labelled soundtrack (each predicted by a
+    model that never saw it), beside the quadrant its game context gives: a line joins the
+    prior (circle) to the model (dot); the colour is the label's quadrant.
+
+    Notebook: 03_training.ipynb
+    """
+    import math
+
+    fig = Figure(figsize=(2 * size, size))
+    colours = {(1, 1): "tab:orange", (1, -1): "tab:green", (-1, 1): "tab:red", (-1, -1): "tab:blue"}
+    for ax, (key, title) in zip(fig.subplots(1, 2), (("prior", "Priors"), ("model", "Trained model"))):
+        ax.axhline(0, color="0.8", lw=0.8)
+        ax.axvline(0, color="0.8", lw=0.8)
+        for r in report.per_recording:
+            a = r["arousal"]
+            if a is None:
+                continue
+            c = colours[(int(math.copysign(1, r["valence"])), int(math.copysign(1, a)))]
+            ax.scatter([r[f"{key}_valence"]], [r[f"{key}_arousal"]], color=c, s=24)
+        ax.set(xlim=(-1, 1), ylim=(-1, 1), xlabel="valence", ylabel="arousal", aspect="equal",
+               title=f"{title}: colour = the game's quadrant")
+    fig.tight_layout()
+    return fig

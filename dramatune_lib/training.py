@@ -642,6 +642,36 @@ def train_music_model(clips: list[MusicClip], fast: bool = True, seed: int = 0):
     return model, report
 
 
+def music_corpus_table(clips: list[MusicClip]):
+    """Files per kind and source, and how many carry an arousal label, as a table.
+
+    Notebook: 03_training.ipynb
+    """
+    import pandas as pd
+
+    df = pd.DataFrame([{**asdict(c), "source": c.source.split(":")[0], "has_arousal": c.arousal is not None}
+                       for c in clips])
+    return df.groupby(["kind", "source"]).agg(files=("path", "size"), with_arousal=("has_arousal", "sum")).reset_index()
+
+
+def music_report_table(report: MusicModelReport):
+    """The trained model against the priors, on the recordings (each left out in turn) and on
+    the held-out generated music: share of files on the right side of each axis, and in the
+    right quadrant.
+
+    Notebook: 03_training.ipynb
+    """
+    import pandas as pd
+
+    rows = []
+    for name, model, priors in (("recordings, each left out", report.recordings, report.recordings_priors),
+                                ("generated, a quarter held out", report.generated, report.generated_priors)):
+        for who, d in (("trained model", model), ("priors", priors)):
+            rows.append({"files": name, "placed by": who, "n": d.get("n"), "valence sign": d.get("valence_sign"),
+                         "arousal sign": d.get("arousal_sign"), "quadrant": d.get("quadrant")})
+    return pd.DataFrame(rows)
+
+
 def save_music_model(model, report: MusicModelReport, path: str | Path | None = None) -> Path:
     """Save the two regressors with joblib and the report as JSON beside it.
 
