@@ -34,8 +34,9 @@ test: $(STAMP) ## run the test suite (unit, end-to-end, notebooks, browser)
 bench: $(STAMP) ## run the benchmark scripts in bench/
 	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done
 
-models: $(STAMP) ## retrain models/sound_classes.joblib in full mode (fetches Debian audio; about 3 minutes)
+models: $(STAMP) ## retrain every model in models/ in full mode (fetches Debian audio, 350 MB of it naev's; about 5 minutes)
 	$(PY) -m dramatune_lib.training --full --overwrite
+	$(PY) -m dramatune_lib.evaluation --full --overwrite
 
 notebooks: $(STAMP) ## render every notebook to HTML in out/notebooks/ for reading without Jupyter
 	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir out/notebooks notebooks/*.ipynb

@@ -125,6 +125,39 @@ def recommend(
     return out
 
 
+#: Scene-track pairs from which a batch is worth sending to joblib's workers.
+BATCH_PARALLEL_FROM = 1_000_000
+
+
+def recommend_batch(
+    profiles: list[SceneProfile],
+    tracks: list[TrackFeatures],
+    *,
+    top: int = 3,
+    weights: MatchWeights | None = None,
+    n_jobs: int = -1,
+) -> list[list[Recommendation]]:
+    """:func:`recommend` for many scenes at once, through joblib: in worker processes here, or on
+    a Dask cluster inside ``joblib.parallel_backend("dask")`` (see the README). Small batches
+    (fewer than :data:`BATCH_PARALLEL_FROM` scene-track pairs) run in this process: 200 scenes
+    against 28 tracks took 0.04 s in a loop and 0.55 s through two workers.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    from functools import partial
+
+    from .feature_extraction import parallel_map
+
+    if len(profiles) * len(tracks) < BATCH_PARALLEL_FROM:
+        n_jobs = 1
+    return parallel_map(partial(_recommend_one, tracks=tracks, top=top, weights=weights), profiles, n_jobs=n_jobs,
+                        unit="scene")
+
+
+def _recommend_one(profile: SceneProfile, *, tracks, top, weights) -> list[Recommendation]:
+    return recommend(profile, tracks, top=top, weights=weights)
+
+
 def unique_path(path: str | Path) -> Path:
     """``path`` if free, else ``name-2.ext``, ``name-3.ext``...: never replaces a file.
 

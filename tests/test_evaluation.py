@@ -1,0 +1,79 @@
+"""Notebook 04: the report's Random Forest and the comparison of rankers."""
+import math
+
+import joblib
+import pytest
+
+from dramatune_lib import evaluation as ev
+from dramatune_lib import feature_extraction as fx
+from dramatune_lib.recommend_and_merge import recommend, recommend_batch
+
+
+@pytest.fixture(scope="module")
+def library(demo):
+    lib = fx.index_library(demo.library)
+    return lib.tracks, ev.track_quadrants(lib.tracks, demo.library / "cues.json")
+
+
+def test_report_formula():
+    assert ev.report_formula(120, 0.0, 120, -20) == pytest.approx(1.0)
+    assert ev.report_formula(120, 0.0, 180, -20) == pytest.approx(0.5)  # tempo half again off: no tempo match
+    assert ev.report_formula(120, 1.0, 120, -10) > ev.report_formula(120, 1.0, 120, -30)  # aroused wants loud
+
+
+def test_forest_reproduces_the_formula():
+    model, report = ev.train_report_forest(fast=True)
+    assert report.r2_held_out > 0.7
+    assert model.predict([[120, 0.0, 120, -20]])[0] > model.predict([[120, 0.0, 60, -34]])[0]
+
+
+def test_shipped_forest_ranks_by_its_score(library, demo):
+    tracks, _ = library
+    forest = ev.load_report_forest()
+    assert forest is not None, "models/report_forest.joblib is missing: python -m dramatune_lib.evaluation --full"
+    p = ev.evaluation_cases(per_quadrant=1)[0].profile
+    recs = ev.report_rank(forest, p, tracks)
+    assert len(recs) == 3 and [r.rank for r in recs] == [1, 2, 3]
+    assert recs[0].score >= recs[1].score >= recs[2].score
+    best = max(forest.predict([[ev.scene_rhythm(p), ev.scene_emotion_level(p), t.tempo, t.loudness_lufs]])[0]
+               for t in tracks)
+    assert recs[0].score == pytest.approx(best, abs=1e-3)
+
+
+def test_matcher_beats_the_baselines(library):
+    """On 32 cases of known mood, the circumplex matcher finds music composed for the scene's
+    quadrant in its top 3 far more often than tempo alone, the report's forest or chance."""
+    tracks, truth = library
+    df = ev.compare_rankers(ev.evaluation_cases(), tracks, truth, ev.load_report_forest()).set_index("ranker")
+    matcher = df.loc["DramaTune matcher"]
+    assert matcher["top-3 hit"] >= 0.9 and matcher["top-1 hit"] >= 0.8
+    for other in ("tempo only", "the report's forest", "random (expected)"):
+        assert matcher["top-1 hit"] > df.loc[other, "top-1 hit"] + 0.3
+
+
+def test_random_baseline_is_the_exact_expectation():
+    top1, top3 = ev._random_hits(28, 7, 3)
+    assert top1 == pytest.approx(0.25)
+    assert top3 == pytest.approx(1 - math.comb(21, 3) / math.comb(28, 3))
+
+
+def test_batch_recommendation_matches_one_by_one(library, monkeypatch):
+    """Through joblib's workers, and under another joblib backend (as a Dask cluster would be
+    used), the batch gives exactly the one-by-one rankings."""
+    from dramatune_lib import recommend_and_merge as rm
+
+    tracks, _ = library
+    profiles = [c.profile for c in ev.evaluation_cases(per_quadrant=2)]
+    one_by_one = [recommend(p, tracks) for p in profiles]
+    assert recommend_batch(profiles, tracks) == one_by_one  # small: in this process
+    monkeypatch.setattr(rm, "BATCH_PARALLEL_FROM", 0)
+    assert recommend_batch(profiles, tracks, n_jobs=2) == one_by_one  # joblib's process workers
+    with joblib.parallel_backend("threading", n_jobs=2):
+        assert recommend_batch(profiles, tracks) == one_by_one
+
+
+def test_training_the_forest_refuses_to_replace_a_model(tmp_path, capsys):
+    out = tmp_path / "forest.joblib"
+    out.write_bytes(b"mine")
+    assert ev.main(["--out", str(out)]) == 2
+    assert out.read_bytes() == b"mine" and f"{out}: already exists" in capsys.readouterr().err
