@@ -4,8 +4,11 @@ figure state builds up and a notebook shows each figure once.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
+from matplotlib.ticker import NullFormatter
 
 from .circumplex import LABEL_VA
 from .schema import Recommendation, SceneProfile, TrackFeatures
@@ -197,5 +200,109 @@ def music_placement_figure(report, *, size: float = 4.0) -> Figure:
             ax.scatter([r[f"{key}_valence"]], [r[f"{key}_arousal"]], color=c, s=24)
         ax.set(xlim=(-1, 1), ylim=(-1, 1), xlabel="valence", ylabel="arousal", aspect="equal",
                title=f"{title}: colour = the game's quadrant")
+    fig.tight_layout()
+    return fig
+
+
+def pace_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
+    """The scene's pace second by second: optical-flow motion (bars, frame widths a second), its
+    own sound level (line, dBFS) and the cuts (dotted).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    fig = Figure(figsize=(width, 2.4))
+    ax = fig.subplots()
+    ax.bar([i + 0.5 for i in range(len(profile.motion))], profile.motion, width=0.8, color="tab:blue", alpha=0.6,
+           label="motion")
+    for c in profile.cut_times:
+        ax.axvline(c, color="0.4", ls=":", lw=1)
+    ax.set(xlim=(0, profile.duration), xlabel="time (s)", ylabel="frame widths / s",
+           title="Motion, cuts (dotted) and the scene's own sound")
+    if profile.sound_level:
+        ax2 = ax.twinx()
+        ax2.plot([i + 0.5 for i in range(len(profile.sound_level))], profile.sound_level, "-", color="tab:red",
+                 label="sound level")
+        ax2.set_ylabel("dBFS", color="tab:red")
+    fig.tight_layout()
+    return fig
+
+
+def faces_figure(track, *, width: float = 7.0) -> Figure:
+    """fer's seven class probabilities on each sampled frame (a :class:`PictureTrack`), stacked;
+    frames without a face are left blank.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import numpy as np
+
+    classes = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+    t = np.asarray(track.sample_times)
+    probs = np.array([[f.probs.get(c, 0.0) for c in classes] for f in track.faces]) if track.faces else np.zeros((0, 7))
+    fig = Figure(figsize=(width, 2.6))
+    ax = fig.subplots()
+    if probs.size:
+        ax.stackplot(t, probs.T, labels=classes, alpha=0.85, step="post")
+    ax.set(xlim=(0, float(t[-1]) + 0.5 if t.size else 1), ylim=(0, 1), xlabel="time (s)", ylabel="probability",
+           title="fer's reading of the faces over time")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def tempogram_figure(path, *, width: float = 7.0) -> Figure:
+    """A track's tempogram (autocorrelation of its onset strength over time, librosa at hop 256)
+    with the tempo the index measured.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    from .feature_extraction import HOP, SR, track_features
+    from .media import load_audio
+
+    y = load_audio(path, sr=SR, mono=True, max_seconds=60)
+    oenv = librosa.onset.onset_strength(y=y, sr=SR, hop_length=HOP)
+    tg = librosa.feature.tempogram(onset_envelope=oenv, sr=SR, hop_length=HOP)
+    bpm = librosa.tempo_frequencies(tg.shape[0], sr=SR, hop_length=HOP)
+    keep = (bpm >= 30) & (bpm <= 300)
+    tempo = track_features(path).tempo
+    fig = Figure(figsize=(width, 2.8))
+    ax = fig.subplots()
+    times = librosa.times_like(oenv, sr=SR, hop_length=HOP)
+    ax.pcolormesh(times, bpm[keep], tg[keep], shading="auto", cmap="magma")
+    ax.axhline(tempo, color="cyan", lw=1, ls="--", label=f"measured {tempo:.0f} BPM")
+    ax.set(yscale="log", xlabel="time (s)", ylabel="BPM", title=f"Tempogram: {Path(path).name}")
+    ax.set_yticks([60, 90, 120, 180, 240], labels=["60", "90", "120", "180", "240"])
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.legend(loc="upper right", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def chroma_key_figure(path, *, width: float = 7.0) -> Figure:
+    """A track's mean chroma (how much of each pitch class it plays) beside the Krumhansl–Kessler
+    profile of the key the index found, rotated onto it.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+    import numpy as np
+
+    from .feature_extraction import _KK_MAJOR, _KK_MINOR, _NOTES, SR, estimate_key
+    from .media import load_audio
+
+    y = load_audio(path, sr=SR, mono=True, max_seconds=60)
+    chroma = librosa.feature.chroma_stft(y=y, sr=SR, hop_length=2048).mean(axis=1)
+    key, mode, strength = estimate_key(chroma)
+    prof = np.roll(_KK_MAJOR if mode == "major" else _KK_MINOR, _NOTES.index(key))
+    fig = Figure(figsize=(width, 2.6))
+    ax = fig.subplots()
+    x = np.arange(12)
+    ax.bar(x - 0.2, chroma / chroma.max(), width=0.4, label="the track's chroma")
+    ax.bar(x + 0.2, prof / prof.max(), width=0.4, label=f"{key} {mode} profile", color="tab:orange")
+    ax.set(xticks=x, xlabel="pitch class", ylabel="relative weight",
+           title=f"{Path(path).name}: {key} {mode} (mode strength {strength:.2f})")
+    ax.set_xticklabels(_NOTES)
+    ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     return fig
