@@ -279,3 +279,131 @@ def params_dict(p: CueParams) -> dict:
     Notebook: 01_dataset_prep.ipynb
     """
     return {**asdict(p), "key": p.key, "beats": math.floor(p.seconds * p.tempo / 60)}
+
+
+# --- quality, measured: the symbolic metrics of the Columbia paper -------------------------------
+
+#: Scales a tone set is checked against: every transposition of major, natural minor and
+#: harmonic minor (DramaTune's minor cues use the harmonic form).
+_SCALE_SHAPES = ((0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10), (0, 2, 3, 5, 7, 8, 11))
+
+
+def _entropy_bits(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum() if counts.sum() else np.zeros(0)
+    return float(-(p * np.log2(p)).sum()) if p.size else 0.0
+
+
+def symbolic_metrics(pm: pretty_midi.PrettyMIDI) -> dict[str, float]:
+    """The symbolic measures the Columbia paper scored generated music with, on the pitched
+    (non-drum) notes: **scale consistency** (the largest share of notes that fall in one major,
+    natural-minor or harmonic-minor scale; Mogren 2016), **pitch entropy** and **pitch-class
+    entropy** (Shannon entropy in bits of the pitch and pitch-class histograms), and the
+    **empty-beat rate** (the share of beats, at the piece's own tempo, in which no note sounds).
+
+    Notebook: 06_compose.ipynb
+    """
+    notes = [n for i in pm.instruments if not i.is_drum for n in i.notes]
+    if not notes:
+        return {"scale_consistency": 0.0, "pitch_entropy": 0.0, "pitch_class_entropy": 0.0, "empty_beat_rate": 1.0}
+    pitches = np.array([n.pitch for n in notes])
+    pcs = np.bincount(pitches % 12, minlength=12)
+    best = max(sum(pcs[(t + d) % 12] for d in shape) for t in range(12) for shape in _SCALE_SHAPES)
+    _, tempi = pm.get_tempo_changes()
+    beat = 60.0 / (float(tempi[0]) if len(tempi) else 120.0)
+    end = max(n.end for n in notes)
+    n_beats = max(1, int(math.ceil(end / beat - 1e-6)))
+    sounding = np.zeros(n_beats, bool)
+    for n in notes:
+        sounding[int(n.start // beat): max(int(n.start // beat) + 1, int(math.ceil(n.end / beat - 1e-6)))] = True
+    return {"scale_consistency": round(float(best) / len(pitches), 4),
+            "pitch_entropy": round(_entropy_bits(np.bincount(pitches)), 4),
+            "pitch_class_entropy": round(_entropy_bits(pcs), 4),
+            "empty_beat_rate": round(1.0 - float(sounding.mean()), 4)}
+
+
+def music21_chorales(n: int, seed: int = 0) -> list[tuple[str, str, pretty_midi.PrettyMIDI]]:
+    """``n`` Bach chorales from music21's bundled corpus as MIDI: ``(name, written mode, midi)``;
+    the reference of real music for :func:`symbolic_metrics` (and, rendered, training data for
+    the music-emotion model).
+
+    Notebook: 06_compose.ipynb
+    """
+    import io
+
+    from music21 import corpus, key, midi
+
+    rng = np.random.default_rng(seed)
+    paths = sorted(str(p) for p in corpus.getComposer("bach") if "bwv" in str(p))
+    out = []
+    for i in rng.permutation(len(paths)):
+        if len(out) >= n:
+            break
+        try:
+            score = corpus.parse(paths[i])
+            written = next(iter(score.recurse().getElementsByClass(key.Key)), None)
+            data = midi.translate.music21ObjectToMidiFile(score).writestr()
+        except Exception:  # a corpus file music21 cannot read: there are plenty more
+            continue
+        if written is not None:
+            out.append((Path(paths[i]).stem, written.mode, pretty_midi.PrettyMIDI(io.BytesIO(data))))
+    return out
+
+
+def metrics_table(pieces: dict[str, pretty_midi.PrettyMIDI]):
+    """:func:`symbolic_metrics` for each named piece, as a DataFrame.
+
+    Notebook: 06_compose.ipynb
+    """
+    import pandas as pd
+
+    return pd.DataFrame([{"piece": name, **symbolic_metrics(pm)} for name, pm in pieces.items()])
+
+
+def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int = 0, model="auto"):
+    """Compose ``per_quadrant`` cues at random points of each quadrant (|valence|, |arousal|
+    0.3..0.9, instrumentations in turn), render them, measure them as any library track and
+    place them with the music-emotion model (``model="auto"``: the one in ``models/``; None:
+    the priors). Returns a DataFrame, one row a cue: asked-for and measured valence, arousal
+    and quadrant, and whether they agree.
+
+    Notebook: 06_compose.ipynb
+    """
+    import tempfile
+
+    import pandas as pd
+
+    from .circumplex import quadrant
+    from .feature_extraction import apply_music_model, load_music_model, track_features
+
+    rng = np.random.default_rng(seed)
+    mdl = load_music_model() if model == "auto" else model
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        k = 0
+        for sv, sa in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            for _ in range(per_quadrant):
+                v, a = sv * rng.uniform(0.3, 0.9), sa * rng.uniform(0.3, 0.9)
+                inst = sorted(INSTRUMENTS)[k % len(INSTRUMENTS)]
+                y, pm, p = compose_cue(v, a, seconds, instrument=inst, seed=seed * 100 + k)
+                path = write_cue(Path(d) / f"cue{k}.flac", y, pm)
+                t = apply_music_model([track_features(path)], mdl)[0]
+                rows.append({"instrument": inst, "asked_valence": round(v, 2), "asked_arousal": round(a, 2),
+                             "measured_valence": t.valence, "measured_arousal": t.arousal,
+                             "asked": quadrant(v, a), "measured": quadrant(t.valence, t.arousal)})
+                k += 1
+    df = pd.DataFrame(rows)
+    df["agrees"] = df["asked"] == df["measured"]
+    return df
+
+
+def metrics_comparison(composed, reference):
+    """Mean and spread of each symbolic metric for composed cues beside real music (two
+    :func:`metrics_table` results), one row a metric.
+
+    Notebook: 06_compose.ipynb
+    """
+    import pandas as pd
+
+    cols = [c for c in composed.columns if c != "piece"]
+    return pd.DataFrame({"composed mean": composed[cols].mean(), "composed std": composed[cols].std(),
+                         "real mean": reference[cols].mean(), "real std": reference[cols].std()}).round(3)

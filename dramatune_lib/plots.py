@@ -306,3 +306,23 @@ def chroma_key_figure(path, *, width: float = 7.0) -> Figure:
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     return fig
+
+
+def piano_roll_figure(pm, *, seconds: float | None = None, width: float = 8.0) -> Figure:
+    """A MIDI cue as a piano roll: one bar per note, a colour per instrument, drums left out.
+
+    Notebook: 06_compose.ipynb
+    """
+    fig = Figure(figsize=(width, 3.0))
+    ax = fig.subplots()
+    for k, inst in enumerate(i for i in pm.instruments if not i.is_drum):
+        for n in inst.notes:
+            ax.broken_barh([(n.start, n.end - n.start)], (n.pitch - 0.4, 0.8), color=f"C{k}", alpha=0.8)
+        ax.plot([], [], color=f"C{k}", lw=6, label=inst.name or f"program {inst.program}")
+    end = seconds or pm.get_end_time()
+    pitches = [n.pitch for i in pm.instruments if not i.is_drum for n in i.notes] or [60]
+    ax.set(xlim=(0, end), ylim=(min(pitches) - 2, max(pitches) + 2), xlabel="time (s)", ylabel="MIDI pitch",
+           title="Piano roll")
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
