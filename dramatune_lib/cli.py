@@ -7,6 +7,8 @@
     dramatune recommend SCENE [--subtitles FILE] [--library DIR] [--top 3] [--json]
     dramatune merge SCENE TRACK -o OUT.mp4 [--fade-in S] [--fade-out S] [--volume G] [--intensity X]
                     [--beats-on-cuts] [--duck-depth DB] [--loudness web|broadcast|LUFS] [--overwrite]
+    dramatune compose (SCENE | --valence V --arousal A --seconds S) -o OUT.wav [--instrument NAME] [--seed N]
+                      [--overwrite]
     dramatune demo [--out DIR]
 
 Problems with the user's files are printed as one line naming the file, with exit status 2.
@@ -112,6 +114,42 @@ def _cmd_merge(args: argparse.Namespace) -> None:
     print(f"wrote {res.stem} and {res.cue_sheet} (+ .json)")
 
 
+def _cmd_compose(args: argparse.Namespace) -> None:
+    from .compose import compose_cue, compose_for_scene, params_dict, write_cue
+    from .errors import OutputExistsError
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
+        raise DramaTuneError(f"{out}: write the cue as .wav, .flac or .ogg")
+    for p in (out, out.with_suffix(".mid")):  # fail before any work
+        if p.exists() and not args.overwrite:
+            raise OutputExistsError(p)
+    if args.scene:
+        from .feature_extraction import analyze_scene
+
+        prof = analyze_scene(args.scene)
+        y, pm, params, sections = compose_for_scene(prof, instrument=args.instrument, seed=args.seed)
+        plan = " ".join(f"{s.chord}@{s.start:.2f}{'|' if s.on_cut else ''}" for s in sections)
+        print(f"{Path(args.scene).name}: {prof.summary()}")
+    else:
+        y, pm, params = compose_cue(args.valence, args.arousal, args.seconds, instrument=args.instrument, seed=args.seed)
+        plan = ""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_cue(out, y, pm)
+    d = params_dict(params)
+    print(f"wrote {out} and {out.with_suffix('.mid').name}: {d['seconds']:.1f} s, {d['key']}, {d['tempo']:g} BPM, "
+          f"{d['instrument']}, seed {d['seed']}")
+    if plan:
+        print(f"chords (| = on a cut): {plan}")
+
+
+def _unit(text: str) -> float:
+    value = float(text)
+    if not -1 <= value <= 1:
+        raise argparse.ArgumentTypeError("valence and arousal lie between -1 and 1")
+    return value
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
@@ -189,6 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS")
     p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
     p.set_defaults(func=_cmd_merge)
+    p = sub.add_parser("compose", help="compose an original cue for a scene, or for a valence-arousal point")
+    p.add_argument("scene", nargs="?", help="a scene video: the cue follows its emotion, changes chords on its cuts")
+    p.add_argument("--valence", type=_unit, metavar="V", help="-1 (unpleasant) .. 1 (pleasant), without SCENE")
+    p.add_argument("--arousal", type=_unit, metavar="A", help="-1 (calm) .. 1 (excited), without SCENE")
+    p.add_argument("--seconds", type=float, metavar="S", help="length, without SCENE")
+    p.add_argument("--instrument", default="strings", choices=("brass", "guitar", "piano", "strings", "synth"))
+    p.add_argument("--seed", type=int, default=0, help="another number gives another cue for the same input")
+    p.add_argument("-o", "--output", required=True, help="the cue (.wav, .flac or .ogg); its MIDI goes beside it")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT and OUT.mid if they exist")
+    p.set_defaults(func=_cmd_compose)
     p = sub.add_parser("demo", help="score the embedded demo scenes into out/")
     p.add_argument("--out", help="output folder (default: ./out or $DRAMATUNE_OUT)")
     p.set_defaults(func=_cmd_demo)
@@ -200,7 +248,16 @@ def main(argv: list[str] | None = None) -> int:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.cmd == "compose":
+        point = (args.valence, args.arousal, args.seconds)
+        if args.scene and any(x is not None for x in point):
+            parser.error("compose: give a SCENE or --valence/--arousal/--seconds, not both")
+        if not args.scene and any(x is None for x in point):
+            parser.error("compose: give a SCENE, or all of --valence, --arousal and --seconds")
+        if args.seconds is not None and not 0 < args.seconds <= 600:
+            parser.error("compose: --seconds must be between 0 and 600")
     try:
         args.func(args)
     except DramaTuneError as e:

@@ -99,6 +99,84 @@ def plan_cue(
     )
 
 
+class _Voices:
+    """The four instruments of a cue being written, and the melody's current pitch."""
+
+    def __init__(self, instrument: str) -> None:
+        chord_prog, lead_prog, bass_prog = INSTRUMENTS[instrument]
+        self.chords = pretty_midi.Instrument(chord_prog, name="chords")
+        self.lead = pretty_midi.Instrument(lead_prog, name="melody")
+        self.bass = pretty_midi.Instrument(bass_prog, name="bass")
+        self.drums = pretty_midi.Instrument(0, is_drum=True, name="drums")
+        self.pitch = 0
+
+    def all(self) -> list[pretty_midi.Instrument]:
+        return [i for i in (self.chords, self.lead, self.bass, self.drums) if i.notes]
+
+
+def _segment(v: _Voices, rng, *, t0: float, length: float, t_end: float, deg: int, minor: bool, level: float,
+             vel: int, scale, root_midi: int, beat: float, percussion: bool, last: bool) -> None:
+    """Write one harmonic segment (a bar, or the stretch up to a cut) with its chord on ``deg``."""
+    sub = 2 if level > 0.55 else 1  # subdivisions per beat: 1 (calm) to 2 (driving)
+    triad = [deg, deg + (3 if minor else 4), deg + 7]
+    voicing = [root_midi + 12 + ((x - 0) % 12) for x in triad]
+    if level < 0.45 or last:  # sustained pads
+        for n in voicing:
+            v.chords.notes.append(pretty_midi.Note(vel - 10, n, t0, t_end))
+    else:  # rhythmic stabs
+        step = beat / sub
+        k = 0
+        while t0 + k * step < t0 + length - 1e-6:
+            s = t0 + k * step
+            for n in voicing:
+                v.chords.notes.append(pretty_midi.Note(vel - 15 + (8 if k % sub == 0 else 0), n, s, s + step * 0.8))
+            k += 1
+    # bass: root on each beat (driving) or each half bar (calm)
+    b_step = beat if level > 0.45 else 2 * beat
+    k = 0
+    while t0 + k * b_step < t0 + length - 1e-6 and not last:
+        s = t0 + k * b_step
+        v.bass.notes.append(pretty_midi.Note(vel, root_midi - 12 + deg % 12, s, min(t_end, s + b_step * 0.9)))
+        k += 1
+    if last:
+        v.bass.notes.append(pretty_midi.Note(vel, root_midi - 12 + deg % 12, t0, t_end))
+    # melody: a random walk on the scale, landing on a chord tone at each segment start
+    m_step = beat / (2 if level > 0.7 else 1)  # the melody states the pulse
+    k = 0
+    while t0 + k * m_step < t0 + length - 1e-6 and not last:
+        s = t0 + k * m_step
+        if k == 0:
+            v.pitch = root_midi + 24 + triad[int(rng.integers(0, 3))] % 12
+        else:
+            pc = (v.pitch - root_midi) % 12
+            idx = min(range(7), key=lambda i: abs(scale[i] - pc))
+            idx = int(np.clip(idx + rng.choice([-2, -1, -1, 1, 1, 2]), 0, 6))
+            v.pitch = root_midi + 24 + scale[idx]
+        if rng.random() > 0.15:
+            v.lead.notes.append(pretty_midi.Note(vel - 5, v.pitch, s, s + m_step * 0.9))
+        k += 1
+    if last:
+        v.lead.notes.append(pretty_midi.Note(vel - 5, root_midi + 24 + deg % 12, t0, t_end))
+    if percussion and not last:
+        hat_step = beat / (4 if level > 0.8 else 2)
+        k = 0
+        while t0 + k * hat_step < t0 + length - 1e-6:
+            s = t0 + k * hat_step
+            v.drums.notes.append(pretty_midi.Note(int(vel * 0.6), 42, s, s + 0.05))
+            k += 1
+        i = 0
+        while t0 + i * beat < t0 + length - 1e-6:
+            s = t0 + i * beat
+            drum = 36 if i % 2 == 0 else 38
+            v.drums.notes.append(pretty_midi.Note(vel, drum, s, s + 0.1))
+            if level > 0.8 and i % 2 == 0:
+                v.drums.notes.append(pretty_midi.Note(vel - 10, 36, s + beat / 2, s + beat / 2 + 0.1))
+            i += 1
+    if percussion and last:
+        v.drums.notes.append(pretty_midi.Note(vel, 49, t0, t0 + 1.0))  # crash on the final chord
+        v.drums.notes.append(pretty_midi.Note(vel, 36, t0, t0 + 0.1))
+
+
 def compose_midi(p: CueParams) -> pretty_midi.PrettyMIDI:
     """Write the notes of a cue: chords, bass, melody and (if asked) percussion.
 
@@ -106,11 +184,7 @@ def compose_midi(p: CueParams) -> pretty_midi.PrettyMIDI:
     """
     rng = np.random.default_rng(p.seed + 1)
     pm = pretty_midi.PrettyMIDI(initial_tempo=p.tempo)
-    chord_prog, lead_prog, bass_prog = INSTRUMENTS[p.instrument]
-    chords = pretty_midi.Instrument(chord_prog, name="chords")
-    lead = pretty_midi.Instrument(lead_prog, name="melody")
-    bass = pretty_midi.Instrument(bass_prog, name="bass")
-    drums = pretty_midi.Instrument(0, is_drum=True, name="drums")
+    voices = _Voices(p.instrument)
     beat = 60.0 / p.tempo
     bar = 4 * beat
     end = p.seconds - min(1.0, 0.1 * p.seconds)  # leave room for the last chord to ring
@@ -122,71 +196,138 @@ def compose_midi(p: CueParams) -> pretty_midi.PrettyMIDI:
     cadence = _CADENCE[p.mode]
     plan = [prog[i % len(prog)] for i in range(max(0, n_bars - len(cadence)))]
     plan += cadence[-n_bars:]
-    # subdivisions per beat: 1 (calm) to 2 (driving) for chords and melody
-    sub = 2 if level > 0.55 else 1
-    vel = p.velocity
-    pitch = root_midi + 24 + scale[2]
+    voices.pitch = root_midi + 24 + scale[2]
     for b, (deg, minor) in enumerate(plan):
-        t0 = b * bar
         last = b == len(plan) - 1
-        t_end = p.seconds if last else t0 + bar
-        triad = [deg, deg + (3 if minor else 4), deg + 7]
-        voicing = [root_midi + 12 + ((x - 0) % 12) for x in triad]
-        if level < 0.45 or last:  # sustained pads
-            for n in voicing:
-                chords.notes.append(pretty_midi.Note(vel - 10, n, t0, t_end))
-        else:  # rhythmic stabs
-            step = beat / sub
-            k = 0
-            while t0 + k * step < t0 + bar - 1e-6:
-                s = t0 + k * step
-                for n in voicing:
-                    chords.notes.append(pretty_midi.Note(vel - 15 + (8 if k % sub == 0 else 0), n, s, s + step * 0.8))
-                k += 1
-        # bass: root on each beat (driving) or each half bar (calm)
-        b_step = beat if level > 0.45 else 2 * beat
-        k = 0
-        while t0 + k * b_step < t0 + bar - 1e-6 and not last:
-            s = t0 + k * b_step
-            bass.notes.append(pretty_midi.Note(vel, root_midi - 12 + deg % 12, s, min(t_end, s + b_step * 0.9)))
-            k += 1
-        if last:
-            bass.notes.append(pretty_midi.Note(vel, root_midi - 12 + deg % 12, t0, t_end))
-        # melody: a random walk on the scale, landing on a chord tone at each bar start
-        m_step = beat / (2 if level > 0.7 else 1)  # the melody states the pulse
-        k = 0
-        while t0 + k * m_step < t0 + bar - 1e-6 and not last:
-            s = t0 + k * m_step
-            if k == 0:
-                pitch = root_midi + 24 + triad[int(rng.integers(0, 3))] % 12
-            else:
-                pc = (pitch - root_midi) % 12
-                idx = min(range(7), key=lambda i: abs(scale[i] - pc))
-                idx = int(np.clip(idx + rng.choice([-2, -1, -1, 1, 1, 2]), 0, 6))
-                pitch = root_midi + 24 + scale[idx]
-            if rng.random() > 0.15:
-                lead.notes.append(pretty_midi.Note(vel - 5, pitch, s, s + m_step * 0.9))
-            k += 1
-        if last:
-            lead.notes.append(pretty_midi.Note(vel - 5, root_midi + 24 + deg % 12, t0, t_end))
-        if p.percussion and not last:
-            hat_step = beat / (4 if level > 0.8 else 2)
-            k = 0
-            while t0 + k * hat_step < t0 + bar - 1e-6:
-                s = t0 + k * hat_step
-                drums.notes.append(pretty_midi.Note(int(vel * 0.6), 42, s, s + 0.05))
-                k += 1
-            for i in range(4):
-                s = t0 + i * beat
-                drum = 36 if i % 2 == 0 else 38
-                drums.notes.append(pretty_midi.Note(vel, drum, s, s + 0.1))
-                if level > 0.8 and i % 2 == 0:
-                    drums.notes.append(pretty_midi.Note(vel - 10, 36, s + beat / 2, s + beat / 2 + 0.1))
-        if p.percussion and last:
-            drums.notes.append(pretty_midi.Note(vel, 49, t0, t0 + 1.0))  # crash on the final chord
-            drums.notes.append(pretty_midi.Note(vel, 36, t0, t0 + 0.1))
-    pm.instruments.extend([i for i in (chords, lead, bass, drums) if i.notes])
+        _segment(voices, rng, t0=b * bar, length=bar, t_end=p.seconds if last else b * bar + bar, deg=deg,
+                 minor=minor, level=level, vel=p.velocity, scale=scale, root_midi=root_midi, beat=beat,
+                 percussion=p.percussion, last=last)
+    pm.instruments.extend(voices.all())
     return pm
+
+
+@dataclass
+class Section:
+    """One harmonic segment of a scene cue: its time span, chord and the point it was written for."""
+
+    start: float
+    end: float
+    chord: str  # e.g. "V" or "iv"
+    mode: str
+    valence: float
+    arousal: float
+    on_cut: bool  # the segment starts on a scene cut
+
+
+_ROMAN = ("I", "bII", "II", "bIII", "III", "IV", "bV", "V", "bVI", "VI", "bVII", "VII")
+#: Cuts closer than this to the previous chord change are merged into it (seconds).
+MIN_CHORD_GAP = 1.0
+
+
+def _va_at(timeline: list[list[float]], t0: float, t1: float, fallback: tuple[float, float]) -> tuple[float, float]:
+    """Mean valence and arousal of the timeline's seconds overlapping [t0, t1)."""
+    rows = [r for r in timeline if r[0] < t1 and r[0] + 1 > t0]
+    if not rows:
+        return fallback
+    return float(np.mean([r[1] for r in rows])), float(np.mean([r[2] for r in rows]))
+
+
+def plan_sections(duration: float, tempo: float, cuts: list[float], timeline: list[list[float]],
+                  overall: tuple[float, float], *, min_gap: float = MIN_CHORD_GAP) -> list[Section]:
+    """Cut a scene's length into chord segments: bars of four beats that start afresh at every
+    cut (each cut snapped to the nearest beat; a cut closer than ``min_gap`` to the previous
+    change is merged into it), each written for the valence and arousal of its stretch of the
+    timeline (mode from valence: a scene that darkens turns to the parallel minor). The last
+    three segments are the cadence of the final mode (IV-V-I or iv-V-i), the tonic held to the end.
+
+    Notebook: 06_compose.ipynb
+    """
+    beat = 60.0 / tempo
+    end = duration - min(1.0, 0.1 * duration)  # leave room for the last chord to ring
+    starts, cut_starts = [0.0], set()
+    for c in sorted(cuts):
+        t = round(c / beat) * beat
+        if min_gap <= t - starts[-1] and t <= end - beat:
+            starts.append(t)
+            cut_starts.add(round(t, 6))
+    bounds: list[float] = []
+    for a, b in zip(starts, starts[1:] + [end]):
+        t = a
+        while t < b - beat / 2:
+            bounds.append(t)
+            t += 4 * beat
+    bounds = bounds or [0.0]
+    sections = []
+    for i, t0 in enumerate(bounds):
+        t1 = bounds[i + 1] if i + 1 < len(bounds) else duration
+        v, a = _va_at(timeline, t0, t1, overall)
+        sections.append(Section(round(t0, 4), round(t1, 4), "", "major" if v >= 0 else "minor", round(v, 3),
+                                round(a, 3), round(t0, 6) in cut_starts))
+    n = len(sections)
+    counter = 0
+    for i, sec in enumerate(sections):
+        from_end = n - i
+        if from_end <= min(3, n):
+            deg, minor = _CADENCE[sections[-1].mode][3 - from_end]
+            sec.mode = sections[-1].mode
+        else:
+            deg, minor = _PROGRESSIONS[sec.mode][counter % 4]
+            counter += 1
+        sec.chord = _ROMAN[deg].lower() if minor else _ROMAN[deg]
+    return sections
+
+
+def tempo_for_cuts(cuts: list[float], lo: float, hi: float, *, step: float = 0.5) -> float:
+    """The tempo in [lo, hi] BPM whose beat grid (from 0 s) falls closest to the cuts, as a film
+    composer picks a tempo to hit the picture: the mean distance of each cut to its nearest
+    beat, in beats, is minimised (ties go to the middle of the range). Without cuts: the middle.
+
+    Notebook: 06_compose.ipynb
+    """
+    mid = (lo + hi) / 2
+    if not cuts:
+        return float(round(mid))
+    c = np.asarray(cuts)
+    tempi = np.arange(lo, hi + 1e-9, step)
+    beats = c[None, :] * tempi[:, None] / 60.0
+    miss = np.abs(beats - np.round(beats)).mean(axis=1) + 1e-4 * np.abs(tempi - mid) / max(hi - lo, 1)
+    return round(float(tempi[int(np.argmin(miss))]), 1)
+
+
+def compose_for_scene(
+    profile, *, instrument: str = "strings", seed: int = 0, sr: int = 44100, min_gap: float = MIN_CHORD_GAP,
+) -> tuple[np.ndarray, pretty_midi.PrettyMIDI, CueParams, list[Section]]:
+    """Compose a cue for a :class:`SceneProfile`: the key and instrument from the scene's overall
+    point, the tempo from its pace range (widened by 10 %) chosen so the beats fall on its cuts
+    (:func:`tempo_for_cuts`), the harmony from its valence-arousal timeline, a chord change on
+    every cut (:func:`plan_sections`) and a cadence at its end. ``seed`` gives another cue for
+    the same scene. Returns ``(audio (n, 2), midi, params, sections)``.
+
+    Notebook: 06_compose.ipynb
+    """
+    lo, hi = profile.target_tempo
+    p = plan_cue(profile.valence, profile.arousal, profile.duration, instrument=instrument, seed=seed,
+                 tempo=tempo_for_cuts(profile.cut_times, 0.9 * lo, 1.1 * hi))
+    sections = plan_sections(profile.duration, p.tempo, profile.cut_times, profile.timeline,
+                             (profile.valence, profile.arousal), min_gap=min_gap)
+    rng = np.random.default_rng(p.seed + 1)
+    pm = pretty_midi.PrettyMIDI(initial_tempo=p.tempo)
+    voices = _Voices(p.instrument)
+    beat = 60.0 / p.tempo
+    root_midi = 48 + p.tonic
+    voices.pitch = root_midi + 24 + 4
+    for i, sec in enumerate(sections):
+        last = i == len(sections) - 1
+        level = (sec.arousal + 1) / 2
+        name = sec.chord.upper().lstrip("B")
+        deg = _ROMAN.index(sec.chord.upper() if sec.chord.upper() in _ROMAN else name)
+        _segment(voices, rng, t0=sec.start, length=sec.end - sec.start, t_end=sec.end, deg=deg,
+                 minor=sec.chord != sec.chord.upper(), level=level, vel=int(round(45 + 70 * level)),
+                 scale=_MAJOR_SCALE if sec.mode == "major" else _MINOR_SCALE, root_midi=root_midi, beat=beat,
+                 percussion=level > 0.45, last=last)
+    pm.instruments.extend(voices.all())
+    y = normalise(render_midi(pm, profile.duration, sr), p.loudness_dbfs)
+    return y, pm, p, sections
 
 
 def soundfont_path() -> Path:

@@ -308,8 +308,10 @@ def chroma_key_figure(path, *, width: float = 7.0) -> Figure:
     return fig
 
 
-def piano_roll_figure(pm, *, seconds: float | None = None, width: float = 8.0) -> Figure:
-    """A MIDI cue as a piano roll: one bar per note, a colour per instrument, drums left out.
+def piano_roll_figure(pm, *, seconds: float | None = None, cuts: list[float] | None = None,
+                      width: float = 8.0) -> Figure:
+    """A MIDI cue as a piano roll: one bar per note, a colour per instrument, drums left out;
+    the scene's ``cuts``, if given, dotted.
 
     Notebook: 06_compose.ipynb
     """
@@ -319,6 +321,8 @@ def piano_roll_figure(pm, *, seconds: float | None = None, width: float = 8.0) -
         for n in inst.notes:
             ax.broken_barh([(n.start, n.end - n.start)], (n.pitch - 0.4, 0.8), color=f"C{k}", alpha=0.8)
         ax.plot([], [], color=f"C{k}", lw=6, label=inst.name or f"program {inst.program}")
+    for c in cuts or []:
+        ax.axvline(c, color="0.3", ls=":", lw=1)
     end = seconds or pm.get_end_time()
     pitches = [n.pitch for i in pm.instruments if not i.is_drum for n in i.notes] or [60]
     ax.set(xlim=(0, end), ylim=(min(pitches) - 2, max(pitches) + 2), xlabel="time (s)", ylabel="MIDI pitch",

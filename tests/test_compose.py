@@ -97,3 +97,69 @@ def test_composed_cues_are_heard_as_asked():
     heard = compose.emotion_agreement(per_quadrant=3, seconds=20, seed=5)
     assert sorted(set(heard.asked)) == ["negative-high", "negative-low", "positive-high", "positive-low"]
     assert heard.agrees.mean() >= 0.75, heard.to_string()
+
+
+# --- composing for a scene: its timeline, chords on its cuts, a cadence at its end ------------
+
+def _scene(duration=12.0, cuts=(), timeline=None, v=0.0, a=0.3, tempo=(110, 140)):
+    from dramatune_lib.schema import SceneProfile
+
+    return SceneProfile(path="scene.mp4", duration=duration, fps=25.0, width=640, height=360, has_audio=False,
+                        valence=v, arousal=a, confidence=0.7, emotion="x", pace=0.5, target_tempo=tempo,
+                        face_share=0.0, brightness=0.5, cut_times=list(cuts), timeline=timeline or [])
+
+
+def test_tempo_is_chosen_so_beats_fall_on_the_cuts():
+    cuts = [1.25 * k for k in range(1, 8)]
+    tempo = compose.tempo_for_cuts(cuts, 130, 160)
+    assert tempo == pytest.approx(144, abs=0.5)  # three beats a shot
+    beats = np.array(cuts) * tempo / 60
+    assert np.abs(beats - np.round(beats)).max() * 60 / tempo < 0.01
+
+
+def test_sections_change_chord_on_cuts_and_darken_with_the_scene():
+    """A 12 s scene, bright then dark from 6 s, cut at 3.0 s, 3.4 s (too close: merged) and 7.02 s,
+    at 120 BPM: chords change on the bar lines of each shot, starting on every kept cut; the dark
+    part turns to minor, and the cue ends iv-V-i."""
+    timeline = [[t, 0.6 if t < 6 else -0.6, 0.2, 0.7] for t in range(12)]
+    secs = compose.plan_sections(12.0, 120.0, [3.0, 3.4, 7.02], timeline, (0.0, 0.2))
+    starts = [s.start for s in secs]
+    assert 3.0 in starts and 7.0 in starts and not any(3.0 < t < 4.0 for t in starts)
+    assert [s.start for s in secs if s.on_cut] == [3.0, 7.0]
+    assert all(s.mode == "major" for s in secs if s.end <= 6) and secs[-1].mode == "minor"
+    assert [s.chord for s in secs[-3:]] == ["iv", "V", "i"] and secs[-1].end == 12.0
+
+
+def test_a_scene_cue_plays_its_sections():
+    """The notes follow the plan: a chord starts at every section start, the cue lasts exactly
+    the scene, its last chord is the minor tonic, and another seed gives another melody."""
+    timeline = [[t, 0.5 if t < 5 else -0.7, 0.4, 0.7] for t in range(10)]
+    scene = _scene(10.0, cuts=[2.5, 5.0, 7.5], timeline=timeline, v=-0.1, a=0.4, tempo=(100, 130))
+    y, pm, p, secs = compose.compose_for_scene(scene, instrument="piano", seed=1)
+    assert y.shape[0] == 10 * 44100
+    chords = next(i for i in pm.instruments if i.name == "chords")
+    onsets = {round(n.start, 3) for n in chords.notes}
+    assert all(round(s.start, 3) in onsets for s in secs)
+    last = sorted({n.pitch % 12 for n in chords.notes if n.start >= secs[-1].start - 1e-6})
+    tonic = p.tonic
+    assert last == sorted({tonic, (tonic + 3) % 12, (tonic + 7) % 12})  # the minor tonic triad
+    _, pm2, _, _ = compose.compose_for_scene(scene, instrument="piano", seed=2)
+    melody = lambda m: [n.pitch for n in next(i for i in m.instruments if i.name == "melody").notes]  # noqa: E731
+    assert melody(pm) != melody(pm2)
+
+
+def test_compose_command(tmp_path, demo, capsys):
+    from dramatune_lib.cli import main
+
+    out = tmp_path / "cue.wav"
+    assert main(["compose", "--valence", "-0.6", "--arousal", "0.7", "--seconds", "6", "-o", str(out)]) == 0
+    import soundfile as sf
+
+    assert sf.info(str(out)).duration == pytest.approx(6.0, abs=0.01) and out.with_suffix(".mid").exists()
+    assert main(["compose", "--valence", "0.5", "--arousal", "0", "--seconds", "6", "-o", str(out)]) == 2
+    assert f"{out}: already exists" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["compose", "--valence", "0.5", "-o", str(tmp_path / "x.wav")])  # a point needs all three
+    assert main(["compose", str(demo.scenes["chase"]), "-o", str(tmp_path / "chase.flac")]) == 0
+    plan = capsys.readouterr().out.splitlines()[-1]
+    assert plan.startswith("chords (| = on a cut):") and plan.split(":", 1)[1].count("|") >= 5  # the chase cuts 7 times
