@@ -548,3 +548,98 @@ def metrics_comparison(composed, reference):
     cols = [c for c in composed.columns if c != "piece"]
     return pd.DataFrame({"composed mean": composed[cols].mean(), "composed std": composed[cols].std(),
                          "real mean": reference[cols].mean(), "real std": reference[cols].std()}).round(3)
+
+
+# --- several scenes in one clip ---------------------------------------------------------------
+
+@dataclass
+class ScenePart:
+    """One scene of a longer clip: its time span, its shots and its point on the circumplex."""
+
+    start: float
+    end: float
+    valence: float
+    arousal: float
+    emotion: str
+    shots: int
+
+
+def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) -> list[ScenePart]:
+    """Group a clip's shots (the stretches between its cuts) into scenes by their place on the
+    circumplex: a shot joins the scene before it when its mean valence and arousal lie within
+    ``threshold`` of that scene's; a scene shorter than ``min_seconds`` is merged into the
+    neighbour nearest to it on the circumplex.
+
+    Notebook: 06_compose.ipynb
+    """
+    from .circumplex import label_for
+
+    edges = [0.0] + [c for c in sorted(profile.cut_times) if 0 < c < profile.duration] + [profile.duration]
+    overall = (profile.valence, profile.arousal)
+    parts: list[list[float]] = []  # [start, end, v*len, a*len, shots]
+    for a, b in zip(edges, edges[1:]):
+        v, ar = _va_at(profile.timeline, a, b, overall)
+        if parts:
+            last = parts[-1]
+            length = last[1] - last[0]
+            if math.hypot(v - last[2] / length, ar - last[3] / length) < threshold:
+                last[1], last[2], last[3], last[4] = b, last[2] + v * (b - a), last[3] + ar * (b - a), last[4] + 1
+                continue
+        parts.append([a, b, v * (b - a), ar * (b - a), 1])
+    while len(parts) > 1:
+        short = [i for i, p in enumerate(parts) if p[1] - p[0] < min_seconds]
+        if not short:
+            break
+        i = min(short, key=lambda k: parts[k][1] - parts[k][0])
+        here = (parts[i][2] / (parts[i][1] - parts[i][0]), parts[i][3] / (parts[i][1] - parts[i][0]))
+
+        def gap(j: int) -> float:
+            p = parts[j]
+            return math.hypot(here[0] - p[2] / (p[1] - p[0]), here[1] - p[3] / (p[1] - p[0]))
+
+        j = min((k for k in (i - 1, i + 1) if 0 <= k < len(parts)), key=gap)
+        lo, hi = sorted((i, j))
+        a, b = parts[lo], parts[hi]
+        parts[lo:hi + 1] = [[a[0], b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]]]
+    out = []
+    for a, b, vs, as_, n in parts:
+        v, ar = vs / (b - a), as_ / (b - a)
+        out.append(ScenePart(round(a, 3), round(b, 3), round(v, 3), round(ar, 3), label_for(v, ar), int(n)))
+    return out
+
+
+def part_profile(profile, part: ScenePart):
+    """The :class:`SceneProfile` of one scene of a clip: its span of the timeline, cuts and motion
+    shifted to start at 0, its own point, and a target tempo from its arousal and the clip's pace.
+
+    Notebook: 06_compose.ipynb
+    """
+    import dataclasses
+
+    lo = 60 + 60 * (part.arousal + 1) / 2 + 40 * profile.pace
+    return dataclasses.replace(
+        profile, duration=round(part.end - part.start, 3), valence=part.valence, arousal=part.arousal,
+        emotion=part.emotion, target_tempo=(round(lo), round(lo * 1.25)),
+        cut_times=[round(c - part.start, 3) for c in profile.cut_times if part.start < c < part.end],
+        timeline=[[r[0] - part.start, *r[1:]] for r in profile.timeline if part.start <= r[0] < part.end],
+        motion=profile.motion[int(part.start):int(math.ceil(part.end))],
+    )
+
+
+def plan_per_scene(profile, tracks, *, threshold: float = 0.45, min_seconds: float = 4.0):
+    """Split a clip into scenes (:func:`split_scenes`) and recommend a track for each, never the
+    same track twice: ``[(part, Recommendation or None)]`` (None where the library has run out).
+
+    Notebook: 06_compose.ipynb
+    """
+    from .recommend_and_merge import recommend
+
+    used: set[str] = set()
+    plan = []
+    for part in split_scenes(profile, threshold=threshold, min_seconds=min_seconds):
+        recs = recommend(part_profile(profile, part), tracks, top=1, exclude=used)
+        pick = recs[0] if recs else None
+        if pick:
+            used.add(pick.path)
+        plan.append((part, pick))
+    return plan

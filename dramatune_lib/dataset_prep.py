@@ -394,3 +394,24 @@ def liris_agreement(clips: list[LirisClip], profiles: list) -> dict[str, float]:
             "arousal_sign": round(float(np.mean(np.sign(pa) == np.sign(a))), 3),
             "valence_spearman": round(float(spearmanr(v, pv)[0]), 3) if len(clips) > 2 else float("nan"),
             "arousal_spearman": round(float(spearmanr(a, pa)[0]), 3) if len(clips) > 2 else float("nan")}
+
+
+def demo_clip(demo: DemoData | None = None) -> Path:
+    """The three demo scenes joined into one 34 s clip (smile, night, chase), for scoring a clip
+    scene by scene; made once, beside the scenes.
+
+    Notebook: 06_compose.ipynb
+    """
+    from .media import run_ffmpeg
+
+    demo = demo or ensure_demo_data()
+    out = demo.root / "scenes" / "clip.mp4"
+    if not out.exists():
+        parts = [demo.scenes[n] for n in ("smile", "night", "chase")]
+        inputs = [a for p in parts for a in ("-i", str(p))]
+        graph = "".join(f"[{i}:v][{i}:a]" for i in range(len(parts))) + f"concat=n={len(parts)}:v=1:a=1[v][a]"
+        tmp = out.with_name(".clip.tmp.mp4")
+        run_ffmpeg([*inputs, "-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-c:v", "libx264",
+                    "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(tmp)], out)
+        tmp.replace(out)
+    return out

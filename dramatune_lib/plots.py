@@ -330,3 +330,19 @@ def piano_roll_figure(pm, *, seconds: float | None = None, cuts: list[float] | N
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def scene_plan_figure(profile: SceneProfile, plan, *, width: float = 8.0) -> Figure:
+    """A clip's per-scene plan as a timeline: valence and arousal second by second, the cuts
+    (dotted), each scene shaded with the track picked for it.
+
+    Notebook: 06_compose.ipynb
+    """
+    fig = timeline_figure(profile, width=width)
+    ax = fig.axes[0]
+    for k, (part, pick) in enumerate(plan):
+        ax.axvspan(part.start, part.end, color=f"C{k % 10}", alpha=0.12)
+        label = pick.title if pick else "(nothing left)"
+        ax.text((part.start + part.end) / 2, -0.95, f"{part.emotion}\n{label}", ha="center", va="bottom", fontsize=7)
+    ax.set_title("Scenes of the clip and their picks (dotted: cuts)")
+    return fig

@@ -163,3 +163,41 @@ def test_compose_command(tmp_path, demo, capsys):
     assert main(["compose", str(demo.scenes["chase"]), "-o", str(tmp_path / "chase.flac")]) == 0
     plan = capsys.readouterr().out.splitlines()[-1]
     assert plan.startswith("chords (| = on a cut):") and plan.split(":", 1)[1].count("|") >= 5  # the chase cuts 7 times
+
+
+# --- several scenes in one clip: the plan -----------------------------------------------------
+
+def test_a_clip_is_split_into_scenes_by_their_emotion(demo):
+    """20 s cut every 2.5 s: bright and lively for 10 s, then dark and calm. Two scenes, split at
+    the cut where the mood turns; a lone darker 2.5 s shot in the first half is too short to be a
+    scene of its own and is merged back."""
+    tl = [[t, 0.6 if t < 10 else -0.6, 0.6 if t < 10 else -0.5, 0.7] for t in range(20)]
+    for t in (5, 6):  # the third shot (5.0-7.5 s) turns dark for two of its three seconds
+        tl[t][1:3] = [-0.6, -0.5]
+    clip = _scene(20.0, cuts=[2.5 * k for k in range(1, 8)], timeline=tl, v=0.0, a=0.0)
+    parts = compose.split_scenes(clip)
+    assert [(p.start, p.end) for p in parts] == [(0.0, 10.0), (10.0, 20.0)]
+    assert parts[0].valence > 0.3 and parts[1].valence < -0.5 and parts[1].arousal < -0.4
+    sub = compose.part_profile(clip, parts[1])
+    assert sub.duration == 10.0 and sub.cut_times == [2.5, 5.0, 7.5] and sub.timeline[0][0] == 0
+
+    from dramatune_lib import feature_extraction as fx
+    from dramatune_lib.circumplex import quadrant
+
+    plan = compose.plan_per_scene(clip, fx.index_library(demo.library).tracks)
+    picks = [pick for _, pick in plan]
+    assert len({p.path for p in picks}) == 2
+    assert [quadrant(p.valence, p.arousal) for p in picks] == ["positive-high", "negative-low"]
+
+
+def test_the_demo_clip_splits_where_its_scenes_join(demo):
+    """The three demo scenes joined (smile 12 s, night 12 s, chase 10 s), analysed as one clip:
+    three scenes, split at the joins, each with its own track."""
+    from dramatune_lib import feature_extraction as fx
+    from dramatune_lib.dataset_prep import demo_clip
+
+    clip = fx.analyze_scene(demo_clip(demo))
+    plan = compose.plan_per_scene(clip, fx.index_library(demo.library).tracks)
+    assert [(round(p.start, 1), round(p.end, 1)) for p, _ in plan] == [(0.0, 12.0), (12.0, 24.0), (24.0, 34.0)]
+    assert plan[1][0].valence < 0 < plan[0][0].valence and plan[2][0].arousal > plan[0][0].arousal
+    assert len({pick.path for _, pick in plan}) == 3
