@@ -9,6 +9,8 @@
                     [--beats-on-cuts] [--duck-depth DB] [--loudness web|broadcast|LUFS] [--overwrite]
     dramatune compose (SCENE | --valence V --arousal A --seconds S) -o OUT.wav [--instrument NAME] [--seed N]
                       [--overwrite]
+    dramatune score CLIP -o OUT.mp4 [--per-scene] [--library DIR] [--crossfade S] [--beats-on-cuts]
+                    [--loudness web|broadcast|LUFS] [--overwrite]
     dramatune demo [--out DIR]
 
 Problems with the user's files are printed as one line naming the file, with exit status 2.
@@ -143,6 +145,38 @@ def _cmd_compose(args: argparse.Namespace) -> None:
         print(f"chords (| = on a cut): {plan}")
 
 
+def _cmd_score(args: argparse.Namespace) -> None:
+    from .compose import ScenePart, plan_per_scene
+    from .errors import OutputExistsError
+    from .feature_extraction import analyze_scene
+    from .fit_and_export import export_scene, join_cues, output_paths
+    from .recommend_and_merge import recommend
+
+    for p in output_paths(args.output).values():  # fail before any work
+        if p.exists() and not args.overwrite:
+            raise OutputExistsError(p)
+    prof = analyze_scene(args.clip)
+    lib = _library(args.library)
+    if args.per_scene:
+        plan = plan_per_scene(prof, lib.tracks)
+    else:
+        whole = ScenePart(0.0, prof.duration, prof.valence, prof.arousal, prof.emotion, len(prof.cut_times) + 1)
+        plan = [(whole, next(iter(recommend(prof, lib.tracks, top=1)), None))]
+    print(f"plan for {Path(args.clip).name} ({prof.duration:.1f} s, {len(plan)} scene{'s' if len(plan) > 1 else ''}):")
+    for part, pick in plan:
+        what = f"{pick.title}: {pick.reason}" if pick else "no track left in the library"
+        print(f"  {part.start:5.1f}-{part.end:5.1f} s  {part.emotion:8s} (V {part.valence:+.2f}, A {part.arousal:+.2f}), "
+              f"{part.shots} shot{'s' if part.shots > 1 else ''}  -> {what}")
+    parts = [(pick.path, part.start, part.end) for part, pick in plan if pick]
+    if len(parts) < len(plan):
+        raise DramaTuneError(f"{lib.folder}: too few tracks for {len(plan)} scenes — add music or score without --per-scene")
+    cue = join_cues(parts, prof.duration, crossfade=args.crossfade,
+                    cuts=prof.cut_times if args.beats_on_cuts else None)
+    res = export_scene(args.clip, cue, args.output, loudness=args.loudness, overwrite=args.overwrite)
+    print(f"wrote {res.output} ({res.duration:.1f} s, {res.loudness_lufs:.1f} LUFS, {res.true_peak_dbtp:.1f} dBTP), "
+          f"{res.stem} and {res.cue_sheet} ({len(cue.sheet)} cue{'s' if len(cue.sheet) > 1 else ''})")
+
+
 def _unit(text: str) -> float:
     value = float(text)
     if not -1 <= value <= 1:
@@ -237,6 +271,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the cue (.wav, .flac or .ogg); its MIDI goes beside it")
     p.add_argument("--overwrite", action="store_true", help="replace OUT and OUT.mid if they exist")
     p.set_defaults(func=_cmd_compose)
+    p = sub.add_parser("score", help="score a clip, scene by scene with --per-scene, and export it")
+    p.add_argument("clip")
+    p.add_argument("-o", "--output", required=True, help="output video (.mp4)")
+    p.add_argument("--per-scene", action="store_true", help="split the clip into scenes by their emotion, a track each")
+    p.add_argument("--library", help="music folder (default: the demo library)")
+    p.add_argument("--crossfade", type=float, default=1.0, metavar="S", help="crossfade on each scene boundary")
+    p.add_argument("--beats-on-cuts", action="store_true", help="nudge each track (at most 8%%) so beats land on cuts")
+    p.add_argument("--loudness", default="web", type=_loudness,
+                   help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
+    p.set_defaults(func=_cmd_score)
     p = sub.add_parser("demo", help="score the embedded demo scenes into out/")
     p.add_argument("--out", help="output folder (default: ./out or $DRAMATUNE_OUT)")
     p.set_defaults(func=_cmd_demo)

@@ -610,19 +610,25 @@ def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) 
 
 def part_profile(profile, part: ScenePart):
     """The :class:`SceneProfile` of one scene of a clip: its span of the timeline, cuts and motion
-    shifted to start at 0, its own point, and a target tempo from its arousal and the clip's pace.
+    shifted to start at 0, its own point and pace, and a target tempo from them.
 
     Notebook: 06_compose.ipynb
     """
     import dataclasses
 
-    lo = 60 + 60 * (part.arousal + 1) / 2 + 40 * profile.pace
+    from .feature_extraction import pace_of
+
+    length = part.end - part.start
+    cuts = [round(c - part.start, 3) for c in profile.cut_times if part.start < c < part.end]
+    motion = profile.motion[int(part.start):int(math.ceil(part.end))]
+    pace = pace_of(float(np.mean(motion)) if motion else 0.0, 60.0 * len(cuts) / max(length, 1e-6))
+    lo = 60 + 60 * (part.arousal + 1) / 2 + 40 * pace
     return dataclasses.replace(
-        profile, duration=round(part.end - part.start, 3), valence=part.valence, arousal=part.arousal,
-        emotion=part.emotion, target_tempo=(round(lo), round(lo * 1.25)),
-        cut_times=[round(c - part.start, 3) for c in profile.cut_times if part.start < c < part.end],
+        profile, duration=round(length, 3), valence=part.valence, arousal=part.arousal, emotion=part.emotion,
+        pace=round(pace, 3), target_tempo=(round(lo), round(lo * 1.25)), cut_times=cuts,
+        cuts_per_minute=round(60.0 * len(cuts) / max(length, 1e-6), 1),
         timeline=[[r[0] - part.start, *r[1:]] for r in profile.timeline if part.start <= r[0] < part.end],
-        motion=profile.motion[int(part.start):int(math.ceil(part.end))],
+        motion=motion,
     )
 
 

@@ -194,6 +194,7 @@ class FittedCue:
     fade_in: float
     fade_out: float
     volume: float
+    sheet: list[dict] | None = None  # cue-sheet rows of a cue joined from several (:func:`join_cues`)
 
 
 def _equal_power(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -543,6 +544,49 @@ def mix_scene(
                speech_seconds=float(mask.sum() * 0.01), gain=gain)
 
 
+def join_cues(
+    parts: list[tuple[str | Path, float, float]],
+    duration: float,
+    *,
+    crossfade: float = 1.0,
+    fade_in: float = 0.5,
+    fade_out: float = 2.0,
+    volume: float = 0.8,
+    cuts: list[float] | None = None,
+    sr: int = 44100,
+) -> FittedCue:
+    """Score a clip scene by scene: each ``(track, start, end)`` is fitted to its scene (bar lines,
+    loops, fades; beats nudged onto the scene's ``cuts`` if given), and neighbours overlap by
+    ``crossfade`` seconds centred on each scene boundary, one fading out as the next fades in.
+    The result is one cue for :func:`export_scene`, whose cue sheet has a row per scene.
+
+    Notebook: 06_compose.ipynb
+    """
+    n = int(round(duration * sr))
+    out = np.zeros((n, 2), np.float32)
+    half = crossfade / 2
+    sheet, fitted = [], []
+    for k, (track, start, end) in enumerate(parts):
+        a = max(0.0, start - (half if k else 0.0))
+        b = min(duration, end + (half if k < len(parts) - 1 else 0.0))
+        inner = [c - a for c in (cuts or []) if a < c < b]
+        cue = fit_track(track, b - a, fade_in=crossfade if k else fade_in,
+                        fade_out=crossfade if k < len(parts) - 1 else fade_out, volume=volume,
+                        cuts=inner or None, sr=sr)
+        i0 = int(round(a * sr))
+        m = min(cue.audio.shape[0], n - i0)
+        out[i0:i0 + m] += cue.audio[:m]
+        fitted.append(cue)
+        row = cue_sheet(cue)[0]
+        sheet.append({**row, "cue": k + 1, "scene_in": round(a, 3), "scene_out": round(b, 3)})
+    first = fitted[0]
+    return FittedCue(audio=out, sr=sr, source=first.source, duration=duration, method="per scene",
+                     rate=first.rate, track_in=first.track_in, track_out=fitted[-1].track_out,
+                     loops=sum(c.loops for c in fitted), joins=[], bars=[b for c in fitted for b in c.bars],
+                     cut_hits=sum(c.cut_hits for c in fitted), fade_in=fade_in, fade_out=fade_out, volume=volume,
+                     sheet=sheet)
+
+
 # --- export ---------------------------------------------------------------------------------
 
 def track_licence(track: str | Path) -> str:
@@ -567,6 +611,8 @@ def cue_sheet(cue: FittedCue) -> list[dict]:
 
     Notebook: 07_fit_and_export.ipynb
     """
+    if cue.sheet:
+        return cue.sheet
     return [{
         "cue": 1, "source": Path(cue.source).name, "path": cue.source,
         "scene_in": 0.0, "scene_out": round(cue.duration, 3),

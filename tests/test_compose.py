@@ -201,3 +201,26 @@ def test_the_demo_clip_splits_where_its_scenes_join(demo):
     assert [(round(p.start, 1), round(p.end, 1)) for p, _ in plan] == [(0.0, 12.0), (12.0, 24.0), (24.0, 34.0)]
     assert plan[1][0].valence < 0 < plan[0][0].valence and plan[2][0].arousal > plan[0][0].arousal
     assert len({pick.path for _, pick in plan}) == 3
+
+
+def test_score_command_per_scene(demo, tmp_path, capsys):
+    """`dramatune score CLIP --per-scene` prints the plan, then exports one video whose music
+    changes track at each scene boundary (a crossfade centred on it) and whose cue sheet has a
+    row per scene; it never writes over an existing output."""
+    import csv
+
+    import soundfile as sf
+
+    from dramatune_lib.cli import main
+    from dramatune_lib.dataset_prep import demo_clip
+
+    out = tmp_path / "clip_scored.mp4"
+    assert main(["score", str(demo_clip(demo)), "--per-scene", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("plan for clip.mp4 (34.0 s, 3 scenes)") and sum("->" in l for l in printed) == 3
+    rows = list(csv.DictReader(open(out.with_suffix(".cues.csv"))))
+    assert [(float(r["scene_in"]), float(r["scene_out"])) for r in rows] == [(0.0, 12.5), (11.5, 24.5), (23.5, 34.0)]
+    assert len({r["source"] for r in rows}) == 3
+    stem, sr = sf.read(out.with_suffix(".music.wav"))
+    assert stem.shape[0] == pytest.approx(34 * sr, abs=sr // 10)
+    assert main(["score", str(demo_clip(demo)), "--per-scene", "-o", str(out)]) == 2  # exists: refused
