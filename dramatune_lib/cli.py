@@ -8,7 +8,7 @@
     dramatune merge SCENE TRACK -o OUT.mp4 [--fade-in S] [--fade-out S] [--volume G] [--intensity X]
                     [--beats-on-cuts] [--duck-depth DB] [--loudness web|broadcast|LUFS] [--overwrite]
     dramatune compose (SCENE | --valence V --arousal A --seconds S) -o OUT.wav [--instrument NAME] [--seed N]
-                      [--overwrite]
+                      [--percussion auto|on|off] [--overwrite]
     dramatune score CLIP -o OUT.mp4 [--per-scene] [--library DIR] [--crossfade S] [--beats-on-cuts]
                     [--loudness web|broadcast|LUFS] [--overwrite]
     dramatune demo [--out DIR]
@@ -123,24 +123,28 @@ def _cmd_compose(args: argparse.Namespace) -> None:
     out = Path(args.output)
     if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
         raise DramaTuneError(f"{out}: write the cue as .wav, .flac or .ogg")
-    for p in (out, out.with_suffix(".mid")):  # fail before any work
+    for p in (out, out.with_suffix(".mid"), out.with_suffix(".json")):  # fail before any work
         if p.exists() and not args.overwrite:
             raise OutputExistsError(p)
+    drums = {"auto": None, "on": True, "off": False}[args.percussion]
     if args.scene:
         from .feature_extraction import analyze_scene
 
         prof = analyze_scene(args.scene)
-        y, pm, params, sections = compose_for_scene(prof, instrument=args.instrument, seed=args.seed)
+        y, pm, params, sections = compose_for_scene(prof, instrument=args.instrument, seed=args.seed,
+                                                    percussion=drums)
         plan = " ".join(f"{s.chord}@{s.start:.2f}{'|' if s.on_cut else ''}" for s in sections)
         print(f"{Path(args.scene).name}: {prof.summary()}")
     else:
-        y, pm, params = compose_cue(args.valence, args.arousal, args.seconds, instrument=args.instrument, seed=args.seed)
-        plan = ""
+        y, pm, params = compose_cue(args.valence, args.arousal, args.seconds, instrument=args.instrument,
+                                    seed=args.seed, percussion=drums)
+        plan, sections = "", []
     out.parent.mkdir(parents=True, exist_ok=True)
     write_cue(out, y, pm)
     d = params_dict(params)
-    print(f"wrote {out} and {out.with_suffix('.mid').name}: {d['seconds']:.1f} s, {d['key']}, {d['tempo']:g} BPM, "
-          f"{d['instrument']}, seed {d['seed']}")
+    out.with_suffix(".json").write_text(json.dumps({"params": d, "sections": [vars(s) for s in sections]}, indent=1))
+    print(f"wrote {out}, {out.with_suffix('.mid').name} and {out.with_suffix('.json').name} (the parameters): "
+          f"{d['seconds']:.1f} s, {d['key']}, {d['tempo']:g} BPM, {d['instrument']}, seed {d['seed']}")
     if plan:
         print(f"chords (| = on a cut): {plan}")
 
@@ -268,8 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, metavar="S", help="length, without SCENE")
     p.add_argument("--instrument", default="strings", choices=("brass", "guitar", "piano", "strings", "synth"))
     p.add_argument("--seed", type=int, default=0, help="another number gives another cue for the same input")
+    p.add_argument("--percussion", choices=("auto", "on", "off"), default="auto",
+                   help="drums: auto (where the music is lively), on or off")
     p.add_argument("-o", "--output", required=True, help="the cue (.wav, .flac or .ogg); its MIDI goes beside it")
-    p.add_argument("--overwrite", action="store_true", help="replace OUT and OUT.mid if they exist")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT, OUT.mid and OUT.json if they exist")
     p.set_defaults(func=_cmd_compose)
     p = sub.add_parser("score", help="score a clip, scene by scene with --per-scene, and export it")
     p.add_argument("clip")

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
+#: Rhythmic chords of an instrumentation played by another General MIDI program (45: pizzicato).
+_STAB_PROGRAMS = {"strings": 45}
 #: General MIDI programs for each instrumentation: (chords, melody, bass).
 INSTRUMENTS: dict[str, tuple[int, int, int]] = {
     "strings": (48, 40, 42),  # string ensemble, violin, cello
@@ -105,13 +107,18 @@ class _Voices:
     def __init__(self, instrument: str) -> None:
         chord_prog, lead_prog, bass_prog = INSTRUMENTS[instrument]
         self.chords = pretty_midi.Instrument(chord_prog, name="chords")
+        # rhythmic chords: strings play them pizzicato (bowed stabs with the ensemble's long
+        # release are unidiomatic, and rendered 10x slower than any other instrumentation)
+        self.stabs = (pretty_midi.Instrument(_STAB_PROGRAMS[instrument], name="chord stabs")
+                      if instrument in _STAB_PROGRAMS else self.chords)
         self.lead = pretty_midi.Instrument(lead_prog, name="melody")
         self.bass = pretty_midi.Instrument(bass_prog, name="bass")
         self.drums = pretty_midi.Instrument(0, is_drum=True, name="drums")
         self.pitch = 0
 
     def all(self) -> list[pretty_midi.Instrument]:
-        return [i for i in (self.chords, self.lead, self.bass, self.drums) if i.notes]
+        extra = (self.stabs,) if self.stabs is not self.chords else ()
+        return [i for i in (self.chords, *extra, self.lead, self.bass, self.drums) if i.notes]
 
 
 def _segment(v: _Voices, rng, *, t0: float, length: float, t_end: float, deg: int, minor: bool, level: float,
@@ -129,7 +136,7 @@ def _segment(v: _Voices, rng, *, t0: float, length: float, t_end: float, deg: in
         while t0 + k * step < t0 + length - 1e-6:
             s = t0 + k * step
             for n in voicing:
-                v.chords.notes.append(pretty_midi.Note(vel - 15 + (8 if k % sub == 0 else 0), n, s, s + step * 0.8))
+                v.stabs.notes.append(pretty_midi.Note(vel - 15 + (8 if k % sub == 0 else 0), n, s, s + step * 0.8))
             k += 1
     # bass: root on each beat (driving) or each half bar (calm)
     b_step = beat if level > 0.45 else 2 * beat
@@ -296,18 +303,20 @@ def tempo_for_cuts(cuts: list[float], lo: float, hi: float, *, step: float = 0.5
 
 def compose_for_scene(
     profile, *, instrument: str = "strings", seed: int = 0, sr: int = 44100, min_gap: float = MIN_CHORD_GAP,
+    percussion: bool | None = None,
 ) -> tuple[np.ndarray, pretty_midi.PrettyMIDI, CueParams, list[Section]]:
     """Compose a cue for a :class:`SceneProfile`: the key and instrument from the scene's overall
     point, the tempo from its pace range (widened by 10 %) chosen so the beats fall on its cuts
     (:func:`tempo_for_cuts`), the harmony from its valence-arousal timeline, a chord change on
     every cut (:func:`plan_sections`) and a cadence at its end. ``seed`` gives another cue for
-    the same scene. Returns ``(audio (n, 2), midi, params, sections)``.
+    the same scene; ``percussion`` forces drums on or off (None: where the scene is lively).
+    Returns ``(audio (n, 2), midi, params, sections)``.
 
     Notebook: 06_compose.ipynb
     """
     lo, hi = profile.target_tempo
     p = plan_cue(profile.valence, profile.arousal, profile.duration, instrument=instrument, seed=seed,
-                 tempo=tempo_for_cuts(profile.cut_times, 0.9 * lo, 1.1 * hi))
+                 tempo=tempo_for_cuts(profile.cut_times, 0.9 * lo, 1.1 * hi), percussion=percussion)
     sections = plan_sections(profile.duration, p.tempo, profile.cut_times, profile.timeline,
                              (profile.valence, profile.arousal), min_gap=min_gap)
     rng = np.random.default_rng(p.seed + 1)
@@ -324,7 +333,7 @@ def compose_for_scene(
         _segment(voices, rng, t0=sec.start, length=sec.end - sec.start, t_end=sec.end, deg=deg,
                  minor=sec.chord != sec.chord.upper(), level=level, vel=int(round(45 + 70 * level)),
                  scale=_MAJOR_SCALE if sec.mode == "major" else _MINOR_SCALE, root_midi=root_midi, beat=beat,
-                 percussion=level > 0.45, last=last)
+                 percussion=level > 0.45 if percussion is None else percussion, last=last)
     pm.instruments.extend(voices.all())
     y = normalise(render_midi(pm, profile.duration, sr), p.loudness_dbfs)
     return y, pm, p, sections
@@ -387,13 +396,14 @@ def normalise(y: np.ndarray, rms_dbfs: float, peak: float = 0.95) -> np.ndarray:
 
 def compose_cue(
     valence: float, arousal: float, seconds: float, *, instrument: str = "strings",
-    seed: int = 0, sr: int = 44100, tempo: float | None = None,
+    seed: int = 0, sr: int = 44100, tempo: float | None = None, percussion: bool | None = None,
 ) -> tuple[np.ndarray, pretty_midi.PrettyMIDI, CueParams]:
-    """Compose and render a cue for a circumplex point: ``(audio (n, 2), midi, params)``.
+    """Compose and render a cue for a circumplex point: ``(audio (n, 2), midi, params)``;
+    ``percussion`` forces drums on or off (None: when the point is lively).
 
     Notebook: 01_dataset_prep.ipynb
     """
-    p = plan_cue(valence, arousal, seconds, instrument=instrument, seed=seed, tempo=tempo)
+    p = plan_cue(valence, arousal, seconds, instrument=instrument, seed=seed, tempo=tempo, percussion=percussion)
     pm = compose_midi(p)
     y = normalise(render_midi(pm, seconds, sr), p.loudness_dbfs)
     return y, pm, p

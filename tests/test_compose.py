@@ -1,3 +1,4 @@
+import json
 import math
 
 import numpy as np
@@ -156,6 +157,11 @@ def test_compose_command(tmp_path, demo, capsys):
     import soundfile as sf
 
     assert sf.info(str(out)).duration == pytest.approx(6.0, abs=0.01) and out.with_suffix(".mid").exists()
+    assert json.loads(out.with_suffix(".json").read_text())["params"]["mode"] == "minor"
+    quiet = tmp_path / "quiet.wav"
+    assert main(["compose", "--valence", "-0.6", "--arousal", "0.7", "--seconds", "6", "--percussion", "off",
+                 "-o", str(quiet)]) == 0
+    assert not any(i.is_drum for i in pretty_midi.PrettyMIDI(str(quiet.with_suffix(".mid"))).instruments)
     assert main(["compose", "--valence", "0.5", "--arousal", "0", "--seconds", "6", "-o", str(out)]) == 2
     assert f"{out}: already exists" in capsys.readouterr().err
     with pytest.raises(SystemExit):
