@@ -25,10 +25,12 @@ from .dataset_prep import ensure_demo_data
 from .errors import BadInputError, DramaTuneError
 from .feature_extraction import LibraryIndex, analyze_scene, face_detector, index_library
 from .media import probe_scene
-from .fit_and_export import export_scene, fit_track, free_output
+from .fit_and_export import export_scene, fit_track, free_output, join_cues
 from .recommend_and_merge import recommend, unique_path, weights_for_intensity
 from .schema import ExportResult, Recommendation, SceneProfile
 
+#: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).
+CLIP_NAME = "clip (three scenes)"
 #: Largest upload the app accepts.
 MAX_UPLOAD_MB = 200
 
@@ -90,17 +92,23 @@ class AppSession:
         self.intensity = 0.7
         self._library: LibraryIndex | None = None
         self.last_cue = None  # the FittedCue of the last merge, for its plot
+        self.composed: Recommendation | None = None  # an original cue composed for the scene
+        self.plan: list | None = None  # the per-scene plan of a clip: [(ScenePart, Recommendation)]
+        self._seed = 0
         self._detector = None
 
     # --- inputs ---------------------------------------------------------------------------
     def demo_scene_names(self) -> list[str]:
-        """Names of the embedded demo scenes."""
-        return list(self.demo.scenes)
+        """Names of the embedded demo scenes, and of the clip that joins them (three scenes)."""
+        return [*self.demo.scenes, CLIP_NAME]
 
     def use_demo(self, name: str) -> Path:
-        """Select an embedded demo scene."""
-        self._set_scene(self.demo.scenes[name], f"demo: {name}")
-        return self.demo.scenes[name]
+        """Select an embedded demo scene (or the clip of all three)."""
+        from .dataset_prep import demo_clip
+
+        path = demo_clip(self.demo) if name == CLIP_NAME else self.demo.scenes[name]
+        self._set_scene(path, f"demo: {name}")
+        return path
 
     def save_upload(self, name: str, content: bytes) -> Path:
         """Store an uploaded video in this session's folder under a sanitised name, and select it."""
@@ -140,6 +148,7 @@ class AppSession:
     def _set_scene(self, path: Path, label: str) -> None:
         self.scene, self.scene_label, self.subtitles = path, label, None
         self.profile, self.recommendations, self.shown = None, [], set()
+        self.composed, self.plan = None, None
 
     # --- work -----------------------------------------------------------------------------
     @property
@@ -156,7 +165,7 @@ class AppSession:
         if self._detector is None:
             self._detector = face_detector()
         self.profile = analyze_scene(self.scene, detector=self._detector, progress=progress, subtitles=self.subtitles)
-        self.recommendations, self.shown = [], set()
+        self.recommendations, self.shown, self.composed, self.plan = [], set(), None, None
         return self.profile
 
     def recommend(self, intensity: float | None = None, top: int = 3) -> list[Recommendation]:
@@ -186,14 +195,17 @@ class AppSession:
     def merge(self, rank: int, *, fade_in: float = 0.5, fade_out: float = 2.0, volume: float = 0.8,
               scene_gain: float = 1.0, duck_depth: float = 10.0, music_intensity: float | None = None,
               beats_on_cuts: bool = True, loudness: str = "web") -> ExportResult:
-        """Fit recommendation number ``rank`` (1-based) to the scene and export it into this session's folder.
+        """Fit recommendation number ``rank`` (1-based; 0: the composed cue) to the scene and export
+        it into this session's folder.
 
         ``music_intensity`` (0-1) picks a calm or an energetic section; by default it follows the
         scene's arousal.
         """
-        if self.profile is None or not self.recommendations:
+        if self.profile is None or not (self.recommendations or self.composed):
             raise DramaTuneError("analyse the scene and get recommendations first")
-        rec = self.recommendations[rank - 1]
+        if rank == 0 and self.composed is None:
+            raise DramaTuneError("compose an original cue first")
+        rec = self.composed if rank == 0 else self.recommendations[rank - 1]
         energy = (self.profile.arousal + 1) / 2 if music_intensity is None else music_intensity
         cue = fit_track(rec.path, self.profile.duration, fade_in=fade_in, fade_out=fade_out, volume=volume,
                         intensity=energy, cuts=self.profile.cut_times if beats_on_cuts else None)
@@ -201,6 +213,54 @@ class AppSession:
         out = self.workdir / "exports"
         out.mkdir(exist_ok=True)
         name = sanitize_filename(f"{Path(self.scene).stem}_scored.mp4")
+        return export_scene(self.scene, cue, free_output(out / name), scene_gain=scene_gain,
+                            duck_depth=duck_depth, loudness=loudness)
+
+    def compose(self, instrument: str = "strings", *, another: bool = False) -> Recommendation:
+        """Compose an original cue for the analysed scene (chords on its cuts, its emotion followed,
+        a cadence at its end) into this session's folder; ``another`` gives a different one."""
+        from .compose import compose_for_scene, write_cue
+
+        if self.profile is None:
+            raise DramaTuneError("analyse the scene first")
+        self._seed = self._seed + 1 if another else self._seed
+        y, pm, p, sections = compose_for_scene(self.profile, instrument=instrument, seed=self._seed)
+        folder = self.workdir / "composed"
+        folder.mkdir(exist_ok=True)
+        path = write_cue(unique_path(folder / sanitize_filename(f"{Path(self.scene).stem}_{instrument}_{self._seed}.flac")),
+                         y, pm)
+        on_cuts = sum(s.on_cut for s in sections)
+        reason = (f"composed for this scene: {p.key}, {p.tempo:g} BPM, {instrument}; {len(sections)} chords, "
+                  f"{on_cuts} of them on cuts; ends on a cadence")
+        self.composed = Recommendation(rank=0, path=str(path), title=f"original cue ({instrument}, take {self._seed + 1})",
+                                       score=1.0, emotion_distance=0.0, tempo_fit=1.0, duration_fit=1.0, reason=reason,
+                                       valence=self.profile.valence, arousal=self.profile.arousal, tempo=p.tempo)
+        return self.composed
+
+    def plan_scenes(self):
+        """Split the analysed clip into scenes by their emotion and pick a track for each: the plan,
+        ``[(ScenePart, Recommendation)]``, to show before exporting it."""
+        from .compose import plan_per_scene
+
+        if self.profile is None:
+            raise DramaTuneError("analyse the scene first")
+        self.plan = plan_per_scene(self.profile, self.library.tracks)
+        return self.plan
+
+    def merge_per_scene(self, *, crossfade: float = 1.0, fade_in: float = 0.5, fade_out: float = 2.0,
+                        volume: float = 0.8, scene_gain: float = 1.0, duck_depth: float = 10.0,
+                        beats_on_cuts: bool = True, loudness: str = "web") -> ExportResult:
+        """Export the clip scored scene by scene (the plan's tracks joined with crossfades)."""
+        plan = self.plan or self.plan_scenes()
+        parts = [(pick.path, part.start, part.end) for part, pick in plan if pick]
+        if len(parts) < len(plan):
+            raise DramaTuneError(f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music")
+        cue = join_cues(parts, self.profile.duration, crossfade=crossfade, fade_in=fade_in, fade_out=fade_out,
+                        volume=volume, cuts=self.profile.cut_times if beats_on_cuts else None)
+        self.last_cue = cue
+        out = self.workdir / "exports"
+        out.mkdir(exist_ok=True)
+        name = sanitize_filename(f"{Path(self.scene).stem}_scored_per_scene.mp4")
         return export_scene(self.scene, cue, free_output(out / name), scene_gain=scene_gain,
                             duck_depth=duck_depth, loudness=loudness)
 

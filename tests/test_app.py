@@ -69,3 +69,34 @@ def test_sessions_are_isolated():
         a.close()
         b.close()
     assert not a.workdir.exists()
+
+
+def test_compose_an_original_cue_and_merge_it(session, demo):
+    """Compose for the chase, then another take: both land in this session's folder, the second
+    differs, and merging "original" (rank 0) exports the scene with the composed cue."""
+    import soundfile as sf
+
+    session.use_demo("chase")
+    session.analyse()
+    with pytest.raises(DramaTuneError, match="compose an original cue first"):
+        session.merge(0)
+    first = session.compose("piano")
+    second = session.compose("piano", another=True)
+    assert first.path != second.path and all(p.startswith(str(session.workdir)) for p in (first.path, second.path))
+    assert sf.info(second.path).duration == pytest.approx(10.0, abs=0.01) and "on cuts" in second.reason
+    res = session.merge(0)
+    assert video_stream_hash(res.output) == video_stream_hash(demo.scenes["chase"])
+    assert session.last_cue.source == second.path
+
+
+def test_plan_and_merge_the_demo_clip_scene_by_scene(session, demo):
+    from dramatune_lib.app import CLIP_NAME
+
+    assert CLIP_NAME in session.demo_scene_names()
+    session.use_demo(CLIP_NAME)
+    session.analyse()
+    plan = session.plan_scenes()
+    assert len(plan) == 3 and len({pick.path for _, pick in plan}) == 3
+    res = session.merge_per_scene()
+    assert res.output.endswith("clip_scored_per_scene.mp4")
+    assert len(session.last_cue.sheet) == 3

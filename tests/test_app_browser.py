@@ -147,3 +147,32 @@ def test_subtitles_upload(page, tmp_path):
     page.get_by_text("Subtitles: lines.srt").wait_for()
     page.get_by_role("button", name="Analyse scene").click()
     page.get_by_text("Done: listen").wait_for()
+
+
+def test_compose_an_original_cue_then_merge(page):
+    page.locator("select").first.select_option(label="chase")
+    page.get_by_text("Scene: demo: chase").wait_for()
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("Done: listen").wait_for()
+    page.get_by_role("button", name="Compose original").click()
+    page.get_by_text("Composed: listen").wait_for()
+    assert page.locator("audio").count() == 4  # the three picks and the original
+    page.get_by_role("button", name="Merge").click()
+    link = page.locator("a.dramatune-download")
+    link.wait_for()
+    assert "chase_scored.mp4" in link.get_attribute("download")
+
+
+def test_plan_a_clip_scene_by_scene_then_merge(page):
+    from dramatune_lib.app import CLIP_NAME
+
+    page.locator("select").first.select_option(label=CLIP_NAME)
+    page.get_by_text(f"Scene: demo: {CLIP_NAME}").wait_for()
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("Done: listen").wait_for()
+    page.get_by_role("button", name="Plan scene by scene").click()
+    page.get_by_text("Plan: 3 scene(s)").wait_for()  # the plan, drawn as a timeline, before any export
+    page.get_by_role("button", name="Score scene by scene").click()
+    link = page.locator("a.dramatune-download")
+    link.wait_for()
+    assert "clip_scored_per_scene.mp4" in link.get_attribute("download")
