@@ -201,10 +201,10 @@ class AppSession:
         ``music_intensity`` (0-1) picks a calm or an energetic section; by default it follows the
         scene's arousal.
         """
+        if self.profile is not None and rank == 0 and self.composed is None:
+            raise DramaTuneError("compose an original cue first")
         if self.profile is None or not (self.recommendations or self.composed):
             raise DramaTuneError("analyse the scene and get recommendations first")
-        if rank == 0 and self.composed is None:
-            raise DramaTuneError("compose an original cue first")
         rec = self.composed if rank == 0 else self.recommendations[rank - 1]
         energy = (self.profile.arousal + 1) / 2 if music_intensity is None else music_intensity
         cue = fit_track(rec.path, self.profile.duration, fade_in=fade_in, fade_out=fade_out, volume=volume,

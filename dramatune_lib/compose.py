@@ -2,11 +2,15 @@
 
 The mapping follows the music-psychology priors that the rest of DramaTune also relies on:
 
-- valence -> mode (major for positive, harmonic minor for negative) and progression;
+- valence -> mode (major for positive, harmonic minor for negative), progression and register
+  (a clearly pleasant cue's melody sings an octave higher);
 - arousal -> tempo (60-180 BPM), note density (whole notes to eighths), dynamics (MIDI velocity
   and the final loudness) and percussion (none when calm).
 
-A cue ends on a cadence (IV-V-I, or iv-V-i in minor) held to the end, not on a faded loop.
+A cue ends on a cadence (IV-V-I, or iv-V-i in minor) held to the end, not on a faded loop. For a
+scene (:func:`compose_for_scene`) the tempo is picked to put beats on its cuts, the chords change
+on each cut, and each stretch follows the scene's own valence and arousal; a clip of several
+scenes is split and scored scene by scene (:func:`plan_per_scene`).
 Notes are rendered offline with ``tinysoundfont`` and the General MIDI soundfont
 ``TimGM6mb.sf2`` that pretty_midi's wheel ships (GPL-2).
 """
@@ -19,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
+#: Valence above which the melody sings an octave higher (register: brighter for pleasant cues).
+REGISTER_FROM, REGISTER_UP = 0.4, 12
 #: Rhythmic chords of an instrumentation played by another General MIDI program (45: pizzicato).
 _STAB_PROGRAMS = {"strings": 45}
 #: General MIDI programs for each instrumentation: (chords, melody, bass).
@@ -59,6 +65,7 @@ class CueParams:
     velocity: int
     loudness_dbfs: float  # target RMS of the rendered audio
     seed: int
+    register: int = 0  # semitones the melody sits above its home octave (pleasant cues sing higher)
 
     @property
     def key(self) -> str:
@@ -98,6 +105,7 @@ def plan_cue(
         velocity=int(round(45 + 70 * level)),
         loudness_dbfs=-27.0 + 13.0 * level,
         seed=seed,
+        register=REGISTER_UP if valence > REGISTER_FROM else 0,
     )
 
 
@@ -122,7 +130,7 @@ class _Voices:
 
 
 def _segment(v: _Voices, rng, *, t0: float, length: float, t_end: float, deg: int, minor: bool, level: float,
-             vel: int, scale, root_midi: int, beat: float, percussion: bool, last: bool) -> None:
+             vel: int, scale, root_midi: int, beat: float, percussion: bool, last: bool, register: int = 0) -> None:
     """Write one harmonic segment (a bar, or the stretch up to a cut) with its chord on ``deg``."""
     sub = 2 if level > 0.55 else 1  # subdivisions per beat: 1 (calm) to 2 (driving)
     triad = [deg, deg + (3 if minor else 4), deg + 7]
@@ -153,17 +161,17 @@ def _segment(v: _Voices, rng, *, t0: float, length: float, t_end: float, deg: in
     while t0 + k * m_step < t0 + length - 1e-6 and not last:
         s = t0 + k * m_step
         if k == 0:
-            v.pitch = root_midi + 24 + triad[int(rng.integers(0, 3))] % 12
+            v.pitch = root_midi + 24 + register + triad[int(rng.integers(0, 3))] % 12
         else:
             pc = (v.pitch - root_midi) % 12
             idx = min(range(7), key=lambda i: abs(scale[i] - pc))
             idx = int(np.clip(idx + rng.choice([-2, -1, -1, 1, 1, 2]), 0, 6))
-            v.pitch = root_midi + 24 + scale[idx]
+            v.pitch = root_midi + 24 + register + scale[idx]
         if rng.random() > 0.15:
             v.lead.notes.append(pretty_midi.Note(vel - 5, v.pitch, s, s + m_step * 0.9))
         k += 1
     if last:
-        v.lead.notes.append(pretty_midi.Note(vel - 5, root_midi + 24 + deg % 12, t0, t_end))
+        v.lead.notes.append(pretty_midi.Note(vel - 5, root_midi + 24 + register + deg % 12, t0, t_end))
     if percussion and not last:
         hat_step = beat / (4 if level > 0.8 else 2)
         k = 0
@@ -208,7 +216,7 @@ def compose_midi(p: CueParams) -> pretty_midi.PrettyMIDI:
         last = b == len(plan) - 1
         _segment(voices, rng, t0=b * bar, length=bar, t_end=p.seconds if last else b * bar + bar, deg=deg,
                  minor=minor, level=level, vel=p.velocity, scale=scale, root_midi=root_midi, beat=beat,
-                 percussion=p.percussion, last=last)
+                 percussion=p.percussion, last=last, register=p.register)
     pm.instruments.extend(voices.all())
     return pm
 
@@ -333,7 +341,8 @@ def compose_for_scene(
         _segment(voices, rng, t0=sec.start, length=sec.end - sec.start, t_end=sec.end, deg=deg,
                  minor=sec.chord != sec.chord.upper(), level=level, vel=int(round(45 + 70 * level)),
                  scale=_MAJOR_SCALE if sec.mode == "major" else _MINOR_SCALE, root_midi=root_midi, beat=beat,
-                 percussion=level > 0.45 if percussion is None else percussion, last=last)
+                 percussion=level > 0.45 if percussion is None else percussion, last=last,
+                 register=REGISTER_UP if sec.valence > REGISTER_FROM else 0)
     pm.instruments.extend(voices.all())
     y = normalise(render_midi(pm, profile.duration, sr), p.loudness_dbfs)
     return y, pm, p, sections

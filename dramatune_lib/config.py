@@ -15,7 +15,7 @@ from pathlib import Path
 import platformdirs
 
 #: Version of the generated demo data; bump it when the generator changes.
-DEMO_DATA_VERSION = 4  # 4: strings play rhythmic chords pizzicato
+DEMO_DATA_VERSION = 5  # 4: strings play rhythmic chords pizzicato; 5: pleasant melodies an octave up
 
 #: The project folder when running from a checkout (notebooks/, data/, models/ live here).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
