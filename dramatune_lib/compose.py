@@ -227,11 +227,13 @@ class Section:
 
     start: float
     end: float
-    chord: str  # e.g. "V" or "iv"
+    chord: str  # its name, e.g. "V", "iv" or "bVI"
     mode: str
     valence: float
     arousal: float
     on_cut: bool  # the segment starts on a scene cut
+    degree: int = 0  # the chord's root, semitones above the tonic
+    minor: bool = False  # a minor triad (else major)
 
 
 _ROMAN = ("I", "bII", "II", "bIII", "III", "IV", "bV", "V", "bVI", "VI", "bVII", "VII")
@@ -288,6 +290,7 @@ def plan_sections(duration: float, tempo: float, cuts: list[float], timeline: li
         else:
             deg, minor = _PROGRESSIONS[sec.mode][counter % 4]
             counter += 1
+        sec.degree, sec.minor = deg, minor
         sec.chord = _ROMAN[deg].lower() if minor else _ROMAN[deg]
     return sections
 
@@ -336,10 +339,8 @@ def compose_for_scene(
     for i, sec in enumerate(sections):
         last = i == len(sections) - 1
         level = (sec.arousal + 1) / 2
-        name = sec.chord.upper().lstrip("B")
-        deg = _ROMAN.index(sec.chord.upper() if sec.chord.upper() in _ROMAN else name)
-        _segment(voices, rng, t0=sec.start, length=sec.end - sec.start, t_end=sec.end, deg=deg,
-                 minor=sec.chord != sec.chord.upper(), level=level, vel=int(round(45 + 70 * level)),
+        _segment(voices, rng, t0=sec.start, length=sec.end - sec.start, t_end=sec.end, deg=sec.degree,
+                 minor=sec.minor, level=level, vel=int(round(45 + 70 * level)),
                  scale=_MAJOR_SCALE if sec.mode == "major" else _MINOR_SCALE, root_midi=root_midi, beat=beat,
                  percussion=level > 0.45 if percussion is None else percussion, last=last,
                  register=REGISTER_UP if sec.valence > REGISTER_FROM else 0)

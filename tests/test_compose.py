@@ -230,3 +230,17 @@ def test_score_command_per_scene(demo, tmp_path, capsys):
     stem, sr = sf.read(out.with_suffix(".music.wav"))
     assert stem.shape[0] == pytest.approx(34 * sr, abs=sr // 10)
     assert main(["score", str(demo_clip(demo)), "--per-scene", "-o", str(out)]) == 2  # exists: refused
+
+
+def test_a_scene_cue_plays_the_chords_its_plan_names():
+    """Every section sounds the triad its plan names, in the section's own key: a dark scene's
+    VI, III and VII are the major chords on the minor scale's 6th, 3rd and 7th degrees (A flat,
+    E flat and B flat in C minor), not a semitone higher."""
+    scene = _scene(30.0, timeline=[[t, -0.6, 0.4, 0.7] for t in range(30)], v=-0.6, a=0.4)
+    _, pm, p, secs = compose.compose_for_scene(scene, instrument="piano", seed=3)
+    assert {s.chord for s in secs} >= {"bVI", "bIII", "bVII"}
+    chords = next(i for i in pm.instruments if i.name in ("chords", "chord stabs"))
+    for s in secs:
+        played = {n.pitch % 12 for n in chords.notes if s.start - 1e-6 <= n.start < s.end - 1e-6}
+        third = 3 if s.minor else 4
+        assert played == {(p.tonic + s.degree + k) % 12 for k in (0, third, 7)}, s
