@@ -209,12 +209,15 @@ class AppSession:
         energy = (self.profile.arousal + 1) / 2 if music_intensity is None else music_intensity
         cue = fit_track(rec.path, self.profile.duration, fade_in=fade_in, fade_out=fade_out, volume=volume,
                         intensity=energy, cuts=self.profile.cut_times if beats_on_cuts else None)
+        return self._export(cue, "scored", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
+
+    def _export(self, cue, suffix: str, **mix) -> ExportResult:
+        """Export ``cue`` with the scene into this session's folder as ``<scene>_<suffix>.mp4``."""
         self.last_cue = cue
         out = self.workdir / "exports"
         out.mkdir(exist_ok=True)
-        name = sanitize_filename(f"{Path(self.scene).stem}_scored.mp4")
-        return export_scene(self.scene, cue, free_output(out / name), scene_gain=scene_gain,
-                            duck_depth=duck_depth, loudness=loudness)
+        name = sanitize_filename(f"{Path(self.scene).stem}_{suffix}.mp4")
+        return export_scene(self.scene, cue, free_output(out / name), **mix)
 
     def compose(self, instrument: str = "strings", *, another: bool = False) -> Recommendation:
         """Compose an original cue for the analysed scene (chords on its cuts, its emotion followed,
@@ -257,12 +260,7 @@ class AppSession:
             raise DramaTuneError(f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music")
         cue = join_cues(parts, self.profile.duration, crossfade=crossfade, fade_in=fade_in, fade_out=fade_out,
                         volume=volume, cuts=self.profile.cut_times if beats_on_cuts else None)
-        self.last_cue = cue
-        out = self.workdir / "exports"
-        out.mkdir(exist_ok=True)
-        name = sanitize_filename(f"{Path(self.scene).stem}_scored_per_scene.mp4")
-        return export_scene(self.scene, cue, free_output(out / name), scene_gain=scene_gain,
-                            duck_depth=duck_depth, loudness=loudness)
+        return self._export(cue, "scored_per_scene", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
 
     # --- presentation helpers ----------------------------------------------------------------
     @staticmethod

@@ -94,15 +94,21 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
         print(f"  {r.rank}. {r.title}  (score {r.score:.2f})\n     {r.reason}\n     {r.path}")
 
 
-def _cmd_merge(args: argparse.Namespace) -> None:
+def _refuse_existing(paths, overwrite: bool) -> None:
+    """Stop before any work if an output exists and ``--overwrite`` was not given."""
     from .errors import OutputExistsError
+
+    for p in paths:
+        if p.exists() and not overwrite:
+            raise OutputExistsError(p)
+
+
+def _cmd_merge(args: argparse.Namespace) -> None:
     from .feature_extraction import find_cuts
     from .fit_and_export import export_scene, fit_track, output_paths
     from .media import probe_scene
 
-    for p in output_paths(args.output).values():  # fail before any work
-        if p.exists() and not args.overwrite:
-            raise OutputExistsError(p)
+    _refuse_existing(output_paths(args.output).values(), args.overwrite)
     info = probe_scene(args.scene)
     cuts = find_cuts(args.scene) if args.beats_on_cuts else None
     cue = fit_track(args.track, info.duration, fade_in=args.fade_in, fade_out=args.fade_out, volume=args.volume,
@@ -118,14 +124,11 @@ def _cmd_merge(args: argparse.Namespace) -> None:
 
 def _cmd_compose(args: argparse.Namespace) -> None:
     from .compose import compose_cue, compose_for_scene, params_dict, write_cue
-    from .errors import OutputExistsError
 
     out = Path(args.output)
     if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
         raise DramaTuneError(f"{out}: write the cue as .wav, .flac or .ogg")
-    for p in (out, out.with_suffix(".mid"), out.with_suffix(".json")):  # fail before any work
-        if p.exists() and not args.overwrite:
-            raise OutputExistsError(p)
+    _refuse_existing((out, out.with_suffix(".mid"), out.with_suffix(".json")), args.overwrite)
     drums = {"auto": None, "on": True, "off": False}[args.percussion]
     if args.scene:
         from .feature_extraction import analyze_scene
@@ -151,14 +154,11 @@ def _cmd_compose(args: argparse.Namespace) -> None:
 
 def _cmd_score(args: argparse.Namespace) -> None:
     from .compose import ScenePart, plan_per_scene
-    from .errors import OutputExistsError
     from .feature_extraction import analyze_scene
     from .fit_and_export import export_scene, join_cues, output_paths
     from .recommend_and_merge import recommend
 
-    for p in output_paths(args.output).values():  # fail before any work
-        if p.exists() and not args.overwrite:
-            raise OutputExistsError(p)
+    _refuse_existing(output_paths(args.output).values(), args.overwrite)
     prof = analyze_scene(args.clip)
     lib = _library(args.library)
     if args.per_scene:
