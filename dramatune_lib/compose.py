@@ -482,6 +482,31 @@ def symbolic_metrics(pm: pretty_midi.PrettyMIDI) -> dict[str, float]:
             "empty_beat_rate": round(1.0 - float(sounding.mean()), 4)}
 
 
+def _chorale_scores(rng: np.random.Generator):
+    """Bach chorales of music21's corpus in an order ``rng`` draws (once, at the start), as
+    ``(name, written mode, score)``; files music21 cannot read, or that write no key, are skipped."""
+    from music21 import corpus, key
+
+    paths = sorted(str(p) for p in corpus.getComposer("bach") if "bwv" in str(p))
+    for i in rng.permutation(len(paths)):
+        try:
+            score = corpus.parse(paths[i])
+            written = next(iter(score.recurse().getElementsByClass(key.Key)), None)
+        except Exception:  # a corpus file music21 cannot read: there are plenty more
+            continue
+        if written is not None:
+            yield Path(paths[i]).stem, written.mode, score
+
+
+def _score_midi(score) -> pretty_midi.PrettyMIDI:
+    """A music21 score as pretty_midi MIDI."""
+    import io
+
+    from music21 import midi
+
+    return pretty_midi.PrettyMIDI(io.BytesIO(midi.translate.music21ObjectToMidiFile(score).writestr()))
+
+
 def music21_chorales(n: int, seed: int = 0) -> list[tuple[str, str, pretty_midi.PrettyMIDI]]:
     """``n`` Bach chorales from music21's bundled corpus as MIDI: ``(name, written mode, midi)``;
     the reference of real music for :func:`symbolic_metrics` (and, rendered, training data for
@@ -489,24 +514,16 @@ def music21_chorales(n: int, seed: int = 0) -> list[tuple[str, str, pretty_midi.
 
     Notebook: 06_compose.ipynb
     """
-    import io
-
-    from music21 import corpus, key, midi
-
-    rng = np.random.default_rng(seed)
-    paths = sorted(str(p) for p in corpus.getComposer("bach") if "bwv" in str(p))
-    out = []
-    for i in rng.permutation(len(paths)):
+    out: list[tuple[str, str, pretty_midi.PrettyMIDI]] = []
+    if n <= 0:
+        return out
+    for name, mode, score in _chorale_scores(np.random.default_rng(seed)):
+        try:
+            out.append((name, mode, _score_midi(score)))
+        except Exception:  # a score music21 cannot write as MIDI: there are plenty more
+            continue
         if len(out) >= n:
             break
-        try:
-            score = corpus.parse(paths[i])
-            written = next(iter(score.recurse().getElementsByClass(key.Key)), None)
-            data = midi.translate.music21ObjectToMidiFile(score).writestr()
-        except Exception:  # a corpus file music21 cannot read: there are plenty more
-            continue
-        if written is not None:
-            out.append((Path(paths[i]).stem, written.mode, pretty_midi.PrettyMIDI(io.BytesIO(data))))
     return out
 
 

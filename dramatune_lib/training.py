@@ -443,49 +443,40 @@ def chorale_renders(folder: Path, per_mode: int, seed: int = 0, seconds: float =
 
     Notebook: 03_training.ipynb
     """
-    import io
-
-    import pretty_midi
     import soundfile as sf
-    from music21 import corpus, key, midi, tempo as m21tempo
+    from music21 import tempo as m21tempo
 
-    from .compose import normalise, render_midi
+    from .compose import _chorale_scores, _score_midi, normalise, render_midi
 
     folder.mkdir(parents=True, exist_ok=True)
     index = folder / f"chorales-{per_mode}-{seed}.json"
     if index.exists():
         return [MusicClip(**c) for c in json.loads(index.read_text())]
     rng = np.random.default_rng(seed)
-    paths = sorted(str(p) for p in corpus.getComposer("bach") if "bwv" in str(p))
     want = {"major": per_mode, "minor": per_mode}
     clips = []
-    for i in rng.permutation(len(paths)):
-        if not any(want.values()):
-            break
-        try:
-            score = corpus.parse(paths[i])
-            written = next(iter(score.recurse().getElementsByClass(key.Key)), None)
-        except Exception:  # a corpus file music21 cannot read: there are plenty more
-            continue
-        if written is None or written.mode not in want or not want[written.mode]:
+    for name, mode, score in (_chorale_scores(rng) if any(want.values()) else ()):
+        if not want.get(mode):
             continue
         bpm = float(rng.choice(_RENDER_TEMPI))
         vel = int(rng.integers(35, 121))
         inst = str(rng.choice(list(_RENDER_PROGRAMS)))
         score.parts[0].insert(0, m21tempo.MetronomeMark(number=bpm))
-        pm = pretty_midi.PrettyMIDI(io.BytesIO(midi.translate.music21ObjectToMidiFile(score).writestr()))
+        pm = _score_midi(score)
         for ins in pm.instruments:
             ins.program, ins.is_drum = _RENDER_PROGRAMS[inst], False
             for n in ins.notes:
                 n.velocity = vel
         length = min(seconds, pm.get_end_time() + 1.0)
         y = normalise(render_midi(pm, length, 22050), -30.0 + 16.0 * (vel - 35) / 85)
-        out = folder / f"{Path(paths[i]).stem}_{written.mode}_{inst}_{int(bpm)}bpm_v{vel}.flac"
+        out = folder / f"{name}_{mode}_{inst}_{int(bpm)}bpm_v{vel}.flac"
         sf.write(out, y, 22050)
-        clips.append(MusicClip(str(out), SIGN_TARGET * (1 if written.mode == "major" else -1), render_arousal(bpm, vel),
-                               "render", f"music21 corpus: Bach {Path(paths[i]).stem}", "public domain score; "
+        clips.append(MusicClip(str(out), SIGN_TARGET * (1 if mode == "major" else -1), render_arousal(bpm, vel),
+                               "render", f"music21 corpus: Bach {name}", "public domain score; "
                                "rendered with TimGM6mb.sf2 (GPL-2)"))
-        want[written.mode] -= 1
+        want[mode] -= 1
+        if not any(want.values()):
+            break
     index.write_text(json.dumps([asdict(c) for c in clips], indent=1))
     return clips
 
