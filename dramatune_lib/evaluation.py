@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from .circumplex import EMOTION_VA, label_for, quadrant
+from .circumplex import EMOTION_VA, label_for
 from .recommend_and_merge import MatchWeights, recommend
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
@@ -281,14 +281,6 @@ def report_style_table(named: dict[str, SceneProfile], tracks: list[TrackFeature
             row[f"top {r.rank}"] = f"{r.title} ({r.score:.2f})"
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def quadrant_of(track: TrackFeatures) -> str:
-    """The quadrant a track's measured valence and arousal fall in.
-
-    Notebook: 04_evaluation.ipynb
-    """
-    return quadrant(track.valence, track.arousal)
 
 
 def main(argv: list[str] | None = None) -> int:

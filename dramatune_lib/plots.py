@@ -249,29 +249,28 @@ def faces_figure(track, *, width: float = 7.0) -> Figure:
     return fig
 
 
-def tempogram_figure(path, *, width: float = 7.0) -> Figure:
-    """A track's tempogram (autocorrelation of its onset strength over time, librosa at hop 256)
-    with the tempo the index measured.
+def tempogram_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
+    """An indexed track's tempogram (autocorrelation of its onset strength over time, librosa at
+    hop 256, first minute) with the tempo the index measured.
 
     Notebook: 02_feature_extraction.ipynb
     """
     import librosa
 
-    from .feature_extraction import HOP, SR, track_features
+    from .feature_extraction import HOP, SR
     from .media import load_audio
 
-    y = load_audio(path, sr=SR, mono=True, max_seconds=60)
+    y = load_audio(track.path, sr=SR, mono=True, max_seconds=60)
     oenv = librosa.onset.onset_strength(y=y, sr=SR, hop_length=HOP)
     tg = librosa.feature.tempogram(onset_envelope=oenv, sr=SR, hop_length=HOP)
     bpm = librosa.tempo_frequencies(tg.shape[0], sr=SR, hop_length=HOP)
     keep = (bpm >= 30) & (bpm <= 300)
-    tempo = track_features(path).tempo
     fig = Figure(figsize=(width, 2.8))
     ax = fig.subplots()
     times = librosa.times_like(oenv, sr=SR, hop_length=HOP)
     ax.pcolormesh(times, bpm[keep], tg[keep], shading="auto", cmap="magma")
-    ax.axhline(tempo, color="cyan", lw=1, ls="--", label=f"measured {tempo:.0f} BPM")
-    ax.set(yscale="log", xlabel="time (s)", ylabel="BPM", title=f"Tempogram: {Path(path).name}")
+    ax.axhline(track.tempo, color="cyan", lw=1, ls="--", label=f"measured {track.tempo:.0f} BPM")
+    ax.set(yscale="log", xlabel="time (s)", ylabel="BPM", title=f"Tempogram: {Path(track.path).name}")
     ax.set_yticks([60, 90, 120, 180, 240], labels=["60", "90", "120", "180", "240"])
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.legend(loc="upper right", fontsize=7)
@@ -279,29 +278,28 @@ def tempogram_figure(path, *, width: float = 7.0) -> Figure:
     return fig
 
 
-def chroma_key_figure(path, *, width: float = 7.0) -> Figure:
-    """A track's mean chroma (how much of each pitch class it plays) beside the Krumhansl–Kessler
-    profile of the key the index found, rotated onto it.
+def chroma_key_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
+    """An indexed track's mean chroma (how much of each pitch class it plays, first minute)
+    beside the Krumhansl–Kessler profile of the key the index found, rotated onto it.
 
     Notebook: 02_feature_extraction.ipynb
     """
     import librosa
     import numpy as np
 
-    from .feature_extraction import _KK_MAJOR, _KK_MINOR, _NOTES, SR, estimate_key
+    from .feature_extraction import _KK_MAJOR, _KK_MINOR, _NOTES, SR
     from .media import load_audio
 
-    y = load_audio(path, sr=SR, mono=True, max_seconds=60)
+    y = load_audio(track.path, sr=SR, mono=True, max_seconds=60)
     chroma = librosa.feature.chroma_stft(y=y, sr=SR, hop_length=2048).mean(axis=1)
-    key, mode, strength = estimate_key(chroma)
-    prof = np.roll(_KK_MAJOR if mode == "major" else _KK_MINOR, _NOTES.index(key))
+    prof = np.roll(_KK_MAJOR if track.mode == "major" else _KK_MINOR, _NOTES.index(track.key))
     fig = Figure(figsize=(width, 2.6))
     ax = fig.subplots()
     x = np.arange(12)
     ax.bar(x - 0.2, chroma / chroma.max(), width=0.4, label="the track's chroma")
-    ax.bar(x + 0.2, prof / prof.max(), width=0.4, label=f"{key} {mode} profile", color="tab:orange")
+    ax.bar(x + 0.2, prof / prof.max(), width=0.4, label=f"{track.key} {track.mode} profile", color="tab:orange")
     ax.set(xticks=x, xlabel="pitch class", ylabel="relative weight",
-           title=f"{Path(path).name}: {key} {mode} (mode strength {strength:.2f})")
+           title=f"{Path(track.path).name}: {track.key} {track.mode} (mode strength {track.mode_strength:.2f})")
     ax.set_xticklabels(_NOTES)
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
