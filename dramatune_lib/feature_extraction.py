@@ -391,10 +391,17 @@ CUT_WIDTH = 256
 FLOW_WIDTH = 96
 #: Optical flow (between consecutive frames) is measured about this many times a second.
 FLOW_RATE = 5.0
-#: Faces are searched for on frames downscaled to this long side; the smallest face searched
-#: for is :data:`MIN_FACE_SHARE` of the frame's short side (fer's own 50 px on a 360 px frame).
-FACE_DETECT_SIDE = 320
+#: Faces are searched for on frames downscaled to this long side (the cut width); the smallest
+#: face searched for is :data:`MIN_FACE_SHARE` of the frame's short side (fer's own 50 px on a
+#: 360 px frame), and never under the cascade's 24 px window: on a 16:9 frame that is a sixth of
+#: its height (120 px of 720p). Searching at 320 px found faces down to a seventh and cost 1.5x
+#: the time. On ten clips (``bench/bench_faces.py``) both sizes found faces in the same number
+#: of frames on eight; on the other two they differ by one frame, and both times the "face" is
+#: an animal's (the cartoon rabbit of Big Buck Bunny, a dog in a phone video).
+FACE_DETECT_SIDE = 256
 MIN_FACE_SHARE = 50 / 360
+#: The Haar cascade's own window (haarcascade_frontalface_default: 24x24 px).
+HAAR_WINDOW = 24
 #: Mean frame difference (0..1) below which a picture counts as still (about 1 grey level in 255).
 MIN_VISUAL_MOTION = 0.004
 
@@ -422,8 +429,8 @@ class PictureTrack:
 
 
 class FaceFinder:
-    """fer's Haar cascade run on a downscaled copy of each frame (4x fewer pixels than fer's own
-    640 px search, so about a third of the time), with fer's emotion model on the face cut from
+    """fer's Haar cascade run on a downscaled copy of each frame (:data:`FACE_DETECT_SIDE`: 6x
+    fewer pixels than fer's own 640 px search), with fer's emotion model on the face cut from
     the full frame. The smallest face searched for scales with the frame.
 
     Notebook: 02_feature_extraction.ipynb
@@ -434,8 +441,10 @@ class FaceFinder:
         self.cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         self.detect_side = detect_side
 
-    def read(self, frame_bgr: np.ndarray, near: list[tuple[int, int, int, int]] | None = None) -> FaceReading:
-        """fer's reading of one frame, faces weighted by their area.
+    def find(self, frame_bgr: np.ndarray, near: list[tuple[int, int, int, int]] | None = None,
+             ) -> list[tuple[int, int, int, int]]:
+        """Face boxes ``(x, y, w, h)`` in the frame's own pixels, by fer's Haar cascade on a copy
+        downscaled to ``detect_side``.
 
         ``near`` (boxes found in an earlier frame of the same shot) first searches only around
         them, for faces of about their size; if none is found there, the whole frame is searched.
@@ -448,23 +457,31 @@ class FaceFinder:
         small = cv2.resize(gray, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else gray
         boxes = self._near(small, [[v * s for v in b] for b in near]) if near else []
         if not boxes:
-            side = max(20, round(MIN_FACE_SHARE * min(small.shape)))
+            side = max(HAAR_WINDOW, round(MIN_FACE_SHARE * min(small.shape)))
             boxes = list(self.cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5,
                                                        flags=cv2.CASCADE_SCALE_IMAGE, minSize=(side, side)))
-        if len(boxes) == 0:
+        return [tuple(int(round(v / s)) for v in b) for b in boxes]
+
+    def read(self, frame_bgr: np.ndarray, near: list[tuple[int, int, int, int]] | None = None) -> FaceReading:
+        """fer's reading of one frame (faces from :meth:`find`), faces weighted by their area.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        rects = self.find(frame_bgr, near)
+        if not rects:
             return FaceReading()
-        rects = [tuple(int(round(v / s)) for v in b) for b in boxes]
+        h, w = frame_bgr.shape[:2]
         return _face_reading(self.fer.detect_emotions(frame_bgr, face_rectangles=rects), h, w)
 
     def _near(self, small: np.ndarray, boxes: list[list[float]]) -> list[tuple[int, int, int, int]]:
-        """Faces searched for around each earlier box (half a face width of margin), at 0.7x to
+        """Faces searched for around each earlier box (a face width of margin), at 0.7x to
         1.4x its size: a few windows instead of the whole frame's pyramid."""
         found = []
         H, W = small.shape
         for x, y, bw, bh in boxes:
-            x0, y0 = max(0, int(x - bw / 2)), max(0, int(y - bh / 2))
-            x1, y1 = min(W, int(x + 1.5 * bw) + 1), min(H, int(y + 1.5 * bh) + 1)
-            lo, hi = max(20, int(0.7 * min(bw, bh))), int(1.4 * max(bw, bh)) + 1
+            x0, y0 = max(0, int(x - bw)), max(0, int(y - bh))
+            x1, y1 = min(W, int(x + 2 * bw) + 1), min(H, int(y + 2 * bh) + 1)
+            lo, hi = max(HAAR_WINDOW, int(0.7 * min(bw, bh))), int(1.4 * max(bw, bh)) + 1
             if min(x1 - x0, y1 - y0) < lo:
                 continue
             for fx, fy, fw, fh in self.cascade.detectMultiScale(small[y0:y1, x0:x1], scaleFactor=1.1, minNeighbors=5,

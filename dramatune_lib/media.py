@@ -223,6 +223,14 @@ def audio_duration(path: str | Path) -> float:
         return probe(path).duration
 
 
+#: Decoder shortcut for analysis reads (never for exports, which copy the stream): H.264 and
+#: HEVC skip their deblocking filter on B-frames. It saves about 13 % of the decoding on a 720p
+#: H.264 clip; the frames it gives differ from the filtered ones by less than the same clip
+#: encoded at CRF 20 instead of 23 does (cuts unchanged, fer's readings moved by 0.03 on average
+#: against 0.09). B-frames only: an unfiltered I- or P-frame would carry its error on through
+#: the rest of its group of pictures. Other decoders ignore it.
+SKIP_LOOP_FILTER = "bidir"
+
 #: Whether ffmpeg can write a second output to an inherited pipe (file descriptors pass to a
 #: child process on POSIX only); elsewhere samples are downscaled in Python.
 SECOND_PIPE = os.name == "posix"
@@ -267,6 +275,7 @@ class _Pipe:
 
 def stream_frames(
     path: str | Path, rate: float, max_side: int = 640, info: MediaInfo | None = None, ahead: int = 32,
+    skip_loop_filter: str | None = SKIP_LOOP_FILTER,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(time_s, frame_bgr)`` at exactly ``rate`` frames per second, downscaled.
 
@@ -275,10 +284,12 @@ def stream_frames(
     variable-frame-rate phone video yields frame ``i`` at ``i / rate`` seconds, and its
     ``scale`` filter brings the long side down to ``max_side`` (a 4K frame is never held at
     4K). Rotation metadata is applied (ffmpeg autorotates), so a phone video comes upright.
+    ``skip_loop_filter`` is ffmpeg's decoder shortcut (:data:`SKIP_LOOP_FILTER`; None: off).
 
     Notebook: 02_feature_extraction.ipynb
     """
-    for t, frame, _ in stream_frames_sampled(path, rate, max_side, None, info=info, ahead=ahead):
+    for t, frame, _ in stream_frames_sampled(path, rate, max_side, None, info=info, ahead=ahead,
+                                             skip_loop_filter=skip_loop_filter):
         yield t, frame
 
 
@@ -294,7 +305,7 @@ def sample_due(i: int, rate: float, sample_fps: float) -> bool:
 
 def stream_frames_sampled(
     path: str | Path, rate: float, side: int, sample_fps: float | None, sample_side: int = 640,
-    info: MediaInfo | None = None, ahead: int = 32,
+    info: MediaInfo | None = None, ahead: int = 32, skip_loop_filter: str | None = SKIP_LOOP_FILTER,
 ) -> Iterator[tuple[float, np.ndarray, np.ndarray | None]]:
     """Yield ``(time_s, frame_bgr, sample_bgr)``: every frame at ``rate`` per second with its long
     side at most ``side``, and on the frames :func:`sample_due` picks (``sample_fps`` a second) the
@@ -304,6 +315,7 @@ def stream_frames_sampled(
     256 px for cuts and motion and two a second at 640 px for faces, instead of every frame at
     640 px. The samples come through a second pipe (POSIX); elsewhere every frame comes at
     ``sample_side`` and is downscaled here. ``sample_fps=None`` gives frames only, from one pipe.
+    ``skip_loop_filter`` as in :func:`stream_frames`.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -334,7 +346,9 @@ def stream_frames_sampled(
     with tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(
-                [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-an", "-sn", "-dn", *graph],
+                [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
+                 *(["-skip_loop_filter", skip_loop_filter] if skip_loop_filter else []),
+                 "-i", str(path), "-an", "-sn", "-dn", *graph],
                 stdout=subprocess.PIPE, stderr=err, bufsize=small[0] * small[1] * 3,
                 pass_fds=(write_fd,) if two_pipes else (),
             )

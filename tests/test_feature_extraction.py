@@ -360,7 +360,7 @@ def test_faces_are_followed_within_a_shot_and_searched_afresh_after_a_cut(tmp_pa
     pic = fx.watch_video(clip, fps=2, faces=finder)
     assert pic.cuts == [pytest.approx(3.0, abs=0.05)]
     assert [bool(f.probs) for f in pic.faces] == [True] * 6 + [False] * 6
-    whole = [k for k, shape in enumerate(searched) if shape == (180, 320)]  # the 320 px search copy
+    whole = [k for k, shape in enumerate(searched) if shape == (144, 256)]  # the 256 px search copy
     assert len(searched) == 6 + 3 and whole == [0, 6, 7, 8]
 
 

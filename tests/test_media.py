@@ -90,3 +90,37 @@ def test_variable_frame_rate_keeps_true_times(tmp_path):
     times = [t for t, _ in stream_frames(vfr, 30)]
     assert len(times) == pytest.approx(120, abs=1)
     assert find_cuts(vfr) == [pytest.approx(2.0, abs=1 / 30 + 1e-3)]
+
+
+def test_skipping_b_frame_deblocking_changes_frames_less_than_the_encoding_quality(tmp_path):
+    """The analysis decodes H.264 without deblocking B-frames (SKIP_LOOP_FILTER). On a panned
+    photograph encoded at CRF 23 that moves the frames it gives (at the analysis' 256 px) by less
+    than encoding the same picture at CRF 26 does; and it moves them (the option reaches ffmpeg)."""
+    import cv2
+    import imageio_ffmpeg
+    from skimage import data
+
+    from dramatune_lib.media import SKIP_LOOP_FILTER
+
+    img = cv2.resize(data.astronaut(), (480, 480))
+
+    def encode(crf: int):
+        path = tmp_path / f"pan_crf{crf}.mp4"
+        w = imageio_ffmpeg.write_frames(str(path), (640, 360), fps=25, codec="libx264", quality=None,
+                                        output_params=["-crf", str(crf)], ffmpeg_log_level="error")
+        w.send(None)
+        for i in range(50):
+            m = np.float32([[1, 0, 80 - 2 * i], [0, 1, -60]])
+            w.send(np.ascontiguousarray(cv2.warpAffine(img, m, (640, 360), borderMode=cv2.BORDER_REFLECT)))
+        w.close()
+        return path
+
+    def frames(path, skip):
+        return np.stack([f for _, f in stream_frames(path, 25, max_side=256, skip_loop_filter=skip)]).astype(np.float32)
+
+    a23, a26 = encode(23), encode(26)
+    filtered, shortcut, other = frames(a23, None), frames(a23, SKIP_LOOP_FILTER), frames(a26, None)
+    assert len(filtered) == len(shortcut) == len(other) == 50
+    by_shortcut = float(np.abs(shortcut - filtered).mean())
+    by_quality = float(np.abs(other - filtered).mean())
+    assert 0 < by_shortcut < by_quality
