@@ -34,7 +34,7 @@ test: $(STAMP) ## run the test suite (unit, end-to-end, notebooks, browser)
 bench: $(STAMP) ## run the benchmark scripts in bench/
 	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done
 
-models: $(STAMP) ## retrain every model in models/ in full mode (fetches Debian audio, 350 MB of it naev's; about 5 minutes)
+models: $(STAMP) ## retrain every model in models/ and run the real-music benchmark in full mode (fetches Debian audio, 1.4 GB of it 0 A.D.; about 10 minutes)
 	$(PY) -m dramatune_lib.training --full --overwrite
 	$(PY) -m dramatune_lib.evaluation --full --overwrite
 

@@ -76,7 +76,9 @@ def _cmd_index(args: argparse.Namespace) -> None:
     for t in lib.tracks:
         print(f"  {t.title[:40]:40s} {t.duration:5.1f} s {t.tempo:6.1f} BPM {t.key:>2s} {t.mode:5s} "
               f"{t.loudness_lufs:6.1f} LUFS LRA {t.loudness_range_lu:4.1f}  energy {t.energy:.2f} "
-              f"dance {t.danceability:.2f}  V {t.valence:+.2f} A {t.arousal:+.2f}  {t.emotion}")
+              f"dance {t.danceability:.2f}  V {t.valence:+.2f} ({t.valence_confidence:.2f}) "
+              f"A {t.arousal:+.2f} ({t.arousal_confidence:.2f})  in library V {t.valence_rel:+.2f} "
+              f"A {t.arousal_rel:+.2f}  {t.emotion}" + (f"  words: {t.words}" if t.words else ""))
 
 
 def _cmd_recommend(args: argparse.Namespace) -> None:

@@ -539,10 +539,12 @@ def metrics_table(pieces: dict[str, pretty_midi.PrettyMIDI]):
 
 def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int = 0, model="auto"):
     """Compose ``per_quadrant`` cues at random points of each quadrant (|valence|, |arousal|
-    0.3..0.9, instrumentations in turn), render them, measure them as any library track and
-    place them with the music-emotion model (``model="auto"``: the one in ``models/``; None:
-    the priors). Returns a DataFrame, one row a cue: asked-for and measured valence, arousal
-    and quadrant, and whether they agree.
+    0.3..0.9, instrumentations in turn), render them, measure them as library tracks and place
+    them as one library (``model="auto"``: the music model in ``models/``; None: the priors),
+    without words. Returns a DataFrame, one row a cue: asked-for valence and arousal, the
+    absolute reading, where the matcher puts the cue among the others (absolute and
+    library-relative blended, :func:`recommend_and_merge.matched_position`), each quadrant, and
+    whether the matcher's quadrant is the one asked for.
 
     Notebook: 06_compose.ipynb
     """
@@ -551,11 +553,12 @@ def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int
     import pandas as pd
 
     from .circumplex import quadrant
-    from .feature_extraction import apply_music_model, load_music_model, track_features
+    from .feature_extraction import load_music_model, place_tracks, track_features
+    from .recommend_and_merge import matched_position
 
     rng = np.random.default_rng(seed)
     mdl = load_music_model() if model == "auto" else model
-    rows = []
+    rows, tracks = [], []
     with tempfile.TemporaryDirectory() as d:
         k = 0
         for sv, sa in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
@@ -564,11 +567,16 @@ def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int
                 inst = sorted(INSTRUMENTS)[k % len(INSTRUMENTS)]
                 y, pm, p = compose_cue(v, a, seconds, instrument=inst, seed=seed * 100 + k)
                 path = write_cue(Path(d) / f"cue{k}.flac", y, pm)
-                t = apply_music_model([track_features(path)], mdl)[0]
+                tracks.append(track_features(path))
                 rows.append({"instrument": inst, "asked_valence": round(v, 2), "asked_arousal": round(a, 2),
-                             "measured_valence": t.valence, "measured_arousal": t.arousal,
-                             "asked": quadrant(v, a), "measured": quadrant(t.valence, t.arousal)})
+                             "asked": quadrant(v, a)})
                 k += 1
+    place_tracks(tracks, mdl, words=False)
+    for row, t in zip(rows, tracks):
+        mv, ma = matched_position(t)
+        row.update({"measured_valence": t.valence, "measured_arousal": t.arousal,
+                    "absolute": quadrant(t.valence, t.arousal), "matched_valence": round(mv, 3),
+                    "matched_arousal": round(ma, 3), "measured": quadrant(mv, ma)})
     df = pd.DataFrame(rows)
     df["agrees"] = df["asked"] == df["measured"]
     return df

@@ -10,12 +10,13 @@ Scene analysis (:func:`analyze_scene`) streams a video once, samples frames at `
 - **sound**: the loudness of the scene's own audio (louder -> more aroused).
 
 Track analysis (:func:`track_features`) measures tempo, beats and bars, key and mode, loudness
-(LUFS) and loudness range, brightness, onset density, energy and danceability, and places the
-track on the circumplex with music-psychology priors: mode -> valence; tempo, loudness and onset
-density -> arousal. :func:`index_library` runs it over a folder in parallel (joblib) with a
-cache keyed by path, size and mtime. The music-emotion model trained in notebook 03 can place
-the tracks instead (:func:`apply_music_model`); on real soundtracks it does not yet beat the
-priors, so they stay the default.
+(LUFS) and loudness range, brightness, onset density, energy and danceability, sound descriptors
+that ignore the mastering level (:func:`sound_descriptors`) and the track's tags.
+:func:`index_library` runs it over a folder in parallel (joblib) with a cache keyed by path, size
+and mtime, then :func:`place_tracks` puts each track on the circumplex: the music model trained in
+notebook 03 (or the music-psychology priors of :func:`music_va`: mode -> valence; tempo, loudness
+and onset density -> arousal), the words that come with the track, a confidence per axis, and each
+track's rank within its library.
 """
 from __future__ import annotations
 
@@ -730,7 +731,8 @@ def analyze_scene(
     if lines is not None:
         wcue, placed = words_cue(lines, duration)
         cues.append(wcue)
-    v, a, conf = fuse_axes(cues)
+    v, a, conf_v, conf_a = fuse_axes(cues)
+    conf = (conf_v + conf_a) / 2
     motion_s = _per_second(pic.motion_times, pic.motion, duration)
     timeline = _timeline(pic, motion_s, cuts, duration, placed)
     lo = 60 + 60 * (a + 1) / 2 + 40 * pace
@@ -739,7 +741,8 @@ def analyze_scene(
     return SceneProfile(
         path=str(path), duration=round(duration, 3), fps=info.fps, width=info.width,
         height=info.height, has_audio=loud is not None, valence=round(v, 3), arousal=round(a, 3),
-        confidence=round(conf, 3), emotion=label_for(v, a), pace=round(pace, 3),
+        confidence=round(conf, 3), valence_confidence=round(conf_v, 3), arousal_confidence=round(conf_a, 3),
+        emotion=label_for(v, a), pace=round(pace, 3),
         target_tempo=(round(lo), round(lo * 1.25)), face_share=round(face_share, 3),
         brightness=round(b, 3), cut_times=cuts, cuts_per_minute=round(cpm, 1),
         loudness_db=None if loud is None else round(loud, 1),
@@ -773,14 +776,16 @@ def _per_second(times: list[float], values: list[float], duration: float) -> lis
     return [_nanmean(x[(t >= k) & (t < k + 1)]) for k in range(n)]
 
 
-def fuse_axes(cues: list[Cue]) -> tuple[float, float, float]:
-    """Fuse scene cues, letting each speak only to the axes in :data:`CUE_AXES`.
+def fuse_axes(cues: list[Cue]) -> tuple[float, float, float, float]:
+    """Fuse scene cues, letting each speak only to the axes in :data:`CUE_AXES`. Returns
+    ``(valence, arousal, valence_confidence, arousal_confidence)``: each axis' confidence is the
+    weighted mean confidence of the cues that speak to it (:func:`circumplex.fuse`).
 
     Notebook: 02_feature_extraction.ipynb
     """
     v, _, cv = fuse([c for c in cues if "v" in CUE_AXES.get(c.name, "va")])
     _, a, ca = fuse([c for c in cues if "a" in CUE_AXES.get(c.name, "va")])
-    return v, a, (cv + ca) / 2
+    return v, a, cv, ca
 
 
 def _timeline(pic: PictureTrack, motion_s: list[float], cuts: list[float], duration: float,
@@ -813,8 +818,8 @@ def _timeline(pic: PictureTrack, motion_s: list[float], cuts: list[float], durat
             w = sum(t for t, _ in spoken)
             cues.append(Cue("words", sum(t * val for t, val in spoken) / w, 0.0, 0.3 + 0.5 * min(1.0, w),
                             SCENE_WEIGHTS["words"]))
-        v, a, c = fuse_axes(cues)
-        out.append([float(sec), round(v, 3), round(a, 3), round(c, 3)])
+        v, a, cv, ca = fuse_axes(cues)
+        out.append([float(sec), round(v, 3), round(a, 3), round((cv + ca) / 2, 3)])
     return out
 
 
@@ -824,7 +829,7 @@ def _timeline(pic: PictureTrack, motion_s: list[float], cuts: list[float], durat
 _KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 _NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-FEATURES_VERSION = 4  # 4: beats, bars, loudness range, energy, danceability
+FEATURES_VERSION = 5  # 4: beats, bars, loudness range, energy, danceability; 5: sound descriptors
 SR = 22050
 #: Longest stretch of a track that is analysed: a 2-hour mix is measured on its first 5 minutes
 #: (whole, it took 72 s and 21 GB of memory here).
@@ -905,8 +910,8 @@ def music_va(mode: str, mode_strength: float, tempo: float, lufs: float, onset_d
 
     Valence: mode (major pleasant, minor sad; Hevner 1935, Gabrielsson & Lindström 2010),
     scaled by how clear the mode is, nudged by tempo and brightness. Arousal: tempo, loudness
-    and onset density (Gabrielsson & Lindström 2010). Issue #4 replaces these priors with a
-    model trained on labelled audio.
+    and onset density (Gabrielsson & Lindström 2010). The readable baseline: the music model
+    (:class:`MusicModel`) calibrates this valence and mixes this arousal with what it learned.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -918,6 +923,80 @@ def music_va(mode: str, mode_strength: float, tempo: float, lufs: float, onset_d
     valence = 0.75 * sign * min(1.0, 0.3 + 4 * max(0.0, mode_strength)) + 0.15 * (2 * t - 1) + 0.1 * (2 * bright - 1)
     arousal = 2 * (0.35 * t + 0.4 * loud + 0.25 * dens) - 1
     return clip_va(valence), clip_va(arousal)
+
+
+#: Hop of the mel spectrogram the sound descriptors read: 46 ms at 22.05 kHz, fine enough for
+#: loudness over half a second and for harmonic/percussive separation (chosen by hand).
+DESCRIPTOR_HOP = 1024
+#: Mel bands of that spectrogram (chosen by hand: enough for a register and band shares).
+DESCRIPTOR_MELS = 64
+#: Median-filter lengths of the harmonic/percussive split: 17 frames (0.8 s) along time and 9 mel
+#: bands across (Fitzgerald 2010's method as librosa implements it; the lengths chosen by hand
+#: for a 64-band, 46 ms spectrogram).
+HPSS_KERNEL = (17, 9)
+#: Short-term loudness window of the dynamics descriptors, seconds (EBU R 128's short-term is 3 s,
+#: its momentary 0.4 s; 0.5 s keeps accents and swells apart; chosen by hand).
+DYNAMICS_WINDOW = 0.5
+#: The register's reference pitch, Hz (A4): the register is the harmonic spectrum's mean pitch
+#: in octaves above (positive) or below it.
+REGISTER_REF_HZ = 440.0
+#: Band edges of the low (bass, drums) and high (cymbals, brightness) energy shares, Hz (chosen by hand).
+LOW_BAND_HZ, HIGH_BAND_HZ = 200.0, 4000.0
+
+
+def sound_descriptors(y: np.ndarray, sr: int = SR) -> dict[str, float]:
+    """Descriptors of how a track sounds that do not depend on how loud it was mastered: every
+    level is measured against the track's own peak.
+
+    - ``percussive``: share of energy in the percussive part (harmonic/percussive separation,
+      Fitzgerald 2010, on a mel spectrogram); drums and attacks against held notes;
+    - ``flux_db``: mean rise of the log-mel spectrum from frame to frame (spectral flux), dB;
+    - ``dynamics_db``: 95th minus 10th percentile of the half-second loudness, dB;
+    - ``peak_share``: share of the time within 6 dB of the track's own loud level (its 95th
+      percentile): how much of the track is played near full intensity;
+    - ``register_oct``: mean pitch of the harmonic spectrum, octaves from A4;
+    - ``low_share`` / ``high_share``: energy below 200 Hz / above 4 kHz;
+    - ``flatness``: mean spectral flatness (noise-like 1, tonal 0).
+
+    ``y`` [shape=(n,)] is mono audio at ``sr``. About 0.1 s for 5 minutes here.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    S = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=2048, hop_length=DESCRIPTOR_HOP,
+                                       n_mels=DESCRIPTOR_MELS, power=2.0)
+    if not np.any(S > 0):
+        return {k: 0.0 for k in DESCRIPTORS}
+    H, P = librosa.decompose.hpss(S, kernel_size=HPSS_KERNEL)
+    frame = S.sum(axis=0)
+    floor = frame.max() * 1e-8
+    heard = frame > frame.max() * 1e-5  # ignore digital silence before and after the music
+    percussive = float(P[:, heard].sum() / max(float(H[:, heard].sum() + P[:, heard].sum()), 1e-12))
+    db = 10 * np.log10(S + S.max() * 1e-8)
+    flux = float(np.maximum(0.0, np.diff(db, axis=1)).mean()) if S.shape[1] > 1 else 0.0
+    k = max(1, int(round(DYNAMICS_WINDOW * sr / DESCRIPTOR_HOP)))
+    short = 10 * np.log10(np.convolve(frame, np.ones(k) / k, mode="valid") + floor)
+    p95, p10 = np.percentile(short, [95, 10])
+    f = librosa.mel_frequencies(n_mels=DESCRIPTOR_MELS, fmax=sr / 2)
+    harm = H.sum(axis=1) / max(float(H.sum()), 1e-12)
+    spec = S.sum(axis=1) / float(S.sum())
+    flat = np.exp(np.mean(np.log(S + floor), axis=0)) / (S.mean(axis=0) + floor)
+    return {
+        "percussive": round(percussive, 4),
+        "flux_db": round(flux, 4),
+        "dynamics_db": round(float(p95 - p10), 3),
+        "peak_share": round(float(np.mean(short > p95 - 6.0)), 4),
+        "register_oct": round(float(np.sum(harm * np.log2(np.maximum(f, 20.0) / REGISTER_REF_HZ))), 4),
+        "low_share": round(float(spec[f < LOW_BAND_HZ].sum()), 4),
+        "high_share": round(float(spec[f > HIGH_BAND_HZ].sum()), 4),
+        "flatness": round(float(np.mean(flat[heard])) if heard.any() else 0.0, 5),
+    }
+
+
+#: The names :func:`sound_descriptors` returns, in order.
+DESCRIPTORS = ("percussive", "flux_db", "dynamics_db", "peak_share", "register_oct", "low_share", "high_share",
+               "flatness")
 
 
 def track_features(path: str | Path) -> TrackFeatures:
@@ -963,6 +1042,7 @@ def track_features(path: str | Path) -> TrackFeatures:
         danceability=round(danceability_of(oenv, grid.tempo if grid else tempo), 3),
         beats=[round(float(b), 3) for b in grid.beats] if grid else [],
         bars=[round(float(b), 3) for b in grid.bars] if grid else [],
+        descriptors=sound_descriptors(y, SR), tags=read_tags(path),
     )
 
 
@@ -998,62 +1078,320 @@ def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP
     return float(np.clip(clarity, 0, 1) * (0.5 + 0.5 * pref))
 
 
-#: What the music-emotion model reads of a track (all measured by :func:`track_features`).
-MUSIC_MODEL_FEATURES = ("mode_signed", "mode_strength", "tempo_fast", "loudness_lufs", "loudness_range_lu",
-                        "onset_density", "centroid_khz", "energy", "danceability")
+#: What the music-emotion model reads of a track: nothing that depends on how loud the track
+#: was mastered (all measured by :func:`track_features`; see :func:`music_feature_vector`).
+MUSIC_MODEL_FEATURES = ("mode_signed", "mode_strength", "tempo_fast", "onset_density", "loudness_range_lu",
+                        "centroid_khz", "danceability", *DESCRIPTORS)
 
 
-def music_feature_vector(t: TrackFeatures) -> np.ndarray:
-    """The numbers the music-emotion model reads (:data:`MUSIC_MODEL_FEATURES`): mode as a signed
-    strength, tempo folded into 60-180 BPM and scaled (0 at 60, 1 at 180), loudness, loudness
-    range, onset rate, brightness, energy and danceability.
-
-    Notebook: 03_training.ipynb
-    """
-    tempo = t.tempo
+def _fold_tempo(tempo: float) -> float:
     while 0 < tempo < 60:
         tempo *= 2
     while tempo > 180:
         tempo /= 2
+    return tempo
+
+
+def music_feature_vector(t: TrackFeatures) -> np.ndarray:
+    """The numbers the music-emotion model reads (:data:`MUSIC_MODEL_FEATURES`): mode as a signed
+    strength and its strength, tempo folded into 60-180 BPM and scaled (0 at 60, 1 at 180), onset
+    rate, loudness range, brightness, danceability and the :func:`sound_descriptors` (0 where a
+    track was indexed before they existed).
+
+    Notebook: 03_training.ipynb
+    """
     sign = 1.0 if t.mode == "major" else -1.0
-    return np.array([sign * t.mode_strength, t.mode_strength, (tempo - 60) / 120, t.loudness_lufs,
-                     t.loudness_range_lu, t.onset_density, t.centroid_hz / 1000, t.energy, t.danceability])
+    d = t.descriptors or {}
+    return np.array([sign * t.mode_strength, t.mode_strength, (_fold_tempo(t.tempo) - 60) / 120, t.onset_density,
+                     t.loudness_range_lu, t.centroid_hz / 1000, t.danceability, *(d.get(k, 0.0) for k in DESCRIPTORS)])
+
+
+@dataclass
+class MusicModel:
+    """The music-emotion model, stored as plain numbers (``models/music_emotion.json``), so it
+    loads without scikit-learn.
+
+    - **arousal**: half a logistic regression on the standardised :data:`MUSIC_MODEL_FEATURES`,
+      trained on game soundtracks labelled by where the game plays each piece (combat and
+      tension against peace, ambient and lament; notebook 03), half the priors of
+      :func:`music_va` (:attr:`prior_weight`). The regression alone orders the soundtracks of
+      games it has not seen best, but it learns those soundtracks' style as much as their mood:
+      on DramaTune's composed cues it orders arousal no better than chance, the priors
+      perfectly, and the half-and-half mix holds on both (notebook 04);
+    - **valence**: the priors' valence (mode, tempo, brightness), its zero point and scale
+      calibrated on the same soundtracks by a logistic regression on that one number. A learned
+      valence model did worse than the priors on games it had not seen (notebook 04): the few
+      tracks with a valence label are not enough to learn from.
+
+    Each axis is read as a position in [-1, 1]; its confidence is how far from 0 it is.
+    """
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    arousal_coef: list[float]
+    arousal_intercept: float
+    valence_coef: float = 1.0
+    valence_intercept: float = 0.0
+    prior_weight: float = 0.5
+    trained_on: str = ""
+
+    def place(self, tracks: list[TrackFeatures]) -> tuple[np.ndarray, np.ndarray]:
+        """Valence and arousal of each track, shape (n,) each, in [-1, 1].
+
+        Notebook: 03_training.ipynb
+        """
+        if list(self.features) != list(MUSIC_MODEL_FEATURES):
+            raise DramaTuneError(f"the music model reads {self.features}, this DramaTune measures "
+                                 f"{list(MUSIC_MODEL_FEATURES)} — retrain it: make models")
+        X = np.vstack([music_feature_vector(t) for t in tracks])
+        Z = (X - np.asarray(self.mean)) / np.asarray(self.scale)
+        learned = 2 / (1 + np.exp(-(Z @ np.asarray(self.arousal_coef) + self.arousal_intercept))) - 1
+        prior = np.array([music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density,
+                                   t.centroid_hz) for t in tracks]).reshape(-1, 2)
+        arousal = (1 - self.prior_weight) * learned + self.prior_weight * prior[:, 1]
+        valence = 2 / (1 + np.exp(-(self.valence_coef * prior[:, 0] + self.valence_intercept))) - 1
+        return valence, arousal
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (what ``models/music_emotion.json`` holds beside the report).
+
+        Notebook: 03_training.ipynb
+        """
+        from dataclasses import asdict
+
+        return asdict(self)
 
 
 def music_model_path() -> Path:
-    """Where the trained music-emotion model lives (``models/music_emotion.joblib``).
+    """Where the trained music-emotion model lives (``models/music_emotion.json``).
 
     Notebook: 03_training.ipynb
     """
-    return config.PROJECT_ROOT / "models" / "music_emotion.joblib"
+    return config.PROJECT_ROOT / "models" / "music_emotion.json"
 
 
-def load_music_model(path: str | Path | None = None):
-    """The trained music-emotion model (a dict of two scikit-learn regressors, ``valence`` and
-    ``arousal``), or None when the file is missing.
+def load_music_model(path: str | Path | None = None) -> MusicModel | None:
+    """The trained music-emotion model, or None when the file is missing.
 
     Notebook: 03_training.ipynb
     """
-    import joblib
+    from dataclasses import fields
 
     path = Path(path) if path else music_model_path()
-    return joblib.load(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    d = json.loads(path.read_text())["model"]
+    return MusicModel(**{f.name: d[f.name] for f in fields(MusicModel) if f.name in d})
+
+
+# --- words that come with the music -----------------------------------------------------------
+
+#: Tags read from a track's metadata (ID3, Vorbis comments, MP4 atoms, FLAC, WAV; through tinytag).
+WORD_TAGS = ("title", "album", "genre", "mood", "comment", "description", "keywords", "grouping")
+#: Arousal of mood words common in music libraries' folder names, titles and tags, in [-1, 1].
+#: Chosen by hand: no lexicon with published arousal ratings ships offline here (valence comes
+#: from VADER's published ratings, :func:`word_valence`). High: words of fight, danger, drive
+#: and celebration; low: words of rest, sorrow and stillness (Russell 1980's circumplex words
+#: and their everyday synonyms).
+MOOD_AROUSAL: dict[str, float] = {
+    **{w: 0.7 for w in ("epic", "battle", "war", "fight", "combat", "action", "chase", "tension", "tense", "suspense",
+                        "horror", "scary", "fear", "angry", "aggressive", "energetic", "upbeat", "intense", "danger",
+                        "attack", "boss", "storm", "adventure", "triumph", "triumphant", "victory", "victorious",
+                        "heroic", "festival", "dance", "party", "rock", "thriller", "panic", "excited", "exciting",
+                        "warriors", "warrior", "rage", "fury", "conflict", "chaos", "alarm", "anthem")},
+    **{w: -0.7 for w in ("calm", "peaceful", "peace", "relax", "relaxing", "chill", "ambient", "soft", "gentle", "sad",
+                         "melancholy", "melancholic", "lament", "sorrow", "sorrows", "tears", "sleep", "lullaby",
+                         "slow", "quiet", "dream", "dreamy", "gloomy", "meditation", "romantic", "nocturne", "elegy",
+                         "requiem", "farewell", "idyll", "pastoral", "serene", "tranquil", "lonely", "grief",
+                         "mourning", "rest", "soothing", "mellow", "somber", "sombre", "epitaph")},
+}
+#: Valence of mood words that VADER's lexicon lacks, in [-1, 1] (chosen by hand, same sources).
+MOOD_VALENCE: dict[str, float] = {"victory": 0.6, "victorious": 0.6, "uplifting": 0.6, "upbeat": 0.4, "dark": -0.4,
+                                  "suspense": -0.3, "thriller": -0.3, "elegy": -0.5, "requiem": -0.5,
+                                  "mourning": -0.6, "somber": -0.4, "sombre": -0.4, "epitaph": -0.4, "boss": -0.3}
+#: Confidence a words cue gains per word that speaks to an axis, and its most (chosen by hand:
+#: one clear mood word in a folder name is good evidence, a pile of them is not certainty).
+WORD_CONFIDENCE, WORD_CONFIDENCE_MAX = 0.35, 0.7
+
+
+def read_tags(path: str | Path) -> dict[str, str]:
+    """The track's mood-bearing tags (:data:`WORD_TAGS`) as text, read with tinytag; {} when the
+    file has none or they cannot be read. Values that hold no words (encoder settings, hex
+    numbers, web addresses) are dropped.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import re
+
+    from tinytag import TinyTag
+
+    try:
+        tag = TinyTag.get(str(path))
+    except Exception:  # a tag reader's error never stops an index
+        return {}
+    out = {}
+    for key in WORD_TAGS:
+        value = getattr(tag, key, None) if key in ("title", "album", "genre", "comment") else None
+        value = value or (tag.other or {}).get(key)
+        text = " ".join(str(v) for v in value) if isinstance(value, list) else str(value or "")
+        if re.search(r"[A-Za-z]{3,}", text) and "http" not in text:
+            out[key] = text.strip()[:200]
+    return out
+
+
+_VADER: dict[str, float] | None = None
+
+
+def word_valence(word: str) -> float | None:
+    """A word's valence in [-1, 1]: VADER's published mean rating (Hutto & Gilbert 2014, ten
+    raters, -4..4, divided by 4), else :data:`MOOD_VALENCE`; None for a word of neither.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    global _VADER  # a read-only lexicon, loaded once  # noqa: PLW0603
+    if _VADER is None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        _VADER = dict(SentimentIntensityAnalyzer().lexicon)
+    w = word.lower()
+    for cand in (w, w[:-1] if w.endswith("s") else w):
+        if cand in MOOD_VALENCE:
+            return MOOD_VALENCE[cand]
+        if cand in _VADER:
+            return float(np.clip(_VADER[cand] / 4, -1, 1))
+    return None
+
+
+def words_of_track(t: TrackFeatures, folder: str | Path | None = None) -> list[str]:
+    """The words that come with a track: the folders between the library ``folder`` and the file
+    (libraries arrive sorted into "Sad", "Epic", "Tension"), the file's title and its tags.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import re
+
+    p = Path(t.path)
+    parts: list[str] = []
+    if folder is not None:
+        try:
+            parts += list(p.parent.relative_to(folder).parts)
+        except ValueError:
+            pass
+    parts.append(t.title)
+    parts += list((t.tags or {}).values())
+    return [w.lower() for part in parts for w in re.findall(r"[A-Za-z]{3,}", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", part))]
+
+
+@dataclass
+class WordsReading:
+    """What the words that come with a track say of its mood, with a confidence per axis."""
+
+    valence: float
+    arousal: float
+    valence_confidence: float
+    arousal_confidence: float
+    words: list[str]  # the words that spoke
+
+
+def music_words_cue(words: list[str]) -> WordsReading | None:
+    """The mood the words give a track: the mean valence (:func:`word_valence`) and arousal
+    (:data:`MOOD_AROUSAL`) of the words that have one, each axis with a confidence of
+    :data:`WORD_CONFIDENCE` per such word (at most :data:`WORD_CONFIDENCE_MAX`); None when no
+    word speaks.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    vals = [(w, v) for w in words if (v := word_valence(w)) is not None and abs(v) >= 0.1]
+    aros = [(w, MOOD_AROUSAL[w]) for w in words if w in MOOD_AROUSAL]
+    if not vals and not aros:
+        return None
+    return WordsReading(
+        valence=clip_va(float(np.mean([x for _, x in vals]))) if vals else 0.0,
+        arousal=clip_va(float(np.mean([x for _, x in aros]))) if aros else 0.0,
+        valence_confidence=min(WORD_CONFIDENCE_MAX, WORD_CONFIDENCE * len(vals)),
+        arousal_confidence=min(WORD_CONFIDENCE_MAX, WORD_CONFIDENCE * len(aros)),
+        words=sorted({w for w, _ in vals + aros}))
+
+
+# --- placing a library ---------------------------------------------------------------------------
+
+#: Libraries smaller than this keep their absolute positions as their relative ones: a rank
+#: among three tracks says little (chosen by hand).
+RELATIVE_MIN_TRACKS = 5
+#: Confidence of a position from the priors alone (:func:`music_va`), on each axis: they order
+#: real soundtracks' arousal in 69 % of pairs (notebook 04), a weak reading.
+PRIOR_CONFIDENCE = 0.3
+
+
+def _relative(x: np.ndarray) -> np.ndarray:
+    """Each value's place within its library, -1 (lowest) .. 1 (highest), ties shared."""
+    from scipy.stats import rankdata
+
+    if x.size < RELATIVE_MIN_TRACKS:
+        return x.copy()
+    return (rankdata(x) - 1) / (x.size - 1) * 2 - 1
+
+
+def place_tracks(tracks: list[TrackFeatures], model: MusicModel | None, *, folder: str | Path | None = None,
+                 words: bool = True) -> list[TrackFeatures]:
+    """Place a library's tracks on the circumplex, in place, and return them.
+
+    1. **Sound**: ``model`` (a :class:`MusicModel`) gives each axis, with its distance from 0 as
+       the confidence; with ``model=None`` the priors of :func:`music_va` (confidence
+       :data:`PRIOR_CONFIDENCE`).
+    2. **Words** (``words=True``): folder names, title and tags (:func:`music_words_cue`) are fused
+       with the sound on each axis, each weighted by its confidence.
+    3. **Library-relative**: ``valence_rel`` and ``arousal_rel`` are each track's rank within the
+       library on each axis, -1 .. 1, so the most energetic tracks of any library reach the top
+       of the circumplex (libraries under :data:`RELATIVE_MIN_TRACKS` tracks keep the absolute).
+
+    ``valence`` / ``arousal`` stay the absolute reading; ``emotion`` is named from it.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    if not tracks:
+        return tracks
+    if model is not None:
+        v, a = model.place(tracks)
+        cv, ca = np.abs(v), np.abs(a)
+        how = "model"
+    else:
+        va = np.array([music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density, t.centroid_hz)
+                       for t in tracks])
+        v, a = va[:, 0], va[:, 1]
+        cv = ca = np.full(len(tracks), PRIOR_CONFIDENCE)
+        how = "priors"
+    for i, t in enumerate(tracks):
+        t.valence_sound, t.arousal_sound = round(float(v[i]), 3), round(float(a[i]), 3)
+        cue = music_words_cue(words_of_track(t, folder)) if words else None
+        t.words = ", ".join(cue.words) if cue else ""
+        if cue is not None:
+            wv, wa = cue.valence_confidence, cue.arousal_confidence
+            if wv > 0:
+                v[i] = (cv[i] * v[i] + wv * cue.valence) / (cv[i] + wv)
+                cv[i] = max(cv[i], wv)
+            if wa > 0:
+                a[i] = (ca[i] * a[i] + wa * cue.arousal) / (ca[i] + wa)
+                ca[i] = max(ca[i], wa)
+        t.placed_by = how + (" + words" if cue is not None else "")
+    rv, ra = _relative(v), _relative(a)
+    for i, t in enumerate(tracks):
+        t.valence, t.arousal = round(clip_va(float(v[i])), 3), round(clip_va(float(a[i])), 3)
+        t.valence_confidence, t.arousal_confidence = round(float(cv[i]), 3), round(float(ca[i]), 3)
+        t.valence_rel, t.arousal_rel = round(float(rv[i]), 3), round(float(ra[i]), 3)
+        t.emotion = label_for(t.valence, t.arousal)
+    return tracks
 
 
 def apply_music_model(tracks: list[TrackFeatures], model) -> list[TrackFeatures]:
-    """Place ``tracks`` on the circumplex with the trained model, in place (one vectorised call);
-    with ``model=None`` they keep the priors of :func:`music_va`.
+    """Place ``tracks`` by sound alone (no words, no library), in place: with the trained
+    ``model``, or the priors of :func:`music_va` when it is None. Used for single tracks, such as
+    a cue just composed.
 
     Notebook: 03_training.ipynb
     """
-    if model is None or not tracks:
-        return tracks
-    X = np.vstack([music_feature_vector(t) for t in tracks])
-    vs, as_ = model["valence"].predict(X), model["arousal"].predict(X)
-    for t, v, a in zip(tracks, vs, as_):
-        t.valence, t.arousal = round(clip_va(float(v)), 3), round(clip_va(float(a)), 3)
-        t.emotion = label_for(t.valence, t.arousal)
-    return tracks
+    return place_tracks(tracks, model, words=False)
 
 
 @dataclass
@@ -1110,15 +1448,45 @@ def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = No
     return [first, *Parallel(n_jobs=n_jobs)(delayed(fn)(x) for x in it)]
 
 
+def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress: bool = False
+                          ) -> list[TrackFeatures | None]:
+    """:func:`track_features` of each file (None where it cannot be analysed), measured once and
+    then read from a cache keyed by path, size and modification time (the training and benchmark
+    corpora, which are not one folder).
+
+    Notebook: 03_training.ipynb
+    """
+    path = config.cache_dir() / "index" / f"corpus-v{FEATURES_VERSION}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        entries = json.loads(path.read_text())
+    except (OSError, ValueError):
+        entries = {}
+    stamps = {str(p): [Path(p).stat().st_size, Path(p).stat().st_mtime] for p in paths}
+    todo = [p for p in stamps if entries.get(p, {}).get("stamp") != stamps[p]]
+    if todo:
+        for p, tf, err in parallel_map(_safe_features, todo, n_jobs=n_jobs, progress="measuring" if progress else None,
+                                       unit="track"):
+            if err:
+                print("skipped", err)
+            entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(entries))
+        tmp.replace(path)
+    return [TrackFeatures.from_dict(entries[str(p)]["features"]) if entries[str(p)]["features"] else None
+            for p in paths]
+
+
 def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = False,
-                  music_model=None) -> LibraryIndex:
+                  music_model="auto", words: bool = True) -> LibraryIndex:
     """Index every audio file under ``folder`` (recursively), in parallel, with a cache.
 
     The cache is keyed by path, size and modification time, so re-indexing analyses only new or
     changed files. Files that fail to decode are listed in ``skipped`` with their reason.
-    ``music_model`` places the tracks on the circumplex: None (the default) keeps the priors of
-    :func:`music_va`, which agree more often with real soundtracks' game contexts than the
-    trained model does (see ``models/music_emotion.json``); "auto" loads the trained model.
+    The tracks are placed by :func:`place_tracks`: ``music_model`` "auto" (the default) is the
+    trained model in ``models/``, which orders real soundtracks better than the priors (notebook
+    04); None keeps the priors of :func:`music_va`; a :class:`MusicModel` is used as given.
+    ``words`` fuses folder names, titles and tags with the sound.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -1152,9 +1520,9 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     tmp.write_text(json.dumps({"version": FEATURES_VERSION, "entries": entries}))
     tmp.replace(cache_path)
     tracks = [TrackFeatures.from_dict(e["features"]) for p, e in entries.items() if e["features"]]
-    # the cache holds what was measured; a model places the tracks afresh each time, so a
-    # retrained model needs no re-index
-    apply_music_model(tracks, load_music_model() if music_model == "auto" else music_model)
+    # the cache holds what was measured; the placement is made afresh each time, so a retrained
+    # model needs no re-index, and each track is placed against the library it is in now
+    place_tracks(tracks, load_music_model() if music_model == "auto" else music_model, folder=folder, words=words)
     skipped = [(p, e["error"]) for p, e in entries.items() if not e["features"]]
     if not tracks:
         why = f"{len(skipped)} audio files could not be used" if skipped else "no audio files found"
@@ -1180,7 +1548,8 @@ def library_table(index: LibraryIndex):
     import pandas as pd
 
     cols = ["title", "duration", "tempo", "key", "mode", "loudness_lufs", "loudness_range_lu", "onset_density",
-            "energy", "danceability", "valence", "arousal", "emotion"]
+            "energy", "danceability", "valence", "valence_confidence", "arousal", "arousal_confidence",
+            "valence_rel", "arousal_rel", "words", "placed_by", "emotion"]
     return pd.DataFrame([t.to_dict() for t in index.tracks])[cols]
 
 

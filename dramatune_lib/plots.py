@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from matplotlib.ticker import NullFormatter
 
@@ -178,29 +179,32 @@ def confusion_figure(report, *, size: float = 3.6) -> Figure:
     return fig
 
 
-def music_placement_figure(report, *, size: float = 4.0) -> Figure:
-    """Where the priors and the trained model put each labelled soundtrack (each predicted by a
-    model that never saw it), beside the quadrant its game context gives: a line joins the
-    prior (circle) to the model (dot); the colour is the label's quadrant.
+def benchmark_placement_figure(tracks, placed, methods=("priors", "sound model"), *, size: float = 4.0) -> Figure:
+    """Where each method puts the benchmark's soundtracks, each game placed having learned from
+    the others only: one panel a method, one colour a context group (red: combat and tension,
+    green: peace, grey: ambient, blue: defeat, lament, lost endings and gloom, orange: victory
+    and won endings).
 
-    Notebook: 03_training.ipynb
+    Notebook: 04_evaluation.ipynb
     """
-    import math
-
-    fig = Figure(figsize=(2 * size, size))
-    colours = {(1, 1): "tab:orange", (1, -1): "tab:green", (-1, 1): "tab:red", (-1, -1): "tab:blue"}
-    for ax, (key, title) in zip(fig.subplots(1, 2), (("prior", "Priors"), ("model", "Trained model"))):
-        ax.axhline(0, color="0.8", lw=0.8)
-        ax.axvline(0, color="0.8", lw=0.8)
-        for r in report.per_recording:
-            a = r["arousal"]
-            if a is None:
-                continue
-            c = colours[(int(math.copysign(1, r["valence"])), int(math.copysign(1, a)))]
-            ax.scatter([r[f"{key}_valence"]], [r[f"{key}_arousal"]], color=c, s=24)
-        ax.set(xlim=(-1, 1), ylim=(-1, 1), xlabel="valence", ylabel="arousal", aspect="equal",
-               title=f"{title}: colour = the game's quadrant")
-    fig.tight_layout()
+    colours = {"combat": "tab:red", "tension": "tab:red", "peace": "tab:green", "ambient": "0.55",
+               "defeat": "tab:blue", "lament": "tab:blue", "lose": "tab:blue", "gloom": "tab:blue",
+               "victory": "tab:orange", "win": "tab:orange"}
+    fig = Figure(figsize=(size * len(methods), size))
+    axes = fig.subplots(1, len(methods), squeeze=False)[0]
+    for ax, m in zip(axes, methods):
+        ax.axhline(0, color="0.85", lw=0.8)
+        ax.axvline(0, color="0.85", lw=0.8)
+        for game, ts in placed[m].items():
+            groups = [b.group for b in tracks if b.game == game]
+            ax.scatter([t.valence for t in ts], [t.arousal for t in ts], c=[colours[g] for g in groups], s=14,
+                       alpha=0.75, linewidths=0)
+        ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), xlabel="valence", ylabel="arousal", aspect="equal", title=m)
+    handles = [Line2D([], [], ls="", marker="o", color=c, label=lab) for lab, c in
+               (("combat, tension", "tab:red"), ("peace", "tab:green"), ("ambient", "0.55"),
+                ("defeat, lament, gloom", "tab:blue"), ("victory", "tab:orange"))]
+    fig.legend(handles=handles, loc="lower center", ncol=5, frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 

@@ -57,19 +57,72 @@ def _loud_word(lufs: float) -> str:
     return "soft" if lufs < -23 else "medium" if lufs < -17 else "loud"
 
 
-def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: int) -> str:
-    """One sentence, built from the measured numbers, saying why a track fits a scene.
+#: How much a track's place within its own library counts against its absolute reading when
+#: matched (0 = absolute only, 1 = rank only). Half and half (chosen by hand): the rank lets a
+#: high-arousal scene find a library's most driving tracks however the library was mastered, the
+#: absolute reading keeps a library of calm pieces calm. Notebook 04 shows both ends.
+RELATIVE_WEIGHT = 0.5
+#: Weight an axis keeps however unsure the scene or the track is on it (chosen by hand: an axis
+#: never drops out of the distance entirely).
+AXIS_FLOOR = 0.3
+#: Below this valence confidence a scene's valence is "unclear" and the top 3 spans it: one
+#: darker and one brighter pick (chosen by hand: a scene read from the light alone, with no face
+#: and no words, falls under it).
+VALENCE_UNCLEAR = 0.3
+
+
+def matched_position(t: TrackFeatures, relative_weight: float = RELATIVE_WEIGHT) -> tuple[float, float]:
+    """Where the matcher puts a track: its absolute reading blended with its rank in its library
+    (:data:`RELATIVE_WEIGHT`); the absolute reading alone for a track never placed in a library.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    feel = f"{t.mode}, {t.tempo:.0f} BPM, {_loud_word(t.loudness_lufs)}"
-    how = "fits" if math.hypot(t.valence - p.valence, t.arousal - p.arousal) < 0.5 else "leans towards"
+    if not t.placed_by:
+        return t.valence, t.arousal
+    w = relative_weight
+    return (1 - w) * t.valence + w * t.valence_rel, (1 - w) * t.arousal + w * t.arousal_rel
+
+
+def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: int, note: str = "") -> str:
+    """One sentence, built from the numbers the index holds for the track (its emotion, valence
+    and arousal, mode, tempo and loudness), saying why it fits a scene.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    feel = (f"{t.emotion} (valence {t.valence:+.2f}, arousal {t.arousal:+.2f}), {t.mode}, {t.tempo:.0f} BPM, "
+            f"{_loud_word(t.loudness_lufs)}")
+    mv, ma = matched_position(t)
+    how = "fits" if math.hypot(mv - p.valence, ma - p.arousal) < 0.5 else "leans towards"
     extra = ""
     if tempo_factor != 1.0:
         extra += f"; felt in {'half' if tempo_factor == 0.5 else 'double'} time"
     if loops:
         extra += f"; looped {loops}x to cover {p.duration:.0f} s"
+    if note:
+        extra += f"; {note}"
     return f"{feel}: {how} the {_pace_word(p)}, {p.emotion} scene{extra}"
+
+
+def emotion_fit(profile: SceneProfile, tracks: list[TrackFeatures], *, relative_weight: float = RELATIVE_WEIGHT
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """How close each track sits to the scene on the circumplex, in [0, 1], and the distance.
+
+    Each axis counts by the scene's confidence on it times the track's (each at least
+    :data:`AXIS_FLOOR`), so an axis the scene barely shows, or a track's reading barely supports,
+    weighs less: the distance is the weighted root mean square of the two differences, scaled
+    to the plain distance's range.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    pos = np.array([matched_position(t, relative_weight) for t in tracks])
+    sv, sa = profile.axis_confidence()
+    tv = np.array([t.valence_confidence if t.placed_by else 1.0 for t in tracks])
+    ta = np.array([t.arousal_confidence if t.placed_by else 1.0 for t in tracks])
+    wv = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sv) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * tv)
+    wa = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sa) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * ta)
+    dv, da = pos[:, 0] - profile.valence, pos[:, 1] - profile.arousal
+    dist = np.sqrt(2 * (wv * dv ** 2 + wa * da ** 2) / (wv + wa))
+    return 1 - dist / (2 * math.sqrt(2)), dist
 
 
 def recommend(
@@ -79,9 +132,13 @@ def recommend(
     top: int = 3,
     exclude: set[str] | frozenset[str] = frozenset(),
     weights: MatchWeights | None = None,
+    relative_weight: float = RELATIVE_WEIGHT,
 ) -> list[Recommendation]:
     """Rank ``tracks`` for a scene and return a diverse top ``top`` (vectorised over tracks).
 
+    The score mixes :func:`emotion_fit`, tempo fit (half and double time allowed) and length.
+    Where the scene's valence is unclear (confidence under :data:`VALENCE_UNCLEAR`), the picks
+    after the first alternate darker and brighter than it, and each reason says so.
     ``exclude`` holds paths already shown (for "show alternatives").
 
     Notebook: 05_recommend_and_merge.ipynb
@@ -90,22 +147,27 @@ def recommend(
     pool = [t for t in tracks if t.path not in exclude]
     if not pool:
         return []
-    v = np.array([t.valence for t in pool])
-    a = np.array([t.arousal for t in pool])
+    pos = np.array([matched_position(t, relative_weight) for t in pool])
+    v, a = pos[:, 0], pos[:, 1]
     tempo = np.array([t.tempo for t in pool])
     dur = np.array([t.duration for t in pool])
-    dist = np.hypot(v - profile.valence, a - profile.arousal)
-    emo = 1 - dist / (2 * math.sqrt(2))
+    emo, dist = emotion_fit(profile, pool, relative_weight=relative_weight)
     tfit, factor = _tempo_fit(tempo, *profile.target_tempo)
     dfit = np.where(dur >= profile.duration, 1.0, 0.5 + 0.5 * dur / max(profile.duration, 1e-6))
     total = w.emotion + w.tempo + w.duration
     base = (w.emotion * emo + w.tempo * tfit + w.duration * dfit) / total
+    unclear = profile.axis_confidence()[0] < VALENCE_UNCLEAR and w.emotion > 0
     chosen: list[int] = []
     picked_score: list[float] = []
     penalty = np.zeros_like(base)
-    for _ in range(min(top, len(pool))):
+    for k in range(min(top, len(pool))):
         score = base - penalty
         score[chosen] = -np.inf
+        if unclear and k > 0:
+            # alternate: a darker pick, then a brighter one, than the first
+            side = v < v[chosen[0]] if k % 2 else v > v[chosen[0]]
+            if np.isfinite(score[side]).any():
+                score[~side] = -np.inf
         i = int(np.argmax(score))
         chosen.append(i)
         picked_score.append(float(score[i]))
@@ -116,10 +178,14 @@ def recommend(
     for rank, (i, sc) in enumerate(zip(chosen, picked_score), 1):
         t = pool[i]
         loops = 0 if t.duration >= profile.duration else math.ceil(profile.duration / max(t.duration, 1e-6)) - 1
+        note = ""
+        if unclear:
+            side = ("the closest" if rank == 1 else "darker" if v[i] < v[chosen[0]] else "brighter")
+            note = f"valence unclear: {side} of the options (one darker, one brighter)"
         out.append(Recommendation(
             rank=rank, path=t.path, title=t.title, score=round(sc, 3),
             emotion_distance=round(float(dist[i]), 3), tempo_fit=round(float(tfit[i]), 3),
-            duration_fit=round(float(dfit[i]), 3), reason=reason_for(t, profile, float(factor[i]), loops),
+            duration_fit=round(float(dfit[i]), 3), reason=reason_for(t, profile, float(factor[i]), loops, note),
             valence=t.valence, arousal=t.arousal, tempo=t.tempo,
         ))
     return out

@@ -90,6 +90,17 @@ class SceneProfile(_JsonMixin):
     sound_level: list[float] = field(default_factory=list)  # the scene's own sound per second, dBFS
     sound_classes: list[str] = field(default_factory=list)  # per second: music/speech/other/silence
     speech_rate: float | None = None  # syllables per second where there is speech
+    valence_confidence: float = 0.0  # how well each axis is supported by the cues (0 = unknown:
+    arousal_confidence: float = 0.0  # profiles made before these existed use `confidence`)
+
+    def axis_confidence(self) -> tuple[float, float]:
+        """Confidence of the valence and the arousal reading (the overall one where unknown).
+
+        Notebook: 05_recommend_and_merge.ipynb
+        """
+        if self.valence_confidence or self.arousal_confidence:
+            return self.valence_confidence, self.arousal_confidence
+        return self.confidence, self.confidence
 
     def summary(self) -> str:
         """One line for people: emotion, V/A, pace.
@@ -127,6 +138,18 @@ class TrackFeatures(_JsonMixin):
     danceability: float = 0.0  # 0..1: how clear and steady the pulse is, at a danceable tempo
     beats: list[float] = field(default_factory=list)  # beat times in seconds (steady grid, 4/4)
     bars: list[float] = field(default_factory=list)  # downbeats: bar lines in seconds
+    descriptors: dict[str, float] = field(default_factory=dict)  # feature_extraction.sound_descriptors
+    tags: dict[str, str] = field(default_factory=dict)  # mood-bearing tags: title, album, genre, mood...
+    # where the library places it (feature_extraction.place_tracks); valence/arousal above are
+    # the absolute reading, sound and words fused
+    valence_confidence: float = 0.0
+    arousal_confidence: float = 0.0
+    valence_rel: float = 0.0  # rank within its library, -1 (lowest) .. 1 (highest)
+    arousal_rel: float = 0.0
+    valence_sound: float = 0.0  # the sound's reading alone, before the words
+    arousal_sound: float = 0.0
+    words: str = ""  # the words that spoke (folder names, title, tags)
+    placed_by: str = ""  # "model", "priors", "... + words"
 
 
 @dataclass

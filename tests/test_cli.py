@@ -55,6 +55,12 @@ def test_index_lists_skipped_files(small_library, tmp_path, monkeypatch):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert len(data["tracks"]) == 3 and {"path", "valence", "arousal", "tempo"} <= set(data["tracks"][0])
+    # each axis with its confidence, and the track's place within this library beside the absolute
+    for t in data["tracks"]:
+        assert 0 <= t["valence_confidence"] <= 1 and 0 <= t["arousal_confidence"] <= 1
+        assert t["placed_by"].startswith("model")
+    assert len(data["tracks"]) < 5  # too few to rank: the relative reading is the absolute one
+    assert all(t["arousal_rel"] == t["arousal"] for t in data["tracks"])
     assert "skipped: broken.ogg" in r.stderr
 
 

@@ -1,5 +1,6 @@
 import json
 import math
+import os
 
 import numpy as np
 import pretty_midi
@@ -92,12 +93,16 @@ def test_composed_cues_stay_in_key_and_fill_their_beats():
 
 
 def test_composed_cues_are_heard_as_asked():
-    """Rendered, measured as library tracks and placed by the trained model: twelve 20 s cues,
-    three a quadrant, nearly all land in the quadrant they were composed for (18-19 of 20 did
-    when measured; a short calm cue is the usual miss)."""
+    """Twelve 20 s cues, three a quadrant, rendered, measured and placed as one library. By the
+    priors, which share the composer's music psychology, all land in the quadrant they were
+    composed for (a sanity check). By the default model, where the matcher puts them among each
+    other, 9 of 12 did when measured; its absolute reading, learned from orchestral soundtracks,
+    calls most of them calm, so the library-relative placement is what keeps them apart."""
     heard = compose.emotion_agreement(per_quadrant=3, seconds=20, seed=5)
     assert sorted(set(heard.asked)) == ["negative-high", "negative-low", "positive-high", "positive-low"]
     assert heard.agrees.mean() >= 0.75, heard.to_string()
+    priors = compose.emotion_agreement(per_quadrant=3, seconds=20, seed=5, model=None)
+    assert priors.agrees.mean() >= 0.9 and (priors.asked == priors.absolute).mean() >= 0.9, priors.to_string()
 
 
 # --- composing for a scene: its timeline, chords on its cuts, a cadence at its end ------------
@@ -193,7 +198,10 @@ def test_a_clip_is_split_into_scenes_by_their_emotion(demo):
     plan = compose.plan_per_scene(clip, fx.index_library(demo.library).tracks)
     picks = [pick for _, pick in plan]
     assert len({p.path for p in picks}) == 2
-    assert [quadrant(p.valence, p.arousal) for p in picks] == ["positive-high", "negative-low"]
+    # each scene gets a cue composed for its quadrant (the library's own record of what each is)
+    composed_for = {c["file"]: c["quadrant"] for c in json.loads((demo.library / "cues.json").read_text())}
+    assert [composed_for[os.path.basename(p.path)] for p in picks] == ["positive-high", "negative-low"]
+    assert [quadrant(part.valence, part.arousal) for part, _ in plan] == ["positive-high", "negative-low"]
 
 
 def test_the_demo_clip_splits_where_its_scenes_join(demo):

@@ -1,5 +1,6 @@
 """Notebook 04: the report's Random Forest and the comparison of rankers."""
 import math
+import os
 
 import joblib
 import pytest
@@ -77,3 +78,51 @@ def test_training_the_forest_refuses_to_replace_a_model(tmp_path, capsys):
     out.write_bytes(b"mine")
     assert ev.main(["--out", str(out)]) == 2
     assert out.read_bytes() == b"mine" and f"{out}: already exists" in capsys.readouterr().err
+
+
+# --- the real-music benchmark (fast subset: lordsawar, flare, singularity, naev) ----------------
+
+@pytest.fixture(scope="module")
+def benchmark():
+    tracks = ev.benchmark_tracks(fast=True)
+    table, placed = ev.music_benchmark(tracks)
+    return tracks, table, placed
+
+
+def test_pairwise_auc_counts_pairs_within_a_game():
+    groups = ["combat", "ambient", "combat", "peace", "ambient"]
+    games = ["a", "a", "b", "b", "b"]
+    auc, n = ev.pairwise_auc([0.9, 0.1, 0.2, 0.5, 0.2], groups, ev.AROUSAL_SIDES, games)
+    assert n == 1 + 2  # pairs across games never count
+    assert auc == pytest.approx((1 + 0 + 0.5) / 3)
+    assert math.isnan(ev.pairwise_auc([0.1], ["combat"], ev.AROUSAL_SIDES, ["a"])[0])
+
+
+def test_benchmark_files_are_anonymised(benchmark):
+    tracks, _, _ = benchmark
+    assert {b.game for b in tracks} == {"lordsawar-data", "flare-game", "singularity-music", "naev-data"}
+    for b in tracks:
+        real = os.path.splitext(os.path.basename(b.source))[0].lower()
+        assert b.features.path.startswith("/benchmark/game ") and real not in b.features.title.lower()
+        assert all(real not in v.lower() for v in b.features.tags.values())
+
+
+def test_default_placement_beats_the_priors_and_chance(benchmark):
+    """Leave one game out: DramaTune's default orders the arousal of games it never saw better
+    than the priors it replaces and than chance; its valence (the priors, calibrated) orders as
+    the priors do. The issue's targets are reported by notebook 04, not asserted."""
+    _, table, _ = benchmark
+    pooled = table[table["game"] == "all games"].set_index("method")
+    assert pooled.loc["sound model", "arousal pairs"] > 300
+    for method in ("sound model", ev.DEFAULT_METHOD):
+        assert pooled.loc[method, "arousal AUC"] > max(0.5, pooled.loc["priors", "arousal AUC"])
+    assert pooled.loc["sound model", "valence AUC"] >= pooled.loc["priors", "valence AUC"] - 1e-9
+
+
+def test_matcher_on_real_libraries_beats_random(benchmark):
+    tracks, _, placed = benchmark
+    table, summary = ev.matcher_benchmark(tracks, placed, ev.load_report_forest())
+    assert set(table["mood"]) == set(ev.TARGET_MOODS)
+    overall = summary.loc["all moods"]
+    assert overall["DramaTune matcher"] > overall["random (expected)"]
+    assert overall["DramaTune matcher"] > overall["matcher on the priors"]

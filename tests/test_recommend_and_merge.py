@@ -62,3 +62,47 @@ def test_unique_path_never_reuses_a_name(tmp_path):
     (tmp_path / "a-2.mp4").write_bytes(b"2")
     assert unique_path(tmp_path / "a.mp4").name == "a-3.mp4"
     assert unique_path(tmp_path / "b.mp4").name == "b.mp4"
+
+
+def test_reasons_quote_the_index(tracks):
+    """Every number and word a reason gives for a track is the index's own: its emotion, valence,
+    arousal, mode and tempo (an earlier reason called a 162 BPM cue "108 BPM")."""
+    import re
+
+    by_path = {t.path: t for t in tracks}
+    for p in (profile(-0.6, 0.7, tempo=(140, 175)), profile(0.6, -0.6, tempo=(70, 90))):
+        for r in recommend(p, tracks):
+            t = by_path[r.path]
+            m = re.match(r"(\w+) \(valence ([+-][\d.]+), arousal ([+-][\d.]+)\), (major|minor), (\d+) BPM", r.reason)
+            assert m, r.reason
+            assert m.group(1) == t.emotion and m.group(4) == t.mode and int(m.group(5)) == round(t.tempo)
+            assert float(m.group(2)) == pytest.approx(t.valence, abs=0.0051)
+            assert float(m.group(3)) == pytest.approx(t.arousal, abs=0.0051)
+
+
+def test_unclear_valence_spans_darker_and_brighter(tracks):
+    """A scene whose valence rests on weak evidence gets one darker and one brighter option
+    beside the closest, and each reason says so; with clear valence the picks need not span."""
+    unsure = profile(0.4, 0.6, tempo=(120, 150))
+    unsure.valence_confidence, unsure.arousal_confidence = 0.1, 0.8
+    recs = recommend(unsure, tracks)
+    v = {t.path: t.valence for t in tracks}
+    first = v[recs[0].path]
+    assert min(v[r.path] for r in recs[1:]) < first < max(v[r.path] for r in recs[1:])
+    assert all("valence unclear" in r.reason for r in recs)
+    sure = profile(0.4, 0.6, tempo=(120, 150))
+    sure.valence_confidence, sure.arousal_confidence = 0.9, 0.8
+    assert not any("valence unclear" in r.reason for r in recommend(sure, tracks))
+
+
+def test_an_unsure_axis_counts_less(tracks):
+    """With valence barely known, the emotion fit follows arousal: a track on the other side of
+    valence but at the scene's arousal fits better than when valence is sure."""
+    from dramatune_lib.recommend_and_merge import emotion_fit, matched_position
+
+    scene = profile(0.7, 0.7)
+    far = min(tracks, key=lambda t: abs(matched_position(t)[1] - 0.7) + (matched_position(t)[0] > 0) * 9)
+    scene.valence_confidence, scene.arousal_confidence = 0.95, 0.95
+    sure = emotion_fit(scene, [far])[0][0]
+    scene.valence_confidence = 0.0
+    assert emotion_fit(scene, [far])[0][0] > sure
