@@ -24,7 +24,7 @@ from . import config
 from .dataset_prep import ensure_demo_data
 from .errors import BadInputError, DramaTuneError
 from .feature_extraction import LibraryIndex, analyze_scene, face_detector, index_library
-from .media import probe_scene
+from .media import check_complete, probe_scene
 from .fit_and_export import export_scene, fit_track, free_output, join_cues
 from .recommend_and_merge import recommend, unique_path, weights_for_intensity
 from .schema import ExportResult, Recommendation, SceneProfile
@@ -113,9 +113,14 @@ class AppSession:
     def save_upload(self, name: str, content: bytes) -> Path:
         """Store an uploaded video in this session's folder under a sanitised name, and select it."""
         safe = sanitize_filename(name)
-        if Path(safe).suffix.lower() not in config.VIDEO_EXTENSIONS:
-            raise BadInputError(name, f"is not a video this app accepts ({', '.join(config.VIDEO_EXTENSIONS)})")
-        path = self._store_checked(safe, content, probe_scene)
+        try:
+            if Path(safe).suffix.lower() not in config.VIDEO_EXTENSIONS:
+                raise BadInputError(name, f"is not a video this app accepts ({', '.join(config.VIDEO_EXTENSIONS)}) — "
+                                          "export the scene as one of these")
+            path = self._store_checked(safe, content, lambda p: check_complete(p, probe_scene(p)))
+        except DramaTuneError:
+            self._set_scene(None, "")  # a refused upload leaves no scene selected
+            raise
         self._set_scene(path, f"upload: {safe}")
         return path
 
@@ -134,6 +139,8 @@ class AppSession:
         """Write an upload into this session's folder under a free name; remove it again if ``check`` refuses it."""
         if len(content) > MAX_UPLOAD_MB * 1024 * 1024:
             raise BadInputError(safe, f"is larger than {MAX_UPLOAD_MB} MB — trim the scene first")
+        if not content:
+            raise BadInputError(safe, "is empty (0 bytes) — the upload failed; choose the file again")
         folder = self.workdir / "uploads"
         folder.mkdir(exist_ok=True)
         path = unique_path(folder / safe)
@@ -145,7 +152,7 @@ class AppSession:
             raise
         return path
 
-    def _set_scene(self, path: Path, label: str) -> None:
+    def _set_scene(self, path: Path | None, label: str) -> None:
         self.scene, self.scene_label, self.subtitles = path, label, None
         self.profile, self.recommendations, self.shown = None, [], set()
         self.composed, self.plan = None, None

@@ -27,6 +27,57 @@ from .errors import DramaTuneError
 
 EXIT_USAGE = 2
 
+#: The range each numeric option accepts (inclusive), with its unit; a value outside it, or not a
+#: finite number, is refused with the range in the message. Chosen by hand to cover every sensible
+#: use: fades up to half a minute, gains up to +12 dB (4x), ducking up to 40 dB, a 10-minute cue.
+OPTION_RANGES: dict[str, tuple[float, float, str]] = {
+    "--fade-in": (0.0, 30.0, "seconds"), "--fade-out": (0.0, 30.0, "seconds"),
+    "--volume": (0.0, 4.0, "a gain: 1.0 = as is, 0 = silent"), "--scene-gain": (0.0, 4.0, "a gain: 1.0 = as is"),
+    "--intensity": (0.0, 1.0, "0 = the calmest part of the track, 1 = the most energetic"),
+    "--duck-depth": (0.0, 40.0, "dB; 0 = no ducking"), "--crossfade": (0.0, 10.0, "seconds"),
+    "--top": (1, 50, "tracks"), "--seconds": (1.0, 600.0, "seconds"), "--seed": (0, 2 ** 32 - 1, "a whole number"),
+}
+
+
+def _ranged(option: str, integer: bool = False):
+    """An argparse type for ``option``: a finite number within :data:`OPTION_RANGES`."""
+    import math
+
+    lo, hi, unit = OPTION_RANGES[option]
+    span = f"{lo:d}..{hi:d}" if integer else f"{lo:g}..{hi:g}"
+
+    def convert(text: str):
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if integer else ''}number — give one in "
+                                             f"{span} ({unit})") from None
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is outside {span} ({unit})")
+        return value
+
+    return convert
+
+
+class _UsageError(Exception):
+    """A command line argparse refuses; :func:`main` prints it as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors reach :func:`main` as one line, instead of usage text and an exit."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
+def _usage_hint(message: str, argv: list[str]) -> str:
+    """What to do next after a refused command line: the '--' rule for a file name that starts
+    with '-', else where the options are listed."""
+    looks_like_file = [a for a in argv if a.startswith("-") and not a.startswith("--") and "." in a and len(a) > 2]
+    if looks_like_file and ("required" in message or "unrecognized" in message):
+        return f" — a file name that starts with '-' goes after '--', e.g. dramatune analyze -- {looks_like_file[0]}"
+    return f" (see {message.split(': error:')[0]} --help)"
+
 
 def _progress_bar(desc: str):
     from tqdm.auto import tqdm
@@ -108,8 +159,9 @@ def _refuse_existing(paths, overwrite: bool) -> None:
 def _cmd_merge(args: argparse.Namespace) -> None:
     from .feature_extraction import find_cuts
     from .fit_and_export import export_scene, fit_track, output_paths
-    from .media import probe_scene
+    from .media import guard_outputs, probe_scene
 
+    guard_outputs(output_paths(args.output).values(), [args.scene, args.track])
     _refuse_existing(output_paths(args.output).values(), args.overwrite)
     info = probe_scene(args.scene)
     cuts = find_cuts(args.scene) if args.beats_on_cuts else None
@@ -129,8 +181,12 @@ def _cmd_compose(args: argparse.Namespace) -> None:
 
     out = Path(args.output)
     if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
-        raise DramaTuneError(f"{out}: write the cue as .wav, .flac or .ogg")
-    _refuse_existing((out, out.with_suffix(".mid"), out.with_suffix(".json")), args.overwrite)
+        raise DramaTuneError(f"{out}: cues are written as .wav, .flac or .ogg — name the output like that")
+    from .media import guard_outputs
+
+    outs = (out, out.with_suffix(".mid"), out.with_suffix(".json"))
+    guard_outputs(outs, [args.scene])
+    _refuse_existing(outs, args.overwrite)
     drums = {"auto": None, "on": True, "off": False}[args.percussion]
     if args.scene:
         from .feature_extraction import analyze_scene
@@ -160,9 +216,14 @@ def _cmd_score(args: argparse.Namespace) -> None:
     from .fit_and_export import export_scene, join_cues, output_paths
     from .recommend_and_merge import recommend
 
+    from .dataset_prep import ensure_demo_data
+    from .media import guard_outputs
+
+    library = Path(args.library) if args.library else ensure_demo_data().library
+    guard_outputs(output_paths(args.output).values(), [args.clip], library=library)
     _refuse_existing(output_paths(args.output).values(), args.overwrite)
     prof = analyze_scene(args.clip)
-    lib = _library(args.library)
+    lib = _library(str(library))
     if args.per_scene:
         plan = plan_per_scene(prof, lib.tracks)
     else:
@@ -232,9 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    ap = argparse.ArgumentParser(prog="dramatune", description="Score a dramatic scene with fitting music.")
+    ap = _Parser(prog="dramatune", description="Score a dramatic scene with fitting music.")
     ap.add_argument("--debug", action="store_true", help="show full tracebacks")
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     p = sub.add_parser("analyze", help="analyse a scene's emotion and pace")
     p.add_argument("scene")
     p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
@@ -248,21 +309,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scene")
     p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
     p.add_argument("--library", help="music folder (default: the demo library)")
-    p.add_argument("--top", type=int, default=3)
+    p.add_argument("--top", type=_ranged("--top", integer=True), default=3, help="how many tracks (1-50)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_recommend)
     p = sub.add_parser("merge", help="fit a track to a scene and export the scored video")
     p.add_argument("scene")
     p.add_argument("track")
     p.add_argument("-o", "--output", required=True, help="output video (.mp4)")
-    p.add_argument("--fade-in", type=float, default=0.5, metavar="S")
-    p.add_argument("--fade-out", type=float, default=2.0, metavar="S")
-    p.add_argument("--volume", type=float, default=0.8, metavar="G", help="music gain, 1.0 = as is")
-    p.add_argument("--scene-gain", type=float, default=1.0, metavar="G", help="gain of the scene's own sound")
-    p.add_argument("--intensity", type=float, metavar="X",
+    p.add_argument("--fade-in", type=_ranged("--fade-in"), default=0.5, metavar="S", help="seconds (0-30)")
+    p.add_argument("--fade-out", type=_ranged("--fade-out"), default=2.0, metavar="S", help="seconds (0-30)")
+    p.add_argument("--volume", type=_ranged("--volume"), default=0.8, metavar="G", help="music gain, 1.0 = as is (0-4)")
+    p.add_argument("--scene-gain", type=_ranged("--scene-gain"), default=1.0, metavar="G",
+                   help="gain of the scene's own sound (0-4)")
+    p.add_argument("--intensity", type=_ranged("--intensity"), metavar="X",
                    help="section energy, 0 = calmest part of the track, 1 = most energetic (default: from the start)")
     p.add_argument("--beats-on-cuts", action="store_true", help="nudge the tempo (at most 8%%) so beats land on cuts")
-    p.add_argument("--duck-depth", type=float, default=10.0, metavar="DB", help="how far the music dips under speech (0 = off)")
+    p.add_argument("--duck-depth", type=_ranged("--duck-depth"), default=10.0, metavar="DB",
+                   help="how far the music dips under speech, dB (0 = off, at most 40)")
     p.add_argument("--loudness", default="web", type=_loudness,
                    help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS")
     p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
@@ -271,9 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scene", nargs="?", help="a scene video: the cue follows its emotion, changes chords on its cuts")
     p.add_argument("--valence", type=_unit, metavar="V", help="-1 (unpleasant) .. 1 (pleasant), without SCENE")
     p.add_argument("--arousal", type=_unit, metavar="A", help="-1 (calm) .. 1 (excited), without SCENE")
-    p.add_argument("--seconds", type=float, metavar="S", help="length, without SCENE")
+    p.add_argument("--seconds", type=_ranged("--seconds"), metavar="S", help="length in seconds (1-600), without SCENE")
     p.add_argument("--instrument", default="strings", choices=("brass", "guitar", "piano", "strings", "synth"))
-    p.add_argument("--seed", type=int, default=0, help="another number gives another cue for the same input")
+    p.add_argument("--seed", type=_ranged("--seed", integer=True), default=0,
+                   help="another number (0 or more) gives another cue for the same input")
     p.add_argument("--percussion", choices=("auto", "on", "off"), default="auto",
                    help="drums: auto (where the music is lively), on or off")
     p.add_argument("-o", "--output", required=True, help="the cue (.wav, .flac or .ogg); its MIDI goes beside it")
@@ -284,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output video (.mp4)")
     p.add_argument("--per-scene", action="store_true", help="split the clip into scenes by their emotion, a track each")
     p.add_argument("--library", help="music folder (default: the demo library)")
-    p.add_argument("--crossfade", type=float, default=1.0, metavar="S", help="crossfade on each scene boundary")
+    p.add_argument("--crossfade", type=_ranged("--crossfade"), default=1.0, metavar="S",
+                   help="crossfade on each scene boundary, seconds (0-10)")
     p.add_argument("--beats-on-cuts", action="store_true", help="nudge each track (at most 8%%) so beats land on cuts")
     p.add_argument("--loudness", default="web", type=_loudness,
                    help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS")
@@ -302,15 +367,19 @@ def main(argv: list[str] | None = None) -> int:
     Notebook: 05_recommend_and_merge.ipynb
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as e:
+        print(f"{e}{_usage_hint(str(e), argv)}", file=sys.stderr)
+        return EXIT_USAGE
     if args.cmd == "compose":
         point = (args.valence, args.arousal, args.seconds)
-        if args.scene and any(x is not None for x in point):
-            parser.error("compose: give a SCENE or --valence/--arousal/--seconds, not both")
-        if not args.scene and any(x is None for x in point):
-            parser.error("compose: give a SCENE, or all of --valence, --arousal and --seconds")
-        if args.seconds is not None and not 0 < args.seconds <= 600:
-            parser.error("compose: --seconds must be between 0 and 600")
+        both = args.scene and any(x is not None for x in point)
+        if both or (not args.scene and any(x is None for x in point)):
+            print("dramatune compose: error: give a SCENE, or all of --valence, --arousal and --seconds"
+                  + (", not both" if both else "") + " (see dramatune compose --help)", file=sys.stderr)
+            return EXIT_USAGE
     try:
         args.func(args)
     except DramaTuneError as e:

@@ -33,3 +33,18 @@ class OutputExistsError(DramaTuneError):
 
 class EmptyLibraryError(DramaTuneError):
     """A music folder holds no usable track."""
+
+
+class OutputIsInputError(DramaTuneError):
+    """An output (or a file written beside it) would be one of the run's inputs, or a file in the
+    music library. Never lifted by ``--overwrite``."""
+
+    def __init__(self, path: str | Path, inp: str | Path, *, library: bool = False) -> None:
+        self.path, self.input = Path(path), Path(inp)
+        if library:
+            msg = (f"{self.path}: is inside the music library {self.input} — DramaTune never writes into "
+                   "your library; choose an output outside it")
+        else:
+            msg = (f"{self.path}: is the input {self.input} — DramaTune never writes over your files; "
+                   "choose another output name")
+        super().__init__(msg)

@@ -159,6 +159,43 @@ class Line:
     text: str
 
 
+#: Byte-order marks and the encodings they announce, longest first (UTF-32's mark starts like UTF-16's).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def decode_text(raw: bytes) -> str | None:
+    """Text from a subtitle or script file's bytes: the encoding its byte-order mark names, else
+    UTF-8, else Windows-1252 (which reads Latin-1's letters too); text with zero bytes (UTF-16 or
+    UTF-32 without a mark) as charset-normalizer detects it; None for bytes that are not text.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(enc.replace("-sig", ""))
+            except UnicodeDecodeError:
+                return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" not in raw:
+        try:  # the usual legacy encoding of Western subtitles (and a superset of Latin-1's letters)
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return None  # bytes no Western code page uses: a detector would only guess (Korean, say)
+    from charset_normalizer import from_bytes  # zero bytes: UTF-16 or UTF-32 without a mark
+
+    best = from_bytes(raw).best()
+    if best is None or not best.encoding:
+        return None
+    text = str(best)
+    control = sum(1 for ch in text if not ch.isprintable() and ch not in "\n\r\t")
+    return text if control <= 0.05 * max(1, len(text)) else None  # control bytes: not text
+
+
 def read_subtitles(path: str | Path) -> list[Line]:
     """Read an ``.srt`` file, or a plain-text script (``.txt``: one span over the whole scene).
 
@@ -170,16 +207,18 @@ def read_subtitles(path: str | Path) -> list[Line]:
     import srt
 
     path = Path(path)
+    if path.is_dir():
+        raise BadInputError(path, "is a folder, not a subtitle file — give the .srt (or .txt script) inside it")
+    if path.is_symlink() and not path.exists():
+        raise BadInputError(path, "is a link that leads nowhere (or back to itself) — give the subtitle file itself")
     if not path.is_file():
         raise BadInputError(path, "subtitle file not found — check the path")
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1252"):  # most .srt files are UTF-8; older ones Windows-1252
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BadInputError(path, f"cannot be read ({e.strerror}) — check its permissions") from None
+    text = decode_text(raw)
+    if text is None:
         raise BadInputError(path, "cannot be read as text — save it as UTF-8")
     if path.suffix.lower() != ".srt":
         body = " ".join(text.split())
@@ -195,7 +234,8 @@ def read_subtitles(path: str | Path) -> list[Line]:
     lines = [Line(s.start.total_seconds(), s.end.total_seconds(), " ".join(s.content.split())) for s in subs]
     lines = [ln for ln in lines if ln.text and ln.end > ln.start]
     if not lines:
-        raise BadInputError(path, "holds no subtitles")
+        raise BadInputError(path, "holds no subtitles — each needs a number, a time line and some text; or give "
+                                  "the dialogue as a .txt script")
     return lines
 
 
@@ -427,6 +467,7 @@ class PictureTrack:
     faces: list[FaceReading] = field(default_factory=list)
     brightness: list[float] = field(default_factory=list)
     colourfulness: list[float] = field(default_factory=list)
+    unreadable: int = 0  # sampled frames that could not be decoded, skipped
 
 
 class FaceFinder:
@@ -558,6 +599,9 @@ def watch_video(
                 if same_shot and not last.boxes and not skipped:
                     reading = FaceReading()  # no face in this shot one sample ago: this one is not searched
                     searched = (cuts_seen, last, True)
+                elif sample is None:  # this frame could not be decoded at the face size: skipped
+                    reading = FaceReading()
+                    track.unreadable += 1
                 else:
                     reading = faces.read(sample, near=last.boxes if same_shot else None)
                     searched = (len(track.cuts), reading, False)
@@ -684,6 +728,8 @@ def analyze_scene(
     if pic.frames < 2:
         raise BadInputError(path, "holds a single frame — give a video of at least a second")
     duration = max(info.duration, decoded) if info.duration else decoded
+    # frames that could not be decoded were skipped; the scene is refused only when too few remain
+    skipped = max(0, int(round(info.duration * pic.rate)) - pic.frames - 1) + pic.unreadable
     cuts = [c for c in pic.cuts if 0 < c < duration]
     cpm = 60.0 * len(cuts) / duration
 
@@ -752,6 +798,7 @@ def analyze_scene(
         timeline=timeline, motion=[round(x, 4) for x in motion_s], visual_tempo=vt,
         visual_tempo_strength=vt_strength, sound_level=snd.level_db if snd else [],
         sound_classes=snd.classes if snd else [], speech_rate=snd.speech_rate if snd else None,
+        skipped_frames=skipped,
     )
 
 
@@ -1448,6 +1495,23 @@ def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = No
     return [first, *Parallel(n_jobs=n_jobs)(delayed(fn)(x) for x in it)]
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file of its own beside ``path``, then rename it into place: two
+    processes (two app tabs) writing the same cache never see half a file or take each other's
+    temporary file."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress: bool = False
                           ) -> list[TrackFeatures | None]:
     """:func:`track_features` of each file (None where it cannot be analysed), measured once and
@@ -1470,9 +1534,7 @@ def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress
             if err:
                 print("skipped", err)
             entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(entries))
-        tmp.replace(path)
+        _write_atomically(path, json.dumps(entries))
     return [TrackFeatures.from_dict(entries[str(p)]["features"]) if entries[str(p)]["features"] else None
             for p in paths]
 
@@ -1516,17 +1578,19 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
         for p, tf, err in results:
             entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None, "error": err}
     entries = {p: e for p, e in entries.items() if p in stamps}
-    tmp = cache_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"version": FEATURES_VERSION, "entries": entries}))
-    tmp.replace(cache_path)
+    _write_atomically(cache_path, json.dumps({"version": FEATURES_VERSION, "entries": entries}))
     tracks = [TrackFeatures.from_dict(e["features"]) for p, e in entries.items() if e["features"]]
     # the cache holds what was measured; the placement is made afresh each time, so a retrained
     # model needs no re-index, and each track is placed against the library it is in now
     place_tracks(tracks, load_music_model() if music_model == "auto" else music_model, folder=folder, words=words)
     skipped = [(p, e["error"]) for p, e in entries.items() if not e["features"]]
     if not tracks:
-        why = f"{len(skipped)} audio files could not be used" if skipped else "no audio files found"
-        raise EmptyLibraryError(f"{folder}: {why} ({', '.join(config.AUDIO_EXTENSIONS)}) — add music to this folder")
+        if skipped:
+            why = (f"{len(skipped)} audio file{'s' if len(skipped) > 1 else ''} could not be used, e.g. "
+                   f"{skipped[0][1]}")
+        else:
+            why = f"no audio files found ({', '.join(config.AUDIO_EXTENSIONS)})"
+        raise EmptyLibraryError(f"{folder}: {why} — add music that plays to this folder")
     return LibraryIndex(folder=str(folder), tracks=tracks, skipped=skipped, ignored=ignored)
 
 

@@ -39,7 +39,7 @@ import soundfile as sf
 
 from .errors import BadInputError, DramaTuneError, OutputExistsError
 from .feature_extraction import SOUND_SR, BeatGrid, beat_grid, listen, load_sound_model
-from .media import decode_audio, load_audio, probe, probe_scene, run_ffmpeg
+from .media import check_complete, decode_audio, guard_outputs, load_audio, probe, probe_scene, run_ffmpeg
 from .schema import ExportResult
 
 ANALYSIS_SR = 22050
@@ -673,12 +673,12 @@ def export_scene(
     """
     scene, output = Path(scene), Path(output)
     info = probe_scene(scene)
+    check_complete(scene, info)
     outs = output_paths(output)
     if output.suffix.lower() not in (".mp4", ".mov", ".mkv", ".m4v"):
-        raise DramaTuneError(f"{output.name}: the output must end in .mp4, .mov, .mkv or .m4v")
+        raise DramaTuneError(f"{output.name}: is not a video file name — name the output .mp4, .mov, .mkv or .m4v")
+    guard_outputs(outs.values(), [scene, cue.source, *(r.get("path") for r in cue.sheet or [])])
     for p in outs.values():
-        if p.exists() and p.resolve() == scene.resolve():
-            raise DramaTuneError(f"{p}: is the input scene — DramaTune never writes over your files; choose another name")
         if p.exists() and not overwrite:
             raise OutputExistsError(p)
     try:

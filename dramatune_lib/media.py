@@ -65,12 +65,25 @@ _ROTATION = re.compile(r"(?:rotate\s*:\s*|rotation of )(-?\d+(?:\.\d+)?)")
 
 
 def _check_file(path: Path) -> None:
+    try:
+        _check_readable(path)
+    except PermissionError:
+        raise BadInputError(path, "cannot be reached (permission denied on its folder) — check the folder's "
+                                  "permissions or copy the file somewhere you can read") from None
+
+
+def _check_readable(path: Path) -> None:
+    if path.is_symlink() and not path.exists():
+        raise BadInputError(path, "is a link that leads nowhere (or back to itself) — give the file itself")
     if not path.exists():
         raise BadInputError(path, "file not found — check the path")
     if path.is_dir():
-        raise BadInputError(path, "is a folder, not a media file")
+        raise BadInputError(path, "is a folder, not a media file — give a file inside it")
+    if not os.access(path, os.R_OK):
+        raise BadInputError(path, "cannot be read (permission denied) — check its permissions or copy it somewhere "
+                                  "you can read")
     if path.stat().st_size == 0:
-        raise BadInputError(path, "file is empty (0 bytes)")
+        raise BadInputError(path, "file is empty (0 bytes) — the copy or download failed; get the file again")
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -134,6 +147,65 @@ def probe_scene(path: str | Path) -> MediaInfo:
         raise BadInputError(path, f"lasts {info.duration:.2f} s (a single frame at most) — give a video of at "
                                   "least a second")
     return info
+
+
+#: Share of a scene's stated length that its video stream must really hold; below it the file is
+#: called truncated (the same rule analysis applies to the frames it decodes).
+COMPLETE_SHARE = 0.8
+_TIME = re.compile(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)")
+
+
+def check_complete(path: str | Path, info: MediaInfo) -> None:
+    """Refuse a scene whose video stream holds less than :data:`COMPLETE_SHARE` of the length its
+    header states (a download cut off part way), by reading its packets without decoding them
+    (about 0.1 s for 30 s of 720p). Raises the same :class:`errors.BadInputError` as analysis.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    if info.duration <= 1.0:
+        return
+    r = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-stats", "-i", str(path),
+                        "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], capture_output=True, text=True)
+    found = _TIME.findall(r.stderr)
+    seconds = 0.0
+    if found:
+        h, m, sec = found[-1]
+        seconds = 3600 * int(h) + 60 * int(m) + float(sec)
+    if seconds < COMPLETE_SHARE * info.duration:
+        raise BadInputError(path, f"is truncated or damaged: only {seconds:.1f} s of its {info.duration:.1f} s "
+                                  "could be decoded — export or download it again")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def guard_outputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path | None], *,
+                  library: str | Path | None = None) -> None:
+    """Refuse a run where any output, or a file written beside it, would be one of its inputs or a
+    file inside the music ``library``: compared by resolved path and by inode, so a symbolic or
+    a hard link to an input counts as the input. ``--overwrite`` never lifts this.
+
+    Raises :class:`errors.OutputIsInputError`.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    from .errors import OutputIsInputError
+
+    ins = [(Path(i), Path(i).resolve(), _identity(Path(i))) for i in inputs if i]
+    lib = Path(library).resolve() if library else None
+    for out in outputs:
+        out = Path(out)
+        real, ident = out.resolve(), _identity(out)
+        for given, resolved, inode in ins:
+            if real == resolved or (ident is not None and ident == inode):
+                raise OutputIsInputError(out, given)
+        if lib is not None and (real == lib or lib in real.parents):
+            raise OutputIsInputError(out, library, library=True)
 
 
 def run_ffmpeg(args: list[str], what: str | Path) -> None:

@@ -90,6 +90,7 @@ class SceneProfile(_JsonMixin):
     sound_level: list[float] = field(default_factory=list)  # the scene's own sound per second, dBFS
     sound_classes: list[str] = field(default_factory=list)  # per second: music/speech/other/silence
     speech_rate: float | None = None  # syllables per second where there is speech
+    skipped_frames: int = 0  # frames that could not be decoded and were left out
     valence_confidence: float = 0.0  # how well each axis is supported by the cues (0 = unknown:
     arousal_confidence: float = 0.0  # profiles made before these existed use `confidence`)
 
@@ -108,6 +109,8 @@ class SceneProfile(_JsonMixin):
         Notebook: 05_recommend_and_merge.ipynb
         """
         faces = f", face in {self.face_share:.0%} of frames" if self.face_share else ", no face"
+        if self.skipped_frames:
+            faces += f"; {self.skipped_frames} damaged frame{'s' if self.skipped_frames > 1 else ''} skipped"
         return (
             f"{self.emotion} (valence {self.valence:+.2f}, arousal {self.arousal:+.2f}, "
             f"confidence {self.confidence:.2f}); {self.duration:.1f} s, "

@@ -1,4 +1,7 @@
 """The app's logic (what notebook 05's callbacks call), without a browser."""
+import json
+import os
+
 import pytest
 
 from conftest import video_stream_hash
@@ -100,3 +103,31 @@ def test_plan_and_merge_the_demo_clip_scene_by_scene(session, demo):
     res = session.merge_per_scene()
     assert res.output.endswith("clip_scored_per_scene.mp4")
     assert len(session.last_cue.sheet) == 3
+
+
+def test_four_tabs_at_once_all_finish_and_never_mix(tmp_path):
+    """Four app sessions (as Voila runs four tabs: four kernels) analyse, recommend and merge at
+    the same time, sharing the caches: all finish, each export lands in its own session folder,
+    and no two share a file."""
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from dramatune_lib.app import AppSession; s = AppSession(); "
+            "s.use_demo(s.demo_scene_names()[int(sys.argv[1]) % 3]); s.analyse(); s.recommend(); r = s.merge(1); "
+            "print(json.dumps([str(s.workdir), r.output, r.stem, r.duration])); s._cleanup.detach()")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for k in range(4)]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    outputs = [r[1] for r in results] + [r[2] for r in results]
+    assert len(set(outputs)) == 8
+    for workdir, video, stem, duration in results:
+        assert video.startswith(workdir) and stem.startswith(workdir) and os.path.getsize(video) > 0
+        assert duration > 5
+    import shutil
+
+    for r in results:
+        shutil.rmtree(r[0], ignore_errors=True)

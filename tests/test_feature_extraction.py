@@ -468,9 +468,9 @@ def test_music_in_the_scene_is_not_ducked_as_speech(sound_model):
 def test_sound_descriptors_ignore_how_loud_a_track_was_mastered(click_track):
     """The same audio 20 dB quieter gives the same descriptors; a click track is percussive,
     a held chord is not."""
-    import librosa
+    from dramatune_lib.media import load_audio
 
-    y, sr = librosa.load(click_track, sr=fx.SR)
+    y, sr = load_audio(click_track, sr=fx.SR, mono=True), fx.SR
     loud, soft = fx.sound_descriptors(y), fx.sound_descriptors(0.1 * y)
     for k in fx.DESCRIPTORS:
         assert soft[k] == pytest.approx(loud[k], rel=0.02, abs=0.02), k

@@ -1,0 +1,342 @@
+"""Bad and odd input, across the command line and the app's session (issue #15).
+
+Every case is generated here, small, and ends in one of two ways: a clear one-line error (exit
+status 2, no traceback, the file or the option named, a hint of what to do), or a correct result,
+checked for what it claims. Either way, every input file is byte for byte what it was.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import sha256
+from dramatune_lib import cli
+from dramatune_lib.media import decode_audio, ffmpeg_exe, probe, write_video
+
+
+def _frames(n, size=(160, 90)):
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 255, size=(size[1], size[0], 3), dtype=np.uint8)
+    for i in range(n):
+        yield np.roll(base, 3 * i, axis=1)
+
+
+def _ffmpeg(*args) -> None:
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *map(str, args)], check=True)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, demo):
+    """A folder of good and bad scenes, tracks, subtitles and libraries, each named for what it is."""
+    d = tmp_path_factory.mktemp("bad")
+    sr = 44100
+    t = np.arange(3 * sr) / sr
+    tone = (0.1 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+    write_video(d / "scene.mp4", _frames(75), (160, 90), 25, np.stack([tone, tone], 1), sr)
+    shutil.copy(d / "scene.mp4", d / "scène ünï.mp4")
+    shutil.copy(d / "scene.mp4", d / "-dash.mp4")
+    (d / "empty.mp4").write_bytes(b"")
+    (d / "text.mp4").write_text("not a video\n")
+    (d / "random.mp4").write_bytes(np.random.default_rng(2).integers(0, 256, 20000, dtype=np.uint8).tobytes())
+    (d / "folder.mp4").mkdir()
+    os.symlink(d / "nowhere.mp4", d / "dangling.mp4")
+    os.symlink(d / "loop.mp4", d / "loop.mp4")
+    _ffmpeg("-f", "lavfi", "-i", "testsrc=s=320x180:r=25", "-t", "6", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            "-movflags", "+faststart", d / "full.mp4")
+    data = (d / "full.mp4").read_bytes()
+    (d / "truncated.mp4").write_bytes(data[: int(len(data) * 0.3)])
+    _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", d / "picture.png")
+    shutil.copy(d / "picture.png", d / "picture.mp4")
+    sf.write(d / "music_only.wav", np.stack([tone, tone], 1), sr)
+    # an Ogg (Theora) video, the case where compose once wrote its cue over the scene
+    _ffmpeg("-i", d / "scene.mp4", "-c:v", "libtheora", "-q:v", "5", "-c:a", "libvorbis", d / "scene.ogg")
+    # tracks
+    track = sorted(demo.library.glob("*.ogg"))[0]
+    shutil.copy(track, d / "song.ogg")
+    shutil.copy(track, d / "song.music.wav")  # a track whose name is an export's stem name
+    (d / "empty.ogg").write_bytes(b"")
+    (d / "text.ogg").write_text("not music")
+    (d / "broken.ogg").write_bytes(b"OggS" + bytes(range(256)) * 20)
+    sf.write(d / "silence.wav", np.zeros((sr * 2, 2), np.float32), sr)
+    # subtitles
+    lines = "1\n00:00:00,500 --> 00:00:02,000\nCafé? Déjà vu, señor. I love you.\n\n"
+    (d / "utf16.srt").write_bytes(b"\xff\xfe" + lines.encode("utf-16-le"))
+    (d / "latin1.srt").write_bytes(lines.encode("latin-1"))
+    (d / "malformed.srt").write_text("1\nnot a time line\nhello\n")
+    (d / "no_subs.srt").write_text("\n\n")
+    (d / "binary.srt").write_bytes(bytes(range(256)) * 8)
+    (d / "subs_folder.srt").mkdir()
+    os.symlink(d / "subs_loop.srt", d / "subs_loop.srt")
+    # libraries
+    (d / "lib_empty").mkdir()
+    (d / "lib_text").mkdir()
+    (d / "lib_text" / "readme.txt").write_text("no music here")
+    (d / "lib_broken").mkdir()
+    shutil.copy(d / "broken.ogg", d / "lib_broken" / "broken.ogg")
+    (d / "lib_ok").mkdir()
+    for k, p in enumerate(sorted(demo.library.glob("*.ogg"))[:4]):
+        shutil.copy(p, d / "lib_ok" / f"track {k}.ogg")
+    os.symlink("..", d / "lib_ok" / "loop")  # a link back up: indexing must not run in circles
+    (d / "out").mkdir()
+    return d
+
+
+def _inputs(d) -> dict[str, str]:
+    """Hash of every input file of the corpus (outputs land in out/ and are not inputs)."""
+    out = {}
+    for root, dirs, files in os.walk(d, followlinks=False):
+        if os.path.basename(root) == "out" or "/out/" in root + "/":
+            continue
+        for f in files:
+            p = os.path.join(root, f)
+            if os.path.isfile(p) and not os.path.islink(p):
+                out[p] = sha256(p)
+    return out
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """``dramatune ARGV`` in this process: exit status, stdout, stderr."""
+    try:
+        code = cli.main([str(a) for a in argv])
+    except SystemExit as e:  # argparse refuses before main's own handling
+        code = e.code if isinstance(e.code, int) else 2
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def assert_clear_error(code: int, err: str, *names: str) -> None:
+    assert code == 2, err
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    line = lines[0]
+    assert line.startswith("dramatune") and "Traceback" not in err and "unexpected" not in line, line
+    assert any(n in line for n in names), (names, line)
+    assert "—" in line or "(see dramatune" in line or " e.g. " in line, f"no advice in: {line}"
+
+
+S = "scene.mp4"
+# (case id, argv with {d} for the corpus folder, what the error names)
+ERRORS = [
+    ("empty scene", ["analyze", "{d}/empty.mp4"], "empty.mp4"),
+    ("text as scene", ["analyze", "{d}/text.mp4"], "text.mp4"),
+    ("random bytes as scene", ["analyze", "{d}/random.mp4"], "random.mp4"),
+    ("folder as scene", ["analyze", "{d}/folder.mp4"], "folder.mp4"),
+    ("dangling link as scene", ["analyze", "{d}/dangling.mp4"], "dangling.mp4"),
+    ("link loop as scene", ["analyze", "{d}/loop.mp4"], "loop.mp4"),
+    ("missing scene", ["analyze", "{d}/missing.mp4"], "missing.mp4"),
+    ("truncated scene", ["analyze", "{d}/truncated.mp4"], "truncated.mp4"),
+    ("picture as scene", ["analyze", "{d}/picture.mp4"], "picture.mp4"),
+    ("audio file as scene", ["analyze", "{d}/music_only.wav"], "music_only.wav"),
+    ("scene named -dash without --", ["analyze", "{d}/-dash.mp4".replace("{d}/", "")], "'--'"),
+    ("truncated scene, merge", ["merge", "{d}/truncated.mp4", "{d}/song.ogg", "-o", "{d}/out/t.mp4"], "truncated.mp4"),
+    ("truncated scene, score", ["score", "{d}/truncated.mp4", "-o", "{d}/out/t.mp4"], "truncated.mp4"),
+    ("empty track", ["merge", "{d}/" + S, "{d}/empty.ogg", "-o", "{d}/out/a.mp4"], "empty.ogg"),
+    ("text as track", ["merge", "{d}/" + S, "{d}/text.ogg", "-o", "{d}/out/a.mp4"], "text.ogg"),
+    ("broken track", ["merge", "{d}/" + S, "{d}/broken.ogg", "-o", "{d}/out/a.mp4"], "broken.ogg"),
+    ("silent track", ["merge", "{d}/" + S, "{d}/silence.wav", "-o", "{d}/out/a.mp4"], "silence.wav"),
+    ("output is the scene", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/" + S, "--overwrite"], S),
+    ("stem is the track", ["merge", "{d}/" + S, "{d}/song.music.wav", "-o", "{d}/song.mp4", "--overwrite"],
+     "song.music.wav"),
+    ("output is a hard link to the scene", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/hardlink.mp4",
+                                            "--overwrite"], "hardlink.mp4"),
+    ("compose over an Ogg video scene", ["compose", "{d}/scene.ogg", "-o", "{d}/scene.ogg", "--overwrite"], "scene.ogg"),
+    ("score into the library", ["score", "{d}/" + S, "--library", "{d}/lib_ok", "-o", "{d}/lib_ok/x.mp4"], "lib_ok"),
+    ("output exists", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/song.ogg.exists.mp4"], "already exists"),
+    ("output as text", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.txt"], "a.txt"),
+    ("compose as mp3", ["compose", "--valence", "0", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.mp3"], "c.mp3"),
+    ("volume nan", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--volume", "nan"], "--volume"),
+    ("volume inf", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--volume", "inf"], "--volume"),
+    ("volume negative", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--volume", "-1"], "--volume"),
+    ("scene gain nan", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--scene-gain", "nan"],
+     "--scene-gain"),
+    ("fade out nan", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--fade-out", "nan"], "--fade-out"),
+    ("fade in negative", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--fade-in", "-5"], "--fade-in"),
+    ("fade in huge", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--fade-in", "1e9"], "--fade-in"),
+    ("intensity 5", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--intensity", "5"], "--intensity"),
+    ("duck depth negative", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--duck-depth", "-40"],
+     "--duck-depth"),
+    ("loudness absurd", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--loudness", "-100"],
+     "--loudness"),
+    ("loudness word", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--loudness", "loud"], "--loudness"),
+    ("crossfade negative", ["score", "{d}/" + S, "-o", "{d}/out/a.mp4", "--crossfade", "-1"], "--crossfade"),
+    ("top 0", ["recommend", "{d}/" + S, "--top", "0"], "--top"),
+    ("top -1", ["recommend", "{d}/" + S, "--top", "-1"], "--top"),
+    ("top not a number", ["recommend", "{d}/" + S, "--top", "three"], "--top"),
+    ("seed -1", ["compose", "--valence", "0", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav", "--seed", "-1"],
+     "--seed"),
+    ("seconds 0.05", ["compose", "--valence", "0", "--arousal", "0", "--seconds", "0.05", "-o", "{d}/out/c.wav"],
+     "--seconds"),
+    ("valence 2", ["compose", "--valence", "2", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav"], "--valence"),
+    ("valence nan", ["compose", "--valence", "nan", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav"],
+     "--valence"),
+    ("malformed subtitles", ["analyze", "{d}/" + S, "--subtitles", "{d}/malformed.srt"], "malformed.srt"),
+    ("subtitles with none", ["analyze", "{d}/" + S, "--subtitles", "{d}/no_subs.srt"], "no_subs.srt"),
+    ("binary subtitles", ["analyze", "{d}/" + S, "--subtitles", "{d}/binary.srt"], "binary.srt"),
+    ("folder as subtitles", ["analyze", "{d}/" + S, "--subtitles", "{d}/subs_folder.srt"], "subs_folder.srt"),
+    ("link loop as subtitles", ["analyze", "{d}/" + S, "--subtitles", "{d}/subs_loop.srt"], "subs_loop.srt"),
+    ("empty library", ["index", "{d}/lib_empty"], "lib_empty"),
+    ("library of text", ["index", "{d}/lib_text"], "lib_text"),
+    ("library of broken audio", ["index", "{d}/lib_broken"], "broken.ogg"),
+    ("library is a file", ["index", "{d}/song.ogg"], "song.ogg"),
+    ("library missing", ["recommend", "{d}/" + S, "--library", "{d}/nowhere"], "nowhere"),
+]
+
+
+@pytest.mark.parametrize("argv,names", [pytest.param(a, n, id=i) for i, a, n in ERRORS])
+def test_bad_input_is_one_clear_line(corpus, capsys, monkeypatch, tmp_path, argv, names):
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))  # the index cache of these odd libraries stays here
+    if not (corpus / "hardlink.mp4").exists():
+        os.link(corpus / S, corpus / "hardlink.mp4")
+    (corpus / "song.ogg.exists.mp4").write_bytes(b"mine")
+    monkeypatch.chdir(corpus)
+    before = _inputs(corpus)
+    code, out, err = run(capsys, *[a.replace("{d}", str(corpus)) for a in argv])
+    assert_clear_error(code, err, names)
+    assert _inputs(corpus) == before, "an input file changed"
+    assert (corpus / "song.ogg.exists.mp4").read_bytes() == b"mine"
+
+
+def _no_nan(obj) -> bool:
+    if isinstance(obj, float):
+        return math.isfinite(obj)
+    if isinstance(obj, dict):
+        return all(_no_nan(v) for v in obj.values())
+    if isinstance(obj, list):
+        return all(_no_nan(v) for v in obj)
+    return True
+
+
+def test_odd_names_and_encodings_give_correct_results(corpus, capsys, monkeypatch):
+    """A scene named with accents, one starting with '-' (after '--'), and subtitles in UTF-16 (with
+    a byte-order mark) and Latin-1 are analysed; the JSON holds no NaN; the words are read."""
+    monkeypatch.chdir(corpus)
+    before = _inputs(corpus)
+    for argv in (["analyze", "--json", corpus / "scène ünï.mp4"], ["analyze", "--json", "--", "-dash.mp4"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 0, err
+        prof = json.loads(out)
+        assert _no_nan(prof) and prof["duration"] == pytest.approx(3.0, abs=0.1)
+    for subs in ("utf16.srt", "latin1.srt"):
+        code, out, err = run(capsys, "analyze", "--json", corpus / S, "--subtitles", corpus / subs)
+        assert code == 0, err
+        words = next(c for c in json.loads(out)["cues"] if c["name"] == "words")
+        assert words["valence"] > 0 and words["confidence"] > 0  # "I love you" reads pleasant
+    assert _inputs(corpus) == before
+
+
+def test_a_library_with_a_link_loop_is_indexed_once(corpus, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
+    code, out, err = run(capsys, "index", corpus / "lib_ok", "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["tracks"]) == 4
+
+
+def test_merge_writes_what_it_claims(corpus, capsys):
+    """A good merge next to the bad ones: the video decodes back for the scene's length and the
+    inputs stay as they were."""
+    before = _inputs(corpus)
+    out = corpus / "out" / "good.mp4"
+    code, _, err = run(capsys, "merge", corpus / S, corpus / "song.ogg", "-o", out, "--fade-in", "0", "--volume", "0")
+    assert code == 0, err
+    assert probe(out).duration == pytest.approx(3.0, abs=0.1)
+    assert decode_audio(out, sr=8000).size / 8000 == pytest.approx(3.0, abs=0.1)
+    assert _inputs(corpus) == before
+
+
+def test_unreadable_files_as_another_user(corpus, tmp_path):
+    """Run as root, permission checks are bypassed: as an unprivileged user (setpriv), a scene it
+    may not read and a folder it may not write to are each one clear line."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or not setpriv:
+        pytest.skip("needs root and setpriv to run a command as another user")
+    import tempfile
+
+    d = Path(tempfile.mkdtemp(prefix="dramatune-perm-"))  # pytest's own folders are closed to other users
+    shutil.copy(corpus / S, d / "secret.mp4")
+    os.chmod(d / "secret.mp4", 0o600)
+    (d / "locked").mkdir()
+    os.chmod(d / "locked", 0o555)
+    shutil.copy(corpus / "song.ogg", d / "song.ogg")
+    os.chmod(d, 0o777)
+    for p in (d / "song.ogg",):
+        os.chmod(p, 0o644)
+    shutil.copy(corpus / S, d / "scene.mp4")
+    os.chmod(d / "scene.mp4", 0o644)
+    user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    env = {**os.environ, "DRAMATUNE_CACHE": str(d / "cache"), "HOME": str(d)}
+    probe_run = subprocess.run([*user, sys.executable, "-c", "import dramatune_lib"], capture_output=True, env=env)
+    if probe_run.returncode != 0:
+        pytest.skip("the unprivileged user cannot read this checkout's virtual environment")
+    before = {p: sha256(p) for p in (d / "secret.mp4", d / "song.ogg", d / "scene.mp4")}
+    r = subprocess.run([*user, sys.executable, "-m", "dramatune_lib.cli", "analyze", str(d / "secret.mp4")],
+                       capture_output=True, text=True, env=env)
+    assert_clear_error(r.returncode, r.stderr, "secret.mp4")
+    assert "permission" in r.stderr
+    r = subprocess.run([*user, sys.executable, "-m", "dramatune_lib.cli", "merge", str(d / "scene.mp4"),
+                        str(d / "song.ogg"), "-o", str(d / "locked" / "x.mp4")], capture_output=True, text=True, env=env)
+    assert_clear_error(r.returncode, r.stderr, "locked")
+    assert not list((d / "locked").iterdir())
+    r = subprocess.run([*user, sys.executable, "-m", "dramatune_lib.cli", "analyze", str(tmp_path / "x.mp4")],
+                       capture_output=True, text=True, env=env)  # a folder the user cannot enter
+    assert_clear_error(r.returncode, r.stderr, "x.mp4")
+    assert {p: sha256(p) for p in before} == before
+    shutil.rmtree(d, ignore_errors=True)
+
+
+# --- the app's session ---------------------------------------------------------------------------
+
+@pytest.fixture()
+def session():
+    from dramatune_lib.app import AppSession
+
+    s = AppSession()
+    yield s
+    s.close()
+
+
+APP_UPLOADS = [
+    ("empty upload", "clip.mp4", None, "empty"),
+    ("text upload", "clip.mp4", b"not a video at all", "clip.mp4"),
+    ("truncated upload", "clip.mp4", "truncated.mp4", "truncated"),
+    ("picture upload", "clip.mp4", "picture.mp4", "clip.mp4"),
+    ("not a video extension", "clip.exe", "scene.mp4", "clip.exe"),
+    ("audio as a video", "clip.mp4", "music_only.wav", "clip.mp4"),
+]
+
+
+@pytest.mark.parametrize("name,content,names", [pytest.param(n, c, w, id=i) for i, n, c, w in APP_UPLOADS])
+def test_a_refused_upload_leaves_no_scene_selected(corpus, session, name, content, names):
+    from dramatune_lib.errors import DramaTuneError
+
+    session.use_demo(session.demo_scene_names()[0])
+    data = b"" if content is None else content if isinstance(content, bytes) else (corpus / content).read_bytes()
+    with pytest.raises(DramaTuneError) as e:
+        session.save_upload(name, data)
+    msg = str(e.value)
+    assert names in msg and "—" in msg and "\n" not in msg
+    assert session.scene is None and session.profile is None
+    assert not list((session.workdir / "uploads").glob("*")) if (session.workdir / "uploads").exists() else True
+    with pytest.raises(DramaTuneError, match="choose a demo scene or upload a video first"):
+        session.analyse()
+
+
+def test_app_session_odd_uploads_are_kept_inside_its_folder(corpus, session):
+    """A name that climbs out of the folder is sanitised; UTF-16 subtitles are read; binary ones refused."""
+    from dramatune_lib.errors import DramaTuneError
+
+    path = session.save_upload("../../../../etc/évil name.mp4", (corpus / S).read_bytes())
+    assert session.workdir in path.resolve().parents and session.scene == path
+    session.save_subtitles("line.srt", (corpus / "utf16.srt").read_bytes())
+    with pytest.raises(DramaTuneError, match="cannot be read as text"):
+        session.save_subtitles("bin.srt", (corpus / "binary.srt").read_bytes())
+    with pytest.raises(DramaTuneError, match="analyse the scene"):
+        session.merge(1)
