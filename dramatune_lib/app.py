@@ -91,7 +91,8 @@ class AppSession:
         self.shown: set[str] = set()
         self.intensity = 0.7
         self._library: LibraryIndex | None = None
-        self.last_cue = None  # the FittedCue of the last merge, for its plot
+        self.last_cue = None  # the FittedCue of the last merge, for its plot and its timeline
+        self.last_scenes: list[tuple[float, float, str]] = []  # the scenes of the last per-scene merge
         self.composed: Recommendation | None = None  # an original cue composed for the scene
         self.plan: list | None = None  # the per-scene plan of a clip: [(ScenePart, Recommendation)]
         self._seed = 0
@@ -220,7 +221,7 @@ class AppSession:
 
     def _export(self, cue, suffix: str, **mix) -> ExportResult:
         """Export ``cue`` with the scene into this session's folder as ``<scene>_<suffix>.mp4``."""
-        self.last_cue = cue
+        self.last_cue, self.last_scenes = cue, []
         out = self.workdir / "exports"
         out.mkdir(exist_ok=True)
         name = sanitize_filename(f"{Path(self.scene).stem}_{suffix}.mp4")
@@ -267,7 +268,42 @@ class AppSession:
             raise DramaTuneError(f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music")
         cue = join_cues(parts, self.profile.duration, crossfade=crossfade, fade_in=fade_in, fade_out=fade_out,
                         volume=volume, cuts=self.profile.cut_times if beats_on_cuts else None)
-        return self._export(cue, "scored_per_scene", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
+        result = self._export(cue, "scored_per_scene", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
+        self.last_scenes = [(part.start, part.end, part.emotion) for part, _ in plan]
+        return result
+
+    def editor_package(self, result: ExportResult) -> Path:
+        """The last merge for an editing program, as one zip: its timeline as OpenTimelineIO, Final
+        Cut Pro 7 XML (Premiere Pro, DaVinci Resolve), Final Cut Pro X XML (whole-number frame rates)
+        and a CMX 3600 EDL of the music, the music stem, the cue sheets and a note on importing."""
+        import zipfile
+
+        from .fit_and_export import (TIMELINE_FORMATS, editor_rate, editor_timeline, timeline_problem,
+                                     write_timelines)
+
+        if self.last_cue is None or self.scene is None:
+            raise DramaTuneError("merge the scene first")
+        out = Path(result.output)
+        tl = editor_timeline(self.scene, self.last_cue, stem=result.stem, scenes=self.last_scenes,
+                             cuts=self.profile.cut_times if self.profile else [], name=out.stem)
+        rate = editor_rate(probe_scene(self.scene).fps)
+        formats = [f for f in TIMELINE_FORMATS if timeline_problem(f, rate) is None]
+        files = write_timelines(tl, out, formats)
+        files += [Path(result.stem), Path(result.cue_sheet), Path(result.cue_sheet).with_suffix(".json")]
+        note = (f"{out.stem}: the temp score for your editing program.\n\n"
+                f"{out.with_suffix('.xml').name}: File > Import in Premiere Pro or DaVinci Resolve (Final Cut Pro 7 XML).\n"
+                + (f"{out.with_suffix('.fcpxml').name}: File > Import > XML in Final Cut Pro X.\n" if "fcpx" in formats else "")
+                + f"{out.with_suffix('.edl').name}: a CMX 3600 EDL of the music.\n"
+                f"{out.with_suffix('.otio').name}: OpenTimelineIO, for any program with an OTIO plug-in.\n\n"
+                "Track A1 holds the original music files at their source in and out; point the program at "
+                "them if it asks. A2, switched off, is the music stem as it sits in the mix. Markers show "
+                "the cuts and, for a clip scored scene by scene, each scene's emotion.\n")
+        package = out.with_name(f"{out.stem}_for_your_editor.zip")
+        with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                z.write(f, f.name)
+            z.writestr("README.txt", note)
+        return package
 
     # --- presentation helpers ----------------------------------------------------------------
     @staticmethod
@@ -278,8 +314,10 @@ class AppSession:
         return p.read_bytes(), fmt.get(p.suffix.lower(), "wav")
 
     @staticmethod
-    def download_link(result: ExportResult, label: str = "Download the scored scene") -> str:
-        """HTML for download buttons carrying the exported video (and its cue sheet) as data URIs."""
+    def download_link(result: ExportResult, label: str = "Download the scored scene",
+                      editor: str | Path | None = None) -> str:
+        """HTML for download buttons carrying the exported video (its cue sheet, and the ``editor``
+        package when given) as data URIs."""
         def link(path: str, mime: str, text: str, cls: str, colour: str) -> str:
             p = Path(path)
             data = base64.b64encode(p.read_bytes()).decode()
@@ -290,6 +328,8 @@ class AppSession:
         out = link(result.output, "video/mp4", label, "dramatune-download", "#2e7d32")
         if result.cue_sheet and Path(result.cue_sheet).exists():
             out += link(result.cue_sheet, "text/csv", "Cue sheet (CSV)", "dramatune-cuesheet", "#455a64")
+        if editor:
+            out += link(str(editor), "application/zip", "Download for your editor", "dramatune-editor", "#1565c0")
         return out
 
     def close(self) -> None:

@@ -26,6 +26,8 @@ from . import config
 from .errors import DramaTuneError
 
 EXIT_USAGE = 2
+#: What ``--timeline`` takes (fit_and_export.TIMELINE_FORMATS, named here to keep the parser's import light).
+TIMELINE_CHOICES = ("otio", "fcp7", "fcpx", "edl")
 
 #: The range each numeric option accepts (inclusive), with its unit; a value outside it, or not a
 #: finite number, is refused with the range in the message. Chosen by hand to cover every sensible
@@ -156,24 +158,40 @@ def _refuse_existing(paths, overwrite: bool) -> None:
             raise OutputExistsError(p)
 
 
+def _check_timelines(formats: list[str], fps: float) -> None:
+    """Refuse, before any work, a timeline format that cannot hold this scene's frame rate."""
+    from .fit_and_export import editor_rate, timeline_problem
+
+    for fmt in formats:
+        problem = timeline_problem(fmt, editor_rate(fps))
+        if problem:
+            raise DramaTuneError(problem)
+
+
 def _cmd_merge(args: argparse.Namespace) -> None:
     from .feature_extraction import find_cuts
-    from .fit_and_export import export_scene, fit_track, output_paths
+    from .fit_and_export import editor_timeline, export_scene, fit_track, output_paths, timeline_paths, write_timelines
     from .media import guard_outputs, probe_scene
 
-    guard_outputs(output_paths(args.output).values(), [args.scene, args.track])
-    _refuse_existing(output_paths(args.output).values(), args.overwrite)
+    outs = [*output_paths(args.output).values(), *timeline_paths(args.output, args.timeline).values()]
+    guard_outputs(outs, [args.scene, args.track])
+    _refuse_existing(outs, args.overwrite)
     info = probe_scene(args.scene)
-    cuts = find_cuts(args.scene) if args.beats_on_cuts else None
+    _check_timelines(args.timeline, info.fps)
+    cuts = find_cuts(args.scene) if args.beats_on_cuts or args.timeline else None
     cue = fit_track(args.track, info.duration, fade_in=args.fade_in, fade_out=args.fade_out, volume=args.volume,
-                    intensity=args.intensity, cuts=cuts)
+                    intensity=args.intensity, cuts=cuts if args.beats_on_cuts else None)
     res = export_scene(args.scene, cue, args.output, scene_gain=args.scene_gain, duck_depth=args.duck_depth,
                        loudness=args.loudness, overwrite=args.overwrite)
     how = "video stream copied" if res.video_copied else "video re-encoded (its codec cannot be copied into this container)"
-    nudge = f", tempo {100 * (cue.rate - 1):+.1f}% to put {cue.cut_hits} of {len(cuts)} cuts on beats" if cuts else ""
+    nudge = (f", tempo {100 * (cue.rate - 1):+.1f}% to put {cue.cut_hits} of {len(cuts)} cuts on beats"
+             if cuts and args.beats_on_cuts else "")
     print(f"wrote {res.output} ({res.duration:.1f} s, {how}; {res.loudness_lufs:.1f} LUFS, "
           f"{res.true_peak_dbtp:.1f} dBTP; {cue.method}{nudge})")
     print(f"wrote {res.stem} and {res.cue_sheet} (+ .json)")
+    if args.timeline:
+        tl = editor_timeline(args.scene, cue, stem=res.stem, cuts=cuts or [], name=Path(res.output).stem)
+        print("wrote " + ", ".join(str(p) for p in write_timelines(tl, res.output, args.timeline)) + " (timelines)")
 
 
 def _cmd_compose(args: argparse.Namespace) -> None:
@@ -213,15 +231,20 @@ def _cmd_compose(args: argparse.Namespace) -> None:
 def _cmd_score(args: argparse.Namespace) -> None:
     from .compose import ScenePart, plan_per_scene
     from .feature_extraction import analyze_scene
-    from .fit_and_export import export_scene, join_cues, output_paths
+    from .fit_and_export import editor_timeline, export_scene, join_cues, output_paths, timeline_paths, write_timelines
     from .recommend_and_merge import recommend
 
     from .dataset_prep import ensure_demo_data
-    from .media import guard_outputs
+    from .media import guard_outputs, probe_scene
 
     library = Path(args.library) if args.library else ensure_demo_data().library
-    guard_outputs(output_paths(args.output).values(), [args.clip], library=library)
-    _refuse_existing(output_paths(args.output).values(), args.overwrite)
+    if Path(args.clip).is_dir():
+        _score_folder(args, library)
+        return
+    outs = [*output_paths(args.output).values(), *timeline_paths(args.output, args.timeline).values()]
+    guard_outputs(outs, [args.clip], library=library)
+    _refuse_existing(outs, args.overwrite)
+    _check_timelines(args.timeline, probe_scene(args.clip).fps)
     prof = analyze_scene(args.clip)
     lib = _library(str(library))
     if args.per_scene:
@@ -242,6 +265,32 @@ def _cmd_score(args: argparse.Namespace) -> None:
     res = export_scene(args.clip, cue, args.output, loudness=args.loudness, overwrite=args.overwrite)
     print(f"wrote {res.output} ({res.duration:.1f} s, {res.loudness_lufs:.1f} LUFS, {res.true_peak_dbtp:.1f} dBTP), "
           f"{res.stem} and {res.cue_sheet} ({len(cue.sheet)} cue{'s' if len(cue.sheet) > 1 else ''})")
+    if args.timeline:
+        scenes = [(part.start, part.end, part.emotion) for part, _ in plan] if args.per_scene else []
+        tl = editor_timeline(args.clip, cue, stem=res.stem, cuts=prof.cut_times, scenes=scenes,
+                             name=Path(res.output).stem)
+        print("wrote " + ", ".join(str(p) for p in write_timelines(tl, res.output, args.timeline)) + " (timelines)")
+
+
+def _score_folder(args: argparse.Namespace, library: Path) -> None:
+    """``dramatune score DIR -o OUTDIR``: every video of DIR, a line each, and OUTDIR/summary.csv."""
+    from .fit_and_export import score_folder
+    from .media import guard_outputs
+
+    out_dir = Path(args.output)
+    guard_outputs([out_dir], [], library=library)
+    lib = _library(str(library))
+    rows = score_folder(args.clip, out_dir, lib.tracks, per_scene=args.per_scene, timelines=tuple(args.timeline),
+                        overwrite=args.overwrite, progress=True, crossfade=args.crossfade, loudness=args.loudness)
+    for r in rows:
+        name = Path(r["scene"]).name
+        if r["error"]:
+            print(f"  {name}: not scored — {r['error']}")
+        else:
+            print(f"  {name}: {r['emotion']} (V {r['valence']:+.2f}, A {r['arousal']:+.2f}) -> {r['pick 1']}; "
+                  f"wrote {Path(r['output']).name}")
+    bad = sum(bool(r["error"]) for r in rows)
+    print(f"scored {len(rows) - bad} of {len(rows)} scenes into {out_dir}; summary: {out_dir / 'summary.csv'}")
 
 
 def _unit(text: str) -> float:
@@ -328,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how far the music dips under speech, dB (0 = off, at most 40)")
     p.add_argument("--loudness", default="web", type=_loudness,
                    help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS")
+    p.add_argument("--timeline", action="append", default=[], choices=TIMELINE_CHOICES,
+                   help="also write a timeline for your editing program beside OUT: otio, fcp7 (Premiere, "
+                        "Resolve), fcpx (Final Cut Pro X) or edl; repeat for several")
     p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
     p.set_defaults(func=_cmd_merge)
     p = sub.add_parser("compose", help="compose an original cue for a scene, or for a valence-arousal point")
@@ -343,9 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the cue (.wav, .flac or .ogg); its MIDI goes beside it")
     p.add_argument("--overwrite", action="store_true", help="replace OUT, OUT.mid and OUT.json if they exist")
     p.set_defaults(func=_cmd_compose)
-    p = sub.add_parser("score", help="score a clip, scene by scene with --per-scene, and export it")
-    p.add_argument("clip")
-    p.add_argument("-o", "--output", required=True, help="output video (.mp4)")
+    p = sub.add_parser("score", help="score a clip (scene by scene with --per-scene), or every video in a folder")
+    p.add_argument("clip", help="a video, or a folder of videos (then OUT is a folder: a scored video each, "
+                                "and summary.csv)")
+    p.add_argument("-o", "--output", required=True, help="output video (.mp4), or a folder for a folder of videos")
     p.add_argument("--per-scene", action="store_true", help="split the clip into scenes by their emotion, a track each")
     p.add_argument("--library", help="music folder (default: the demo library)")
     p.add_argument("--crossfade", type=_ranged("--crossfade"), default=1.0, metavar="S",
@@ -353,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beats-on-cuts", action="store_true", help="nudge each track (at most 8%%) so beats land on cuts")
     p.add_argument("--loudness", default="web", type=_loudness,
                    help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS")
+    p.add_argument("--timeline", action="append", default=[], choices=TIMELINE_CHOICES,
+                   help="also write a timeline for your editing program beside OUT: otio, fcp7 (Premiere, "
+                        "Resolve), fcpx (Final Cut Pro X) or edl; repeat for several")
     p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
     p.set_defaults(func=_cmd_score)
     p = sub.add_parser("demo", help="score the embedded demo scenes into out/")

@@ -37,9 +37,11 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from . import config
 from .errors import BadInputError, DramaTuneError, OutputExistsError
 from .feature_extraction import SOUND_SR, BeatGrid, beat_grid, listen, load_sound_model
-from .media import check_complete, decode_audio, guard_outputs, load_audio, probe, probe_scene, run_ffmpeg
+from .media import (audio_duration, check_complete, decode_audio, guard_outputs, load_audio, probe, probe_scene,
+                    run_ffmpeg)
 from .schema import ExportResult
 
 ANALYSIS_SR = 22050
@@ -195,6 +197,9 @@ class FittedCue:
     fade_out: float
     volume: float
     sheet: list[dict] | None = None  # cue-sheet rows of a cue joined from several (:func:`join_cues`)
+    # stretches of the original track laid end to end in the cue, one per loop pass:
+    # (cue number, scene in, scene out, track in, track out, track file), seconds
+    segments: list[tuple[int, float, float, float, float, str]] = field(default_factory=list)
 
 
 def _equal_power(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -301,10 +306,14 @@ def fit_track(
     t_in, t_out = (_in_track(t, plan) for t in (plan.start, plan.start + duration))
     fin, fout = _fades(out, sr, fade_in, fade_out)
     out *= np.float32(volume)
+    bounds = [0.0, *(j / sr for j in joins), n / sr]
+    segments = [(1, round(a, 4), round(b, 4), round(_in_track(plan.start + a + 1e-6, plan) if k else t_in, 4),
+                 round((_in_track(plan.start + a + 1e-6, plan) if k else t_in) + (b - a) * plan.rate, 4), str(track))
+                for k, (a, b) in enumerate(zip(bounds, bounds[1:]))]
     return FittedCue(audio=out, sr=sr, source=str(track), duration=n / sr, method="bars", rate=plan.rate,
                      track_in=round(t_in, 3), track_out=round(t_out, 3), loops=len(joins), joins=joins,
                      bars=[round(float(b), 3) for b in plan.bars if 0 <= b <= duration + 1e-6],
-                     cut_hits=plan.cut_hits, fade_in=fin, fade_out=fout, volume=volume)
+                     cut_hits=plan.cut_hits, fade_in=fin, fade_out=fout, volume=volume, segments=segments)
 
 
 def _in_track(t: float, plan: FitPlan) -> float:
@@ -328,10 +337,13 @@ def _plain_loop(y, track, duration, sr, crossfade, fade_in, fade_out, volume) ->
     fin, fout = _fades(out, sr, fade_in, fade_out)
     out *= np.float32(volume)
     length = y.shape[0] / sr
+    joins = [j for j in joins if j < n]
+    bounds = [0.0, *(j / sr for j in joins), n / sr]
+    segments = [(1, round(a, 4), round(b, 4), 0.0, round(b - a, 4), str(track)) for a, b in zip(bounds, bounds[1:])]
     return FittedCue(audio=out, sr=sr, source=str(track), duration=n / sr, method="plain loop", rate=1.0,
                      track_in=0.0, track_out=round(min(duration, length) if not joins else duration % length, 3),
-                     loops=len(joins), joins=[j for j in joins if j < n], bars=[], cut_hits=0,
-                     fade_in=fin, fade_out=fout, volume=volume)
+                     loops=len(joins), joins=joins, bars=[], cut_hits=0,
+                     fade_in=fin, fade_out=fout, volume=volume, segments=segments)
 
 
 # --- mixing ---------------------------------------------------------------------------------
@@ -566,6 +578,7 @@ def join_cues(
     out = np.zeros((n, 2), np.float32)
     half = crossfade / 2
     sheet, fitted = [], []
+    segments: list[tuple[int, float, float, float, float, str]] = []
     for k, (track, start, end) in enumerate(parts):
         a = max(0.0, start - (half if k else 0.0))
         b = min(duration, end + (half if k < len(parts) - 1 else 0.0))
@@ -579,12 +592,13 @@ def join_cues(
         fitted.append(cue)
         row = cue_sheet(cue)[0]
         sheet.append({**row, "cue": k + 1, "scene_in": round(a, 3), "scene_out": round(b, 3)})
+        segments += [(k + 1, round(x + a, 4), round(y + a, 4), s_in, s_out, f) for _, x, y, s_in, s_out, f in cue.segments]
     first = fitted[0]
     return FittedCue(audio=out, sr=sr, source=first.source, duration=duration, method="per scene",
                      rate=first.rate, track_in=first.track_in, track_out=fitted[-1].track_out,
                      loops=sum(c.loops for c in fitted), joins=[], bars=[b for c in fitted for b in c.bars],
                      cut_hits=sum(c.cut_hits for c in fitted), fade_in=fade_in, fade_out=fade_out, volume=volume,
-                     sheet=sheet)
+                     sheet=sheet, segments=segments)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -618,6 +632,7 @@ def cue_sheet(cue: FittedCue) -> list[dict]:
         "scene_in": 0.0, "scene_out": round(cue.duration, 3),
         "track_in": cue.track_in, "track_out": cue.track_out, "duration": round(cue.duration, 3),
         "loops": cue.loops, "tempo_change_percent": round((cue.rate - 1) * 100, 2),
+        "fade_in": round(cue.fade_in, 3), "fade_out": round(cue.fade_out, 3),
         "licence": track_licence(cue.source),
     }]
 
@@ -770,3 +785,302 @@ def probe_output(path: str | Path) -> dict:
     lufs = pyloudnorm.Meter(48000).integrated_loudness(y) if y.shape[0] > 48000 else -math.inf
     return {"duration": info.duration, "video_codec": info.video_codec, "audio_codec": info.audio_codec,
             "audio_seconds": y.shape[0] / 48000, "lufs": float(lufs), "true_peak_dbtp": true_peak_db(y, 48000)}
+
+
+# --- timelines for the editor ----------------------------------------------------------------
+
+#: The editing rates a scene's measured frame rate snaps to (NTSC rates exactly, as editors use them).
+EDITOR_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
+#: Timeline formats DramaTune writes, each through OpenTimelineIO's adapter for it, and the file
+#: ending it writes (``OUT.otio``, ``OUT.xml``...): OTIO's own JSON, Final Cut Pro 7 XML (which
+#: Premiere Pro and DaVinci Resolve import), Final Cut Pro X XML, and a CMX 3600 EDL of the music.
+TIMELINE_FORMATS = {"otio": ("otio_json", ".otio"), "fcp7": ("fcp_xml", ".xml"), "fcpx": ("fcpx_xml", ".fcpxml"),
+                    "edl": ("cmx_3600", ".edl")}
+#: Where an editor's timeline starts: 01:00:00:00, the usual first frame of programme.
+TIMELINE_START_TC = "01:00:00:00"
+
+
+def editor_rate(fps: float) -> float:
+    """The standard editing rate nearest ``fps`` (23.976, 25, 29.97...).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    return min(EDITOR_RATES, key=lambda r: abs(r - fps)) if fps > 0 else 25.0
+
+
+def is_drop_frame(rate: float) -> bool:
+    """Whether timecode at ``rate`` is counted drop-frame (29.97 and 59.94, as broadcast does).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    return any(abs(rate - r) < 1e-6 for r in (30000 / 1001, 60000 / 1001))
+
+
+def editor_timeline(scene: str | Path, cue: FittedCue, *, stem: str | Path | None = None,
+                    cuts: list[float] | tuple = (), scenes: list[tuple[float, float, str]] | tuple = (),
+                    name: str | None = None):
+    """The scored scene as an OpenTimelineIO timeline, for an editing program.
+
+    - ``V1``: the scene, whole, with a marker on each of its ``cuts`` and at the start of each of
+      its ``scenes`` (``(start, end, emotion)``, from a per-scene plan) naming the emotion;
+    - ``A1 music``: each stretch of each original track file at its source in and out (a loop
+      pass is a clip of its own), fades in and out and the crossfade between scenes as
+      transitions, a tempo change as a time warp and in the clip's metadata;
+    - ``A2 mix stem``: the music stem as it sits in the mix (``stem``), switched off: an
+      alternative to A1.
+
+    Times are whole frames at the scene's editing rate (:func:`editor_rate`); the timeline starts
+    at :data:`TIMELINE_START_TC`.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    import opentimelineio as otio
+
+    scene = Path(scene)
+    rate = editor_rate(probe(scene).fps)
+    ot = otio.opentime
+    lengths: dict[str, float] = {}
+
+    def rt(seconds: float):
+        return ot.RationalTime(round(seconds * rate), rate)
+
+    def rng(a: float, b: float):
+        return ot.TimeRange(rt(a), rt(b) - rt(a))
+
+    tc = TIMELINE_START_TC[:-3] + (";" if is_drop_frame(rate) else ":") + TIMELINE_START_TC[-2:]
+    tl = otio.schema.Timeline(name=name or scene.stem, global_start_time=ot.from_timecode(tc, rate))
+    duration = cue.duration
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    info = probe(scene)
+
+    def media(path: Path, seconds: float):
+        return otio.schema.ExternalReference(target_url=path.resolve().as_uri(), available_range=rng(0, seconds))
+
+    clip = otio.schema.Clip(name=scene.name, source_range=rng(0, duration), media_reference=media(scene, info.duration))
+    for k, c in enumerate(cuts, 1):
+        clip.markers.append(otio.schema.Marker(name=f"cut {k}", marked_range=ot.TimeRange(rt(c), ot.RationalTime(0, rate)),
+                                               color=otio.schema.MarkerColor.YELLOW))
+    for k, (start, _, emotion) in enumerate(scenes, 1):
+        clip.markers.append(otio.schema.Marker(name=f"scene {k}: {emotion}", color=otio.schema.MarkerColor.GREEN,
+                                               marked_range=ot.TimeRange(rt(start), ot.RationalTime(0, rate)),
+                                               metadata={"dramatune": {"emotion": emotion}}))
+    video.append(clip)
+    music = otio.schema.Track(name="A1 music", kind=otio.schema.TrackKind.Audio)
+    rows = {r["cue"]: r for r in cue_sheet(cue)}
+    segs = cue.segments or [(1, 0.0, duration, cue.track_in, cue.track_in + duration * cue.rate, cue.source)]
+    numbers = sorted({s[0] for s in segs})
+    # each cue owns the record time up to the middle of its crossfade with the next
+    starts = {k: (rows[k]["scene_in"] + rows[k - 1]["scene_out"]) / 2 if k > 1 and k in rows and k - 1 in rows
+              else min(s[1] for s in segs if s[0] == k) for k in numbers}
+    ends = {k: starts[numbers[i + 1]] if i + 1 < len(numbers) else max(s[2] for s in segs if s[0] == k)
+            for i, k in enumerate(numbers)}
+    position = 0.0
+    for i, k in enumerate(numbers):
+        if i and k in rows and numbers[i - 1] in rows:
+            # the crossfade spans both cues' overlap, [this cue's in, the last cue's out], around the cut
+            before, after = rt(starts[k]) - rt(rows[k]["scene_in"]), rt(rows[numbers[i - 1]]["scene_out"]) - rt(starts[k])
+            if before.value > 0 or after.value > 0:
+                music.append(otio.schema.Transition(name="crossfade", transition_type="SMPTE_Dissolve",
+                                                    in_offset=before, out_offset=after))
+        row = rows.get(k, {})
+        speed = 1 + row.get("tempo_change_percent", 0.0) / 100
+        for j, (_, a0, b0, s_in, _, path) in enumerate(s for s in segs if s[0] == k):
+            if j == 0 and k in rows:  # the cue sheet's own numbers, so the two agree to the frame
+                a0, s_in = rows[k]["scene_in"], rows[k]["track_in"]
+            a, b = max(a0, starts[k]), min(b0, ends[k])
+            if rt(b) <= rt(a):
+                continue
+            if rt(a) > rt(position):
+                music.append(otio.schema.Gap(source_range=rng(position, a)))
+            s_in += (a - a0) * speed  # the part of this stretch before the scene boundary stays a handle
+            if path not in lengths:
+                lengths[path] = audio_duration(path)
+            item = otio.schema.Clip(
+                name=Path(path).name, source_range=ot.TimeRange(rt(s_in), rt(b) - rt(a)),
+                media_reference=media(Path(path), lengths[path]),
+                metadata={"dramatune": {"cue": k, "scene_in": round(a, 3), "scene_out": round(b, 3),
+                                        "track_in": round(s_in, 3), "tempo_change_percent": row.get("tempo_change_percent", 0.0),
+                                        "licence": row.get("licence", "")}})
+            if abs(speed - 1) > 1e-6:
+                item.effects.append(otio.schema.LinearTimeWarp(name="tempo", time_scalar=speed))
+            music.append(item)
+            position = b
+    fade_in = rows[numbers[0]].get("fade_in", cue.fade_in) if numbers[0] in rows else cue.fade_in
+    fade_out = rows[numbers[-1]].get("fade_out", cue.fade_out) if numbers[-1] in rows else cue.fade_out
+    if fade_in and len(music):
+        music.insert(0, otio.schema.Transition(name="fade in", transition_type="SMPTE_Dissolve",
+                                               in_offset=ot.RationalTime(0, rate), out_offset=rt(fade_in)))
+    if fade_out and len(music):
+        music.append(otio.schema.Transition(name="fade out", transition_type="SMPTE_Dissolve",
+                                            in_offset=rt(fade_out), out_offset=ot.RationalTime(0, rate)))
+    tl.tracks.extend([video, music])
+    if stem:
+        alt = otio.schema.Track(name="A2 mix stem", kind=otio.schema.TrackKind.Audio)
+        alt.append(otio.schema.Clip(name=Path(stem).name, source_range=rng(0, duration),
+                                    media_reference=media(Path(stem), duration)))
+        alt.enabled = False  # an alternative to A1: switch it on instead
+        tl.tracks.append(alt)
+    return tl
+
+
+def timeline_paths(output: str | Path, formats: list[str] | tuple[str, ...]) -> dict[str, Path]:
+    """The file each timeline format is written to, beside the export (``OUT.otio``, ``OUT.xml``...).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    output = Path(output)
+    return {f: output.with_suffix(TIMELINE_FORMATS[f][1]) for f in formats}
+
+
+def _edl_text(tl, rate: float) -> str:
+    """A CMX 3600 EDL of the music track (OpenTimelineIO's writer), with its frame-code mode."""
+    import copy
+
+    from otio_cmx3600_adapter.cmx_3600 import EDLWriter
+
+    tracks = copy.deepcopy(tl.tracks)  # the writer edits what it is given
+    music = next(i for i, t in enumerate(tracks) if t.name == "A1 music")
+    for t in tracks:  # the EDL writer places fades itself; transitions at the ends confuse it
+        while len(t) and t[0].schema_name() == "Transition":
+            t.remove(t[0])
+        while len(t) and t[-1].schema_name() == "Transition":
+            t.remove(t[-1])
+    text = EDLWriter(tracks=tracks, rate=rate, style="avid").get_content_for_track_at_index(music, title=tl.name)
+    mode = "FCM: DROP FRAME" if is_drop_frame(rate) else "FCM: NON-DROP FRAME"
+    head, _, rest = text.partition("\n")
+    return f"{head}\n{mode}\n{rest}"
+
+
+def timeline_problem(fmt: str, rate: float) -> str | None:
+    """Why ``fmt`` cannot hold a timeline at ``rate``, in one line, or None. OpenTimelineIO's Final
+    Cut Pro X adapter writes no frame duration for NTSC rates (23.976, 29.97), so FCP X XML is
+    written at whole-number rates only.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    if fmt not in TIMELINE_FORMATS:
+        return f"--timeline {fmt}: unknown — choose {', '.join(TIMELINE_FORMATS)}"
+    if fmt == "fcpx" and abs(rate - round(rate)) > 1e-6:
+        return (f"--timeline fcpx: OpenTimelineIO's Final Cut Pro X adapter cannot write a {rate:.3f} fps timeline "
+                "— choose otio, fcp7 or edl for this scene")
+    return None
+
+
+def write_timelines(timeline, output: str | Path, formats: list[str] | tuple[str, ...]) -> list[Path]:
+    """Write ``timeline`` in each of ``formats`` (:data:`TIMELINE_FORMATS`) beside ``output``,
+    each under a temporary name first. Returns the files written.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    import opentimelineio as otio
+
+    rate = timeline.tracks[0].duration().rate
+    for fmt in formats:
+        problem = timeline_problem(fmt, rate)
+        if problem:
+            raise DramaTuneError(problem)
+    written = []
+    for fmt, path in timeline_paths(output, formats).items():
+        adapter = TIMELINE_FORMATS[fmt][0]
+        tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
+        try:
+            text = _edl_text(timeline, rate) if fmt == "edl" else otio.adapters.write_to_string(timeline, adapter)
+        except Exception as e:  # an adapter that cannot hold this timeline: say which and why
+            raise DramaTuneError(f"{path.name}: the {fmt} adapter cannot write this timeline ({type(e).__name__}: "
+                                 f"{str(e).splitlines()[0] if str(e) else ''}) — choose another --timeline format") from None
+        tmp.write_text(text)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
+
+
+# --- a folder of scenes at once ------------------------------------------------------------------
+
+@dataclass
+class BatchJob:
+    """What scoring one scene of a folder needs (sent to a joblib worker, so plain data)."""
+
+    scene: str
+    output: str
+    tracks: list  # the library's TrackFeatures
+    per_scene: bool = False
+    timelines: tuple[str, ...] = ()
+    overwrite: bool = False
+    crossfade: float = 1.0
+    loudness: str | float = "web"
+
+
+def score_scene(job: BatchJob) -> dict:
+    """Score one scene of a batch end to end (analyse, recommend, fit, export, timelines) and
+    return its summary row; a problem with this scene becomes the row's ``error`` instead of
+    stopping the batch.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    from .compose import ScenePart, plan_per_scene
+    from .feature_extraction import analyze_scene
+    from .recommend_and_merge import recommend
+
+    row = {"scene": job.scene, "emotion": "", "valence": "", "arousal": "", "pick 1": "", "pick 2": "", "pick 3": "",
+           "output": "", "stem": "", "cue sheet": "", "timelines": "", "error": ""}
+    try:
+        prof = analyze_scene(job.scene, sound_model="auto")
+        row.update(emotion=prof.emotion, valence=prof.valence, arousal=prof.arousal)
+        picks = recommend(prof, job.tracks, top=3)
+        row.update({f"pick {r.rank}": Path(r.path).name for r in picks})
+        if job.per_scene:
+            plan = plan_per_scene(prof, job.tracks)
+        else:
+            whole = ScenePart(0.0, prof.duration, prof.valence, prof.arousal, prof.emotion, len(prof.cut_times) + 1)
+            plan = [(whole, picks[0] if picks else None)]
+        parts = [(pick.path, part.start, part.end) for part, pick in plan if pick]
+        if not parts or len(parts) < len(plan):
+            raise DramaTuneError(f"{job.scene}: too few tracks in the library for its {len(plan)} scenes — add music")
+        cue = join_cues(parts, prof.duration, crossfade=job.crossfade, cuts=prof.cut_times)
+        outs = [*output_paths(job.output).values(), *timeline_paths(job.output, job.timelines).values()]
+        guard_outputs(outs, [job.scene, *(p for p, _, _ in parts)])
+        res = export_scene(job.scene, cue, job.output, loudness=job.loudness, overwrite=job.overwrite)
+        row.update(output=res.output, stem=res.stem, **{"cue sheet": res.cue_sheet})
+        if job.timelines:
+            scenes = [(p.start, p.end, p.emotion) for p, _ in plan] if job.per_scene else []
+            tl = editor_timeline(job.scene, cue, stem=res.stem, cuts=prof.cut_times, scenes=scenes,
+                                 name=Path(res.output).stem)
+            row["timelines"] = " ".join(str(p) for p in write_timelines(tl, res.output, job.timelines))
+    except DramaTuneError as e:
+        row["error"] = str(e)
+    except Exception as e:  # noqa: BLE001 - one bad file never stops the rest; the row says what happened
+        row["error"] = f"{Path(job.scene).name}: unexpected {type(e).__name__}: {e}".splitlines()[0]
+    return row
+
+
+def score_folder(folder: str | Path, out_dir: str | Path, tracks: list, *, per_scene: bool = False,
+                 timelines: tuple[str, ...] = (), overwrite: bool = False, n_jobs: int = -1,
+                 progress: bool = False, **options) -> list[dict]:
+    """Score every video in ``folder`` (not its sub-folders) into ``out_dir`` as
+    ``<scene>_scored.mp4`` (+ stem, cue sheet, timelines), through the same joblib helper as
+    indexing (so ``joblib.parallel_backend("dask")`` runs it on a cluster); writes
+    ``out_dir/summary.csv`` (scene, emotion, the picks, output files, any error) and returns its rows.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    from .feature_extraction import parallel_map
+
+    folder, out_dir = Path(folder), Path(out_dir)
+    if not folder.is_dir():
+        raise BadInputError(folder, "is not a folder — give the folder that holds the scenes")
+    if out_dir.resolve() == folder.resolve() or folder.resolve() in out_dir.resolve().parents:
+        raise DramaTuneError(f"{out_dir}: is inside the folder of scenes {folder} — write the results elsewhere, "
+                             "or a second run would score them as scenes")
+    scenes = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in config.VIDEO_EXTENSIONS)
+    if not scenes:
+        raise BadInputError(folder, f"holds no videos ({', '.join(config.VIDEO_EXTENSIONS)}) — give a folder of scenes")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = out_dir / "summary.csv"
+    guard_outputs([summary], scenes)
+    if summary.exists() and not overwrite:
+        raise OutputExistsError(summary)
+    jobs = [BatchJob(str(p), str(out_dir / f"{p.stem}_scored.mp4"), tracks, per_scene, tuple(timelines), overwrite,
+                     **options) for p in scenes]
+    rows = parallel_map(score_scene, jobs, n_jobs=n_jobs, progress="scoring" if progress else None, unit="scene")
+    _write_sheet_csv(summary, rows)
+    return rows

@@ -348,3 +348,51 @@ def scene_plan_figure(profile: SceneProfile, plan, *, width: float = 8.0) -> Fig
         ax.text((part.start + part.end) / 2, -0.95, f"{part.emotion}\n{label}", ha="center", va="bottom", fontsize=7)
     ax.set_title("Scenes of the clip and their picks (dotted: cuts)")
     return fig
+
+
+def editor_timeline_figure(timeline, *, width: float = 9.0) -> Figure:
+    """An editor's timeline (OpenTimelineIO) drawn as tracks and clips: one row a track (switched-off
+    tracks greyed), each clip a bar with its file's name, transitions (fades and crossfades)
+    hatched over the clips, markers as ticks on the track that holds them.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    tracks = list(timeline.tracks)
+    fig = Figure(figsize=(width, 0.9 + 0.75 * len(tracks)))
+    ax = fig.subplots()
+    rate = tracks[0].duration().rate if tracks else 25.0
+    palette = ("#5b8def", "#f29e4c", "#57b894", "#c678dd", "#e06c75")
+    names: dict[str, str] = {}
+    for row, track in enumerate(tracks):
+        y = len(tracks) - 1 - row
+        for item in track:
+            kind = item.schema_name()
+            if kind == "Gap":
+                continue
+            r = track.range_of_child(item) if kind == "Transition" else item.range_in_parent()
+            start, dur = r.start_time.value / rate, r.duration.value / rate
+            if kind == "Transition":
+                dur = (item.in_offset.value + item.out_offset.value) / rate  # around the cut it sits on
+                ax.broken_barh([(start, dur)], (y - 0.36, 0.72), facecolors="none", edgecolors="0.2", hatch="////",
+                               linewidth=0.6)
+                continue
+            colour = names.setdefault(item.name, palette[len(names) % len(palette)]) if track.kind == "Audio" else "0.55"
+            ax.broken_barh([(start, dur)], (y - 0.3, 0.6), facecolors=colour, alpha=0.85 if track.enabled else 0.3,
+                           edgecolors="white")
+            label = item.name if len(item.name) <= 28 else item.name[:25] + "..."
+            ax.text(start + 0.05 * dur, y, label, va="center", ha="left", fontsize=7, clip_on=True,
+                    color="black" if track.enabled else "0.4")
+            for m in item.markers:
+                t = (r.start_time.value + m.marked_range.start_time.value - item.source_range.start_time.value) / rate
+                scene_marker = m.name.startswith("scene")
+                ax.plot([t, t], [y + 0.32, y + 0.5], color="tab:green" if scene_marker else "goldenrod", lw=1.5)
+                if scene_marker:
+                    ax.text(t, y + 0.52, m.name.split(": ", 1)[-1], fontsize=7, ha="left", va="bottom",
+                            color="tab:green")
+    ax.set_yticks(range(len(tracks)))
+    ax.set_yticklabels([t.name + ("" if t.enabled else " (off)") for t in reversed(tracks)], fontsize=8)
+    end = max((t.duration().value for t in tracks), default=0) / rate
+    ax.set(xlim=(0, end), ylim=(-0.6, len(tracks) - 0.2), xlabel="time in the timeline (s)",
+           title=f"{timeline.name}: the timeline an editor imports (hatched: fades and crossfades)")
+    fig.tight_layout()
+    return fig

@@ -131,3 +131,30 @@ def test_four_tabs_at_once_all_finish_and_never_mix(tmp_path):
 
     for r in results:
         shutil.rmtree(r[0], ignore_errors=True)
+
+
+def test_editor_package_holds_timelines_that_read_back(tmp_path):
+    """After a scene-by-scene merge the app's package for an editor holds the timelines (read back
+    by OpenTimelineIO with the scene markers' emotions), the stem and the cue sheets."""
+    import zipfile
+
+    import opentimelineio as otio
+
+    s = AppSession()
+    try:
+        s.use_demo(s.demo_scene_names()[-1])  # the clip of three scenes
+        s.analyse()
+        s.plan_scenes()
+        result = s.merge_per_scene()
+        package = s.editor_package(result)
+        with zipfile.ZipFile(package) as z:
+            z.extractall(tmp_path)
+        stem = os.path.splitext(os.path.basename(result.output))[0]
+        tl = otio.adapters.read_from_file(str(tmp_path / f"{stem}.otio"))
+        markers = [m.name for t in tl.tracks for c in t if hasattr(c, "markers") for m in c.markers]
+        assert sum(m.startswith("scene ") for m in markers) == len(s.plan) >= 2
+        music = next(t for t in tl.tracks if t.name == "A1 music")
+        assert sum(c.schema_name() == "Clip" for c in music) >= len(s.plan)
+        assert (tmp_path / f"{stem}.music.wav").exists() and (tmp_path / "README.txt").exists()
+    finally:
+        s.close()

@@ -104,6 +104,16 @@ def test_demo_scene_to_downloaded_video(page, demo, tmp_path):
     assert out.name == "smile_scored.mp4"
     assert video_stream_hash(out) == video_stream_hash(demo.scenes["smile"])
     assert probe(out).has_audio
+    # the temp score for an editing program: timelines, the stem and the cue sheets in one zip
+    with page.expect_download() as dl:
+        page.locator("a.dramatune-editor").click()
+    package = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(package)
+    import zipfile
+
+    names = set(zipfile.ZipFile(package).namelist())
+    assert {"smile_scored.otio", "smile_scored.xml", "smile_scored.edl", "smile_scored.music.wav",
+            "smile_scored.cues.csv", "README.txt"} <= names
 
 
 def test_upload_analyse_alternatives_merge(page, media):
@@ -124,7 +134,11 @@ def test_upload_analyse_alternatives_merge(page, media):
 def test_bad_upload_shows_a_readable_message(page, media):
     upload(page, media / "not_a_video.mp4")
     page.get_by_text("not_a_video.mp4: not a video or audio file").wait_for()
-    # the app is still alive: the demo scene can still be analysed
+    # a refused upload leaves no scene: "Analyse" says what to do instead of analysing the demo
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("choose a demo scene or upload a video first").wait_for()
+    # the app is still alive: a demo scene chosen again is analysed
+    page.locator("select").first.select_option("night")
     page.get_by_role("button", name="Analyse scene").click()
     page.get_by_text("Done: listen").wait_for()
 

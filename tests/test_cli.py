@@ -1,5 +1,6 @@
 """The ``dramatune`` command, run as a user runs it: a subprocess, its exit code and its output."""
 import json
+import os
 import subprocess
 import sys
 
@@ -103,3 +104,29 @@ def test_analyze_with_subtitles_and_a_bad_srt(demo, tmp_path):
     bad = tmp_path / "broken.srt"
     bad.write_text("1\n00:00:01 -> 00:00:02\nno\n")
     assert_one_line_error(dramatune("analyze", demo.scenes["night"], "--subtitles", bad), "broken.srt", "not a valid .srt")
+
+
+def test_score_a_folder_of_scenes(demo, tmp_path):
+    """``dramatune score DIR -o OUTDIR``: every video scored, with its timeline; a broken file is a
+    row with its reason and never stops the rest; summary.csv holds every scene; the results may
+    not go inside the folder of scenes."""
+    import csv
+    import shutil
+
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for name in ("night", "chase"):
+        shutil.copy(demo.scenes[name], scenes / f"{name}.mp4")
+    (scenes / "broken.mp4").write_text("not a video")
+    r = dramatune("score", scenes, "-o", tmp_path / "out", "--timeline", "otio")
+    assert r.returncode == 0, r.stderr
+    rows = {os.path.basename(x["scene"]): x for x in csv.DictReader(open(tmp_path / "out" / "summary.csv"))}
+    assert set(rows) == {"night.mp4", "chase.mp4", "broken.mp4"}
+    assert "broken.mp4" in rows["broken.mp4"]["error"] and not rows["broken.mp4"]["output"]
+    for name in ("night", "chase"):
+        row = rows[f"{name}.mp4"]
+        assert not row["error"] and row["pick 1"] and os.path.exists(row["output"])
+        assert os.path.exists(tmp_path / "out" / f"{name}_scored.otio")
+    assert "scored 2 of 3 scenes" in r.stdout
+    r = dramatune("score", scenes, "-o", scenes / "results")
+    assert r.returncode == 2 and "inside the folder of scenes" in r.stderr

@@ -169,8 +169,9 @@ def test_compose_command(tmp_path, demo, capsys):
     assert not any(i.is_drum for i in pretty_midi.PrettyMIDI(str(quiet.with_suffix(".mid"))).instruments)
     assert main(["compose", "--valence", "0.5", "--arousal", "0", "--seconds", "6", "-o", str(out)]) == 2
     assert f"{out}: already exists" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["compose", "--valence", "0.5", "-o", str(tmp_path / "x.wav")])  # a point needs all three
+    # a point needs all three: one line, exit status 2, the options named
+    assert main(["compose", "--valence", "0.5", "-o", str(tmp_path / "x.wav")]) == 2
+    assert "all of --valence, --arousal and --seconds" in capsys.readouterr().err
     assert main(["compose", str(demo.scenes["chase"]), "-o", str(tmp_path / "chase.flac")]) == 0
     plan = capsys.readouterr().out.splitlines()[-1]
     assert plan.startswith("chords (| = on a cut):") and plan.split(":", 1)[1].count("|") >= 5  # the chase cuts 7 times

@@ -2,6 +2,7 @@ import csv
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -257,3 +258,125 @@ def test_plain_gain_reports_the_true_peak_it_measures(cue120):
     assert np.ptp(gain) == 0  # one plain gain
     assert lufs == pytest.approx(-23.0, abs=0.1)
     assert tp == pytest.approx(true_peak_db(out, sr), abs=1e-3) and tp <= -1.0
+
+
+# --- timelines for the editor (issue #18) ----------------------------------------------------------
+
+@pytest.fixture(scope="module", params=["24000/1001", "25", "30000/1001"], ids=["23.976", "25", "29.97"])
+def scored(request, demo, tmp_path_factory):
+    """A 6 s scene at each editing rate, scored scene by scene with two demo tracks (a 1 s
+    crossfade at 2.5 s), exported, and its timeline written in every format."""
+    import subprocess
+
+    from dramatune_lib.fit_and_export import TIMELINE_FORMATS, editor_timeline, export_scene, join_cues, write_timelines
+    from dramatune_lib.media import ffmpeg_exe
+
+    d = tmp_path_factory.mktemp("timeline")
+    scene = d / "scene.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=s=320x180:r={request.param}",
+                    "-f", "lavfi", "-i", "sine=f=220", "-t", "6", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-c:a", "aac", "-shortest", str(scene)], check=True)
+    tracks = sorted(demo.library.glob("*.ogg"))
+    cue = join_cues([(tracks[0], 0.0, 2.5), (tracks[7], 2.5, 6.0)], 6.0, crossfade=1.0, fade_in=0.4, fade_out=1.2)
+    res = export_scene(scene, cue, d / "out.mp4")
+    tl = editor_timeline(scene, cue, stem=res.stem, cuts=[2.5], scenes=[(0.0, 2.5, "happy"), (2.5, 6.0, "tense")])
+    num, den = (int(x) for x in (request.param + "/1").split("/")[:2])
+    formats = [f for f in TIMELINE_FORMATS if f != "fcpx" or den == 1]  # FCP X: whole-number rates only
+    paths = write_timelines(tl, res.output, formats)
+    rows = json.loads(open(d / "out.cues.json").read())["cues"]
+    return {"rate": num / den, "paths": dict(zip(formats, paths)), "rows": rows, "tracks": tracks[:8],
+            "scene": scene, "stem": res.stem}
+
+
+def _music_items(timeline, names):
+    track = next(t for t in timeline.tracks if t.kind == "Audio" and any(
+        c.schema_name() == "Clip" and c.name in names for c in t))
+    return [c for c in track if c.schema_name() in ("Clip", "Transition")]
+
+
+def test_timelines_match_the_cue_sheet_to_the_frame(scored):
+    """Every written timeline read back with OpenTimelineIO: each music clip references the
+    original track file, at the cue sheet's source in, over the cue sheet's record range, the
+    crossfade centred on the scene boundary; OTIO and FCP 7 XML keep the fades as transitions,
+    the markers and the stem as a switched-off alternative track."""
+    import opentimelineio as otio
+
+    from dramatune_lib.fit_and_export import editor_rate
+
+    rate, rows = scored["rate"], scored["rows"]
+    assert editor_rate(rate) == pytest.approx(rate)
+    f = lambda s: round(s * rate)  # noqa: E731
+    names = {os.path.basename(r["path"]) for r in rows}
+    boundary = (rows[0]["scene_out"] + rows[1]["scene_in"]) / 2
+    speed = [1 + r["tempo_change_percent"] / 100 for r in rows]
+    src_in = [f(rows[0]["track_in"]), f(rows[1]["track_in"] + (boundary - rows[1]["scene_in"]) * speed[1])]
+    for fmt in ("otio", "fcp7", "fcpx"):
+        if fmt not in scored["paths"]:
+            from dramatune_lib.fit_and_export import timeline_problem
+
+            assert "cannot write a" in timeline_problem(fmt, rate)  # NTSC rates: said, not written wrong
+            continue
+        tl = otio.adapters.read_from_file(str(scored["paths"][fmt]))
+        items = _music_items(tl, names)
+        clips = [c for c in items if c.schema_name() == "Clip"]
+        assert [c.name for c in clips] == [os.path.basename(r["path"]) for r in rows], fmt
+        assert [c.media_reference.target_url for c in clips] == [Path(r["path"]).resolve().as_uri() for r in rows]
+        ranges = [c.range_in_parent() for c in clips]
+        assert [(r.start_time.value, r.end_time_exclusive().value) for r in ranges] == \
+               [(0, f(boundary)), (f(boundary), f(6.0))], fmt
+        assert [c.source_range.start_time.value for c in clips] == src_in, fmt
+        assert all(c.source_range.start_time.rate == pytest.approx(rate) for c in clips)
+        if fmt == "fcpx":
+            continue  # the FCP X adapter keeps clips, not transitions or markers
+        trans = [(c.name, c.in_offset.value, c.out_offset.value) for c in items if c.schema_name() == "Transition"]
+        assert ("fade in", 0, f(rows[0]["fade_in"])) in trans or (trans[0][1:] == (0, f(rows[0]["fade_in"])))
+        # the crossfade spans the overlap of the two cues, the cut at the scene boundary inside it
+        assert [t[1:] for t in trans][1] == (f(boundary) - f(rows[1]["scene_in"]), f(rows[0]["scene_out"]) - f(boundary))
+        assert [t[1:] for t in trans][2] == (f(rows[-1]["fade_out"]), 0)
+        video = next(t for t in tl.tracks if t.kind == "Video")
+        markers = [(m.name, m.marked_range.start_time.value) for c in video for m in c.markers]
+        assert ("cut 1", f(2.5)) in markers and ("scene 2: tense", f(2.5)) in markers, markers
+        stems = [t for t in tl.tracks if t.kind == "Audio" and any(
+            c.schema_name() == "Clip" and c.name == os.path.basename(scored["stem"]) for c in t)]
+        assert len(stems) == 1 and stems[0].range_in_parent().duration.value == f(6.0)
+        if fmt == "otio":
+            assert stems[0].enabled is False
+
+
+def test_the_edl_holds_the_music_with_its_crossfade(scored):
+    """The CMX 3600 EDL of the music, read back at the scene's rate: the two tracks' events and the
+    dissolve between them (an EDL starts a dissolve where the outgoing clip's event ends), in
+    drop-frame timecode at 29.97."""
+    import opentimelineio as otio
+
+    rate, rows = scored["rate"], scored["rows"]
+    f = lambda s: round(s * rate)  # noqa: E731
+    text = scored["paths"]["edl"].read_text()
+    drop = abs(rate - 30000 / 1001) < 1e-6
+    assert ("FCM: DROP FRAME" in text) == drop and (";" in text) == drop
+    tl = otio.adapters.read_from_file(str(scored["paths"]["edl"]), rate=rate)
+    items = _music_items(tl, {os.path.basename(r["path"]) for r in rows})
+    clips = [c for c in items if c.schema_name() == "Clip"]
+    boundary = (rows[0]["scene_out"] + rows[1]["scene_in"]) / 2
+    half = f(boundary) - f(rows[1]["scene_in"])
+    dissolve = next(c for c in items if c.schema_name() == "Transition")
+    assert dissolve.out_offset.value == f(rows[0]["scene_out"]) - f(rows[1]["scene_in"])
+    assert clips[0].range_in_parent().end_time_exclusive().value == f(boundary) - half
+    assert clips[1].range_in_parent().end_time_exclusive().value == f(6.0)
+    assert clips[0].source_range.start_time.value == f(rows[0]["track_in"])
+
+
+def test_merge_writes_timelines_and_refuses_to_overwrite_them(demo, tmp_path):
+    """``dramatune merge --timeline fcp7 --timeline edl`` writes both beside the video; a second
+    run without --overwrite is refused before any work, naming the first file that exists."""
+    from dramatune_lib import cli
+
+    track = sorted(demo.library.glob("*.ogg"))[0]
+    out = tmp_path / "cut.mp4"
+    args = ["merge", str(demo.scenes["chase"]), str(track), "-o", str(out), "--timeline", "fcp7", "--timeline", "edl"]
+    assert cli.main(args) == 0
+    assert (tmp_path / "cut.xml").stat().st_size > 0 and (tmp_path / "cut.edl").stat().st_size > 0
+    (tmp_path / "cut.mp4").unlink()
+    before = (tmp_path / "cut.xml").read_bytes()
+    assert cli.main(args) == 2
+    assert (tmp_path / "cut.xml").read_bytes() == before and not out.exists()
