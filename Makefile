@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
 	$(PY) -m dramatune_lib.dataset_prep --warm
 	touch $(STAMP)
 
-app: $(STAMP) ## serve the recommend-and-merge app with Voila on http://127.0.0.1:8866 (PORT=N to change)
-	$(PY) -m dramatune_lib.app --port=$(PORT)
+app: $(STAMP) ## serve the app with Voila on http://127.0.0.1:8866 (PORT=N to change; LIBRARY=DIR: your music)
+	$(PY) -m dramatune_lib.app --port=$(PORT) $(if $(LIBRARY),--library="$(LIBRARY)")
 
 demo: $(STAMP) ## score the embedded demo scenes from the command line, into out/
 	$(VENV)/bin/dramatune demo

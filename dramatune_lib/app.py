@@ -79,7 +79,8 @@ class AppSession:
 
     def __init__(self, library: str | Path | None = None) -> None:
         self.demo = ensure_demo_data()
-        self.library_folder = Path(library) if library else self.demo.library
+        self.roots = config.library_roots()  # folders this app may read music from ([] = any)
+        self.library_folder = self._start_library(library)
         self.workdir = Path(tempfile.mkdtemp(prefix="dramatune-app-"))
         # removed when the session is dropped or the tab's kernel exits
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.workdir), True)
@@ -157,6 +158,63 @@ class AppSession:
         self.scene, self.scene_label, self.subtitles = path, label, None
         self.profile, self.recommendations, self.shown = None, [], set()
         self.composed, self.plan = None, None
+
+    # --- the music library --------------------------------------------------------------------
+    def _start_library(self, library: str | Path | None) -> Path:
+        """The folder a session opens with: the one asked for, else the server's, else the one
+        chosen on the last visit, else the demo library."""
+        import json
+
+        remembered = None
+        try:
+            remembered = json.loads(config.app_state_file().read_text()).get("library")
+        except (OSError, ValueError, AttributeError):
+            pass
+        for candidate in (library, config.app_library(), remembered):
+            if candidate:
+                try:
+                    return self.check_library(candidate)
+                except DramaTuneError:
+                    continue
+        return self.demo.library
+
+    def check_library(self, folder: str | Path) -> Path:
+        """The music folder a user typed, resolved (no ``..``, links followed) and checked: it must
+        be a folder on the server and, when the server was started with library roots, inside one
+        of them. Raises :class:`BadInputError` naming the folder and what to do."""
+        text = str(folder).strip()
+        if not text:
+            raise DramaTuneError("type the path of your music folder on this computer, e.g. /home/you/Music")
+        path = Path(text).expanduser()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):
+            raise BadInputError(path, "cannot be followed (a link loop?) — give the folder itself") from None
+        if self.roots:
+            allowed = [r.resolve() for r in self.roots]
+            if not any(real == r or r in real.parents for r in allowed):
+                raise BadInputError(path, "is outside the folders this app may read ("
+                                          + ", ".join(str(r) for r in self.roots) + ") — choose a folder inside them")
+        if not real.is_dir():
+            raise BadInputError(path, "is not a folder on this computer — type the folder that holds your music")
+        return real
+
+    def choose_library(self, folder: str | Path, progress: Callable[[int, int, str], None] | None = None
+                       ) -> LibraryIndex:
+        """Index the music folder ``folder`` (checked by :meth:`check_library`) and use it from now
+        on; ``progress(done, total, file)`` follows the files measured. The choice is remembered for
+        the next visit. Picks shown so far are cleared."""
+        import json
+
+        path = self.check_library(folder)
+        lib = index_library(path, callback=progress)
+        self.library_folder, self._library = path, lib
+        self.recommendations, self.shown, self.plan = [], set(), None
+        try:
+            config.app_state_file().write_text(json.dumps({"library": str(path)}))
+        except OSError:
+            pass  # not remembered: the choice still holds for this visit
+        return lib
 
     # --- work -----------------------------------------------------------------------------
     @property
@@ -350,20 +408,59 @@ def voila_command(port: int, *, notebook: str | Path | None = None, ip: str = "1
     return [
         sys.executable, "-m", "voila", str(nb), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--theme=light", f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
+        # the notebook's prose (goal, summary, exercises) is for the course, not the app's page: every
+        # markdown cell is left out of the page (its headings are widgets); the tab reads "DramaTune"
+        # from the notebook's metadata
+        "--HTMLExporter.exclude_markdown=True",
     ]
 
 
+def server_settings(library: str | None, ip: str, roots: list[str]) -> dict[str, str]:
+    """The environment the app's kernels get from the server: the music folder they open with and
+    the folders they may read music from. Served to a network (any address but this machine's
+    own), the folder field reads only inside the roots given, or inside the starting folder (or
+    the demo library) when none are: a visitor must not browse the server's disk.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    import ipaddress
+
+    try:
+        local = ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        local = ip == "localhost"
+    resolved = [str(Path(r).expanduser().resolve()) for r in roots]
+    if not local and not resolved:
+        resolved = [str(Path(library).expanduser().resolve()) if library else str(ensure_demo_data().library)]
+    env = {"DRAMATUNE_LIBRARY_ROOTS": os.pathsep.join(resolved)}
+    if library:
+        env["DRAMATUNE_LIBRARY"] = str(Path(library).expanduser().resolve())
+    return env
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m dramatune_lib.app [--port N]``: serve the app on 127.0.0.1.
+    """``python -m dramatune_lib.app [--port N] [--library DIR] [--ip IP] [--library-root DIR ...]``:
+    serve the app (on 127.0.0.1 unless ``--ip`` says otherwise).
 
     Notebook: 05_recommend_and_merge.ipynb
     """
     ap = argparse.ArgumentParser(description="Serve the DramaTune app with Voila.")
     ap.add_argument("--port", type=int, default=8866)
+    ap.add_argument("--library", metavar="DIR", help="the music folder the app opens with (default: the demo library, "
+                                                     "or the one chosen on the last visit)")
+    ap.add_argument("--ip", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this computer "
+                                                     "only); another serves the app to a network")
+    ap.add_argument("--library-root", action="append", default=[], metavar="DIR",
+                    help="a folder the app's music-folder field may read (repeatable); served to a network "
+                         "without one, only the starting folder may be read")
     args = ap.parse_args(argv)
     ensure_demo_data()
-    cmd = voila_command(args.port)
-    print(f"DramaTune app: http://127.0.0.1:{args.port}/  (Ctrl-C to stop)", flush=True)
+    if args.library and not Path(args.library).is_dir():
+        ap.error(f"--library {args.library}: is not a folder — give the folder that holds your music")
+    os.environ.update(server_settings(args.library, args.ip, args.library_root))
+    cmd = voila_command(args.port, ip=args.ip)
+    where = "this computer only" if args.ip in ("127.0.0.1", "localhost", "::1") else f"the network, as {args.ip}"
+    print(f"DramaTune app: http://{args.ip}:{args.port}/ ({where}; Ctrl-C to stop)", flush=True)
     os.execv(cmd[0], cmd)
 
 

@@ -100,9 +100,13 @@ def _library(folder: str | None):
     from .feature_extraction import index_library
 
     path = Path(folder) if folder else ensure_demo_data().library
-    lib = index_library(path, progress=True)
+    measured: list[int] = []
+    lib = index_library(path, progress=True, callback=lambda done, total, _: measured.append(done))
     for p, why in lib.skipped:
         print(f"skipped: {why}", file=sys.stderr)
+    if measured and not sys.stderr.isatty():  # a terminal had the progress bar; a log gets one line
+        print(f"indexed {path}: {len(lib.tracks)} tracks, {len(measured)} file{'s' if len(measured) > 1 else ''} "
+              f"measured now, {len(lib.skipped)} skipped", file=sys.stderr)
     return lib
 
 

@@ -6,6 +6,11 @@ so nothing in the package is tied to one machine:
 - ``DRAMATUNE_CACHE``: generated demo data and library index caches
   (default: the user's cache folder, e.g. ``~/.cache/dramatune``).
 - ``DRAMATUNE_OUT``: where ``dramatune demo`` writes its results (default: ``./out``).
+- ``DRAMATUNE_LIBRARY``: the music folder the app opens with (``python -m dramatune_lib.app
+  --library DIR`` sets it for the server's kernels).
+- ``DRAMATUNE_LIBRARY_ROOTS``: folders the app may read music from, separated by ``os.pathsep``
+  (``--library-root``); empty: any folder, which the app allows only when it listens on this
+  machine alone.
 """
 from __future__ import annotations
 
@@ -52,3 +57,29 @@ def out_dir() -> Path:
     Notebook: 05_recommend_and_merge.ipynb
     """
     return Path(os.environ.get("DRAMATUNE_OUT", "out"))
+
+
+def app_library() -> Path | None:
+    """The music folder the app starts with (``$DRAMATUNE_LIBRARY``), or None for the demo library.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    env = os.environ.get("DRAMATUNE_LIBRARY")
+    return Path(env) if env else None
+
+
+def library_roots() -> list[Path]:
+    """The folders the app may read music from (``$DRAMATUNE_LIBRARY_ROOTS``); [] means any.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    env = os.environ.get("DRAMATUNE_LIBRARY_ROOTS", "")
+    return [Path(p) for p in env.split(os.pathsep) if p]
+
+
+def app_state_file() -> Path:
+    """Where the app remembers the last music folder between visits (in the cache folder).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    return cache_dir() / "app-state.json"

@@ -1473,26 +1473,46 @@ def _cache_file(folder: Path) -> Path:
     return d / f"{key}.json"
 
 
-def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = None, unit: str = "file") -> list:
-    """``[fn(x) for x in items]`` over joblib workers, with an optional progress bar.
+def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = None, unit: str = "file",
+                 callback=None, label=None) -> list:
+    """``[fn(x) for x in items]`` over joblib workers, in order, with an optional progress bar.
 
-    The first item always runs in this process, before any worker starts: in a fresh
-    environment that compiles librosa's numba code and writes its on-disk cache once, instead
-    of several workers compiling and writing the same cache files at once (a fresh clone's setup
-    once died of a segmentation fault in a worker doing exactly that). Fewer than four items, or
-    ``n_jobs=1``, run in this process only.
+    ``progress`` names a tqdm bar (shown on a terminal, silent otherwise) counting items as they
+    finish, with the last one's ``label(x)`` beside it; ``callback(done, total, x)`` is called as
+    each finishes (the app's progress bar). The first item always runs in this process, before
+    any worker starts: in a fresh environment that compiles librosa's numba code and writes its
+    on-disk cache once, instead of several workers compiling and writing the same cache files at
+    once (a fresh clone's setup once died of a segmentation fault in a worker doing exactly
+    that). Fewer than four items, or ``n_jobs=1``, run in this process only.
 
     Notebook: 02_feature_extraction.ipynb
     """
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    it = tqdm(items, desc=progress, unit=unit, disable=None if progress else True)
-    if len(items) < 4 or n_jobs == 1:
-        return [fn(x) for x in it]
-    it = iter(it)
-    first = fn(next(it))
-    return [first, *Parallel(n_jobs=n_jobs)(delayed(fn)(x) for x in it)]
+    bar = tqdm(total=len(items), desc=progress, unit=unit, disable=None if progress else True)
+    out: list = []
+
+    def done(x, r) -> None:
+        out.append(r)
+        bar.update(1)
+        if label is not None:
+            bar.set_postfix_str(str(label(x))[-40:], refresh=False)
+        if callback is not None:
+            callback(len(out), len(items), x)
+
+    try:
+        if len(items) < 4 or n_jobs == 1:
+            for x in items:
+                done(x, fn(x))
+            return out
+        done(items[0], fn(items[0]))
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(x) for x in items[1:])
+        for x, r in zip(items[1:], results):
+            done(x, r)
+        return out
+    finally:
+        bar.close()
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -1540,7 +1560,7 @@ def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress
 
 
 def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = False,
-                  music_model="auto", words: bool = True) -> LibraryIndex:
+                  music_model="auto", words: bool = True, callback=None) -> LibraryIndex:
     """Index every audio file under ``folder`` (recursively), in parallel, with a cache.
 
     The cache is keyed by path, size and modification time, so re-indexing analyses only new or
@@ -1548,7 +1568,9 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     The tracks are placed by :func:`place_tracks`: ``music_model`` "auto" (the default) is the
     trained model in ``models/``, which orders real soundtracks better than the priors (notebook
     04); None keeps the priors of :func:`music_va`; a :class:`MusicModel` is used as given.
-    ``words`` fuses folder names, titles and tags with the sound.
+    ``words`` fuses folder names, titles and tags with the sound. ``progress`` shows a bar on a
+    terminal (files done of all, the last one's name); ``callback(done, total, path)`` follows
+    each new file as it is measured (the app's progress bar).
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -1574,7 +1596,7 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     todo = [str(p) for p in files if entries.get(str(p), {}).get("stamp") != stamps[str(p)]]
     if todo:
         results = parallel_map(_safe_features, todo, n_jobs=n_jobs, progress="indexing" if progress else None,
-                               unit="track")
+                               unit="track", callback=callback, label=lambda p: Path(p).name)
         for p, tf, err in results:
             entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None, "error": err}
     entries = {p: e for p, e in entries.items() if p in stamps}

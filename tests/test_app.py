@@ -158,3 +158,50 @@ def test_editor_package_holds_timelines_that_read_back(tmp_path):
         assert (tmp_path / f"{stem}.music.wav").exists() and (tmp_path / "README.txt").exists()
     finally:
         s.close()
+
+
+def test_music_folder_is_checked_against_the_roots(tmp_path, monkeypatch, small_library):
+    """Served to a network the folder field reads only inside the library roots: a folder outside
+    them, a '..' that climbs out and a link inside a root that points out are all refused; a
+    folder inside is indexed, used for the picks and remembered for the next visit."""
+    import shutil
+
+    root = tmp_path / "music"
+    (root / "film").mkdir(parents=True)
+    for f in small_library.glob("cue *.ogg"):
+        shutil.copy(f, root / "film" / f.name)
+    outside = tmp_path / "private"
+    outside.mkdir()
+    os.symlink(outside, root / "escape")
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DRAMATUNE_LIBRARY_ROOTS", str(root))
+    s = AppSession()
+    try:
+        for bad in (outside, root / ".." / "private", root / "escape", "/etc"):
+            with pytest.raises(BadInputError, match="outside the folders this app may read"):
+                s.choose_library(bad)
+        with pytest.raises(BadInputError, match="is not a folder"):
+            s.check_library(root / "missing")
+        seen = []
+        lib = s.choose_library(str(root / "film"), progress=lambda d, t, p: seen.append((d, t)))
+        assert len(lib.tracks) == 3 and seen[-1] == (3, 3)
+        s.use_demo("night")
+        s.analyse()
+        assert {r.path for r in s.recommend()} <= {t.path for t in lib.tracks}
+    finally:
+        s.close()
+    again = AppSession()  # the next visit opens with the folder chosen last
+    try:
+        assert again.library_folder == (root / "film").resolve()
+    finally:
+        again.close()
+
+
+def test_server_settings_keep_a_network_server_inside_its_roots(tmp_path):
+    from dramatune_lib.app import server_settings
+
+    local = server_settings(None, "127.0.0.1", [])
+    assert local["DRAMATUNE_LIBRARY_ROOTS"] == ""  # this computer only: any folder
+    served = server_settings(str(tmp_path), "0.0.0.0", [])
+    assert served["DRAMATUNE_LIBRARY_ROOTS"] == str(tmp_path.resolve())  # to a network: the starting folder
+    assert server_settings(None, "192.0.2.7", [str(tmp_path)])["DRAMATUNE_LIBRARY_ROOTS"] == str(tmp_path.resolve())

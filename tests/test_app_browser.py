@@ -96,7 +96,7 @@ def test_demo_scene_to_downloaded_video(page, demo, tmp_path):
     page.get_by_role("button", name="Merge").click()
     link = page.locator("a.dramatune-download")
     link.wait_for()
-    assert page.locator("video").count() == 1
+    assert page.locator("video").count() == 2  # the scene as chosen, and the scored scene
     with page.expect_download() as dl:
         link.click()
     out = tmp_path / dl.value.suggested_filename
@@ -190,3 +190,29 @@ def test_plan_a_clip_scene_by_scene_then_merge(page):
     link = page.locator("a.dramatune-download")
     link.wait_for()
     assert "clip_scored_per_scene.mp4" in link.get_attribute("download")
+
+
+def test_index_your_own_music_folder(page, small_library, demo, tmp_path):
+    """A student types their music folder, indexes it (progress, then what was skipped), and the
+    picks come from it; the next visit opens with it. (Put back to the demo library at the end.)"""
+    import shutil
+
+    mine = tmp_path / "My Music"
+    mine.mkdir()
+    for f in sorted(small_library.glob("*.ogg")):
+        shutil.copy(f, mine / f.name)
+    field = page.get_by_label("Music folder")
+    field.fill(str(mine))
+    page.get_by_role("button", name="Index folder").click()
+    page.get_by_text("Music: 3 tracks from").wait_for()
+    assert "1 skipped" in page.get_by_text("tracks in").inner_text()  # broken.ogg, with its reason
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("Done: listen").wait_for()
+    titles = page.locator("b").all_inner_texts()
+    assert any("cue 0" in t or "cue 1" in t or "cue 2" in t for t in titles), titles
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_role("button", name="Analyse scene").wait_for()
+    assert page.get_by_label("Music folder").input_value() == str(mine)
+    page.get_by_label("Music folder").fill(str(demo.library))
+    page.get_by_role("button", name="Index folder").click()
+    page.get_by_text("Music: 28 tracks from").wait_for()

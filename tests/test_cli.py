@@ -63,6 +63,8 @@ def test_index_lists_skipped_files(small_library, tmp_path, monkeypatch):
     assert len(data["tracks"]) < 5  # too few to rank: the relative reading is the absolute one
     assert all(t["arousal_rel"] == t["arousal"] for t in data["tracks"])
     assert "skipped: broken.ogg" in r.stderr
+    # not a terminal: no progress bar, one line saying what was measured
+    assert "indexed " in r.stderr and "5 files measured now, 2 skipped" in r.stderr and "\r" not in r.stderr
 
 
 def test_merge_writes_and_refuses_to_overwrite(demo, tmp_path):
