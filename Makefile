@@ -7,7 +7,7 @@ PORT   ?= 8866
 STAMP  := $(VENV)/.dramatune-setup
 
 .DEFAULT_GOAL := help
-.PHONY: help setup app demo test bench models notebooks freeze clean
+.PHONY: help setup app demo test bench models notebooks screenshot freeze clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ bench: $(STAMP) ## run the benchmark scripts in bench/
 models: $(STAMP) ## retrain every model in models/ and run the real-music benchmark in full mode (fetches Debian audio, 1.4 GB of it 0 A.D.; about 10 minutes)
 	$(PY) -m dramatune_lib.training --full --overwrite
 	$(PY) -m dramatune_lib.evaluation --full --overwrite
+
+screenshot: $(STAMP) ## regenerate the README's screenshots (docs/app-*.png) with the browser test, in Debian chromium
+	DRAMATUNE_SCREENSHOTS=docs $(PY) -m pytest -q -o addopts="" tests/test_app_browser.py -k cut_off
 
 notebooks: $(STAMP) ## render every notebook to HTML in out/notebooks/ for reading without Jupyter
 	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir out/notebooks notebooks/*.ipynb

@@ -190,8 +190,10 @@ def _cmd_merge(args: argparse.Namespace) -> None:
     how = "video stream copied" if res.video_copied else "video re-encoded (its codec cannot be copied into this container)"
     nudge = (f", tempo {100 * (cue.rate - 1):+.1f}% to put {cue.cut_hits} of {len(cuts)} cuts on beats"
              if cuts and args.beats_on_cuts else "")
-    print(f"wrote {res.output} ({res.duration:.1f} s, {how}; {res.loudness_lufs:.1f} LUFS, "
-          f"{res.true_peak_dbtp:.1f} dBTP; {cue.method}{nudge})")
+    fitted = {"bars": "the music ends on a bar line" + (f", looped {cue.loops}x on bar lines" if cue.loops else ""),
+              "plain loop": "the music has no clear beat: looped whole with crossfades"}.get(cue.method, cue.method)
+    print(f"wrote {res.output} ({res.duration:.1f} s, {how}; loudness {res.loudness_lufs:.1f} LUFS, "
+          f"true peak {res.true_peak_dbtp:.1f} dBTP; {fitted}{nudge})")
     print(f"wrote {res.stem} and {res.cue_sheet} (+ .json)")
     if args.timeline:
         tl = editor_timeline(args.scene, cue, stem=res.stem, cuts=cuts or [], name=Path(res.output).stem)

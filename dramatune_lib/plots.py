@@ -15,6 +15,51 @@ from .circumplex import LABEL_VA
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
 
+def _renderer(fig: Figure):
+    """The figure's renderer (a bare Figure gets an Agg canvas, as it will when saved as PNG)."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
+
+
+def declutter(fig: Figure, texts: list, *, step: float = 0.3, max_steps: int = 40) -> None:
+    """Move text labels apart so no two boxes overlap: each label in turn, while it overlaps one
+    placed before it, moves up or down (away from the first one it met; alternately when they sit
+    on the same spot) by ``step`` of its height.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    if len(texts) < 2:
+        return
+    renderer = _renderer(fig)
+    boxes = [t.get_window_extent(renderer).expanded(1.04, 1.08) for t in texts]
+    for i in range(1, len(texts)):
+        direction = 0.0
+        for _ in range(max_steps):
+            hit = next((j for j in range(i) if boxes[i].overlaps(boxes[j])), None)
+            if hit is None:
+                break
+            if not direction:
+                gap = (boxes[i].y0 + boxes[i].y1) - (boxes[hit].y0 + boxes[hit].y1)
+                direction = 1.0 if gap > 1e-6 else -1.0 if gap < -1e-6 else (1.0 if i % 2 else -1.0)
+            ax = texts[i].axes
+            x, y = ax.transData.transform(texts[i].get_position())
+            texts[i].set_position(ax.transData.inverted().transform((x, y + direction * step * boxes[i].height)))
+            boxes[i] = texts[i].get_window_extent(renderer).expanded(1.04, 1.08)
+
+
+def label_boxes_overlap(fig: Figure, texts: list) -> bool:
+    """Whether any two of ``texts`` overlap as drawn (for the tests of every figure with labels).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    renderer = _renderer(fig)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    return any(boxes[i].overlaps(boxes[j]) for i in range(len(boxes)) for j in range(i))
+
+
 def _circumplex_axes(size: float, title: str, *, labels: bool = True):
     """A square figure with the unit circle, the two axes and (optionally) the emotion names."""
     fig = Figure(figsize=(size, size))
@@ -24,7 +69,7 @@ def _circumplex_axes(size: float, title: str, *, labels: bool = True):
     ax.axvline(0, color="0.85", lw=0.8)
     if labels:
         for name, (v, a) in LABEL_VA.items():
-            ax.text(v, a, name, color="0.6", fontsize=8, ha="center", va="center")
+            ax.text(v, a, name, color="0.6", fontsize=8, ha="center", va="center", gid="emotion")
     ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence (unpleasant → pleasant)",
            ylabel="arousal (calm → excited)", aspect="equal", title=title)
     return fig, ax
@@ -41,21 +86,28 @@ def circumplex_figure(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
+    from .recommend_and_merge import matched_position
+
     fig, ax = _circumplex_axes(size, "Scene and music on the circumplex")
+    where = {t.path: matched_position(t) for t in tracks or []}  # where the matcher sees each track
     if tracks:
-        ax.scatter([t.valence for t in tracks], [t.arousal for t in tracks], s=12, color="0.75", label="library")
+        ax.scatter([where[t.path][0] for t in tracks], [where[t.path][1] for t in tracks], s=12, color="0.75",
+                   label="library")
     if profile is not None:
         for c in profile.cues:
             if c.confidence > 0:
                 ax.annotate("", (c.valence, c.arousal), (profile.valence, profile.arousal),
                             arrowprops=dict(arrowstyle="-", color="tab:blue", alpha=0.3 + 0.7 * c.confidence))
-                ax.text(c.valence, c.arousal, c.name, fontsize=7, color="tab:blue")
+                ax.text(c.valence, c.arousal, c.name, fontsize=7, color="tab:blue", ha="center", va="center",
+                        gid="cue")
         ax.scatter([profile.valence], [profile.arousal], s=160, marker="*", color="tab:red", zorder=5, label="scene")
     for r in recommendations or []:
-        ax.scatter([r.valence], [r.arousal], s=70, color="tab:green", zorder=4)
-        ax.text(r.valence + 0.04, r.arousal + 0.04, str(r.rank), color="tab:green", fontsize=9, weight="bold")
+        v, a = where.get(r.path, (r.valence, r.arousal))
+        ax.scatter([v], [a], s=70, color="tab:green", zorder=4)
+        ax.text(v + 0.05, a + 0.05, str(r.rank), color="tab:green", fontsize=9, weight="bold", gid="pick")
     ax.legend(loc="lower right", fontsize=7, frameon=False)
     fig.tight_layout()
+    declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "cue", "pick")])
     return fig
 
 
@@ -64,7 +116,7 @@ def timeline_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    fig = Figure(figsize=(width, 2.4))
+    fig = Figure(figsize=(width, 2.8))
     ax = fig.subplots()
     if profile.timeline:
         t = [r[0] + 0.5 for r in profile.timeline]
@@ -72,8 +124,9 @@ def timeline_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
         ax.plot(t, [r[2] for r in profile.timeline], "-o", ms=3, label="arousal", color="tab:purple")
     for c in profile.cut_times:
         ax.axvline(c, color="0.5", ls=":", lw=1)
-    ax.set(xlim=(0, profile.duration), ylim=(-1.05, 1.05), xlabel="time (s)", title="Emotion over time (dotted: cuts)")
-    ax.legend(loc="upper right", fontsize=7, frameon=False, ncols=2)
+    ax.set(xlim=(0, profile.duration), ylim=(-1.05, 1.05), xlabel="time (s); dotted lines: cuts")
+    ax.set_title("Emotion over time", loc="left", fontsize=10)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, ncols=2)  # above the plot
     fig.tight_layout()
     return fig
 
@@ -341,12 +394,20 @@ def scene_plan_figure(profile: SceneProfile, plan, *, width: float = 8.0) -> Fig
     Notebook: 06_compose.ipynb
     """
     fig = timeline_figure(profile, width=width)
+    fig.set_figheight(3.4)
     ax = fig.axes[0]
+    ax.set_ylim(-1.85, 1.05)  # a band below the curves holds each scene's name and track
+    ax.axhline(-1.1, color="0.7", lw=0.8)
     for k, (part, pick) in enumerate(plan):
         ax.axvspan(part.start, part.end, color=f"C{k % 10}", alpha=0.12)
         label = pick.title if pick else "(nothing left)"
-        ax.text((part.start + part.end) / 2, -0.95, f"{part.emotion}\n{label}", ha="center", va="bottom", fontsize=7)
-    ax.set_title("Scenes of the clip and their picks (dotted: cuts)")
+        label = label if len(label) <= 26 else label[:24] + "..."
+        ax.text((part.start + part.end) / 2, -1.5, f"{part.emotion}\n{label}", ha="center", va="center", fontsize=7,
+                gid="scene")
+    ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+    ax.set_title("Scenes and their picks", loc="left", fontsize=10)
+    fig.tight_layout()
+    declutter(fig, [t for t in ax.texts if t.get_gid() == "scene"])
     return fig
 
 

@@ -90,7 +90,7 @@ def upload(page, path, button: str = "Upload video") -> None:
 
 def test_demo_scene_to_downloaded_video(page, demo, tmp_path):
     page.get_by_role("button", name="Analyse scene").click()
-    page.get_by_text("Done: listen").wait_for()
+    page.get_by_text("done — listen").wait_for()
     assert page.locator("audio").count() == 3
     assert page.locator("img").count() >= 2  # circumplex and timeline
     page.get_by_role("button", name="Merge").click()
@@ -120,12 +120,14 @@ def test_upload_analyse_alternatives_merge(page, media):
     upload(page, media / "scene.mp4")
     page.get_by_text("Scene: upload: scene.mp4").wait_for()
     page.get_by_role("button", name="Analyse scene").click()
-    page.get_by_text("Done: listen").wait_for()
+    page.get_by_text("done — listen").wait_for()
     first = page.locator(".widget-hbox .widget-html b").all_inner_texts()
+    circumplex = page.locator("img").nth(0).get_attribute("src")
     page.get_by_role("button", name="Show others").click()
-    page.get_by_text("Showing other tracks").wait_for()
+    page.get_by_text("other tracks, numbered on the circumplex").wait_for()
     others = page.locator(".widget-hbox .widget-html b").all_inner_texts()
     assert len(others) == 3 and not set(first) & set(others)
+    assert page.locator("img").nth(0).get_attribute("src") != circumplex  # the plot follows the picks
     page.get_by_role("button", name="Merge").click()
     page.locator("a.dramatune-download").wait_for()
     assert "scene_scored.mp4" in page.locator("a.dramatune-download").get_attribute("download")
@@ -140,7 +142,7 @@ def test_bad_upload_shows_a_readable_message(page, media):
     # the app is still alive: a demo scene chosen again is analysed
     page.locator("select").first.select_option("night")
     page.get_by_role("button", name="Analyse scene").click()
-    page.get_by_text("Done: listen").wait_for()
+    page.get_by_text("done — listen").wait_for()
 
 
 def test_upload_larger_than_a_default_websocket_message(page, media):
@@ -160,14 +162,14 @@ def test_subtitles_upload(page, tmp_path):
     upload(page, good, button="Subtitles")
     page.get_by_text("Subtitles: lines.srt").wait_for()
     page.get_by_role("button", name="Analyse scene").click()
-    page.get_by_text("Done: listen").wait_for()
+    page.get_by_text("done — listen").wait_for()
 
 
 def test_compose_an_original_cue_then_merge(page):
     page.locator("select").first.select_option(label="chase")
     page.get_by_text("Scene: demo: chase").wait_for()
     page.get_by_role("button", name="Analyse scene").click()
-    page.get_by_text("Done: listen").wait_for()
+    page.get_by_text("done — listen").wait_for()
     page.get_by_role("button", name="Compose original").click()
     page.get_by_text("Composed: listen").wait_for()
     assert page.locator("audio").count() == 4  # the three picks and the original
@@ -183,7 +185,7 @@ def test_plan_a_clip_scene_by_scene_then_merge(page):
     page.locator("select").first.select_option(label=CLIP_NAME)
     page.get_by_text(f"Scene: demo: {CLIP_NAME}").wait_for()
     page.get_by_role("button", name="Analyse scene").click()
-    page.get_by_text("Done: listen").wait_for()
+    page.get_by_text("done — listen").wait_for()
     page.get_by_role("button", name="Plan scene by scene").click()
     page.get_by_text("Plan: 3 scene(s)").wait_for()  # the plan, drawn as a timeline, before any export
     page.get_by_role("button", name="Score scene by scene").click()
@@ -207,7 +209,7 @@ def test_index_your_own_music_folder(page, small_library, demo, tmp_path):
     page.get_by_text("Music: 3 tracks from").wait_for()
     assert "1 skipped" in page.get_by_text("tracks in").inner_text()  # broken.ogg, with its reason
     page.get_by_role("button", name="Analyse scene").click()
-    page.get_by_text("Done: listen").wait_for()
+    page.get_by_text("done — listen").wait_for()
     titles = page.locator("b").all_inner_texts()
     assert any("cue 0" in t or "cue 1" in t or "cue 2" in t for t in titles), titles
     page.reload(wait_until="domcontentloaded")
@@ -216,3 +218,90 @@ def test_index_your_own_music_folder(page, small_library, demo, tmp_path):
     page.get_by_label("Music folder").fill(str(demo.library))
     page.get_by_role("button", name="Index folder").click()
     page.get_by_text("Music: 28 tracks from").wait_for()
+
+
+def _kernels(server_pid: int) -> list:
+    import psutil
+
+    return [p for p in psutil.Process(server_pid).children(recursive=True)
+            if any("ipykernel" in part for part in p.cmdline())]
+
+
+def test_closed_tabs_free_their_kernels(browser, demo, tmp_path):
+    """Four page loads start four kernels; once the tabs close, the server shuts them down (here
+    after 4 s idle; the app's own setting is app.KERNEL_IDLE_CULL_S) and their memory is back."""
+    import psutil
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path / "voila.log", "w")
+    proc = subprocess.Popen(voila_command(port, cull_idle=4, cull_interval=2), cwd=PROJECT_ROOT, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5).close()  # noqa: S310 - our own loopback server
+                break
+            except OSError:
+                assert time.time() < deadline and proc.poll() is None, "Voila did not start"
+                time.sleep(0.5)
+        pages = []
+        for _ in range(4):
+            pg = browser.new_page()
+            pg.set_default_timeout(TIMEOUT_MS)
+            pg.goto(url, timeout=TIMEOUT_MS)
+            pg.get_by_role("button", name="Analyse scene").wait_for()
+            pages.append(pg)
+        held = _kernels(proc.pid)
+        assert len(held) >= 4
+        rss = sum(k.memory_info().rss for k in held)
+        for pg in pages:
+            pg.close()
+        deadline = time.time() + 60
+        while _kernels(proc.pid) and time.time() < deadline:
+            time.sleep(1)
+        left = _kernels(proc.pid)
+        assert not left, f"{len(left)} kernels still running a minute after their tabs closed"
+        assert sum(k.memory_info().rss for k in left if psutil.pid_exists(k.pid)) < rss
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+_CUT_OFF_JS = """() => [...document.querySelectorAll('.widget-label, button, .widget-toggle-button, label')]
+  .filter(e => e.offsetParent !== null && e.innerText.trim() && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.innerText.trim())"""
+_BROKEN_JS = """() => [...document.querySelectorAll('img')]
+  .filter(i => i.offsetParent !== null && !(i.complete && i.naturalWidth > 0)).length"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
+def test_first_view_has_no_cut_off_text_or_broken_images(browser, app_url, size, tmp_path):
+    """The page as it opens and after an analysis, at a laptop's and a desktop's size: every label
+    and button shows its whole text, no image is a broken placeholder. The screenshots land in
+    $DRAMATUNE_SCREENSHOTS when set (``make screenshot`` writes the README's there)."""
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(app_url, timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Analyse scene").wait_for()
+        page.wait_for_timeout(500)
+        assert page.evaluate(_CUT_OFF_JS) == []
+        assert page.evaluate(_BROKEN_JS) == 0
+        page.get_by_role("button", name="Analyse scene").click()
+        page.get_by_text("done — listen").wait_for()
+        page.wait_for_timeout(500)
+        assert page.evaluate(_CUT_OFF_JS) == []
+        assert page.evaluate(_BROKEN_JS) == 0
+        folder = os.environ.get("DRAMATUNE_SCREENSHOTS")
+        shot = (tmp_path if not folder else __import__("pathlib").Path(folder)) / f"app-{size[0]}.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+    finally:
+        ctx.close()

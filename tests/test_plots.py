@@ -1,0 +1,31 @@
+"""The figures' labels stay readable (issue #14): no two label boxes overlap."""
+from dramatune_lib import compose, plots
+from dramatune_lib import feature_extraction as fx
+from dramatune_lib.dataset_prep import demo_clip
+from dramatune_lib.recommend_and_merge import recommend
+
+
+def test_circumplex_and_plan_labels_never_overlap(demo):
+    """The emotion names (fear and anger sit close), the cue names and the picks' numbers on the
+    circumplex, for each demo scene; the scene names and tracks under a clip's plan."""
+    tracks = fx.index_library(demo.library).tracks
+    for name, scene in demo.scenes.items():
+        profile = fx.analyze_scene(scene)
+        fig = plots.circumplex_figure(profile, recommend(profile, tracks), tracks, size=4)
+        labels = [t for t in fig.axes[0].texts if t.get_gid() in ("emotion", "cue", "pick")]
+        assert len(labels) >= 10 and not plots.label_boxes_overlap(fig, labels), name
+    clip = fx.analyze_scene(demo_clip(demo))
+    fig = plots.scene_plan_figure(clip, compose.plan_per_scene(clip, tracks), width=6)
+    labels = [t for t in fig.axes[0].texts if t.get_gid() == "scene"]
+    assert len(labels) >= 2 and not plots.label_boxes_overlap(fig, labels)
+
+
+def test_declutter_separates_labels_that_start_on_top_of_each_other():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 3))
+    ax = fig.subplots()
+    texts = [ax.text(0.5, 0.5, word, ha="center") for word in ("fear", "angry", "tense")]
+    assert plots.label_boxes_overlap(fig, texts)
+    plots.declutter(fig, texts)
+    assert not plots.label_boxes_overlap(fig, texts)
