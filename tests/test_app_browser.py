@@ -36,24 +36,30 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def app_url(demo, tmp_path_factory):
+def start_voila(log_path, **options):
+    """Serve the app on a free loopback port (``options`` go to voila_command); wait until it
+    answers. Returns ``(process, url, log)``."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")
-    proc = subprocess.Popen(voila_command(port), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    log = open(log_path, "w")
+    proc = subprocess.Popen(voila_command(port, **options), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
     while True:
         try:
             urllib.request.urlopen(url, timeout=5).close()  # noqa: S310 - our own loopback server
-            break
+            return proc, url, log
         except OSError:
             if time.time() > deadline or proc.poll() is not None:
                 proc.kill()
                 pytest.fail(f"Voila did not start: see {log.name}")
             time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def app_url(demo, tmp_path_factory):
+    proc, url, log = start_voila(tmp_path_factory.mktemp("voila") / "voila.log")
     yield url
     proc.terminate()
     proc.wait(timeout=30)
@@ -232,22 +238,8 @@ def test_closed_tabs_free_their_kernels(browser, demo, tmp_path):
     after 4 s idle; the app's own setting is app.KERNEL_IDLE_CULL_S) and their memory is back."""
     import psutil
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(tmp_path / "voila.log", "w")
-    proc = subprocess.Popen(voila_command(port, cull_idle=4, cull_interval=2), cwd=PROJECT_ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc, url, log = start_voila(tmp_path / "voila.log", cull_idle=4, cull_interval=2)
     try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5).close()  # noqa: S310 - our own loopback server
-                break
-            except OSError:
-                assert time.time() < deadline and proc.poll() is None, "Voila did not start"
-                time.sleep(0.5)
         pages = []
         for _ in range(4):
             pg = browser.new_page()
