@@ -428,17 +428,14 @@ def _vibenet_place(test: list[BenchmarkTrack], tracks: list[TrackFeatures]) -> l
     """vibenet's own valence and energy as a placement, unchanged (0.5 is its middle). Learning
     from them (with the sound features, or its 256-number embedding) did worse on games left
     out than taking them as they come."""
-    from .feature_extraction import _relative
+    from .feature_extraction import set_placement
 
     vb = vibenet_readings([b.source for b in test])
     v = np.array([2 * vb[b.source]["valence"] - 1 for b in test])
     a = np.array([2 * vb[b.source]["energy"] - 1 for b in test])
-    for t, x, y, rv, ra in zip(tracks, v, a, _relative(v), _relative(a)):
-        t.valence, t.arousal = round(float(x), 3), round(float(y), 3)
-        t.valence_confidence, t.arousal_confidence = round(abs(float(x)), 3), round(abs(float(y)), 3)
-        t.valence_rel, t.arousal_rel = round(float(rv), 3), round(float(ra), 3)
-        t.emotion, t.placed_by = label_for(t.valence, t.arousal), "vibenet"
-    return tracks
+    for t in tracks:
+        t.placed_by = "vibenet"
+    return set_placement(tracks, v, a, np.abs(v), np.abs(a))
 
 
 def vibenet_available() -> bool:

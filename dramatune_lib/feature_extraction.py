@@ -1422,6 +1422,17 @@ def place_tracks(tracks: list[TrackFeatures], model: MusicModel | None, *, folde
                 a[i] = (ca[i] * a[i] + wa * cue.arousal) / (ca[i] + wa)
                 ca[i] = max(ca[i], wa)
         t.placed_by = how + (" + words" if cue is not None else "")
+    return set_placement(tracks, v, a, cv, ca)
+
+
+def set_placement(tracks: list[TrackFeatures], v, a, cv, ca) -> list[TrackFeatures]:
+    """Write a placement into ``tracks``, in place: the absolute valence and arousal (clipped to
+    the circumplex), each axis' confidence, each track's rank within the list
+    (:func:`place_tracks` step 3) and the emotion named from the absolute point.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    v, a = np.asarray(v, float), np.asarray(a, float)
     rv, ra = _relative(v), _relative(a)
     for i, t in enumerate(tracks):
         t.valence, t.arousal = round(clip_va(float(v[i])), 3), round(clip_va(float(a[i])), 3)
@@ -1532,6 +1543,21 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _measure_new(entries: dict, files: list[Path], **parallel) -> list[tuple[str, str]]:
+    """Measure the ``files`` whose size or modification time differs from their cache entry (in
+    parallel, :func:`parallel_map` with ``parallel``), updating ``entries`` {path: {stamp, features,
+    error}} in place. Returns (path, error) of each file measured now; the one cache rule both the
+    library index and the training corpus follow."""
+    stamps = {str(p): [p.stat().st_size, p.stat().st_mtime] for p in files}
+    todo = [p for p in stamps if entries.get(p, {}).get("stamp") != stamps[p]]
+    if not todo:
+        return []
+    results = parallel_map(_safe_features, todo, unit="track", label=lambda p: Path(p).name, **parallel)
+    for p, tf, err in results:
+        entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None, "error": err}
+    return [(p, err) for p, _, err in results]
+
+
 def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress: bool = False
                           ) -> list[TrackFeatures | None]:
     """:func:`track_features` of each file (None where it cannot be analysed), measured once and
@@ -1546,14 +1572,12 @@ def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress
         entries = json.loads(path.read_text())
     except (OSError, ValueError):
         entries = {}
-    stamps = {str(p): [Path(p).stat().st_size, Path(p).stat().st_mtime] for p in paths}
-    todo = [p for p in stamps if entries.get(p, {}).get("stamp") != stamps[p]]
-    if todo:
-        for p, tf, err in parallel_map(_safe_features, todo, n_jobs=n_jobs, progress="measuring" if progress else None,
-                                       unit="track"):
-            if err:
-                print("skipped", err)
-            entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None}
+    measured = _measure_new(entries, [Path(p) for p in paths], n_jobs=n_jobs,
+                            progress="measuring" if progress else None)
+    for _, err in measured:
+        if err:
+            print("skipped", err)
+    if measured:
         _write_atomically(path, json.dumps(entries))
     return [TrackFeatures.from_dict(entries[str(p)]["features"]) if entries[str(p)]["features"] else None
             for p in paths]
@@ -1592,14 +1616,9 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     except (OSError, ValueError):
         cache = {}
     entries = cache.get("entries", {})
-    stamps = {str(p): [p.stat().st_size, p.stat().st_mtime] for p in files}
-    todo = [str(p) for p in files if entries.get(str(p), {}).get("stamp") != stamps[str(p)]]
-    if todo:
-        results = parallel_map(_safe_features, todo, n_jobs=n_jobs, progress="indexing" if progress else None,
-                               unit="track", callback=callback, label=lambda p: Path(p).name)
-        for p, tf, err in results:
-            entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None, "error": err}
-    entries = {p: e for p, e in entries.items() if p in stamps}
+    _measure_new(entries, files, n_jobs=n_jobs, progress="indexing" if progress else None, callback=callback)
+    present = {str(p) for p in files}
+    entries = {p: e for p, e in entries.items() if p in present}
     _write_atomically(cache_path, json.dumps({"version": FEATURES_VERSION, "entries": entries}))
     tracks = [TrackFeatures.from_dict(e["features"]) for p, e in entries.items() if e["features"]]
     # the cache holds what was measured; the placement is made afresh each time, so a retrained

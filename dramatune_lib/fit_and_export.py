@@ -837,7 +837,8 @@ def editor_timeline(scene: str | Path, cue: FittedCue, *, stem: str | Path | Non
     import opentimelineio as otio
 
     scene = Path(scene)
-    rate = editor_rate(probe(scene).fps)
+    info = probe(scene)
+    rate = editor_rate(info.fps)
     ot = otio.opentime
     lengths: dict[str, float] = {}
 
@@ -851,8 +852,6 @@ def editor_timeline(scene: str | Path, cue: FittedCue, *, stem: str | Path | Non
     tl = otio.schema.Timeline(name=name or scene.stem, global_start_time=ot.from_timecode(tc, rate))
     duration = cue.duration
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    info = probe(scene)
-
     def media(path: Path, seconds: float):
         return otio.schema.ExternalReference(target_url=path.resolve().as_uri(), available_range=rng(0, seconds))
 
