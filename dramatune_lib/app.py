@@ -366,11 +366,21 @@ class AppSession:
 
     # --- presentation helpers ----------------------------------------------------------------
     @staticmethod
-    def audio_bytes(rec: Recommendation) -> tuple[bytes, str]:
-        """The track's bytes and its format name, for an audio player widget."""
-        p = Path(rec.path)
+    def audio_bytes(path: str | Path) -> tuple[bytes, str]:
+        """A track's bytes and its format name, for an audio player widget."""
+        p = Path(path)
         fmt = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
         return p.read_bytes(), fmt.get(p.suffix.lower(), "wav")
+
+    def track_to_hear(self, path: str) -> tuple[str, bytes, str]:
+        """A track clicked on the circumplex: its title, bytes and format name. Only the library's
+        tracks and the picks shown can be heard (the path comes from the page)."""
+        known = {t.path: t.title for t in self.library.tracks}
+        known.update({r.path: r.title for r in self.recommendations})
+        if path not in known:
+            raise DramaTuneError("that track is not in the music folder any more: index the folder again")
+        data, fmt = self.audio_bytes(path)
+        return known[path], data, fmt
 
     @staticmethod
     def download_link(result: ExportResult, label: str = "Download the scored scene",

@@ -24,17 +24,18 @@ def _renderer(fig: Figure):
     return fig.canvas.get_renderer()
 
 
-def declutter(fig: Figure, texts: list, *, step: float = 0.3, max_steps: int = 40) -> None:
+def declutter(fig: Figure, texts: list, *, step: float = 0.3, max_steps: int = 40,
+              pad: tuple[float, float] = (1.04, 1.08)) -> None:
     """Move text labels apart so no two boxes overlap: each label in turn, while it overlaps one
     placed before it, moves up or down (away from the first one it met; alternately when they sit
-    on the same spot) by ``step`` of its height.
+    on the same spot) by ``step`` of its height. ``pad`` widens and heightens each box first.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
     if len(texts) < 2:
         return
     renderer = _renderer(fig)
-    boxes = [t.get_window_extent(renderer).expanded(1.04, 1.08) for t in texts]
+    boxes = [t.get_window_extent(renderer).expanded(*pad) for t in texts]
     for i in range(1, len(texts)):
         direction = 0.0
         for _ in range(max_steps):
@@ -47,7 +48,7 @@ def declutter(fig: Figure, texts: list, *, step: float = 0.3, max_steps: int = 4
             ax = texts[i].axes
             x, y = ax.transData.transform(texts[i].get_position())
             texts[i].set_position(ax.transData.inverted().transform((x, y + direction * step * boxes[i].height)))
-            boxes[i] = texts[i].get_window_extent(renderer).expanded(1.04, 1.08)
+            boxes[i] = texts[i].get_window_extent(renderer).expanded(*pad)
 
 
 def label_boxes_overlap(fig: Figure, texts: list) -> bool:
@@ -81,8 +82,13 @@ def circumplex_figure(
     tracks: list[TrackFeatures] | None = None,
     *,
     size: float = 4.5,
+    axes_box: tuple[float, float, float, float] | None = None,
+    label_pad: tuple[float, float] = (1.04, 1.08),
 ) -> Figure:
     """The valence–arousal plane with the scene, each cue's contribution and the picks.
+    ``axes_box`` (left, bottom, width, height as shares of the figure) fixes the plot area instead
+    of fitting it to the figure, and ``label_pad`` keeps labels further apart (the app's live
+    circumplex lays out its labels this way, for a browser that draws text a little differently).
 
     Notebook: 05_recommend_and_merge.ipynb
     """
@@ -105,9 +111,13 @@ def circumplex_figure(
         v, a = where.get(r.path, (r.valence, r.arousal))
         ax.scatter([v], [a], s=70, color="tab:green", zorder=4)
         ax.text(v + 0.05, a + 0.05, str(r.rank), color="tab:green", fontsize=9, weight="bold", gid="pick")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
-    fig.tight_layout()
-    declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "cue", "pick")])
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right", fontsize=7, frameon=False)
+    if axes_box is None:
+        fig.tight_layout()
+    else:
+        ax.set_position(axes_box)
+    declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "cue", "pick")], pad=label_pad)
     return fig
 
 

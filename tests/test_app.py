@@ -45,7 +45,7 @@ def test_demo_flow(session, demo):
     assert video_stream_hash(res.output) == video_stream_hash(demo.scenes["night"])
     assert res.output.startswith(str(session.workdir))
     assert 'download="night_scored.mp4"' in session.download_link(res)
-    data, fmt = session.audio_bytes(others[0])
+    data, fmt = session.audio_bytes(others[0].path)
     assert len(data) > 1000 and fmt in {"ogg", "wav", "flac"}
     assert prof.emotion
 

@@ -7,6 +7,7 @@ browser these tests fail in CI and are skipped, with the reason shown, elsewhere
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -94,11 +95,58 @@ def upload(page, path, button: str = "Upload video") -> None:
     chooser.value.set_files(str(path))
 
 
+def pick_point(page, rank: int):
+    """The circumplex's point for pick ``rank`` (bqplot keeps each point's name beside it, hidden)."""
+    return page.locator(".bqplot .object_grp", has=page.locator("text.dot_text", has_text=re.compile(rf"^{rank}\. "))).locator(
+        "path.dot")
+
+
+def hover_pick(page, rank: int) -> str:
+    """Hover a pick on the circumplex, as a user does; returns the tooltip's text."""
+    page.mouse.move(0, 0)
+    pick_point(page, rank).hover()
+    tip = page.locator(".bqplot_mark_tooltip:visible .tooltiptext")
+    tip.wait_for()
+    return tip.inner_text()
+
+
+_LABEL_OVERLAPS_JS = """() => {
+  const boxes = [...document.querySelectorAll('.bqplot svg.svg-figure text')]
+    .filter(t => t.getAttribute('display') !== 'none' && getComputedStyle(t).display !== 'none' && t.textContent)
+    .map(t => [t.textContent, t.getBoundingClientRect()]);
+  const hits = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = 0; j < i; j++) {
+    const [a, r] = boxes[i], [b, q] = boxes[j];
+    if (r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom) hits.push(a + '/' + b);
+  }
+  return [boxes.length, hits];
+}"""
+
+
+def test_circumplex_hover_tells_click_plays_labels_apart(page):
+    """Issue #14: hover a point for the track and its reason, click it to hear it; the names on
+    the plot, as the browser draws them, do not overlap."""
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("done — listen").wait_for()
+    listed = page.locator(".widget-hbox .widget-html").filter(has_text=re.compile(r"^2\. ")).inner_text()
+    title, reason = listed.split(" (score")[0], listed.split("\n")[-1]  # "2. Title (score …)\nreason"
+    tip = hover_pick(page, 2)
+    assert tip.startswith(title) and reason in tip
+    count, overlaps = page.evaluate(_LABEL_OVERLAPS_JS)
+    assert count >= 13 and overlaps == []  # ten emotion names, the cues, three numbers
+    pick_point(page, 2).click()
+    page.get_by_text("(clicked on the circumplex)").wait_for()
+    assert title.split(". ", 1)[1] in page.locator(".widget-html").filter(
+        has_text="clicked on the circumplex").inner_text()
+    page.wait_for_function("() => [...document.querySelectorAll('audio')].some(a => !a.paused)")
+
+
 def test_demo_scene_to_downloaded_video(page, demo, tmp_path):
     page.get_by_role("button", name="Analyse scene").click()
     page.get_by_text("done — listen").wait_for()
-    assert page.locator("audio").count() == 3
-    assert page.locator("img").count() >= 2  # circumplex and timeline
+    assert page.locator("audio:visible").count() == 3
+    page.locator(".bqplot.figure").wait_for(state="visible", timeout=5000)  # the circumplex
+    assert page.locator("img:visible").count() >= 1  # the timeline
     page.get_by_role("button", name="Merge").click()
     link = page.locator("a.dramatune-download")
     link.wait_for()
@@ -128,12 +176,13 @@ def test_upload_analyse_alternatives_merge(page, media):
     page.get_by_role("button", name="Analyse scene").click()
     page.get_by_text("done — listen").wait_for()
     first = page.locator(".widget-hbox .widget-html b").all_inner_texts()
-    circumplex = page.locator("img").nth(0).get_attribute("src")
+    assert hover_pick(page, 1).startswith(first[0])
     page.get_by_role("button", name="Show others").click()
     page.get_by_text("other tracks, numbered on the circumplex").wait_for()
     others = page.locator(".widget-hbox .widget-html b").all_inner_texts()
     assert len(others) == 3 and not set(first) & set(others)
-    assert page.locator("img").nth(0).get_attribute("src") != circumplex  # the plot follows the picks
+    for rank in (1, 2, 3):  # the plot follows the picks: each number marks the track listed with it
+        assert hover_pick(page, rank).startswith(others[rank - 1])
     page.get_by_role("button", name="Merge").click()
     page.locator("a.dramatune-download").wait_for()
     assert "scene_scored.mp4" in page.locator("a.dramatune-download").get_attribute("download")
@@ -177,8 +226,8 @@ def test_compose_an_original_cue_then_merge(page):
     page.get_by_role("button", name="Analyse scene").click()
     page.get_by_text("done — listen").wait_for()
     page.get_by_role("button", name="Compose original").click()
-    page.get_by_text("Composed: listen").wait_for()
-    assert page.locator("audio").count() == 4  # the three picks and the original
+    page.get_by_text("composed — listen").wait_for()
+    assert page.locator("audio:visible").count() == 4  # the three picks and the original
     page.get_by_role("button", name="Merge").click()
     link = page.locator("a.dramatune-download")
     link.wait_for()
@@ -193,7 +242,7 @@ def test_plan_a_clip_scene_by_scene_then_merge(page):
     page.get_by_role("button", name="Analyse scene").click()
     page.get_by_text("done — listen").wait_for()
     page.get_by_role("button", name="Plan scene by scene").click()
-    page.get_by_text("Plan: 3 scene(s)").wait_for()  # the plan, drawn as a timeline, before any export
+    page.get_by_text("3 scene(s), a track each").wait_for()  # the plan, drawn as a timeline, before any export
     page.get_by_role("button", name="Score scene by scene").click()
     link = page.locator("a.dramatune-download")
     link.wait_for()
