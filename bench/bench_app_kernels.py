@@ -20,7 +20,8 @@ from dramatune_lib.app import KERNEL_IDLE_CULL_S, voila_command
 from dramatune_lib.config import PROJECT_ROOT
 
 OUT = Path(__file__).parent / "results"
-LOADS = 8  # the issue asks for 12; in this harness the 10th headless tab never finished loading
+LOADS = 12  # as the issue asks
+BROWSERS = 2  # tabs spread over two browsers: one headless chromium never finished loading a 10th
 WITHIN_MB = 200
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -53,10 +54,10 @@ def main() -> dict:
         time.sleep(KERNEL_IDLE_CULL_S + 20)  # the kernel of that first request is culled too
         start = server_mb(proc.pid)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            browsers = [p.chromium.launch(executable_path=chromium, args=ARGS) for _ in range(BROWSERS)]
             pages = []
             for k in range(LOADS):
-                pg = browser.new_context().new_page()  # a tab of its own (a browser allows few connections a host)
+                pg = browsers[k % BROWSERS].new_context().new_page()  # a tab of its own
                 pg.set_default_timeout(120_000)
                 pg.goto(url, timeout=120_000)
                 pg.get_by_role("button", name="Analyse scene").click()
@@ -73,7 +74,8 @@ def main() -> dict:
                 trace.append((round(time.time() - closed), round(server_mb(proc.pid))))
                 if trace[-1][1] <= start + WITHIN_MB:
                     break
-            browser.close()
+            for browser in browsers:
+                browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)

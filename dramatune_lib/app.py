@@ -408,9 +408,9 @@ class AppSession:
 
 #: A page's kernel is shut down once its tab is closed and it has been idle this long, seconds
 #: (Voila keeps one kernel per page load; without culling, 12 loads held 3.2 GB). A tab left open
-#: keeps its kernel however long it idles. Chosen by hand: at 60 s a page still being rendered
-#: on a busy 2-core server (its kernel waiting, with no tab connected yet) was culled in a test.
-KERNEL_IDLE_CULL_S = 120
+#: keeps its kernel however long it idles. Chosen by hand, and measured by
+#: ``bench/bench_app_kernels.py`` (RESULTS.md): at 120 s memory took 135 s to come back.
+KERNEL_IDLE_CULL_S = 60
 #: How often the server looks for such kernels, seconds.
 KERNEL_CULL_INTERVAL_S = 20
 
