@@ -355,22 +355,81 @@ def mid_term_features(y: np.ndarray, sr: int = SOUND_SR) -> np.ndarray:
 
 
 def sound_model_path() -> Path:
-    """Where the trained music/speech/other classifier lives (``models/sound_classes.joblib``).
+    """Where the trained music/speech/other classifier lives (``models/sound_classes.npz``).
 
     Notebook: 03_training.ipynb
     """
-    return config.PROJECT_ROOT / "models" / "sound_classes.joblib"
+    return config.PROJECT_ROOT / "models" / "sound_classes.npz"
 
 
-def load_sound_model(path: str | Path | None = None):
-    """The trained classifier (a scikit-learn pipeline: scaler + SVM), or None when missing.
+@dataclass
+class SoundClassifier:
+    """The trained sound classifier as plain numbers: scikit-learn's scaler + RBF SVM, predicting
+    as libsvm does (one-vs-one votes, ties to the first class), so a new process needs numpy
+    alone, not scikit-learn's 1 s import (issue #17). ``from_pipeline`` is checked label for
+    label against scikit-learn in ``tests/test_feature_extraction.py``.
+    """
+
+    mean: np.ndarray  # the scaler's, per feature
+    scale: np.ndarray
+    support: np.ndarray  # the support vectors (scaled), grouped by class
+    dual_coef: np.ndarray  # (classes - 1, vectors)
+    intercept: np.ndarray  # one per pair of classes: (0, 1), (0, 2), ..., (1, 2), ...
+    n_support: np.ndarray  # support vectors per class
+    gamma: float
+    classes: np.ndarray
+
+    @classmethod
+    def from_pipeline(cls, pipe) -> SoundClassifier:
+        """From the fitted ``make_pipeline(StandardScaler(), SVC(kernel="rbf"))`` of notebook 03.
+
+        Notebook: 03_training.ipynb
+        """
+        scaler, svc = pipe[0], pipe[-1]
+        return cls(mean=scaler.mean_, scale=scaler.scale_, support=svc.support_vectors_, dual_coef=svc.dual_coef_,
+                   intercept=svc.intercept_, n_support=svc.n_support_, gamma=float(svc._gamma),
+                   classes=np.asarray(svc.classes_).astype(str))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The class of each row of ``X`` (mid-term features).
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        Z = (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
+        sq = (Z ** 2).sum(1)[:, None] + (self.support ** 2).sum(1)[None, :] - 2 * Z @ self.support.T
+        K = np.exp(-self.gamma * np.maximum(sq, 0.0))
+        start = np.r_[0, np.cumsum(self.n_support)]
+        n = len(self.classes)
+        votes = np.zeros((len(Z), n), dtype=int)
+        p = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                si, sj = slice(start[i], start[i + 1]), slice(start[j], start[j + 1])
+                dec = K[:, si] @ self.dual_coef[j - 1, si] + K[:, sj] @ self.dual_coef[i, sj] + self.intercept[p]
+                votes[:, i] += dec > 0
+                votes[:, j] += dec <= 0
+                p += 1
+        return self.classes[votes.argmax(1)]
+
+    def save(self, path: str | Path) -> Path:
+        """Write the numbers to an ``.npz`` file.
+
+        Notebook: 03_training.ipynb
+        """
+        np.savez_compressed(path, **{k: np.asarray(v) for k, v in self.__dict__.items()})
+        return Path(path)
+
+
+def load_sound_model(path: str | Path | None = None) -> SoundClassifier | None:
+    """The trained classifier (:class:`SoundClassifier`), or None when missing.
 
     Notebook: 03_training.ipynb
     """
-    import joblib
-
     path = Path(path) if path else sound_model_path()
-    return joblib.load(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        return SoundClassifier(**{k: (float(z[k]) if k == "gamma" else z[k]) for k in z.files})
 
 
 @dataclass

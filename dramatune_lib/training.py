@@ -37,8 +37,8 @@ from typing import Callable
 import numpy as np
 
 from . import config
-from .feature_extraction import (SOUND_CLASSES, MusicModel, SOUND_SR, ST_FEATURES, mid_term_features, parallel_map,
-                                 sound_model_path)
+from .feature_extraction import (SOUND_CLASSES, MusicModel, SOUND_SR, ST_FEATURES, SoundClassifier, mid_term_features,
+                                 parallel_map, sound_model_path)
 from .media import load_audio
 
 #: Debian packages of labelled audio: package -> [(label, glob inside the package, licence)].
@@ -345,15 +345,14 @@ def train_sound_classifier(clips: list[LabelledClip], fast: bool = True, seed: i
 
 
 def save_sound_model(model, report: SoundModelReport, path: str | Path | None = None) -> Path:
-    """Save the pipeline with joblib and its report as JSON beside it (``.json``).
+    """Save the fitted pipeline as plain numbers (:class:`feature_extraction.SoundClassifier`,
+    ``.npz``: it loads without scikit-learn) and its report as JSON beside it (``.json``).
 
     Notebook: 03_training.ipynb
     """
-    import joblib
-
     path = Path(path) if path else sound_model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path, compress=3)
+    SoundClassifier.from_pipeline(model).save(path)
     meta = {**asdict(report), "features": [f"{s}_{n}" for s in ("mean", "std") for n in ST_FEATURES],
             "method": "Karydis thesis: 50 ms/25 ms short-term, 1 s mid-term mean+std, RBF SVM"}
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1))

@@ -389,8 +389,38 @@ def test_carphone_clip_has_a_face_in_most_frames():
 @pytest.fixture(scope="module")
 def sound_model():
     model = fx.load_sound_model()
-    assert model is not None, "models/sound_classes.joblib is missing: python -m dramatune_lib.training --full"
+    assert model is not None, "models/sound_classes.npz is missing: python -m dramatune_lib.training --full"
     return model
+
+
+def test_sound_classifier_in_numpy_labels_as_scikit_learn_does():
+    """The shipped form of the SVM (plain numbers, no scikit-learn at run time) gives scikit-learn's
+    labels, on four overlapping classes (so one-vs-one votes split and tie) of unequal size."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(3)
+    scale = rng.uniform(0.5, 20, size=68)  # features of unequal scale, as the real ones are
+    centres = rng.normal(0, 0.3, size=(4, 68)) * scale
+    y = rng.choice(np.array(["music", "other", "speech", "zz"]), size=600, p=[0.4, 0.3, 0.2, 0.1])
+    X = centres[np.searchsorted(["music", "other", "speech", "zz"], y)] + rng.normal(0, 3.0, size=(600, 68)) * scale
+    pipe = make_pipeline(StandardScaler(), SVC(kernel="rbf", C=3.0, gamma="scale", class_weight="balanced"))
+    pipe.fit(X[:400], y[:400])
+    numpy_model = fx.SoundClassifier.from_pipeline(pipe)
+    expected = pipe.predict(X[400:])
+    assert len(set(expected)) == 4 and (expected != y[400:]).any()  # a hard case, not a trivial one
+    assert (numpy_model.predict(X[400:]) == expected).all()
+
+
+def test_the_shipped_sound_model_loads_without_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys; from dramatune_lib import feature_extraction as fx; m = fx.load_sound_model(); "
+            "print(type(m).__name__, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["SoundClassifier", "False"]
 
 
 def _espeak(tmp_path, text: str, wpm: int = 170, voice: str = "en-us+f3"):
