@@ -289,23 +289,48 @@ def _entropy(parts: np.ndarray, axis: int) -> np.ndarray:
     return -(p * np.log2(p + 1e-12)).sum(axis=axis)
 
 
-def short_term_features(y: np.ndarray, sr: int = SOUND_SR) -> np.ndarray:
-    """The thesis' 34 short-term features on 50 ms windows every 25 ms, shape ``(frames, 34)``.
-
-    Zero-crossing rate, energy, energy entropy (10 sub-frames), spectral centroid and spread
-    (as fractions of the Nyquist frequency), spectral entropy (10 sub-bands), spectral flux,
-    90 % roll-off, 13 MFCCs, 12 chroma bins and their standard deviation: the set of
-    pyAudioAnalysis that Karydis used, computed here vectorised with librosa and numpy.
+def filterbanks(sr: int = SOUND_SR) -> tuple[np.ndarray, np.ndarray]:
+    """librosa's 40-band mel and 12-bin chroma filterbanks for the 50 ms window at ``sr``: the
+    trained sound model stores them (:class:`SoundClassifier`), so hearing a scene needs no librosa.
 
     Notebook: 03_training.ipynb
     """
     import librosa
 
+    win = int(ST_WIN * sr)
+    return (librosa.filters.mel(sr=sr, n_fft=win, n_mels=40),
+            librosa.filters.chroma(sr=sr, n_fft=win, tuning=0.0, n_chroma=12))
+
+
+def dct_matrix(n: int, k: int) -> np.ndarray:
+    """The first ``k`` rows of the orthonormal DCT-II on ``n`` points (what librosa's MFCC applies
+    through ``scipy.fft.dct(norm="ortho")``; a matrix spares a new process scipy.fft's 0.2 s import).
+
+    Notebook: 03_training.ipynb
+    """
+    m = np.cos(np.pi / n * (np.arange(n)[None, :] + 0.5) * np.arange(k)[:, None]) * np.sqrt(2.0 / n)
+    m[0] /= np.sqrt(2.0)
+    return m
+
+
+def short_term_features(y: np.ndarray, sr: int = SOUND_SR,
+                        banks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The thesis' 34 short-term features on 50 ms windows every 25 ms, shape ``(frames, 34)``.
+
+    Zero-crossing rate, energy, energy entropy (10 sub-frames), spectral centroid and spread
+    (as fractions of the Nyquist frequency), spectral entropy (10 sub-bands), spectral flux,
+    90 % roll-off, 13 MFCCs, 12 chroma bins and their standard deviation: the set of
+    pyAudioAnalysis that Karydis used, computed here vectorised with numpy, on librosa's mel
+    and chroma filterbanks (``banks``, from :func:`filterbanks` when not given).
+
+    Notebook: 03_training.ipynb
+    """
     win, hop = int(ST_WIN * sr), int(ST_STEP * sr)
+    mel_fb, chroma_fb = banks if banks is not None else filterbanks(sr)
     y = np.asarray(y, dtype=np.float32)
     if y.size < win:
         y = np.pad(y, (0, win - y.size))
-    frames = librosa.util.frame(y, frame_length=win, hop_length=hop)  # (win, n)
+    frames = np.lib.stride_tricks.sliding_window_view(y, win)[::hop].T  # (win, n), as librosa.util.frame
     n = frames.shape[1]
     zcr = (np.abs(np.diff(np.sign(frames), axis=0)) > 0).mean(axis=0)
     energy = (frames ** 2).mean(axis=0)
@@ -324,17 +349,22 @@ def short_term_features(y: np.ndarray, sr: int = SOUND_SR) -> np.ndarray:
     cum = np.cumsum(mag ** 2, axis=0)
     rolloff = (cum < 0.9 * cum[-1]).sum(axis=0) / mag.shape[0]
     power = mag ** 2
-    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_fft=win, n_mels=40)
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel + 1e-10), n_mfcc=13)
-    chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=win, tuning=0.0)
-    chroma = chroma / (chroma.sum(axis=0, keepdims=True) + 1e-12)
+    # librosa.power_to_db(mel + 1e-10) (floor 1e-10, 80 dB below the peak), then its MFCC's DCT
+    db = 10 * np.log10(np.maximum(mel_fb @ power + 1e-10, 1e-10))
+    db = np.maximum(db, db.max() - 80.0)
+    mfcc = dct_matrix(db.shape[0], 13) @ db
+    chroma = chroma_fb @ power  # librosa.feature.chroma_stft: each frame scaled to a peak of 1 ...
+    peak = chroma.max(axis=0, keepdims=True)
+    chroma = chroma / np.where(peak > np.finfo(chroma.dtype).tiny, peak, 1.0)
+    chroma = chroma / (chroma.sum(axis=0, keepdims=True) + 1e-12)  # ... then to a sum of 1
     nyq = sr / 2
     out = np.vstack([zcr, energy, e_entropy, centroid / nyq, spread / nyq, s_entropy, flux, rolloff,
                      mfcc, chroma, chroma.std(axis=0)])
     return out.T.astype(np.float32)
 
 
-def mid_term_features(y: np.ndarray, sr: int = SOUND_SR) -> np.ndarray:
+def mid_term_features(y: np.ndarray, sr: int = SOUND_SR,
+                      banks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Mean and standard deviation of the short-term features over each whole second:
     shape ``(seconds, 68)`` (a last part shorter than half a second is dropped).
 
@@ -345,7 +375,7 @@ def mid_term_features(y: np.ndarray, sr: int = SOUND_SR) -> np.ndarray:
     rows = []
     chunk = 60  # seconds at a time: a 10-minute scene never holds all its spectra at once
     for c0 in range(0, n, chunk):
-        st = short_term_features(y[c0 * sr:(c0 + chunk) * sr], sr)
+        st = short_term_features(y[c0 * sr:(c0 + chunk) * sr], sr, banks)
         for k in range(min(chunk, n - c0)):
             block = st[k * per:(k + 1) * per]
             if len(block) == 0:
@@ -378,6 +408,8 @@ class SoundClassifier:
     n_support: np.ndarray  # support vectors per class
     gamma: float
     classes: np.ndarray
+    mel_fb: np.ndarray  # the features' filterbanks (:func:`filterbanks`), kept with the model
+    chroma_fb: np.ndarray
 
     @classmethod
     def from_pipeline(cls, pipe) -> SoundClassifier:
@@ -386,9 +418,10 @@ class SoundClassifier:
         Notebook: 03_training.ipynb
         """
         scaler, svc = pipe[0], pipe[-1]
+        mel_fb, chroma_fb = filterbanks(SOUND_SR)
         return cls(mean=scaler.mean_, scale=scaler.scale_, support=svc.support_vectors_, dual_coef=svc.dual_coef_,
                    intercept=svc.intercept_, n_support=svc.n_support_, gamma=float(svc._gamma),
-                   classes=np.asarray(svc.classes_).astype(str))
+                   classes=np.asarray(svc.classes_).astype(str), mel_fb=mel_fb, chroma_fb=chroma_fb)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The class of each row of ``X`` (mid-term features).
@@ -410,6 +443,11 @@ class SoundClassifier:
                 votes[:, j] += dec <= 0
                 p += 1
         return self.classes[votes.argmax(1)]
+
+    @property
+    def banks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The mel and chroma filterbanks the features are computed with."""
+        return self.mel_fb, self.chroma_fb
 
     def save(self, path: str | Path) -> Path:
         """Write the numbers to an ``.npz`` file.
@@ -441,8 +479,9 @@ class SoundTrack:
     speech_rate: float | None  # syllables per second over the speech seconds
 
 
-def listen(y: np.ndarray, sr: int = SOUND_SR, model=None) -> SoundTrack:
-    """Level, class (with the trained SVM, when ``model`` is given) and speech rate per second.
+def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) -> SoundTrack:
+    """Level, class (with the trained SVM, when ``model`` is given) and speech rate per second
+    (``rate=False`` skips the speech rate: the export's ducking needs the classes only).
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -450,14 +489,14 @@ def listen(y: np.ndarray, sr: int = SOUND_SR, model=None) -> SoundTrack:
     level = [_db(y[k * sr:(k + 1) * sr]) for k in range(n)]
     classes: list[str] = []
     if model is not None and y.size >= sr // 2:
-        feats = mid_term_features(y, sr)
+        feats = mid_term_features(y, sr, getattr(model, "banks", None))
         pred = list(model.predict(feats))
         classes = ["silence" if level[k] < SILENCE_DB else str(pred[k]) for k in range(min(n, len(pred)))]
-    rate = None
+    syllables = None
     speech = [k for k, c in enumerate(classes) if c == "speech"]
-    if speech:
-        rate = speech_rate(np.concatenate([y[k * sr:(k + 1) * sr] for k in speech]), sr)
-    return SoundTrack([round(x, 1) for x in level], classes, rate)
+    if speech and rate:
+        syllables = speech_rate(np.concatenate([y[k * sr:(k + 1) * sr] for k in speech]), sr)
+    return SoundTrack([round(x, 1) for x in level], classes, syllables)
 
 
 def speech_rate(y: np.ndarray, sr: int = SOUND_SR) -> float:
@@ -1543,6 +1582,44 @@ def _cache_file(folder: Path) -> Path:
     return d / f"{key}.json"
 
 
+def known_track(path: str | Path) -> TrackFeatures | None:
+    """The features measured for ``path`` by an earlier :func:`index_library` of a folder above it,
+    when the file has not changed since (same size and modification time); None otherwise. Lets
+    ``dramatune merge`` fit a track on the index's beat grid instead of tracking its beats again.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    path = Path(path).absolute()
+    try:
+        stamp = [path.stat().st_size, path.stat().st_mtime]
+    except OSError:
+        return None
+    for folder in path.parents:
+        key = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
+        cache = config.cache_dir() / "index" / f"{key}.json"
+        if not cache.is_file():
+            continue
+        try:
+            data = json.loads(cache.read_text())
+        except (OSError, ValueError):
+            continue
+        entry = data.get("entries", {}).get(str(path)) if data.get("version") == FEATURES_VERSION else None
+        if entry and entry.get("stamp") == stamp and entry.get("features"):
+            return TrackFeatures.from_dict(entry["features"])
+    return None
+
+
+def grid_of(track: TrackFeatures) -> BeatGrid | None:
+    """A track's beat grid as its index measured it (None without one).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    if len(track.beats) < 8 or not track.bars:
+        return None
+    beats = np.asarray(track.beats, dtype=float)
+    return BeatGrid(tempo=60.0 / float(np.median(np.diff(beats))), beats=beats, bars=np.asarray(track.bars, float))
+
+
 def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = None, unit: str = "file",
                  callback=None, label=None) -> list:
     """``[fn(x) for x in items]`` over joblib workers, in order, with an optional progress bar.
@@ -1661,7 +1738,7 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     if not folder.is_dir():
         raise BadInputError(folder, "is not a folder — give the folder that holds your music")
     files, ignored = [], 0
-    for p in sorted(folder.rglob("*")):
+    for p in sorted(folder.absolute().rglob("*")):  # absolute: the cache is found again from anywhere
         if p.is_file() and not p.name.startswith("."):
             if p.suffix.lower() in config.AUDIO_EXTENSIONS:
                 files.append(p)

@@ -39,13 +39,15 @@ import soundfile as sf
 
 from . import config
 from .errors import BadInputError, DramaTuneError, OutputExistsError
-from .feature_extraction import SOUND_SR, BeatGrid, beat_grid, listen, load_sound_model
-from .media import (audio_duration, check_complete, decode_audio, guard_outputs, load_audio, probe, probe_scene,
-                    run_ffmpeg)
+from .feature_extraction import SOUND_SR, BeatGrid, beat_grid, grid_of, known_track, listen, load_sound_model
+from .media import (audio_duration, check_complete, decode_audio, frame_rms, guard_outputs, load_audio,
+                    power_spectrogram, probe, probe_scene, resample, run_ffmpeg)
 from .schema import ExportResult
 
 ANALYSIS_SR = 22050
 HOP = 256
+#: A track's level is read every 0.1 s to choose a calm or an energetic section (chosen by hand).
+ENERGY_STEP = 0.1
 #: Longest stretch of a track that is read and fitted; a 2-hour file is not loaded whole.
 MAX_TRACK_SECONDS = 300.0
 #: Loudness targets: web (EBU R128 s2 / streaming practice) and broadcast (EBU R128).
@@ -253,16 +255,18 @@ def fit_track(
     max_stretch: float = 0.08,
     sr: int = 44100,
     crossfade: float = 0.03,
+    grid: BeatGrid | None = None,
 ) -> FittedCue:
     """Fit a track to ``duration`` seconds on its bars (see the module docstring).
 
     ``intensity`` (0-1) chooses a calm or an energetic section; ``cuts`` (seconds) turns on
-    the tempo nudge that lands beats on cuts; ``volume`` is a linear gain.
+    the tempo nudge that lands beats on cuts; ``volume`` is a linear gain. ``grid`` is the
+    track's beat grid when already measured (the library index holds one); without it, the grid
+    of an earlier index of the track's folder (:func:`feature_extraction.known_track`) is used,
+    and only a never-indexed track has its beats tracked here.
 
     Notebook: 07_fit_and_export.ipynb
     """
-    import librosa
-
     if duration <= 0:
         raise DramaTuneError("the scene lasts 0 seconds — nothing to fit the music to")
     if volume < 0:
@@ -274,12 +278,18 @@ def fit_track(
     if y.shape[0] < int(4 * crossfade * sr):
         raise BadInputError(track, f"is too short to use ({y.shape[0] / sr:.2f} s) — choose a longer track")
     length = y.shape[0] / sr
-    mono = librosa.resample(y.mean(axis=1), orig_sr=sr, target_sr=ANALYSIS_SR)
-    grid = beat_grid(mono, ANALYSIS_SR)
+    if grid is None:
+        known = known_track(track)
+        grid = grid_of(known) if known is not None else None
+    mono = None
+    if grid is None or intensity is not None:
+        mono = resample(y.mean(axis=1), sr, ANALYSIS_SR)
+    if grid is None:
+        grid = beat_grid(mono, ANALYSIS_SR)
     n = int(round(duration * sr))
     energy = None  # level per 0.1 s, needed only to choose a section by intensity
     if intensity is not None:
-        energy = 20 * np.log10(np.maximum(librosa.feature.rms(y=mono, frame_length=2205, hop_length=2205)[0], 1e-5))
+        energy = 20 * np.log10(np.maximum(frame_rms(mono, int(ENERGY_STEP * ANALYSIS_SR)), 1e-5))
     plan = None
     if grid is not None:
         try:
@@ -290,6 +300,8 @@ def fit_track(
     if plan is None:
         return _plain_loop(y, track, duration, sr, crossfade, fade_in, fade_out, volume)
     if plan.rate != 1.0:
+        import librosa
+
         y = np.stack([librosa.effects.time_stretch(y[:, c], rate=plan.rate) for c in range(2)], axis=1)
     h = max(1, int(crossfade * sr / 2))
     s0 = int(round(plan.start * sr))
@@ -360,18 +372,18 @@ def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01, classes: list[
 
     Notebook: 07_fit_and_export.ipynb
     """
-    import librosa
-
     if y.size < sr // 10:
         return np.zeros(0, bool)
     hop_n, n_fft = int(hop * sr), 1024
-    S = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_n)) ** 2
-    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    S = power_spectrogram(y, n_fft, hop_n)
+    freqs = np.fft.rfftfreq(n_fft, 1 / sr)
     total = S.sum(axis=0) + 1e-12
     voice = S[(freqs >= 250) & (freqs <= 3500)].sum(axis=0) / total
     energy_db = 10 * np.log10(total)
     floor = np.percentile(energy_db, 10)
-    flat = librosa.feature.spectral_flatness(S=S)[0]
+    # librosa.feature.spectral_flatness(S=S): geometric over arithmetic mean of max(1e-10, S ** 2)
+    flat_s = np.maximum(1e-10, S ** 2)
+    flat = np.exp(np.log(flat_s).mean(axis=0)) / flat_s.mean(axis=0)
     raw = (energy_db > floor + 12) & (voice > 0.6) & (flat < 0.3)
     from scipy.ndimage import binary_closing, binary_opening
 
@@ -544,9 +556,7 @@ def mix_scene(
             classes = None
             model = load_sound_model() if sound_model == "auto" else sound_model
             if model is not None:
-                import librosa
-
-                classes = listen(librosa.resample(mono, orig_sr=cue.sr, target_sr=SOUND_SR), SOUND_SR, model).classes
+                classes = listen(resample(mono, cue.sr, SOUND_SR), SOUND_SR, model, rate=False).classes
             mask = speech_activity(mono, cue.sr, classes=classes)
     gain = duck_gain(mask, music.shape[0], cue.sr, depth_db=duck_depth)
     music *= gain[:, None]

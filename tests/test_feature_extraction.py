@@ -413,6 +413,29 @@ def test_sound_classifier_in_numpy_labels_as_scikit_learn_does():
     assert (numpy_model.predict(X[400:]) == expected).all()
 
 
+def test_sound_features_in_numpy_equal_librosas(demo):
+    """MFCCs and chroma from the stored filterbanks and a DCT matrix are librosa's own
+    (melspectrogram, power_to_db, mfcc, chroma_stft), on a real scene's sound and on silence."""
+    import librosa
+    import scipy.fft
+
+    from dramatune_lib.media import decode_audio
+
+    assert np.allclose(fx.dct_matrix(40, 13), scipy.fft.dct(np.eye(40), axis=0, norm="ortho")[:13])
+    sr, win = fx.SOUND_SR, int(fx.ST_WIN * fx.SOUND_SR)
+    for y in (decode_audio(demo.scenes["chase"], sr=sr), np.zeros(sr, np.float32)):
+        ours = fx.short_term_features(y, sr, fx.load_sound_model().banks)
+        frames = librosa.util.frame(np.asarray(y, np.float32), frame_length=win, hop_length=int(fx.ST_STEP * sr))
+        power = (np.abs(np.fft.rfft(frames * np.hamming(win)[:, None], axis=0)) / (win // 2 + 1)) ** 2
+        mel = librosa.feature.melspectrogram(S=power, sr=sr, n_fft=win, n_mels=40)
+        mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel + 1e-10), n_mfcc=13)
+        chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=win, tuning=0.0)
+        chroma = chroma / (chroma.sum(axis=0, keepdims=True) + 1e-12)
+        assert ours.shape[0] == frames.shape[1]
+        assert np.allclose(ours[:, 8:21], mfcc.T, rtol=1e-4, atol=1e-3)
+        assert np.allclose(ours[:, 21:33], chroma.T, rtol=1e-4, atol=1e-5)
+
+
 def test_the_shipped_sound_model_loads_without_scikit_learn():
     import subprocess
     import sys

@@ -380,3 +380,48 @@ def test_merge_writes_timelines_and_refuses_to_overwrite_them(demo, tmp_path):
     before = (tmp_path / "cut.xml").read_bytes()
     assert cli.main(args) == 2
     assert (tmp_path / "cut.xml").read_bytes() == before and not out.exists()
+
+
+def test_a_track_already_indexed_is_fitted_on_the_indexs_beat_grid(demo, tmp_path, monkeypatch):
+    """Issue #17: merge does not track beats again for a track its index measured (a fresh
+    process saves librosa's import and numba's compile); a changed file is measured again."""
+    import shutil
+
+    from dramatune_lib import feature_extraction as fx
+    from dramatune_lib import fit_and_export as fe
+
+    folder = tmp_path / "music"
+    folder.mkdir()
+    track = folder / "calm.ogg"
+    shutil.copy(sorted(demo.library.glob("*.ogg"))[12], track)
+    indexed = fx.index_library(folder).tracks[0]
+    monkeypatch.chdir(tmp_path)
+    known = fx.known_track(track)
+    assert known == fx.known_track("music/calm.ogg") and known.bars == indexed.bars  # as typed, relative or not
+
+    def no_beat_tracking(*a, **k):
+        raise AssertionError("beats tracked again")
+
+    monkeypatch.setattr(fe, "beat_grid", no_beat_tracking)
+    cue = fe.fit_track(track, 7.0, intensity=0.8)
+    assert cue.method == "bars"
+    bars_in_track = [b + cue.track_in for b in cue.bars]  # scene time back to track time (no loop, no stretch)
+    assert all(min(abs(b - x) for x in indexed.bars) < 0.002 for b in bars_in_track if b < cue.track_out)
+    os.utime(track, (1, 1))  # the same bytes, another modification time: maybe not the indexed file
+    assert fx.known_track(track) is None
+    with pytest.raises(AssertionError, match="beats tracked again"):
+        fe.fit_track(track, 7.0)
+
+
+def test_numpy_level_and_resampling_equal_librosas():
+    import librosa
+
+    from dramatune_lib.media import frame_rms, power_spectrogram, resample
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=22050 * 3 + 123).astype(np.float32)
+    assert np.allclose(frame_rms(y, 2205), librosa.feature.rms(y=y, frame_length=2205, hop_length=2205)[0], atol=1e-6)
+    stereo = rng.normal(size=(44100, 2)).astype(np.float32)
+    assert np.array_equal(resample(stereo, 44100, 16000), librosa.resample(stereo.T, orig_sr=44100, target_sr=16000).T)
+    S = np.abs(librosa.stft(y, n_fft=1024, hop_length=441)) ** 2
+    assert np.allclose(power_spectrogram(y, 1024, 441), S, rtol=1e-4, atol=1e-6 * S.max())
