@@ -23,7 +23,7 @@ from pathlib import Path
 from . import config
 from .dataset_prep import ensure_demo_data
 from .errors import BadInputError, DramaTuneError
-from .feature_extraction import LibraryIndex, analyze_scene, face_detector, index_library
+from .feature_extraction import LibraryIndex, analyze_scene, face_detector, grid_of, index_library
 from .media import check_complete, probe_scene
 from .fit_and_export import export_scene, fit_track, free_output, join_cues
 from .recommend_and_merge import recommend, unique_path, weights_for_intensity
@@ -274,8 +274,10 @@ class AppSession:
             raise DramaTuneError("analyse the scene and get recommendations first")
         rec = self.composed if rank == 0 else self.recommendations[rank - 1]
         energy = (self.profile.arousal + 1) / 2 if music_intensity is None else music_intensity
+        indexed = next((t for t in self.library.tracks if t.path == rec.path), None) if rank else None
         cue = fit_track(rec.path, self.profile.duration, fade_in=fade_in, fade_out=fade_out, volume=volume,
-                        intensity=energy, cuts=self.profile.cut_times if beats_on_cuts else None)
+                        intensity=energy, cuts=self.profile.cut_times if beats_on_cuts else None,
+                        grid=grid_of(indexed) if indexed is not None else None)  # the index's beats
         return self._export(cue, "scored", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
 
     def _export(self, cue, suffix: str, **mix) -> ExportResult:
