@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
         t = time.time()
         index_library(demo.library)
         prof = analyze_scene(demo.scenes["chase"])
-        fit_track(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # compiles time-stretch
+        fit_track(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # the fit, once
         print(f"caches warm ({time.time() - t:.1f} s)")
 
 

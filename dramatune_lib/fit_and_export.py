@@ -243,6 +243,21 @@ def _fades(out: np.ndarray, sr: int, fade_in: float, fade_out: float) -> tuple[f
     return fin / sr, fout / sr
 
 
+def time_stretch(y: np.ndarray, rate: float, sr: int) -> np.ndarray:
+    """``y`` (samples x channels) played ``rate`` times as fast without changing its pitch, by
+    Signalsmith Stretch (python-stretch, MIT): it keeps drum attacks that librosa's phase vocoder
+    smears (``bench/bench_stretch.py`` measures both on real recordings).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    import python_stretch
+
+    stretcher = python_stretch.Signalsmith.Stretch()
+    stretcher.preset(y.shape[1], sr)
+    stretcher.timeFactor = rate
+    return np.ascontiguousarray(stretcher.process(np.ascontiguousarray(y.T, dtype=np.float32)).T)
+
+
 def fit_track(
     track: str | Path,
     duration: float,
@@ -300,9 +315,7 @@ def fit_track(
     if plan is None:
         return _plain_loop(y, track, duration, sr, crossfade, fade_in, fade_out, volume)
     if plan.rate != 1.0:
-        import librosa
-
-        y = np.stack([librosa.effects.time_stretch(y[:, c], rate=plan.rate) for c in range(2)], axis=1)
+        y = time_stretch(y, plan.rate, sr)
     h = max(1, int(crossfade * sr / 2))
     s0 = int(round(plan.start * sr))
     joins: list[int] = []
