@@ -732,11 +732,42 @@ def find_cuts(path: str | Path) -> list[float]:
     return watch_video(path, fps=0.5, faces=None, max_side=CUT_WIDTH).cuts
 
 
+#: librosa.feature.tempo's defaults, which :func:`tempo_estimate` follows: a log-normal prior
+#: centred on 120 per minute, one octave wide, over 8 s autocorrelation windows.
+TEMPO_PRIOR_BPM, TEMPO_PRIOR_OCTAVES, TEMPO_WINDOW_S = 120.0, 1.0, 8.0
+
+
+def tempo_estimate(envelope: np.ndarray, rate: float, *, max_tempo: float = 240.0) -> float:
+    """``librosa.feature.tempo(onset_envelope=envelope, sr=rate, hop_length=1, max_tempo=...)``
+    written out in numpy (windowed autocorrelation, averaged over time, weighted by the prior):
+    the same answer, checked in ``tests/test_feature_extraction.py``, without librosa's second-long
+    import in a new ``dramatune analyze`` (issue #17).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    x = np.asarray(envelope, dtype=np.float64)
+    n, win = x.size, int(np.floor(TEMPO_WINDOW_S * rate))
+    padded = np.pad(x, win // 2, mode="linear_ramp", end_values=(0, 0))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, win)[:n].T  # (win, n), centred
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
+    power = np.abs(np.fft.rfft(frames * hann[:, None], n=2 * win, axis=0)) ** 2
+    ac = np.fft.irfft(power, n=2 * win, axis=0)[:win]
+    peak = np.abs(ac).max(axis=0, keepdims=True)
+    ac = ac / np.where(peak > np.finfo(ac.dtype).tiny, peak, 1.0)
+    tg = ac.mean(axis=1)
+    with np.errstate(divide="ignore"):
+        bpms = np.r_[np.inf, 60.0 * rate / np.arange(1.0, win)]
+        logprior = -0.5 * ((np.log2(bpms) - np.log2(TEMPO_PRIOR_BPM)) / TEMPO_PRIOR_OCTAVES) ** 2
+    logprior[:int(np.argmax(bpms < max_tempo))] = -np.inf
+    return float(bpms[int(np.argmax(np.log1p(1e6 * tg) + logprior))])
+
+
 def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:
     """The picture's own beat: the dominant period of its motion, in events per minute.
 
     The frame-difference curve (cuts removed) is treated as an onset envelope and handed to
-    librosa's tempo estimator (autocorrelation with its prior around 120 per minute). Returns
+    librosa's tempo estimator (:func:`tempo_estimate`: autocorrelation with its prior around 120
+    per minute). Returns
     ``(tempo, strength)``, strength being the normalised autocorrelation at that period;
     ``(None, strength)`` when the motion has no clear period (strength below 0.5), the clip is
     shorter than four seconds, or the picture hardly moves (mean difference under
@@ -744,8 +775,6 @@ def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import librosa
-
     d = np.asarray(diff, dtype=np.float64)
     if d.size < 4 * rate or not np.isfinite(d).any() or np.nanmean(d) < MIN_VISUAL_MOTION:
         return None, 0.0
@@ -753,7 +782,7 @@ def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:
     env = np.maximum(0.0, np.diff(d, prepend=d[0]))  # rises in motion are the visual onsets
     if env.max() <= 1e-9:
         return None, 0.0
-    bpm = float(librosa.feature.tempo(onset_envelope=env, sr=rate, hop_length=1, max_tempo=240.0)[0])
+    bpm = tempo_estimate(env, rate, max_tempo=240.0)
     lag = rate * 60.0 / bpm
     env = env - env.mean()
     ac = np.correlate(env, env, "full")[env.size - 1:]

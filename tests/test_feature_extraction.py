@@ -318,6 +318,21 @@ def test_visual_tempo_of_a_flash_every_0_4_s(tmp_path):
     assert bpm == pytest.approx(150, rel=0.04) and strength > 0.5
 
 
+def test_tempo_estimate_is_librosas():
+    """The numpy transcription gives librosa.feature.tempo's answer, to the last digit, on noise,
+    on pulses of many periods and on sparse spikes, at the picture rates DramaTune reads."""
+    import librosa
+
+    rng = np.random.default_rng(0)
+    for k in range(60):
+        rate = float(rng.choice([10.0, 12.5, 25.0, 29.97]))
+        t = np.arange(int(rng.integers(int(4 * rate), int(60 * rate))))
+        env = [np.maximum(0, rng.normal(size=t.size)), rng.random(t.size) ** 6,
+               np.maximum(0, np.cos(2 * np.pi * t / rng.uniform(3, 30))) ** 8 + 0.1 * rng.random(t.size)][k % 3]
+        expected = librosa.feature.tempo(onset_envelope=env, sr=rate, hop_length=1, max_tempo=240.0)[0]
+        assert fx.tempo_estimate(env, rate) == expected
+
+
 def test_still_picture_has_no_visual_tempo(demo, profiles):
     assert profiles["night"].visual_tempo is None
 
