@@ -737,26 +737,30 @@ def find_cuts(path: str | Path) -> list[float]:
 TEMPO_PRIOR_BPM, TEMPO_PRIOR_OCTAVES, TEMPO_WINDOW_S = 120.0, 1.0, 8.0
 
 
-def tempo_estimate(envelope: np.ndarray, rate: float, *, max_tempo: float = 240.0) -> float:
-    """``librosa.feature.tempo(onset_envelope=envelope, sr=rate, hop_length=1, max_tempo=...)``
+def tempo_estimate(envelope: np.ndarray, sr: float, hop: int = 1, *, max_tempo: float = 320.0,
+                   block: int = 2048) -> float:
+    """``librosa.feature.tempo(onset_envelope=envelope, sr=sr, hop_length=hop, max_tempo=...)``
     written out in numpy (windowed autocorrelation, averaged over time, weighted by the prior):
-    the same answer, checked in ``tests/test_feature_extraction.py``, without librosa's second-long
-    import in a new ``dramatune analyze`` (issue #17).
+    the same answer, checked in ``tests/test_feature_extraction.py``. It spares a new ``dramatune
+    analyze`` librosa's second-long import, and indexing its memory: ``block`` frames at a time
+    instead of the whole tempogram (846 MB at once for a 5-minute track) (issue #17).
 
     Notebook: 02_feature_extraction.ipynb
     """
     x = np.asarray(envelope, dtype=np.float64)
-    n, win = x.size, int(np.floor(TEMPO_WINDOW_S * rate))
+    n, win = x.size, int(np.floor(TEMPO_WINDOW_S * sr / hop))
     padded = np.pad(x, win // 2, mode="linear_ramp", end_values=(0, 0))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, win)[:n].T  # (win, n), centred
+    windows = np.lib.stride_tricks.sliding_window_view(padded, win)[:n]  # (n, win), centred
     hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
-    power = np.abs(np.fft.rfft(frames * hann[:, None], n=2 * win, axis=0)) ** 2
-    ac = np.fft.irfft(power, n=2 * win, axis=0)[:win]
-    peak = np.abs(ac).max(axis=0, keepdims=True)
-    ac = ac / np.where(peak > np.finfo(ac.dtype).tiny, peak, 1.0)
-    tg = ac.mean(axis=1)
+    total = np.zeros(win)
+    for b0 in range(0, n, block):
+        power = np.abs(np.fft.rfft(windows[b0:b0 + block] * hann, n=2 * win, axis=1)) ** 2
+        ac = np.fft.irfft(power, n=2 * win, axis=1)[:, :win]
+        peak = np.abs(ac).max(axis=1, keepdims=True)
+        total += (ac / np.where(peak > np.finfo(ac.dtype).tiny, peak, 1.0)).sum(axis=0)
+    tg = total / n
     with np.errstate(divide="ignore"):
-        bpms = np.r_[np.inf, 60.0 * rate / np.arange(1.0, win)]
+        bpms = np.r_[np.inf, 60.0 * sr / (hop * np.arange(1.0, win))]
         logprior = -0.5 * ((np.log2(bpms) - np.log2(TEMPO_PRIOR_BPM)) / TEMPO_PRIOR_OCTAVES) ** 2
     logprior[:int(np.argmax(bpms < max_tempo))] = -np.inf
     return float(bpms[int(np.argmax(np.log1p(1e6 * tg) + logprior))])
@@ -1020,6 +1024,34 @@ class BeatGrid:
     bars: np.ndarray
 
 
+#: librosa's default window for music analysis, in samples.
+N_FFT = 2048
+#: Spectrum frames computed at a time by :func:`onset_envelope` (47 s of music at hop 256): bounds
+#: the memory of a 5-minute track's spectrum (chosen by hand).
+SPECTRUM_BLOCK = 4096
+
+
+def onset_envelope(y: np.ndarray, sr: int = SR, *, n_mels: int = 128, fmax: float | None = None) -> np.ndarray:
+    """``librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP, n_mels=..., fmax=...)``, bit for
+    bit, with its mel spectrogram computed :data:`SPECTRUM_BLOCK` frames at a time: librosa holds
+    the whole complex spectrum at once (about 300 MB for a 5-minute track) (issue #17).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    n = 1 + y.size // HOP
+    padded = np.pad(y, N_FFT // 2)  # librosa.stft's centred frames, zero-padded
+    basis = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=n_mels, fmax=fmax)
+    mel = np.empty((n_mels, n), np.float32)
+    for f0 in range(0, n, SPECTRUM_BLOCK):
+        f1 = min(n, f0 + SPECTRUM_BLOCK)
+        power = np.abs(librosa.stft(padded[f0 * HOP:(f1 - 1) * HOP + N_FFT], n_fft=N_FFT, hop_length=HOP,
+                                    center=False)) ** 2
+        mel[:, f0:f1] = np.einsum("...ft,mf->...mt", power, basis, optimize=True)  # as melspectrogram does
+    return librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr, hop_length=HOP)
+
+
 def beat_grid(y: np.ndarray, sr: int = SR, *, oenv: np.ndarray | None = None, tempo: float | None = None
               ) -> BeatGrid | None:
     """Beats (librosa, hop 256) and bars: the downbeat phase with the strongest low-frequency
@@ -1035,7 +1067,7 @@ def beat_grid(y: np.ndarray, sr: int = SR, *, oenv: np.ndarray | None = None, te
     if y.size < sr or float(np.abs(y).max()) < 1e-4:
         return None
     if oenv is None:
-        oenv = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP)
+        oenv = onset_envelope(y, sr)
     _, frames = librosa.beat.beat_track(onset_envelope=oenv, sr=sr, hop_length=HOP, bpm=tempo)
     if len(frames) < 8:
         return None
@@ -1050,7 +1082,7 @@ def beat_grid(y: np.ndarray, sr: int = SR, *, oenv: np.ndarray | None = None, te
     offset = float(start) % float(period)
     beats = np.arange(offset, y.size / sr, period)
     bframes = np.minimum(librosa.time_to_frames(beats, sr=sr, hop_length=HOP), oenv.size - 1)
-    low = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP, fmax=250, n_mels=32)
+    low = onset_envelope(y, sr, n_mels=32, fmax=250)
     # chords change on bar lines: chroma at a coarser hop is enough to see them
     chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=4 * HOP)
     cframes = np.minimum(librosa.time_to_frames(beats, sr=sr, hop_length=4 * HOP), chroma.shape[1] - 1)
@@ -1193,8 +1225,8 @@ def track_features(path: str | Path) -> TrackFeatures:
         raise BadInputError(path, f"is too short to use as music ({analysed:.2f} s) — skipped")
     if float(np.abs(y).max()) < 1e-4:
         raise BadInputError(path, "is silent — skipped")
-    oenv = librosa.onset.onset_strength(y=y, sr=SR, hop_length=HOP)
-    tempo = float(librosa.feature.tempo(onset_envelope=oenv, sr=SR, hop_length=HOP)[0])
+    oenv = onset_envelope(y, SR)
+    tempo = tempo_estimate(oenv, SR, HOP)  # librosa.feature.tempo's answer, a block at a time
     onsets = librosa.onset.onset_detect(onset_envelope=oenv, sr=SR, hop_length=HOP)
     chroma = librosa.feature.chroma_stft(y=y, sr=SR, hop_length=2048)
     key, mode, strength = estimate_key(chroma.mean(axis=1))
