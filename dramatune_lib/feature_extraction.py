@@ -1685,6 +1685,11 @@ def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = No
                  callback=None, label=None) -> list:
     """``[fn(x) for x in items]`` over joblib workers, in order, with an optional progress bar.
 
+    The workers are threads unless a joblib backend is chosen around the call (``loky`` for
+    processes, ``dask`` for a cluster): the measuring libraries release the GIL for their heavy
+    parts, so two threads index a 40-track folder about as fast as two processes (28.9 s vs
+    26.8 s here) in half the memory (774 MB vs 1,454 MB: each process imports librosa anew).
+
     ``progress`` names a tqdm bar (shown on a terminal, silent otherwise) counting items as they
     finish, with the last one's ``label(x)`` beside it; ``callback(done, total, x)`` is called as
     each finishes (the app's progress bar). The first item always runs in this process, before
@@ -1715,7 +1720,7 @@ def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = No
                 done(x, fn(x))
             return out
         done(items[0], fn(items[0]))
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(x) for x in items[1:])
+        results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(delayed(fn)(x) for x in items[1:])
         for x, r in zip(items[1:], results):
             done(x, r)
         return out

@@ -203,7 +203,7 @@ def recommend_batch(
     weights: MatchWeights | None = None,
     n_jobs: int = -1,
 ) -> list[list[Recommendation]]:
-    """:func:`recommend` for many scenes at once, through joblib: in worker processes here, or on
+    """:func:`recommend` for many scenes at once, through joblib: in worker threads here, or on
     a Dask cluster inside ``joblib.parallel_backend("dask")`` (see the README). Small batches
     (fewer than :data:`BATCH_PARALLEL_FROM` scene-track pairs) run in this process: 200 scenes
     against 28 tracks took 0.04 s in a loop and 0.55 s through two workers.

@@ -68,7 +68,7 @@ def test_batch_recommendation_matches_one_by_one(library, monkeypatch):
     one_by_one = [recommend(p, tracks) for p in profiles]
     assert recommend_batch(profiles, tracks) == one_by_one  # small: in this process
     monkeypatch.setattr(rm, "BATCH_PARALLEL_FROM", 0)
-    assert recommend_batch(profiles, tracks, n_jobs=2) == one_by_one  # joblib's process workers
+    assert recommend_batch(profiles, tracks, n_jobs=2) == one_by_one  # joblib's workers (threads)
     with joblib.parallel_backend("threading", n_jobs=2):
         assert recommend_batch(profiles, tracks) == one_by_one
 
