@@ -276,10 +276,17 @@ def test_index_your_own_music_folder(page, small_library, demo, tmp_path):
 
 
 def _kernels(server_pid: int) -> list:
+    """The server's kernel processes still running (one that has just exited, or is a zombie
+    waiting to be reaped, is not)."""
     import psutil
 
-    return [p for p in psutil.Process(server_pid).children(recursive=True)
-            if any("ipykernel" in part for part in p.cmdline())]
+    def is_kernel(p) -> bool:
+        try:
+            return p.status() != psutil.STATUS_ZOMBIE and any("ipykernel" in part for part in p.cmdline())
+        except psutil.Error:
+            return False
+
+    return [p for p in psutil.Process(server_pid).children(recursive=True) if is_kernel(p)]
 
 
 def test_closed_tabs_free_their_kernels(browser, demo, tmp_path):
