@@ -96,6 +96,37 @@ def label_for(valence: float, arousal: float) -> str:
     )
 
 
+#: Below this confidence an axis of a reading is unclear, and the mood names both readings it
+#: could be (chosen by hand: a scene read from the light alone, with no face and no words, falls
+#: under it: its valence confidence is 0.15). The matcher spans an unclear valence too.
+AXIS_UNCLEAR = 0.3
+#: The two moods named when the valence is unclear, by the arousal's side, and when the arousal
+#: is unclear, by the valence's side (each pair from Russell 1980's circle on that side).
+UNCLEAR_VALENCE = {"high": ("exhilarating", "tense"), "low": ("calm", "gloomy")}
+UNCLEAR_AROUSAL = {"pleasant": ("calm", "happy"), "unpleasant": ("gloomy", "tense")}
+
+
+def mood_for(valence: float, arousal: float, valence_confidence: float, arousal_confidence: float) -> str:
+    """The reading in words that admit doubt: the nearest emotion (:func:`label_for`) when both
+    axes are clear; the two moods it could be, the one it leans to first, when one axis is
+    unclear (confidence under :data:`AXIS_UNCLEAR`): "exhilarating or tense, valence unclear".
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    v_clear, a_clear = valence_confidence >= AXIS_UNCLEAR, arousal_confidence >= AXIS_UNCLEAR
+    if v_clear and a_clear:
+        return label_for(valence, arousal)
+    if not (v_clear or a_clear):
+        return "unclear: too little to read"
+    if not v_clear:
+        bright, dark = UNCLEAR_VALENCE["high" if arousal >= 0 else "low"]
+        first, second = (bright, dark) if valence >= 0 else (dark, bright)
+        return f"{first} or {second}, valence unclear"
+    quiet, lively = UNCLEAR_AROUSAL["pleasant" if valence >= 0 else "unpleasant"]
+    first, second = (quiet, lively) if arousal < 0 else (lively, quiet)
+    return f"{first} or {second}, arousal unclear"
+
+
 def quadrant(valence: float, arousal: float) -> str:
     """Name of the circumplex quadrant a point lies in.
 

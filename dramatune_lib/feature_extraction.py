@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from . import config
-from .circumplex import Cue, clip_va, emotions_to_va, fuse, label_for
+from .circumplex import Cue, clip_va, emotions_to_va, fuse, label_for, mood_for
 from .errors import BadInputError, DramaTuneError, EmptyLibraryError
 from .media import audio_duration, decode_audio, load_audio, probe_scene, sample_due, stream_frames_sampled
 from .schema import CueReading, SceneProfile, TrackFeatures
@@ -919,7 +919,7 @@ def analyze_scene(
         path=str(path), duration=round(duration, 3), fps=info.fps, width=info.width,
         height=info.height, has_audio=loud is not None, valence=round(v, 3), arousal=round(a, 3),
         confidence=round(conf, 3), valence_confidence=round(conf_v, 3), arousal_confidence=round(conf_a, 3),
-        emotion=label_for(v, a), pace=round(pace, 3),
+        emotion=label_for(v, a), mood=mood_for(v, a, conf_v, conf_a), pace=round(pace, 3),
         target_tempo=(round(lo), round(lo * 1.25)), face_share=round(face_share, 3),
         brightness=round(b, 3), cut_times=cuts, cuts_per_minute=round(cpm, 1),
         loudness_db=None if loud is None else round(loud, 1),
@@ -1835,6 +1835,49 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
             why = f"no audio files found ({', '.join(config.AUDIO_EXTENSIONS)})"
         raise EmptyLibraryError(f"{folder}: {why} — add music that plays to this folder")
     return LibraryIndex(folder=str(folder), tracks=tracks, skipped=skipped, ignored=ignored)
+
+
+def fusion_steps(profile: SceneProfile) -> list[tuple[str, float, float, float, float]]:
+    """How the scene's point moves as each cue is added, the one that counts most first (weight x
+    confidence; a cue that found nothing last, where it only lowers the confidence): ``(cues so
+    far, valence, arousal, valence confidence, arousal confidence)`` after each, by
+    :func:`fuse_axes`. The last row is the profile's own reading.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    cues = sorted((Cue(c.name, c.valence, c.arousal, c.confidence, c.weight, c.detail) for c in profile.cues),
+                  key=lambda c: -c.weight * c.confidence)
+    steps = []
+    for k in range(1, len(cues) + 1):
+        v, a, cv, ca = fuse_axes(cues[:k])
+        steps.append(("+".join(c.name for c in cues[:k]), v, a, cv, ca))
+    return steps
+
+
+def fusion_table(profiles: dict[str, SceneProfile]):
+    """Each cue's reading of each scene (valence and arousal, its confidence on the axes it speaks
+    to, its weight) and the share of each axis it decides (weight x confidence over that axis'
+    total), then the fused reading, named by its mood, with each axis' confidence: one DataFrame.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import pandas as pd
+
+    rows = []
+    for scene, p in profiles.items():
+        total = {axis: sum(c.weight * c.confidence for c in p.cues if axis in CUE_AXES.get(c.name, "va")) or 1.0
+                 for axis in "va"}
+        for c in p.cues:
+            axes = CUE_AXES.get(c.name, "va")
+            rows.append({"scene": scene, "cue": c.name, "valence": c.valence, "arousal": c.arousal,
+                         "valence confidence": c.confidence if "v" in axes else None,
+                         "arousal confidence": c.confidence if "a" in axes else None, "weight": c.weight,
+                         **{f"share of {name}": c.weight * c.confidence / total[axis] if axis in axes else 0.0
+                            for axis, name in (("v", "valence"), ("a", "arousal"))}})
+        cv, ca = p.axis_confidence()
+        rows.append({"scene": scene, "cue": f"= {p.mood or p.emotion}", "valence": p.valence, "arousal": p.arousal,
+                     "valence confidence": cv, "arousal confidence": ca})
+    return pd.DataFrame(rows).set_index(["scene", "cue"]).round(2)
 
 
 def cue_table(profile: SceneProfile):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .plots import circumplex_figure
+from .plots import circumplex_figure, scene_area
 from .recommend_and_merge import matched_position
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
@@ -64,6 +64,8 @@ class CircumplexView:
         circle = bq.Lines(x=np.cos(turn), y=np.sin(turn), scales=sc, colors=["#cccccc"], stroke_width=1)
         cross = bq.Lines(x=[[-1.1, 1.1], [0, 0]], y=[[0, 0], [-1.1, 1.1]], scales=sc, colors=["#d9d9d9"] * 2,
                          stroke_width=1)
+        self.area = bq.Lines(x=[], y=[], scales=sc, colors=[COLOURS["scene"]], fill="inside", fill_opacities=[0.12],
+                             opacities=[0.0])  # where the scene may lie (plots.scene_area)
         self.cue_lines = bq.Lines(x=[[0, 0]], y=[[0, 0]], scales=sc, colors=[COLOURS["cue"]], stroke_width=1,
                                   visible=False)
         tip = {"tooltip": bq.Tooltip(fields=["name"], show_labels=False),
@@ -89,8 +91,8 @@ class CircumplexView:
         axes = [bq.Axis(scale=self.xs, label="valence (unpleasant → pleasant)", **ticks),
                 bq.Axis(scale=self.ys, orientation="vertical", label="arousal (calm → excited)", label_offset="35px",
                         **ticks)]
-        marks = [circle, cross, self.cue_lines, self.library, self.labels["emotion"], self.labels["cue"], self.scene,
-                 self.picks, self.labels["pick"]]
+        marks = [circle, cross, self.area, self.cue_lines, self.library, self.labels["emotion"], self.labels["cue"],
+                 self.scene, self.picks, self.labels["pick"]]
         self.widget = bq.Figure(marks=marks, axes=axes, fig_margin=dict(MARGIN_PX), padding_x=0, padding_y=0,
                                 min_aspect_ratio=1, max_aspect_ratio=1, display_toolbar=False,
                                 layout={"width": f"{size_px}px", "height": f"{size_px}px"})
@@ -121,10 +123,14 @@ class CircumplexView:
             self.picks.names = [f"{r.rank}. {r.title}: {r.reason} (click to hear)" for r in recommendations]
             cues = [c for c in profile.cues if c.confidence > 0] if profile is not None else []
             if profile is not None:
+                rv, ra = scene_area(profile)
+                turn = np.linspace(0, 2 * np.pi, 61)
+                self.area.x, self.area.y = profile.valence + rv * np.cos(turn), profile.arousal + ra * np.sin(turn)
                 self.scene.x, self.scene.y = [profile.valence], [profile.arousal]
                 self.scene.names = [f"the scene: {profile.summary()}"]
             else:
                 self.scene.x, self.scene.y, self.scene.names = [], [], []
+                self.area.x, self.area.y = [], []
             self.cue_lines.visible = bool(cues)
             if cues:
                 self.cue_lines.x = [[profile.valence, c.valence] for c in cues]

@@ -15,6 +15,20 @@ from .circumplex import LABEL_VA
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
 
+#: The scene is drawn as an area, not a point: on each axis it spans this far either way times
+#: (1 - the axis' confidence), so a reading from one weak cue is a wide ellipse (chosen by hand).
+SCENE_AREA = 0.5
+
+
+def scene_area(profile: SceneProfile) -> tuple[float, float]:
+    """Half-width on the valence axis and half-height on the arousal axis of the scene's area.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    cv, ca = profile.axis_confidence()
+    return SCENE_AREA * (1 - cv), SCENE_AREA * (1 - ca)
+
+
 def _renderer(fig: Figure):
     """The figure's renderer (a bare Figure gets an Agg canvas, as it will when saved as PNG)."""
     if not hasattr(fig.canvas, "get_renderer"):
@@ -106,6 +120,11 @@ def circumplex_figure(
                             arrowprops=dict(arrowstyle="-", color="tab:blue", alpha=0.3 + 0.7 * c.confidence))
                 ax.text(c.valence, c.arousal, c.name, fontsize=7, color="tab:blue", ha="center", va="center",
                         gid="cue")
+        from matplotlib.patches import Ellipse
+
+        rv, ra = scene_area(profile)
+        ax.add_patch(Ellipse((profile.valence, profile.arousal), 2 * rv, 2 * ra, color="tab:red", alpha=0.12,
+                             zorder=1, label="where the scene may lie"))
         ax.scatter([profile.valence], [profile.arousal], s=160, marker="*", color="tab:red", zorder=5, label="scene")
     for r in recommendations or []:
         v, a = where.get(r.path, (r.valence, r.arousal))
@@ -118,6 +137,30 @@ def circumplex_figure(
     else:
         ax.set_position(axes_box)
     declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "cue", "pick")], pad=label_pad)
+    return fig
+
+
+def fusion_path_figure(steps: list[tuple[str, float, float, float, float]], title: str = "", *,
+                       size: float = 4.0) -> Figure:
+    """Where the scene's point goes as each cue is added (``feature_extraction.fusion_steps``):
+    a numbered path, each point's area as wide as its reading is unsure (:func:`scene_area`).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    from matplotlib.patches import Ellipse
+
+    fig, ax = _circumplex_axes(size, title or "The scene's point as cues are added")
+    xs, ys = [v for _, v, *_ in steps], [a for _, _, a, *_ in steps]
+    ax.plot(xs, ys, color="tab:red", lw=1, alpha=0.6)
+    texts = []
+    for k, (names, v, a, cv, ca) in enumerate(steps, 1):
+        ax.add_patch(Ellipse((v, a), 2 * SCENE_AREA * (1 - cv), 2 * SCENE_AREA * (1 - ca), color="tab:red",
+                             alpha=0.06 + 0.06 * k / len(steps)))
+        ax.scatter([v], [a], color="tab:red", s=30 + 20 * k, zorder=4)
+        texts.append(ax.text(v + 0.04, a - 0.08, f"{k}. +{names.split('+')[-1]}", fontsize=8, color="tab:red",
+                             gid="step"))
+    fig.tight_layout()
+    declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "step")])
     return fig
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .circumplex import AXIS_UNCLEAR
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
 
@@ -66,9 +67,8 @@ RELATIVE_WEIGHT = 0.5
 #: never drops out of the distance entirely).
 AXIS_FLOOR = 0.3
 #: Below this valence confidence a scene's valence is "unclear" and the top 3 spans it: one
-#: darker and one brighter pick (chosen by hand: a scene read from the light alone, with no face
-#: and no words, falls under it).
-VALENCE_UNCLEAR = 0.3
+#: darker and one brighter pick (the same threshold as the mood's words, circumplex.AXIS_UNCLEAR).
+VALENCE_UNCLEAR = AXIS_UNCLEAR
 
 
 def matched_position(t: TrackFeatures, relative_weight: float = RELATIVE_WEIGHT) -> tuple[float, float]:
@@ -100,7 +100,11 @@ def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: in
         extra += f"; looped {loops}x to cover {p.duration:.0f} s"
     if note:
         extra += f"; {note}"
-    return f"{feel}: {how} the {_pace_word(p)}, {p.emotion} scene{extra}"
+    if " or " in p.mood:  # a mood that admits doubt: "gloomy or calm, valence unclear"
+        scene = f"{_pace_word(p)} scene ({p.mood.split(', ')[0]})"
+    else:
+        scene = f"{_pace_word(p)}, {p.mood or p.emotion} scene"
+    return f"{feel}: {how} the {scene}{extra}"
 
 
 def emotion_fit(profile: SceneProfile, tracks: list[TrackFeatures], *, relative_weight: float = RELATIVE_WEIGHT

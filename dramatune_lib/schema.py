@@ -93,6 +93,7 @@ class SceneProfile(_JsonMixin):
     skipped_frames: int = 0  # frames that could not be decoded and were left out
     valence_confidence: float = 0.0  # how well each axis is supported by the cues (0 = unknown:
     arousal_confidence: float = 0.0  # profiles made before these existed use `confidence`)
+    mood: str = ""  # the reading in words that admit doubt (circumplex.mood_for); "" in older profiles
 
     def axis_confidence(self) -> tuple[float, float]:
         """Confidence of the valence and the arousal reading (the overall one where unknown).
@@ -111,9 +112,10 @@ class SceneProfile(_JsonMixin):
         faces = f", face in {self.face_share:.0%} of frames" if self.face_share else ", no face"
         if self.skipped_frames:
             faces += f"; {self.skipped_frames} damaged frame{'s' if self.skipped_frames > 1 else ''} skipped"
+        cv, ca = self.axis_confidence()
         return (
-            f"{self.emotion} (valence {self.valence:+.2f}, arousal {self.arousal:+.2f}, "
-            f"confidence {self.confidence:.2f}); {self.duration:.1f} s, "
+            f"{self.mood or self.emotion} (valence {self.valence:+.2f}, confidence {cv:.2f}; arousal "
+            f"{self.arousal:+.2f}, confidence {ca:.2f}); {self.duration:.1f} s, "
             f"{self.cuts_per_minute:.0f} cuts/min, pace {self.pace:.2f}{faces}"
         )
 

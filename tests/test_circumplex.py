@@ -1,6 +1,6 @@
 import pytest
 
-from dramatune_lib.circumplex import Cue, emotions_to_va, fuse, label_for, quadrant
+from dramatune_lib.circumplex import AXIS_UNCLEAR, Cue, emotions_to_va, fuse, label_for, mood_for, quadrant
 
 
 def test_fuse_ignores_cues_without_confidence():
@@ -32,3 +32,21 @@ def test_labels_follow_the_point():
     assert label_for(0.8, 0.35) == "happy"
     assert label_for(-0.7, -0.4) == "sad"
     assert label_for(0.55, -0.6) == "calm"
+
+
+@pytest.mark.parametrize("v,a,cv,ca,expected", [
+    (0.7, -0.5, 0.8, 0.8, "calm"),  # both axes clear: the nearest emotion
+    (0.9, 0.8, 0.15, 0.4, "exhilarating or tense, valence unclear"),  # fast and loud, lit brightly
+    (-0.8, 0.8, 0.15, 0.4, "tense or exhilarating, valence unclear"),
+    (-0.8, -0.7, 0.15, 0.4, "gloomy or calm, valence unclear"),
+    (0.5, 0.3, 0.9, 0.1, "happy or calm, arousal unclear"),
+    (-0.5, -0.3, 0.9, 0.1, "gloomy or tense, arousal unclear"),
+    (0.5, 0.5, 0.1, 0.1, "unclear: too little to read"),
+])
+def test_a_mood_admits_doubt_where_an_axis_is_unclear(v, a, cv, ca, expected):
+    assert mood_for(v, a, cv, ca) == expected
+
+
+def test_the_doubt_threshold_is_the_one_named():
+    assert mood_for(0.9, 0.8, AXIS_UNCLEAR, 0.9) == label_for(0.9, 0.8)
+    assert "unclear" in mood_for(0.9, 0.8, AXIS_UNCLEAR - 0.01, 0.9)

@@ -333,6 +333,17 @@ def test_tempo_estimate_is_librosas():
         assert fx.tempo_estimate(env, rate, max_tempo=240.0) == expected
 
 
+def test_a_scene_read_from_one_weak_cue_says_so(profiles):
+    """Issue #19: the chase (no face, no words: its valence rests on the light alone) is not
+    called happy without doubt; the smile, read from a clear face, is named plainly."""
+    chase, smile = profiles["chase"], profiles["smile"]
+    assert chase.axis_confidence()[0] < 0.3
+    assert chase.mood == "exhilarating or tense, valence unclear"
+    assert chase.summary().startswith("exhilarating or tense, valence unclear (valence +")
+    assert smile.mood == smile.emotion == "calm" and smile.summary().startswith("calm (")
+    assert type(chase).from_json(chase.to_json()).mood == chase.mood
+
+
 def test_still_picture_has_no_visual_tempo(demo, profiles):
     assert profiles["night"].visual_tempo is None
 

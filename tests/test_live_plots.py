@@ -42,8 +42,12 @@ def test_the_view_shows_the_picks_and_calls_back_with_the_clicked_track(chase):
     others = recommend(profile, tracks, exclude={r.path for r in first})
     view.show(profile, others, tracks)
     assert [n.split(":")[0] for n in view.picks.names] == [f"{r.rank}. {r.title}" for r in others]
+    # the scene is an area as wide as its reading is unsure (chase: valence from the light alone)
+    cv, ca = profile.axis_confidence()
+    assert max(view.area.x) - min(view.area.x) == pytest.approx(2 * plots.SCENE_AREA * (1 - cv), rel=0.01)
+    assert max(view.area.y) - min(view.area.y) == pytest.approx(2 * plots.SCENE_AREA * (1 - ca), rel=0.01)
     view.show(None, [], [])
-    assert len(view.picks.x) == len(view.scene.x) == len(view.labels["cue"].text) == 0
+    assert len(view.picks.x) == len(view.scene.x) == len(view.labels["cue"].text) == len(view.area.x) == 0
 
 
 def test_labels_laid_out_for_the_widget_do_not_overlap(demo, chase):

@@ -1,4 +1,6 @@
 """The figures' labels stay readable (issue #14): no two label boxes overlap."""
+import pytest
+
 from dramatune_lib import compose, plots
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib.dataset_prep import demo_clip
@@ -29,3 +31,20 @@ def test_declutter_separates_labels_that_start_on_top_of_each_other():
     assert plots.label_boxes_overlap(fig, texts)
     plots.declutter(fig, texts)
     assert not plots.label_boxes_overlap(fig, texts)
+
+
+def test_the_fusion_path_ends_on_the_scenes_reading_with_labels_apart(demo):
+    """Issue #19: the path of the fused point as cues are added ends where the profile is, and
+    its step labels do not overlap the emotion names or each other."""
+    chase = fx.analyze_scene(demo.scenes["chase"])
+    steps = fx.fusion_steps(chase)
+    assert [s[0].split("+")[-1] for s in steps][-1] == "faces"  # found nothing: added last
+    assert steps[-1][1:] == pytest.approx((chase.valence, chase.arousal, *chase.axis_confidence()), abs=1e-3)
+    fig = plots.fusion_path_figure(steps)
+    labels = [t for t in fig.axes[0].texts if t.get_gid() in ("emotion", "step")]
+    assert len(labels) == 10 + len(steps) and not plots.label_boxes_overlap(fig, labels)
+    table = fx.fusion_table({"chase": chase})
+    cues = table.loc["chase"].drop(index=f"= {chase.mood}")
+    assert cues["share of valence"].sum() == pytest.approx(1.0, abs=0.02)
+    assert cues["share of arousal"].sum() == pytest.approx(1.0, abs=0.02)
+    assert cues.loc["light", "share of valence"] == pytest.approx(1.0)  # the light alone decides its valence
