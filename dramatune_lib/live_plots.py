@@ -64,8 +64,9 @@ class CircumplexView:
         circle = bq.Lines(x=np.cos(turn), y=np.sin(turn), scales=sc, colors=["#cccccc"], stroke_width=1)
         cross = bq.Lines(x=[[-1.1, 1.1], [0, 0]], y=[[0, 0], [-1.1, 1.1]], scales=sc, colors=["#d9d9d9"] * 2,
                          stroke_width=1)
-        self.area = bq.Lines(x=[], y=[], scales=sc, colors=[COLOURS["scene"]], fill="inside", fill_opacities=[0.12],
-                             opacities=[0.0])  # where the scene may lie (plots.scene_area)
+        self.area = bq.Lines(x=[], y=[], scales=sc, colors=[COLOURS["scene"]], fill="inside",
+                             fill_colors=[COLOURS["scene"]], fill_opacities=[0.12], stroke_width=0.5,
+                             close_path=True)  # where the scene may lie (plots.scene_area)
         self.cue_lines = bq.Lines(x=[[0, 0]], y=[[0, 0]], scales=sc, colors=[COLOURS["cue"]], stroke_width=1,
                                   visible=False)
         tip = {"tooltip": bq.Tooltip(fields=["name"], show_labels=False),

@@ -134,6 +134,8 @@ def test_circumplex_hover_tells_click_plays_labels_apart(page):
     assert tip.startswith(title) and reason in tip
     count, overlaps = page.evaluate(_LABEL_OVERLAPS_JS)
     assert count >= 13 and overlaps == []  # ten emotion names, the cues, three numbers
+    assert page.evaluate("""() => [...document.querySelectorAll('.bqplot path.line')].some(p =>
+        getComputedStyle(p).fill === 'rgb(214, 39, 40)' && p.getBBox().width > 5)""")  # the scene's area
     pick_point(page, 2).click()
     page.get_by_text("(clicked on the circumplex)").wait_for()
     assert title.split(". ", 1)[1] in page.locator(".widget-html").filter(
