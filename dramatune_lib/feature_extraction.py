@@ -5,7 +5,8 @@ Scene analysis (:func:`analyze_scene`) streams a video once, samples frames at `
 
 - **faces**: fer's seven class probabilities on each sampled frame, weighted by face area,
   mapped onto the circumplex (:data:`circumplex.EMOTION_VA`);
-- **light**: brightness and saturation (bright and colourful -> pleasant and lively);
+- **light**: brightness and saturation (bright -> pleasant, saturated -> lively), and dim or
+  low-key lighting by its colour temperature (warm -> intimate, cold -> gloomy or menacing);
 - **pace**: motion energy between sampled frames and hard cuts found by scenedetect;
 - **sound**: the loudness of the scene's own audio (louder -> more aroused).
 
@@ -565,6 +566,8 @@ class PictureTrack:
     faces: list[FaceReading] = field(default_factory=list)
     brightness: list[float] = field(default_factory=list)
     colourfulness: list[float] = field(default_factory=list)
+    warmth: list[float] = field(default_factory=list)  # colour temperature: -1 cold (blue) .. 1 warm (amber)
+    contrast: list[float] = field(default_factory=list)  # spread of the lightness, 0 flat .. about 0.5
     unreadable: int = 0  # sampled frames that could not be decoded, skipped
 
 
@@ -708,6 +711,8 @@ def watch_video(
             hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV).astype(np.float32) / 255
             track.brightness.append(float(hsv[..., 2].mean()))
             track.colourfulness.append(float((hsv[..., 1] * hsv[..., 2]).mean()))  # saturated *and* lit
+            track.warmth.append(warmth_of(small))
+            track.contrast.append(float(hsv[..., 2].std()))
             if progress and info.duration:
                 progress(min(0.85, 0.85 * t / info.duration))
         track.frames = i + 1
@@ -797,15 +802,65 @@ def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:
     return (round(bpm, 1) if strength >= 0.5 else None), round(max(0.0, strength), 3)
 
 
-def light_cue(brightness: float, colourfulness: float) -> Cue:
-    """Light and colour as a cue: bright, colourful pictures read pleasant and lively.
+#: The light cue's base, from Valdez, P. & Mehrabian, A. (1994), "Effects of color on emotions",
+#: Journal of Experimental Psychology: General 123(4), 394-409: pleasure = .69 brightness + .22
+#: saturation, arousal = -.31 brightness + .60 saturation (standardised regression weights).
+LIGHT_PLEASURE = (0.69, 0.22)
+LIGHT_AROUSAL = (-0.31, 0.60)
+#: A frame's brightness and colourfulness that read neutral, and the factor that takes the
+#: weights above to the plane's -1..1 (chosen by hand: an everyday daylight frame reads near 0).
+LIGHT_MID = (0.4, 0.2)
+LIGHT_SCALE = 3.0
+#: Dim and low-key lighting and colour temperature, as cinematographers use them (Bordwell, D. &
+#: Thompson, K., Film Art, ch. 5: low-key light, dark with hard contrast, for drama and menace,
+#: high-key for lightness; Bellantoni, P. (2005), If It's Purple, Someone's Gonna Die: warm light
+#: for intimacy and romance, cold blue light for isolation and dread). How dark a frame must be to
+#: count as dim, how hard its contrast to count as low-key, and how far warm or cold light then
+#: moves it are chosen by hand: warm dim light reads intimate (pleasant, calmer); cold dim light
+#: reads gloomy when flat and menacing when hard.
+DIM_BRIGHTNESS, HARD_CONTRAST = 0.35, 0.25
+WARM_INTIMACY = (1.2, -0.4)  # valence and arousal added when fully dim and fully warm
+COLD_GLOOM = (-0.8, -0.3)  # ... fully dim, fully cold and flat
+COLD_MENACE = (-0.8, 0.4)  # ... fully dim, fully cold and hard
+#: (R - B) / (R + B) of a frame's pixels, weighted by their lightness, that counts as fully warm or
+#: fully cold (chosen by hand: candle and tungsten light reach about 0.5, blue night grading -0.3).
+WARMTH_FULL = 0.5
+
+
+def warmth_of(frame_bgr: np.ndarray) -> float:
+    """Colour temperature of a frame, -1 (cold, blue) to 1 (warm, amber): the lightness-weighted
+    mean of (R - B) / (R + B), over :data:`WARMTH_FULL`, clipped.
 
     Notebook: 02_feature_extraction.ipynb
     """
-    v = clip_va(2.2 * (brightness - 0.4) + 1.0 * (colourfulness - 0.2))
-    a = clip_va(1.0 * (brightness - 0.4) + 2.0 * (colourfulness - 0.2))
-    return Cue("light", v, a, 0.5, SCENE_WEIGHTS["light"],
-               f"brightness {brightness:.2f}, colourfulness {colourfulness:.2f}")
+    f = frame_bgr.astype(np.float32)
+    b, r = f[..., 0], f[..., 2]
+    light = f.max(axis=2) + 1e-6
+    return float(np.clip((((r - b) / (r + b + 1e-6)) * light).sum() / light.sum() / WARMTH_FULL, -1, 1))
+
+
+def light_cue(brightness: float, colourfulness: float, warmth: float = 0.0, contrast: float = 0.0) -> Cue:
+    """Light and colour as a cinematographer uses them: bright pictures read pleasant and saturated
+    ones lively (:data:`LIGHT_PLEASURE`, :data:`LIGHT_AROUSAL`); in dim light warm light reads
+    intimate (:data:`WARM_INTIMACY`), cold light gloomy when flat (:data:`COLD_GLOOM`) and
+    menacing when hard, low-key (:data:`COLD_MENACE`).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    db, dc = brightness - LIGHT_MID[0], colourfulness - LIGHT_MID[1]
+    v = LIGHT_SCALE * (LIGHT_PLEASURE[0] * db + LIGHT_PLEASURE[1] * dc)
+    a = LIGHT_SCALE * (LIGHT_AROUSAL[0] * db + LIGHT_AROUSAL[1] * dc)
+    dim = min(1.0, max(0.0, (DIM_BRIGHTNESS - brightness) / DIM_BRIGHTNESS))
+    hard = min(1.0, contrast / HARD_CONTRAST)
+    warm, cold = dim * max(0.0, warmth), dim * max(0.0, -warmth)
+    for share, (dv, da) in ((warm, WARM_INTIMACY), (cold * (1 - hard), COLD_GLOOM), (cold * hard, COLD_MENACE)):
+        v, a = v + share * dv, a + share * da
+    key = ("low-key " if dim >= 0.5 and hard >= 0.5 else "dim " if dim >= 0.5
+           else "high-key " if brightness > 0.6 and contrast < 0.15 else "")
+    tone = "warm" if warmth > 0.2 else "cold" if warmth < -0.2 else "neutral"
+    return Cue("light", clip_va(v), clip_va(a), 0.5, SCENE_WEIGHTS["light"],
+               f"{key}{tone} light: brightness {brightness:.2f}, colourfulness {colourfulness:.2f}, "
+               f"warmth {warmth:+.2f}, contrast {contrast:.2f}")
 
 
 def pace_of(motion: float, cuts_per_minute: float) -> float:
@@ -882,7 +937,7 @@ def analyze_scene(
         cues.append(Cue("faces", 0.0, 0.0, 0.0, SCENE_WEIGHTS["faces"], "no face found"))
     # light
     b, s = float(np.mean(pic.brightness)), float(np.mean(pic.colourfulness))
-    cues.append(light_cue(b, s))
+    cues.append(light_cue(b, s, float(np.mean(pic.warmth)), float(np.mean(pic.contrast))))
     # pace: optical-flow speed and cuts per minute
     m = _nanmean(pic.motion)
     pace = pace_of(m, cpm)
@@ -986,8 +1041,8 @@ def _timeline(pic: PictureTrack, motion_s: list[float], cuts: list[float], durat
         if nf:
             fv, fa = emotions_to_va(fprobs)
             cues.append(Cue("faces", fv, fa, nf / len(idx), SCENE_WEIGHTS["faces"]))
-        cues.append(light_cue(float(np.mean([pic.brightness[i] for i in idx])),
-                              float(np.mean([pic.colourfulness[i] for i in idx]))))
+        cues.append(light_cue(*(float(np.mean([m[i] for i in idx]))
+                                for m in (pic.brightness, pic.colourfulness, pic.warmth, pic.contrast))))
         n_cuts = sum(1 for c in cuts if sec <= c < sec + 1)
         p = pace_of(motion_s[sec] if sec < len(motion_s) else 0.0, 60.0 * n_cuts)
         cues.append(Cue("pace", 0.0, 2 * p - 1, 0.7, SCENE_WEIGHTS["pace"]))

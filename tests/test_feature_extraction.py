@@ -333,6 +333,24 @@ def test_tempo_estimate_is_librosas():
         assert fx.tempo_estimate(env, rate, max_tempo=240.0) == expected
 
 
+def test_light_as_cinematographers_use_it():
+    """Issue #19: dim warm light reads intimate, not sad; dim cold light gloomy when flat and
+    menacing (tenser) when hard; bright light pleasant; each rule named in light_cue."""
+    grey, amber, blue = (np.full((23, 40, 3), c, np.uint8) for c in ((90, 90, 90), (40, 110, 200), (200, 90, 40)))
+    assert fx.warmth_of(grey) == pytest.approx(0.0, abs=0.01)
+    assert fx.warmth_of(amber) > 0.5 > -0.5 > fx.warmth_of(blue)  # BGR: amber is red-heavy
+    candle = fx.light_cue(0.15, 0.15, warmth=0.8, contrast=0.15)
+    cold_flat = fx.light_cue(0.15, 0.15, warmth=-0.8, contrast=0.03)
+    cold_hard = fx.light_cue(0.15, 0.15, warmth=-0.8, contrast=0.35)
+    neutral = fx.light_cue(0.15, 0.15, warmth=0.0, contrast=0.15)
+    assert candle.valence > neutral.valence > cold_flat.valence and candle.arousal < neutral.arousal
+    assert cold_hard.arousal > cold_flat.arousal and cold_hard.valence < 0
+    assert "low-key warm" in candle.detail and "dim cold" in cold_flat.detail
+    day = fx.light_cue(0.75, 0.2, warmth=0.1, contrast=0.1)
+    assert day.valence > 0.5 and "high-key" in day.detail
+    assert fx.CUE_AXES["pace"] == fx.CUE_AXES["sound"] == "a"  # pace and loud sound never read as pleasant
+
+
 def test_a_scene_read_from_one_weak_cue_says_so(profiles):
     """Issue #19: the chase (no face, no words: its valence rests on the light alone) is not
     called happy without doubt; the smile, read from a clear face, is named plainly."""
