@@ -44,10 +44,10 @@ from .media import audio_duration, decode_audio, load_audio, probe_scene, sample
 from .schema import CueReading, SceneProfile, TrackFeatures
 
 #: Relative weight of each scene cue in the fusion (multiplied by the cue's confidence).
-SCENE_WEIGHTS = {"faces": 0.45, "light": 0.2, "pace": 0.35, "sound": 0.2, "words": 0.35}
+SCENE_WEIGHTS = {"faces": 0.45, "light": 0.2, "pace": 0.35, "sound": 0.2, "words": 0.35, "music": 0.3, "voice": 0.25}
 #: Which axes each cue speaks to: pace and loudness say nothing about valence; VADER's
 #: lexicon rates valence only, so words say nothing about arousal.
-CUE_AXES = {"faces": "va", "light": "va", "pace": "a", "sound": "a", "words": "v"}
+CUE_AXES = {"faces": "va", "light": "va", "pace": "a", "sound": "a", "words": "v", "music": "va", "voice": "a"}
 #: Optical-flow speed (frame widths per second) and cuts per minute that count as full pace.
 MOTION_FULL = 0.3
 CUTS_FULL = 40.0
@@ -478,6 +478,8 @@ class SoundTrack:
     level_db: list[float]
     classes: list[str]  # "music" | "speech" | "other" | "silence"; empty without a model
     speech_rate: float | None  # syllables per second over the speech seconds
+    pitch_range: float | None = None  # semitones between the voice's low (10th) and high (90th) pitch
+    speech_db: float | None = None  # level of the speech seconds, dBFS
 
 
 def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) -> SoundTrack:
@@ -493,11 +495,101 @@ def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) 
         feats = mid_term_features(y, sr, getattr(model, "banks", None))
         pred = list(model.predict(feats))
         classes = ["silence" if level[k] < SILENCE_DB else str(pred[k]) for k in range(min(n, len(pred)))]
-    syllables = None
+    syllables = pitch = speech_level = None
     speech = [k for k, c in enumerate(classes) if c == "speech"]
     if speech and rate:
-        syllables = speech_rate(np.concatenate([y[k * sr:(k + 1) * sr] for k in speech]), sr)
-    return SoundTrack([round(x, 1) for x in level], classes, syllables)
+        spoken = np.concatenate([y[k * sr:(k + 1) * sr] for k in speech])
+        syllables, pitch, speech_level = speech_rate(spoken, sr), pitch_range(spoken, sr), round(_db(spoken), 1)
+    return SoundTrack([round(x, 1) for x in level], classes, syllables, pitch, speech_level)
+
+
+#: The pitch a voice can take, Hz (chosen by hand: a low male to a high female or child voice).
+VOICE_PITCH_HZ = (65.0, 450.0)
+
+
+def pitch_range(y: np.ndarray, sr: int = SOUND_SR) -> float | None:
+    """Semitones between the 10th and 90th percentile of a voice's pitch (librosa's YIN, on the
+    frames within 25 dB of the loudest, where a voice is); None when too little is voiced.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    frame, hop = 1024, 256
+    if y.size < 4 * frame:
+        return None
+    f0 = librosa.yin(y, fmin=VOICE_PITCH_HZ[0], fmax=VOICE_PITCH_HZ[1], sr=sr, frame_length=frame, hop_length=hop)
+    level = 20 * np.log10(librosa.feature.rms(y=y, frame_length=frame, hop_length=hop)[0] + 1e-9)
+    voiced = f0[(level > level.max() - 25) & (f0 > VOICE_PITCH_HZ[0] * 1.05) & (f0 < VOICE_PITCH_HZ[1] * 0.95)]
+    if voiced.size < 20:
+        return None
+    lo, hi = np.percentile(voiced, [10, 90])
+    return round(float(12 * np.log2(hi / lo)), 1)
+
+
+#: Speech prosody and arousal (Juslin, P. N. & Laukka, P. (2003), "Communication of emotions in
+#: vocal expression and music performance", Psychological Bulletin 129(5), 770-814: aroused voices
+#: speak faster, with a wider pitch range, louder). Each measure's neutral value and the change
+#: that counts as a full step are chosen by hand: 4.5 syllables a second (conversational English,
+#: Pellegrino et al. 2011 measure 6.2 for read speech) +- 2.5; a 6-semitone range +- 6; -28 dBFS +- 12.
+VOICE_NEUTRAL = {"rate": (4.5, 2.5), "range": (6.0, 6.0), "level": (-28.0, 12.0)}
+#: A voice cue's confidence when the whole scene is speech (chosen by hand, as the other cues').
+VOICE_CONFIDENCE = 0.5
+
+
+def voice_cue(sound: SoundTrack) -> Cue | None:
+    """The scene's speech as a cue to arousal: its rate, pitch range and level against
+    :data:`VOICE_NEUTRAL`, averaged; its confidence grows with the share of seconds that are
+    speech. None without speech.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    if not sound.classes or not sound.speech_rate:
+        return None
+    share = sound.classes.count("speech") / len(sound.classes)
+    measured = {"rate": sound.speech_rate, "range": sound.pitch_range, "level": sound.speech_db}
+    steps = [(measured[k] - mid) / span for k, (mid, span) in VOICE_NEUTRAL.items() if measured[k] is not None]
+    pitch = f", pitch range {sound.pitch_range:.0f} semitones" if sound.pitch_range is not None else ""
+    return Cue("voice", 0.0, clip_va(float(np.mean(steps))), VOICE_CONFIDENCE * share, SCENE_WEIGHTS["voice"],
+               f"speech in {share:.0%} of the scene: {sound.speech_rate:.1f} syllables/s{pitch}, "
+               f"{sound.speech_db:.0f} dBFS")
+
+
+#: Music must be heard for this many consecutive seconds to be read (chosen by hand: two bars at
+#: 60 BPM, the least the tempo and mode can be measured on).
+SCENE_MUSIC_MIN_S = 4
+#: A scene-music cue's confidence when music plays under the whole scene (chosen by hand: the music
+#: model orders real soundtracks' arousal at AUC 0.84 and their valence less surely, notebook 04).
+SCENE_MUSIC_CONFIDENCE = 0.5
+
+
+def scene_music_cue(path: str | Path, classes: list[str]) -> Cue | None:
+    """The music already under the scene (a temp track, a song) as a cue: the longest run of
+    seconds the sound classifier hears as music, measured as a library track is
+    (:func:`track_features`) and placed by the music model; its confidence grows with the share
+    of the scene the music covers. None when no run reaches :data:`SCENE_MUSIC_MIN_S`.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    runs, start = [], None
+    for k, c in enumerate([*classes, ""]):
+        if c == "music" and start is None:
+            start = k
+        elif c != "music" and start is not None:
+            runs.append((start, k))
+            start = None
+    if not runs or max(b - a for a, b in runs) < SCENE_MUSIC_MIN_S:
+        return None
+    a, b = max(runs, key=lambda r: r[1] - r[0])
+    y = decode_audio(path, sr=SR)
+    y = (y.mean(axis=1) if y.ndim == 2 else y)[a * SR:b * SR]
+    if y.size < SR * SCENE_MUSIC_MIN_S or float(np.abs(y).max()) < 1e-4:
+        return None
+    track = place_tracks([track_features(path, audio=y)], load_music_model(), words=False)[0]
+    share = classes.count("music") / len(classes)
+    return Cue("music", track.valence, track.arousal, SCENE_MUSIC_CONFIDENCE * share, SCENE_WEIGHTS["music"],
+               f"music under {share:.0%} of the scene ({a}-{b} s): {track.emotion}, {track.mode}, "
+               f"{track.tempo:.0f} BPM")
 
 
 def speech_rate(y: np.ndarray, sr: int = SOUND_SR) -> float:
@@ -958,6 +1050,8 @@ def analyze_scene(
                         f"scene audio at {loud:.0f} dBFS{heard}"))
     if loud is None:
         cues.append(Cue("sound", 0.0, 0.0, 0.0, SCENE_WEIGHTS["sound"], "no audio"))
+    if snd is not None:  # the scene's own music and voices, where it has them
+        cues += [c for c in (scene_music_cue(path, snd.classes), voice_cue(snd)) if c is not None]
 
     placed: list[tuple[float, float, float]] = []
     if lines is not None:
@@ -1260,11 +1354,12 @@ DESCRIPTORS = ("percussive", "flux_db", "dynamics_db", "peak_share", "register_o
                "flatness")
 
 
-def track_features(path: str | Path) -> TrackFeatures:
+def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> TrackFeatures:
     """Measure one track and place it on the circumplex.
 
     Raises :class:`BadInputError` for a file that cannot be decoded, is silent or lasts under
-    a quarter of a second. Only the first :data:`MAX_ANALYSIS_SECONDS` are analysed.
+    a quarter of a second. Only the first :data:`MAX_ANALYSIS_SECONDS` are analysed. ``audio``
+    (mono, at :data:`SR`) is measured instead of the file's sound: the music under a scene.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -1272,9 +1367,10 @@ def track_features(path: str | Path) -> TrackFeatures:
     import pyloudnorm
 
     path = Path(path)
-    y = load_audio(path, sr=SR, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
+    y = audio[:int(MAX_ANALYSIS_SECONDS * SR)] if audio is not None else load_audio(
+        path, sr=SR, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
     analysed = y.size / SR
-    duration = audio_duration(path) if analysed >= MAX_ANALYSIS_SECONDS - 1 else analysed
+    duration = audio_duration(path) if analysed >= MAX_ANALYSIS_SECONDS - 1 and audio is None else analysed
     title = path.stem.replace("_", " ")
     if analysed < 0.25:
         raise BadInputError(path, f"is too short to use as music ({analysed:.2f} s) — skipped")
@@ -1303,7 +1399,7 @@ def track_features(path: str | Path) -> TrackFeatures:
         danceability=round(danceability_of(oenv, grid.tempo if grid else tempo), 3),
         beats=[round(float(b), 3) for b in grid.beats] if grid else [],
         bars=[round(float(b), 3) for b in grid.bars] if grid else [],
-        descriptors=sound_descriptors(y, SR), tags=read_tags(path),
+        descriptors=sound_descriptors(y, SR), tags=read_tags(path) if audio is None else {},
     )
 
 

@@ -545,6 +545,36 @@ def test_speech_rate_follows_the_speaker(tmp_path):
     assert 2.0 < slow < 5.0 and fast > 1.3 * slow
 
 
+def test_the_voice_speaks_to_arousal(tmp_path, sound_model):
+    """Issue #19: the same line spoken fast and with a wide pitch reads more aroused than spoken
+    slowly and flat; the voice cue speaks to arousal only."""
+    text = "She opened the door slowly, looked at the empty room, and began to cry."
+    calm = fx.listen(_espeak(tmp_path, text, wpm=120, voice="en-us+m1"), fx.SOUND_SR, sound_model)
+    excited = fx.listen(_espeak(tmp_path, text, wpm=240, voice="en-us+f5"), fx.SOUND_SR, sound_model)
+    assert calm.pitch_range is not None and excited.pitch_range is not None
+    low, high = fx.voice_cue(calm), fx.voice_cue(excited)
+    assert low is not None and high is not None and high.arousal > low.arousal
+    assert high.valence == 0.0 and fx.CUE_AXES["voice"] == "a"
+
+
+def test_music_under_a_scene_is_read_as_music(demo, tmp_path):
+    """Issue #19: a scene with a tense cue under it reads more aroused on its music cue than the
+    same picture with a calm cue under it (the demo cues: the model's own sanity check)."""
+    import soundfile as sf
+
+    from dramatune_lib.media import write_video
+
+    frames = [np.full((90, 160, 3), 60, np.uint8)] * (25 * 8)
+    read = {}
+    for name in ("18_tense_piano_minor_144bpm", "13_calm_piano_major_66bpm"):
+        y, sr = sf.read(demo.library / f"{name}.ogg", dtype="float32")
+        scene = write_video(tmp_path / f"{name}.mp4", frames, (160, 90), 25, y[: 8 * sr], sr=sr)
+        cue = next((c for c in fx.analyze_scene(scene).cues if c.name == "music"), None)
+        assert cue is not None and "music under" in cue.detail, name
+        read[name] = cue
+    assert read["18_tense_piano_minor_144bpm"].arousal > read["13_calm_piano_major_66bpm"].arousal
+
+
 def test_music_in_the_scene_is_not_ducked_as_speech(sound_model):
     """The rule-based detector alone takes a solo piano line in the voice band for dialogue; the
     classifier's music seconds veto it."""
