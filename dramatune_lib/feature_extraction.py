@@ -499,12 +499,16 @@ def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) 
     speech = [k for k, c in enumerate(classes) if c == "speech"]
     if speech and rate:
         spoken = np.concatenate([y[k * sr:(k + 1) * sr] for k in speech])
-        syllables, pitch, speech_level = speech_rate(spoken, sr), pitch_range(spoken, sr), round(_db(spoken), 1)
+        syllables, speech_level = speech_rate(spoken, sr), round(_db(spoken), 1)
+        pitch = pitch_range(spoken[:int(VOICE_PITCH_MAX_S * sr)], sr)
     return SoundTrack([round(x, 1) for x in level], classes, syllables, pitch, speech_level)
 
 
 #: The pitch a voice can take, Hz (chosen by hand: a low male to a high female or child voice).
 VOICE_PITCH_HZ = (65.0, 450.0)
+#: The pitch range is read on at most this much speech, seconds (chosen by hand: YIN on ten
+#: minutes of speech held 300 MB at once).
+VOICE_PITCH_MAX_S = 60
 
 
 def pitch_range(y: np.ndarray, sr: int = SOUND_SR) -> float | None:
@@ -558,6 +562,9 @@ def voice_cue(sound: SoundTrack) -> Cue | None:
 #: Music must be heard for this many consecutive seconds to be read (chosen by hand: two bars at
 #: 60 BPM, the least the tempo and mode can be measured on).
 SCENE_MUSIC_MIN_S = 4
+#: At most this much of it is measured, seconds (chosen by hand: enough for tempo, mode and
+#: texture; a whole 10-minute scene's music held 570 MB more at the peak).
+SCENE_MUSIC_MAX_S = 30
 #: A scene-music cue's confidence when music plays under the whole scene (chosen by hand: the music
 #: model orders real soundtracks' arousal at AUC 0.84 and their valence less surely, notebook 04).
 SCENE_MUSIC_CONFIDENCE = 0.5
@@ -581,8 +588,8 @@ def scene_music_cue(path: str | Path, classes: list[str]) -> Cue | None:
     if not runs or max(b - a for a, b in runs) < SCENE_MUSIC_MIN_S:
         return None
     a, b = max(runs, key=lambda r: r[1] - r[0])
-    y = decode_audio(path, sr=SR)
-    y = (y.mean(axis=1) if y.ndim == 2 else y)[a * SR:b * SR]
+    b = min(b, a + SCENE_MUSIC_MAX_S)
+    y = decode_audio(path, sr=SR, max_seconds=b)[a * SR:b * SR]
     if y.size < SR * SCENE_MUSIC_MIN_S or float(np.abs(y).max()) < 1e-4:
         return None
     track = place_tracks([track_features(path, audio=y)], load_music_model(), words=False)[0]
