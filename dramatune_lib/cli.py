@@ -173,6 +173,13 @@ def _check_timelines(formats: list[str], fps: float) -> None:
 
 
 def _cmd_merge(args: argparse.Namespace) -> None:
+    import importlib
+    import threading
+
+    # the mix's loudness meter and speech detection import scipy.signal and scipy.ndimage (about
+    # half a second): loaded on the second core while the track is read and fitted (issue #17)
+    threading.Thread(target=lambda: [importlib.import_module(m) for m in ("pyloudnorm", "scipy.ndimage")],
+                     daemon=True).start()
     from .feature_extraction import find_cuts
     from .fit_and_export import editor_timeline, export_scene, fit_track, output_paths, timeline_paths, write_timelines
     from .media import guard_outputs, probe_scene
