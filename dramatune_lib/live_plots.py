@@ -124,7 +124,7 @@ class CircumplexView:
             self.picks.names = [f"{r.rank}. {r.title}: {r.reason} (click to hear)" for r in recommendations]
             cues = [c for c in profile.cues if c.confidence > 0] if profile is not None else []
             if profile is not None:
-                rv, ra = scene_area(profile)
+                rv, ra = scene_area(*profile.axis_confidence())
                 turn = np.linspace(0, 2 * np.pi, 61)
                 self.area.x, self.area.y = profile.valence + rv * np.cos(turn), profile.arousal + ra * np.sin(turn)
                 self.scene.x, self.scene.y = [profile.valence], [profile.arousal]

@@ -20,13 +20,13 @@ from .schema import Recommendation, SceneProfile, TrackFeatures
 SCENE_AREA = 0.5
 
 
-def scene_area(profile: SceneProfile) -> tuple[float, float]:
-    """Half-width on the valence axis and half-height on the arousal axis of the scene's area.
+def scene_area(valence_confidence: float, arousal_confidence: float) -> tuple[float, float]:
+    """Half-width on the valence axis and half-height on the arousal axis of the area a reading
+    with these confidences may lie in (a profile's: ``scene_area(*profile.axis_confidence())``).
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    cv, ca = profile.axis_confidence()
-    return SCENE_AREA * (1 - cv), SCENE_AREA * (1 - ca)
+    return SCENE_AREA * (1 - valence_confidence), SCENE_AREA * (1 - arousal_confidence)
 
 
 def _renderer(fig: Figure):
@@ -122,7 +122,7 @@ def circumplex_figure(
                         gid="cue")
         from matplotlib.patches import Ellipse
 
-        rv, ra = scene_area(profile)
+        rv, ra = scene_area(*profile.axis_confidence())
         ax.add_patch(Ellipse((profile.valence, profile.arousal), 2 * rv, 2 * ra, color="tab:red", alpha=0.12,
                              zorder=1, label="where the scene may lie"))
         ax.scatter([profile.valence], [profile.arousal], s=160, marker="*", color="tab:red", zorder=5, label="scene")
@@ -154,8 +154,8 @@ def fusion_path_figure(steps: list[tuple[str, float, float, float, float]], titl
     ax.plot(xs, ys, color="tab:red", lw=1, alpha=0.6)
     texts = []
     for k, (names, v, a, cv, ca) in enumerate(steps, 1):
-        ax.add_patch(Ellipse((v, a), 2 * SCENE_AREA * (1 - cv), 2 * SCENE_AREA * (1 - ca), color="tab:red",
-                             alpha=0.06 + 0.06 * k / len(steps)))
+        rv, ra = scene_area(cv, ca)
+        ax.add_patch(Ellipse((v, a), 2 * rv, 2 * ra, color="tab:red", alpha=0.06 + 0.06 * k / len(steps)))
         ax.scatter([v], [a], color="tab:red", s=30 + 20 * k, zorder=4)
         texts.append(ax.text(v + 0.04, a - 0.08, f"{k}. +{names.split('+')[-1]}", fontsize=8, color="tab:red",
                              gid="step"))
