@@ -1795,10 +1795,21 @@ def _safe_features(path: str) -> tuple[str, TrackFeatures | None, str]:
 
 
 def _cache_file(folder: Path) -> Path:
+    """Where the index of ``folder`` is cached (its folder is made when missing)."""
     key = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
     d = config.cache_dir() / "index"
     d.mkdir(parents=True, exist_ok=True)
     return d / f"{key}.json"
+
+
+def _cached_entries(cache_path: Path) -> dict:
+    """The entries ``{path: {stamp, features, error}}`` of an index cache; empty when it is
+    missing, unreadable or written by another :data:`FEATURES_VERSION`."""
+    try:
+        cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return cache.get("entries", {}) if cache.get("version") == FEATURES_VERSION else {}
 
 
 def known_track(path: str | Path) -> TrackFeatures | None:
@@ -1814,15 +1825,7 @@ def known_track(path: str | Path) -> TrackFeatures | None:
     except OSError:
         return None
     for folder in path.parents:
-        key = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
-        cache = config.cache_dir() / "index" / f"{key}.json"
-        if not cache.is_file():
-            continue
-        try:
-            data = json.loads(cache.read_text())
-        except (OSError, ValueError):
-            continue
-        entry = data.get("entries", {}).get(str(path)) if data.get("version") == FEATURES_VERSION else None
+        entry = _cached_entries(_cache_file(folder)).get(str(path))
         if entry and entry.get("stamp") == stamp and entry.get("features"):
             return TrackFeatures.from_dict(entry["features"])
     return None
@@ -1969,13 +1972,7 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
             else:
                 ignored += 1
     cache_path = _cache_file(folder)
-    try:
-        cache = json.loads(cache_path.read_text())
-        if cache.get("version") != FEATURES_VERSION:
-            cache = {}
-    except (OSError, ValueError):
-        cache = {}
-    entries = cache.get("entries", {})
+    entries = _cached_entries(cache_path)
     _measure_new(entries, files, n_jobs=n_jobs, progress="indexing" if progress else None, callback=callback)
     present = {str(p) for p in files}
     entries = {p: e for p, e in entries.items() if p in present}
