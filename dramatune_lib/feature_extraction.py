@@ -40,7 +40,7 @@ import numpy as np
 from . import config
 from .circumplex import Cue, clip_va, emotions_to_va, fuse, label_for, mood_for
 from .errors import BadInputError, DramaTuneError, EmptyLibraryError
-from .media import audio_duration, decode_audio, load_audio, probe_scene, sample_due, stream_frames_sampled
+from .media import audio_duration, decode_audio, hann, load_audio, probe_scene, sample_due, stream_frames_sampled
 from .schema import CueReading, SceneProfile, TrackFeatures
 
 #: Relative weight of each scene cue in the fusion (multiplied by the cue's confidence).
@@ -855,10 +855,10 @@ def tempo_estimate(envelope: np.ndarray, sr: float, hop: int = 1, *, max_tempo: 
     n, win = x.size, int(np.floor(TEMPO_WINDOW_S * sr / hop))
     padded = np.pad(x, win // 2, mode="linear_ramp", end_values=(0, 0))
     windows = np.lib.stride_tricks.sliding_window_view(padded, win)[:n]  # (n, win), centred
-    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
+    window = hann(win)
     total = np.zeros(win)
     for b0 in range(0, n, block):
-        power = np.abs(np.fft.rfft(windows[b0:b0 + block] * hann, n=2 * win, axis=1)) ** 2
+        power = np.abs(np.fft.rfft(windows[b0:b0 + block] * window, n=2 * win, axis=1)) ** 2
         ac = np.fft.irfft(power, n=2 * win, axis=1)[:, :win]
         peak = np.abs(ac).max(axis=1, keepdims=True)
         total += (ac / np.where(peak > np.finfo(ac.dtype).tiny, peak, 1.0)).sum(axis=0)

@@ -293,6 +293,15 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     return soxr.resample(y, orig_sr, target_sr, quality="soxr_hq")
 
 
+def hann(n: int) -> np.ndarray:
+    """The periodic Hann window of ``n`` points (scipy's ``get_window("hann", n)``, which librosa
+    uses for its spectra and tempograms).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+
+
 def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     """``abs(librosa.stft(y, n_fft=n_fft, hop_length=hop)) ** 2`` (Hann window, frames centred,
     zero-padded at the ends) in numpy, shape ``(n_fft // 2 + 1, frames)``: the export's speech
@@ -301,7 +310,7 @@ def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     Notebook: 07_fit_and_export.ipynb
     """
     y = np.pad(np.asarray(y, dtype=np.float32), n_fft // 2)
-    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)  # periodic Hann
+    window = hann(n_fft).astype(np.float32)
     frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop]
     return (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).T
 
