@@ -20,6 +20,10 @@ from .schema import Recommendation, SceneProfile, TrackFeatures
 SCENE_AREA = 0.5
 
 
+#: Size of a pick's marker on the circumplex (matplotlib's ``s``, points squared; chosen by hand).
+PICK_MARKER_S = 70
+
+
 def scene_area(valence_confidence: float, arousal_confidence: float) -> tuple[float, float]:
     """Half-width on the valence axis and half-height on the arousal axis of the area a reading
     with these confidences may lie in (a profile's: ``scene_area(*profile.axis_confidence())``).
@@ -38,26 +42,41 @@ def _renderer(fig: Figure):
     return fig.canvas.get_renderer()
 
 
-def declutter(fig: Figure, texts: list, *, step: float = 0.3, max_steps: int = 40,
-              pad: tuple[float, float] = (1.04, 1.08)) -> None:
-    """Move text labels apart so no two boxes overlap: each label in turn, while it overlaps one
-    placed before it, moves up or down (away from the first one it met; alternately when they sit
-    on the same spot) by ``step`` of its height. ``pad`` widens and heightens each box first.
+def marker_boxes(ax, points: list[tuple[float, float]], radius_pt: float) -> list:
+    """Display-space boxes around markers at ``points`` (data coordinates), ``radius_pt`` points
+    from their centre: things a label must not sit on (:func:`declutter`'s ``avoid``).
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    if len(texts) < 2:
+    from matplotlib.transforms import Bbox
+
+    r = radius_pt * ax.figure.dpi / 72
+    return [Bbox.from_extents(x - r, y - r, x + r, y + r) for x, y in ax.transData.transform(points)] if points else []
+
+
+def declutter(fig: Figure, texts: list, *, step: float = 0.3, max_steps: int = 40,
+              pad: tuple[float, float] = (1.04, 1.08), avoid: list | None = None) -> None:
+    """Move text labels apart so no two boxes overlap: each label in turn, while it overlaps one
+    placed before it or a box in ``avoid`` (markers, :func:`marker_boxes`), moves up or down (away
+    from the first one it met; alternately when they sit on the same spot) by ``step`` of its
+    height. ``pad`` widens and heightens each box first.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    fixed = list(avoid or [])
+    if len(texts) < 2 and not fixed:
         return
     renderer = _renderer(fig)
     boxes = [t.get_window_extent(renderer).expanded(*pad) for t in texts]
-    for i in range(1, len(texts)):
+    for i in range(len(texts)):
         direction = 0.0
         for _ in range(max_steps):
-            hit = next((j for j in range(i) if boxes[i].overlaps(boxes[j])), None)
+            others = boxes[:i] + fixed
+            hit = next((b for b in others if boxes[i].overlaps(b)), None)
             if hit is None:
                 break
             if not direction:
-                gap = (boxes[i].y0 + boxes[i].y1) - (boxes[hit].y0 + boxes[hit].y1)
+                gap = (boxes[i].y0 + boxes[i].y1) - (hit.y0 + hit.y1)
                 direction = 1.0 if gap > 1e-6 else -1.0 if gap < -1e-6 else (1.0 if i % 2 else -1.0)
             ax = texts[i].axes
             x, y = ax.transData.transform(texts[i].get_position())
@@ -128,7 +147,7 @@ def circumplex_figure(
         ax.scatter([profile.valence], [profile.arousal], s=160, marker="*", color="tab:red", zorder=5, label="scene")
     for r in recommendations or []:
         v, a = where.get(r.path, (r.valence, r.arousal))
-        ax.scatter([v], [a], s=70, color="tab:green", zorder=4)
+        ax.scatter([v], [a], s=PICK_MARKER_S, color="tab:green", zorder=4)
         ax.text(v + 0.05, a + 0.05, str(r.rank), color="tab:green", fontsize=9, weight="bold", gid="pick")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize=7, frameon=False)
@@ -136,7 +155,9 @@ def circumplex_figure(
         fig.tight_layout()
     else:
         ax.set_position(axes_box)
-    declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "cue", "pick")], pad=label_pad)
+    picks = [where.get(r.path, (r.valence, r.arousal)) for r in recommendations or []]
+    declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "cue", "pick")], pad=label_pad,
+              avoid=marker_boxes(ax, picks, PICK_MARKER_S ** 0.5 / 2))  # no name hidden under a pick
     return fig
 
 

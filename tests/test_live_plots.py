@@ -63,6 +63,13 @@ def test_labels_laid_out_for_the_widget_do_not_overlap(demo, chase):
         fig = plots.circumplex_figure(profile, recs, tracks, size=size / 96, axes_box=box)
         texts = [t for t in fig.axes[0].texts if t.get_gid() in ("emotion", "cue", "pick")]
         assert len(texts) >= 10 and not plots.label_boxes_overlap(fig, texts), name
+        # nor does a name sit under a pick's marker
+        from dramatune_lib.recommend_and_merge import matched_position as where
+
+        spots = [where(next(t for t in tracks if t.path == r.path)) for r in recs]
+        markers = plots.marker_boxes(fig.axes[0], spots, plots.PICK_MARKER_S ** 0.5 / 2)
+        renderer = plots._renderer(fig)
+        assert not any(t.get_window_extent(renderer).overlaps(m) for t in texts for m in markers), name
         layout = label_layout(profile, recs, tracks, size_px=size)
         assert [t for t, *_ in layout["pick"]] == ["1", "2", "3"]
         assert {t for t, *_ in layout["cue"]} == {c.name for c in profile.cues if c.confidence > 0}
