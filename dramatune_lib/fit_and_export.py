@@ -1085,7 +1085,7 @@ def score_folder(folder: str | Path, out_dir: str | Path, tracks: list, *, per_s
 
     Notebook: 07_fit_and_export.ipynb
     """
-    from .feature_extraction import parallel_map
+    from .parallel import parallel_map
 
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():

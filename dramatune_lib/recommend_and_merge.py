@@ -216,7 +216,7 @@ def recommend_batch(
     """
     from functools import partial
 
-    from .feature_extraction import parallel_map
+    from .parallel import parallel_map
 
     if len(profiles) * len(tracks) < BATCH_PARALLEL_FROM:
         n_jobs = 1

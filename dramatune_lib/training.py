@@ -38,8 +38,9 @@ import numpy as np
 
 from . import config
 from .feature_extraction import (SOUND_CLASSES, MusicModel, SOUND_SR, ST_FEATURES, SoundClassifier, mid_term_features,
-                                 parallel_map, sound_model_path)
+                                 sound_model_path)
 from .media import load_audio
+from .parallel import parallel_map
 
 #: Debian packages of labelled audio: package -> [(label, glob inside the package, licence)].
 DEBIAN_SOURCES: dict[str, list[tuple[str, str, str]]] = {
