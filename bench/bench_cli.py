@@ -83,7 +83,7 @@ def in_process(fn) -> float:
 def main() -> dict:
     from dramatune_lib.feature_extraction import analyze_scene, index_library
     from dramatune_lib.fit_and_export import export_scene, fit_track
-    from dramatune_lib.recommend_and_merge import recommend
+    from dramatune_lib.matching import recommend
 
     demo = ensure_demo_data()
     with tempfile.TemporaryDirectory() as d:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dramatune_lib.recommend_and_merge import MatchWeights, recommend
+from dramatune_lib.matching import MatchWeights, recommend
 from dramatune_lib.schema import SceneProfile, TrackFeatures
 
 N = 10_000

@@ -26,7 +26,7 @@ from .errors import BadInputError, DramaTuneError
 from .feature_extraction import LibraryIndex, analyze_scene, face_detector, grid_of, index_library
 from .media import check_complete, probe_scene
 from .fit_and_export import export_scene, fit_track, free_output, join_cues
-from .recommend_and_merge import recommend, unique_path, weights_for_intensity
+from .matching import recommend, unique_path, weights_for_intensity
 from .schema import ExportResult, Recommendation, SceneProfile
 
 #: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).

@@ -140,7 +140,7 @@ def _cmd_index(args: argparse.Namespace) -> None:
 
 def _cmd_recommend(args: argparse.Namespace) -> None:
     from .feature_extraction import analyze_scene
-    from .recommend_and_merge import recommend
+    from .matching import recommend
 
     prof = analyze_scene(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
     lib = _library(args.library)
@@ -245,7 +245,7 @@ def _cmd_score(args: argparse.Namespace) -> None:
     from .compose import ScenePart, plan_per_scene
     from .feature_extraction import analyze_scene
     from .fit_and_export import editor_timeline, export_scene, join_cues, output_paths, timeline_paths, write_timelines
-    from .recommend_and_merge import recommend
+    from .matching import recommend
 
     from .dataset_prep import ensure_demo_data
     from .media import guard_outputs, probe_scene
@@ -319,7 +319,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from .dataset_prep import ensure_demo_data
     from .feature_extraction import analyze_scene, face_detector
     from .fit_and_export import export_scene, fit_track, free_output
-    from .recommend_and_merge import recommend, unique_path
+    from .matching import recommend, unique_path
 
     demo = ensure_demo_data()
     lib = _library(str(demo.library))

@@ -543,7 +543,7 @@ def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int
     them as one library (``model="auto"``: the music model in ``models/``; None: the priors),
     without words. Returns a DataFrame, one row a cue: asked-for valence and arousal, the
     absolute reading, where the matcher puts the cue among the others (absolute and
-    library-relative blended, :func:`recommend_and_merge.matched_position`), each quadrant, and
+    library-relative blended, :func:`matching.matched_position`), each quadrant, and
     whether the matcher's quadrant is the one asked for.
 
     Notebook: 06_compose.ipynb
@@ -554,7 +554,7 @@ def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int
 
     from .circumplex import quadrant
     from .feature_extraction import load_music_model, place_tracks, track_features
-    from .recommend_and_merge import matched_position
+    from .matching import matched_position
 
     rng = np.random.default_rng(seed)
     mdl = load_music_model() if model == "auto" else model
@@ -683,7 +683,7 @@ def plan_per_scene(profile, tracks, *, threshold: float = 0.45, min_seconds: flo
 
     Notebook: 06_compose.ipynb
     """
-    from .recommend_and_merge import recommend
+    from .matching import recommend
 
     used: set[str] = set()
     plan = []

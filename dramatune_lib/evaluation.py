@@ -27,7 +27,7 @@ import numpy as np
 
 from . import config
 from .circumplex import EMOTION_VA, label_for
-from .recommend_and_merge import MatchWeights, recommend
+from .matching import MatchWeights, recommend
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
 #: What the report's forest reads, in order.

@@ -1041,7 +1041,7 @@ def score_scene(job: BatchJob) -> dict:
     """
     from .compose import ScenePart, plan_per_scene
     from .feature_extraction import analyze_scene
-    from .recommend_and_merge import recommend
+    from .matching import recommend
 
     row = {"scene": job.scene, "emotion": "", "valence": "", "arousal": "", "pick 1": "", "pick 2": "", "pick 3": "",
            "output": "", "stem": "", "cue sheet": "", "timelines": "", "error": ""}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .plots import circumplex_figure, scene_area
-from .recommend_and_merge import matched_position
+from .matching import matched_position
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
 SIZE_PX = 400  # the widget is square; 400 px sits beside the scene's player at 1280 px wide

@@ -125,7 +125,7 @@ def circumplex_figure(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .recommend_and_merge import matched_position
+    from .matching import matched_position
 
     fig, ax = _circumplex_axes(size, "Scene and music on the circumplex")
     where = {t.path: matched_position(t) for t in tracks or []}  # where the matcher sees each track

@@ -7,7 +7,7 @@ import joblib
 import pytest
 
 from dramatune_lib import evaluation as ev
-from dramatune_lib import recommend_and_merge as rm
+from dramatune_lib import matching as rm
 from dramatune_lib.feature_extraction import index_library
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from dramatune_lib import evaluation as ev
 from dramatune_lib import feature_extraction as fx
-from dramatune_lib.recommend_and_merge import recommend, recommend_batch
+from dramatune_lib.matching import recommend, recommend_batch
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_random_baseline_is_the_exact_expectation():
 def test_batch_recommendation_matches_one_by_one(library, monkeypatch):
     """Through joblib's workers, and under another joblib backend (as a Dask cluster would be
     used), the batch gives exactly the one-by-one rankings."""
-    from dramatune_lib import recommend_and_merge as rm
+    from dramatune_lib import matching as rm
 
     tracks, _ = library
     profiles = [c.profile for c in ev.evaluation_cases(per_quadrant=2)]

@@ -7,7 +7,7 @@ from dramatune_lib import plots
 from dramatune_lib.app import AppSession
 from dramatune_lib.errors import DramaTuneError
 from dramatune_lib.live_plots import MARGIN_PX, CircumplexView, label_layout
-from dramatune_lib.recommend_and_merge import matched_position, recommend
+from dramatune_lib.matching import matched_position, recommend
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_labels_laid_out_for_the_widget_do_not_overlap(demo, chase):
         texts = [t for t in fig.axes[0].texts if t.get_gid() in ("emotion", "cue", "pick")]
         assert len(texts) >= 10 and not plots.label_boxes_overlap(fig, texts), name
         # nor does a name sit under a pick's marker
-        from dramatune_lib.recommend_and_merge import matched_position as where
+        from dramatune_lib.matching import matched_position as where
 
         spots = [where(next(t for t in tracks if t.path == r.path)) for r in recs]
         markers = plots.marker_boxes(fig.axes[0], spots, plots.PICK_MARKER_S ** 0.5 / 2)

@@ -4,7 +4,7 @@ import pytest
 from dramatune_lib import compose, plots
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib.dataset_prep import demo_clip
-from dramatune_lib.recommend_and_merge import recommend
+from dramatune_lib.matching import recommend
 
 
 def test_circumplex_and_plan_labels_never_overlap(demo):

@@ -1,4 +1,7 @@
-"""Stage 05: rank a library for a scene; the app (notebook 05) then fits and exports the pick.
+"""Shared kernel: rank a library for a scene on the circumplex, where picture meets music.
+
+Evaluation (04) measures this ranking, the app (05) shows it, the composer (06) and the clip
+planner use it; it sits below all of them so that each imports it from below.
 
 ``SceneProfile -> [Recommendation]``
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dramatune_lib.feature_extraction import index_library
-from dramatune_lib.recommend_and_merge import MatchWeights, recommend, unique_path
+from dramatune_lib.matching import MatchWeights, recommend, unique_path
 from dramatune_lib.schema import SceneProfile
 
 
@@ -98,7 +98,7 @@ def test_unclear_valence_spans_darker_and_brighter(tracks):
 def test_an_unsure_axis_counts_less(tracks):
     """With valence barely known, the emotion fit follows arousal: a track on the other side of
     valence but at the scene's arousal fits better than when valence is sure."""
-    from dramatune_lib.recommend_and_merge import emotion_fit, matched_position
+    from dramatune_lib.matching import emotion_fit, matched_position
 
     scene = profile(0.7, 0.7)
     far = min(tracks, key=lambda t: abs(matched_position(t)[1] - 0.7) + (matched_position(t)[0] > 0) * 9)
