@@ -418,7 +418,7 @@ def chroma_key_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
     import librosa
     import numpy as np
 
-    from .feature_extraction import _KK_MAJOR, _KK_MINOR, _NOTES, SR
+    from .feature_extraction.tracks import _KK_MAJOR, _KK_MINOR, _NOTES, SR
     from .media import load_audio
 
     y = load_audio(track.path, sr=SR, mono=True, max_seconds=60)

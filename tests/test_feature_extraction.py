@@ -135,7 +135,7 @@ def test_index_cache_reanalyses_only_changed_files(small_library, monkeypatch, t
     fx.index_library(small_library, n_jobs=1)
     seen = []
     real = fx.track_features
-    monkeypatch.setattr(fx, "track_features", lambda p: seen.append(os.path.basename(p)) or real(p))
+    monkeypatch.setattr(fx.library, "track_features", lambda p: seen.append(os.path.basename(p)) or real(p))
     fx.index_library(small_library, n_jobs=1)
     assert seen == []
     target = small_library / "cue 2 ünï.ogg"
@@ -181,7 +181,7 @@ def test_index_reads_what_users_have(odd_library, monkeypatch, tmp_path):
 
 def test_cache_from_an_older_version_is_rebuilt(small_library, monkeypatch, tmp_path):
     monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
-    cache = fx._cache_file(small_library)
+    cache = fx.library._cache_file(small_library)
     cache.write_text(json.dumps({"version": 0, "entries": {str(small_library / "cue 0 ünï.ogg"): {"stamp": [], "x": 1}}}))
     lib = fx.index_library(small_library, n_jobs=1)
     assert len(lib.tracks) == 3

@@ -1,0 +1,305 @@
+"""Stage 02 · the scene's own sound: short-term features and the speech / music / other classifier."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import config
+
+
+#: What the scene's own sound is, second by second (Karydis' music / speech / other, plus silence).
+SOUND_CLASSES = ("music", "speech", "other")
+
+
+SOUND_SR = 16000
+
+
+#: Short-term window and step (50 ms / 25 ms) and the mid-term window (1 s), as in the thesis.
+ST_WIN, ST_STEP, MT_WIN = 0.050, 0.025, 1.0
+
+
+#: A second quieter than this (dBFS RMS) is "silence": nothing to classify.
+SILENCE_DB = -55.0
+
+
+#: Names of the 34 short-term features; each mid-term window holds their mean and std (68).
+ST_FEATURES = (["zcr", "energy", "energy_entropy", "spectral_centroid", "spectral_spread", "spectral_entropy",
+                "spectral_flux", "spectral_rolloff"] + [f"mfcc_{i}" for i in range(1, 14)]
+               + [f"chroma_{i}" for i in range(1, 13)] + ["chroma_std"])
+
+
+def _entropy(parts: np.ndarray, axis: int) -> np.ndarray:
+    p = parts / (parts.sum(axis=axis, keepdims=True) + 1e-12)
+    return -(p * np.log2(p + 1e-12)).sum(axis=axis)
+
+
+def filterbanks(sr: int = SOUND_SR) -> tuple[np.ndarray, np.ndarray]:
+    """librosa's 40-band mel and 12-bin chroma filterbanks for the 50 ms window at ``sr``: the
+    trained sound model stores them (:class:`SoundClassifier`), so hearing a scene needs no librosa.
+
+    Notebook: 03_training.ipynb
+    """
+    import librosa
+
+    win = int(ST_WIN * sr)
+    return (librosa.filters.mel(sr=sr, n_fft=win, n_mels=40),
+            librosa.filters.chroma(sr=sr, n_fft=win, tuning=0.0, n_chroma=12))
+
+
+def dct_matrix(n: int, k: int) -> np.ndarray:
+    """The first ``k`` rows of the orthonormal DCT-II on ``n`` points (what librosa's MFCC applies
+    through ``scipy.fft.dct(norm="ortho")``; a matrix spares a new process scipy.fft's 0.2 s import).
+
+    Notebook: 03_training.ipynb
+    """
+    m = np.cos(np.pi / n * (np.arange(n)[None, :] + 0.5) * np.arange(k)[:, None]) * np.sqrt(2.0 / n)
+    m[0] /= np.sqrt(2.0)
+    return m
+
+
+def short_term_features(y: np.ndarray, sr: int = SOUND_SR,
+                        banks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The thesis' 34 short-term features on 50 ms windows every 25 ms, shape ``(frames, 34)``.
+
+    Zero-crossing rate, energy, energy entropy (10 sub-frames), spectral centroid and spread
+    (as fractions of the Nyquist frequency), spectral entropy (10 sub-bands), spectral flux,
+    90 % roll-off, 13 MFCCs, 12 chroma bins and their standard deviation: the set of
+    pyAudioAnalysis that Karydis used, computed here vectorised with numpy, on librosa's mel
+    and chroma filterbanks (``banks``, from :func:`filterbanks` when not given).
+
+    Notebook: 03_training.ipynb
+    """
+    win, hop = int(ST_WIN * sr), int(ST_STEP * sr)
+    mel_fb, chroma_fb = banks if banks is not None else filterbanks(sr)
+    y = np.asarray(y, dtype=np.float32)
+    if y.size < win:
+        y = np.pad(y, (0, win - y.size))
+    frames = np.lib.stride_tricks.sliding_window_view(y, win)[::hop].T  # (win, n), as librosa.util.frame
+    n = frames.shape[1]
+    zcr = (np.abs(np.diff(np.sign(frames), axis=0)) > 0).mean(axis=0)
+    energy = (frames ** 2).mean(axis=0)
+    sub = frames[: win // 10 * 10].reshape(10, win // 10, n)
+    e_entropy = _entropy((sub ** 2).sum(axis=1), axis=0)
+    mag = np.abs(np.fft.rfft(frames * np.hamming(win)[:, None], axis=0))  # (bins, n)
+    mag /= mag.shape[0]
+    freqs = np.arange(mag.shape[0]) * (sr / 2) / mag.shape[0]
+    total = mag.sum(axis=0) + 1e-12
+    centroid = (freqs[:, None] * mag).sum(axis=0) / total
+    spread = np.sqrt((((freqs[:, None] - centroid) ** 2) * mag).sum(axis=0) / total)
+    bands = mag[: mag.shape[0] // 10 * 10].reshape(10, -1, n)
+    s_entropy = _entropy((bands ** 2).sum(axis=1), axis=0)
+    norm = mag / total
+    flux = np.r_[0.0, ((norm[:, 1:] - norm[:, :-1]) ** 2).sum(axis=0)]
+    cum = np.cumsum(mag ** 2, axis=0)
+    rolloff = (cum < 0.9 * cum[-1]).sum(axis=0) / mag.shape[0]
+    power = mag ** 2
+    # librosa.power_to_db(mel + 1e-10) (floor 1e-10, 80 dB below the peak), then its MFCC's DCT
+    db = 10 * np.log10(np.maximum(mel_fb @ power + 1e-10, 1e-10))
+    db = np.maximum(db, db.max() - 80.0)
+    mfcc = dct_matrix(db.shape[0], 13) @ db
+    chroma = chroma_fb @ power  # librosa.feature.chroma_stft: each frame scaled to a peak of 1 ...
+    peak = chroma.max(axis=0, keepdims=True)
+    chroma = chroma / np.where(peak > np.finfo(chroma.dtype).tiny, peak, 1.0)
+    chroma = chroma / (chroma.sum(axis=0, keepdims=True) + 1e-12)  # ... then to a sum of 1
+    nyq = sr / 2
+    out = np.vstack([zcr, energy, e_entropy, centroid / nyq, spread / nyq, s_entropy, flux, rolloff,
+                     mfcc, chroma, chroma.std(axis=0)])
+    return out.T.astype(np.float32)
+
+
+def mid_term_features(y: np.ndarray, sr: int = SOUND_SR,
+                      banks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Mean and standard deviation of the short-term features over each whole second:
+    shape ``(seconds, 68)`` (a last part shorter than half a second is dropped).
+
+    Notebook: 03_training.ipynb
+    """
+    per = int(round(MT_WIN / ST_STEP))
+    n = max(1, int(round(len(y) / sr / MT_WIN)))
+    rows = []
+    chunk = 60  # seconds at a time: a 10-minute scene never holds all its spectra at once
+    for c0 in range(0, n, chunk):
+        st = short_term_features(y[c0 * sr:(c0 + chunk) * sr], sr, banks)
+        for k in range(min(chunk, n - c0)):
+            block = st[k * per:(k + 1) * per]
+            if len(block) == 0:
+                break
+            rows.append(np.r_[block.mean(axis=0), block.std(axis=0)])
+    return np.array(rows, dtype=np.float32)
+
+
+def sound_model_path() -> Path:
+    """Where the trained music/speech/other classifier lives (``models/sound_classes.npz``).
+
+    Notebook: 03_training.ipynb
+    """
+    return config.PROJECT_ROOT / "models" / "sound_classes.npz"
+
+
+@dataclass
+class SoundClassifier:
+    """The trained sound classifier as plain numbers: scikit-learn's scaler + RBF SVM, predicting
+    as libsvm does (one-vs-one votes, ties to the first class), so a new process needs numpy
+    alone, not scikit-learn's 1 s import (issue #17). ``from_pipeline`` is checked label for
+    label against scikit-learn in ``tests/test_feature_extraction.py``.
+    """
+
+    mean: np.ndarray  # the scaler's, per feature
+    scale: np.ndarray
+    support: np.ndarray  # the support vectors (scaled), grouped by class
+    dual_coef: np.ndarray  # (classes - 1, vectors)
+    intercept: np.ndarray  # one per pair of classes: (0, 1), (0, 2), ..., (1, 2), ...
+    n_support: np.ndarray  # support vectors per class
+    gamma: float
+    classes: np.ndarray
+    mel_fb: np.ndarray  # the features' filterbanks (:func:`filterbanks`), kept with the model
+    chroma_fb: np.ndarray
+
+    @classmethod
+    def from_pipeline(cls, pipe) -> SoundClassifier:
+        """From the fitted ``make_pipeline(StandardScaler(), SVC(kernel="rbf"))`` of notebook 03.
+
+        Notebook: 03_training.ipynb
+        """
+        scaler, svc = pipe[0], pipe[-1]
+        mel_fb, chroma_fb = filterbanks(SOUND_SR)
+        return cls(mean=scaler.mean_, scale=scaler.scale_, support=svc.support_vectors_, dual_coef=svc.dual_coef_,
+                   intercept=svc.intercept_, n_support=svc.n_support_, gamma=float(svc._gamma),
+                   classes=np.asarray(svc.classes_).astype(str), mel_fb=mel_fb, chroma_fb=chroma_fb)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The class of each row of ``X`` (mid-term features).
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        Z = (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
+        sq = (Z ** 2).sum(1)[:, None] + (self.support ** 2).sum(1)[None, :] - 2 * Z @ self.support.T
+        K = np.exp(-self.gamma * np.maximum(sq, 0.0))
+        start = np.r_[0, np.cumsum(self.n_support)]
+        n = len(self.classes)
+        votes = np.zeros((len(Z), n), dtype=int)
+        p = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                si, sj = slice(start[i], start[i + 1]), slice(start[j], start[j + 1])
+                dec = K[:, si] @ self.dual_coef[j - 1, si] + K[:, sj] @ self.dual_coef[i, sj] + self.intercept[p]
+                votes[:, i] += dec > 0
+                votes[:, j] += dec <= 0
+                p += 1
+        return self.classes[votes.argmax(1)]
+
+    @property
+    def banks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The mel and chroma filterbanks the features are computed with."""
+        return self.mel_fb, self.chroma_fb
+
+    def save(self, path: str | Path) -> Path:
+        """Write the numbers to an ``.npz`` file.
+
+        Notebook: 03_training.ipynb
+        """
+        np.savez_compressed(path, **{k: np.asarray(v) for k, v in self.__dict__.items()})
+        return Path(path)
+
+
+def load_sound_model(path: str | Path | None = None) -> SoundClassifier | None:
+    """The trained classifier (:class:`SoundClassifier`), or None when missing.
+
+    Notebook: 03_training.ipynb
+    """
+    path = Path(path) if path else sound_model_path()
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        return SoundClassifier(**{k: (float(z[k]) if k == "gamma" else z[k]) for k in z.files})
+
+
+@dataclass
+class SoundTrack:
+    """The scene's own sound, second by second: level (dBFS), class, and speech rate."""
+
+    level_db: list[float]
+    classes: list[str]  # "music" | "speech" | "other" | "silence"; empty without a model
+    speech_rate: float | None  # syllables per second over the speech seconds
+    pitch_range: float | None = None  # semitones between the voice's low (10th) and high (90th) pitch
+    speech_db: float | None = None  # level of the speech seconds, dBFS
+
+
+def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) -> SoundTrack:
+    """Level, class (with the trained SVM, when ``model`` is given) and speech rate per second
+    (``rate=False`` skips the speech rate: the export's ducking needs the classes only).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    n = max(1, int(round(len(y) / sr)))
+    level = [_db(y[k * sr:(k + 1) * sr]) for k in range(n)]
+    classes: list[str] = []
+    if model is not None and y.size >= sr // 2:
+        feats = mid_term_features(y, sr, getattr(model, "banks", None))
+        pred = list(model.predict(feats))
+        classes = ["silence" if level[k] < SILENCE_DB else str(pred[k]) for k in range(min(n, len(pred)))]
+    syllables = pitch = speech_level = None
+    speech = [k for k, c in enumerate(classes) if c == "speech"]
+    if speech and rate:
+        spoken = np.concatenate([y[k * sr:(k + 1) * sr] for k in speech])
+        syllables, speech_level = speech_rate(spoken, sr), round(_db(spoken), 1)
+        pitch = pitch_range(spoken[:int(VOICE_PITCH_MAX_S * sr)], sr)
+    return SoundTrack([round(x, 1) for x in level], classes, syllables, pitch, speech_level)
+
+
+#: The pitch a voice can take, Hz (chosen by hand: a low male to a high female or child voice).
+VOICE_PITCH_HZ = (65.0, 450.0)
+
+
+#: The pitch range is read on at most this much speech, seconds (chosen by hand: YIN on ten
+#: minutes of speech held 300 MB at once).
+VOICE_PITCH_MAX_S = 60
+
+
+def pitch_range(y: np.ndarray, sr: int = SOUND_SR) -> float | None:
+    """Semitones between the 10th and 90th percentile of a voice's pitch (librosa's YIN, on the
+    frames within 25 dB of the loudest, where a voice is); None when too little is voiced.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    frame, hop = 1024, 256
+    if y.size < 4 * frame:
+        return None
+    f0 = librosa.yin(y, fmin=VOICE_PITCH_HZ[0], fmax=VOICE_PITCH_HZ[1], sr=sr, frame_length=frame, hop_length=hop)
+    level = 20 * np.log10(librosa.feature.rms(y=y, frame_length=frame, hop_length=hop)[0] + 1e-9)
+    voiced = f0[(level > level.max() - 25) & (f0 > VOICE_PITCH_HZ[0] * 1.05) & (f0 < VOICE_PITCH_HZ[1] * 0.95)]
+    if voiced.size < 20:
+        return None
+    lo, hi = np.percentile(voiced, [10, 90])
+    return round(float(12 * np.log2(hi / lo)), 1)
+
+
+def speech_rate(y: np.ndarray, sr: int = SOUND_SR) -> float:
+    """Syllables per second: peaks of the 300-3000 Hz energy envelope (syllable nuclei), at
+    least 100 ms apart and standing 3 dB above their surroundings, counted over voiced time.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    from scipy.signal import butter, find_peaks, sosfiltfilt
+
+    if y.size < sr // 4:
+        return 0.0
+    band = sosfiltfilt(butter(4, [300, 3000], btype="band", fs=sr, output="sos"), y)
+    hop = sr // 100
+    env = np.sqrt(np.convolve(band ** 2, np.ones(hop * 4) / (hop * 4), "same")[::hop] + 1e-12)
+    db = 20 * np.log10(env)
+    voiced = db > db.max() - 30
+    peaks, _ = find_peaks(db, distance=10, prominence=3.0)
+    peaks = [p for p in peaks if voiced[p]]
+    seconds = max(voiced.sum() / 100.0, 0.25)
+    return round(len(peaks) / seconds, 2)
+
+
+def _db(x: np.ndarray) -> float:
+    rms = float(np.sqrt(np.mean(np.square(x)))) if x.size else 0.0
+    return 20 * math.log10(max(rms, 1e-6))

@@ -1,0 +1,323 @@
+"""Stage 02 · a music track measured: tempo, beats and bars, key and mode, loudness, sound descriptors."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..circumplex import clip_va, label_for
+from ..errors import BadInputError
+from ..media import audio_duration, load_audio
+from ..schema import TrackFeatures
+from .music_words import read_tags
+from .picture import tempo_estimate
+from .sound import _db
+
+
+# Krumhansl & Kessler (1982) key profiles, C major / C minor.
+_KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+
+
+_KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+_NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+FEATURES_VERSION = 5  # 4: beats, bars, loudness range, energy, danceability; 5: sound descriptors
+
+
+SR = 22050
+
+
+#: Longest stretch of a track that is analysed: a 2-hour mix is measured on its first 5 minutes
+#: (whole, it took 72 s and 21 GB of memory here).
+MAX_ANALYSIS_SECONDS = 300.0
+
+
+HOP = 256  # librosa's default 512 reads a 120 BPM click track as 117 BPM at 22.05 kHz
+
+
+@dataclass
+class BeatGrid:
+    """Beat and bar (downbeat) times of a track, in seconds, assuming 4/4."""
+
+    tempo: float
+    beats: np.ndarray
+    bars: np.ndarray
+
+
+#: librosa's default window for music analysis, in samples.
+N_FFT = 2048
+
+
+#: Spectrum frames computed at a time by :func:`onset_envelope` (47 s of music at hop 256): bounds
+#: the memory of a 5-minute track's spectrum (chosen by hand).
+SPECTRUM_BLOCK = 4096
+
+
+def onset_envelope(y: np.ndarray, sr: int = SR, *, n_mels: int = 128, fmax: float | None = None) -> np.ndarray:
+    """``librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP, n_mels=..., fmax=...)``, bit for
+    bit, with its mel spectrogram computed :data:`SPECTRUM_BLOCK` frames at a time: librosa holds
+    the whole complex spectrum at once (about 300 MB for a 5-minute track) (issue #17).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    n = 1 + y.size // HOP
+    padded = np.pad(y, N_FFT // 2)  # librosa.stft's centred frames, zero-padded
+    basis = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=n_mels, fmax=fmax)
+    mel = np.empty((n_mels, n), np.float32)
+    for f0 in range(0, n, SPECTRUM_BLOCK):
+        f1 = min(n, f0 + SPECTRUM_BLOCK)
+        power = np.abs(librosa.stft(padded[f0 * HOP:(f1 - 1) * HOP + N_FFT], n_fft=N_FFT, hop_length=HOP,
+                                    center=False)) ** 2
+        mel[:, f0:f1] = np.einsum("...ft,mf->...mt", power, basis, optimize=True)  # as melspectrogram does
+    return librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr, hop_length=HOP)
+
+
+def beat_grid(y: np.ndarray, sr: int = SR, *, oenv: np.ndarray | None = None, tempo: float | None = None
+              ) -> BeatGrid | None:
+    """Beats (librosa, hop 256) and bars: the downbeat phase with the strongest low-frequency
+    onsets and chord changes. Assumes a steady tempo in 4/4, as most temp music has.
+
+    ``oenv`` (the onset strength at hop 256) and ``tempo`` may be passed when already measured.
+    Returns None when there is no usable pulse (fewer than two bars of beats).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    import librosa
+
+    if y.size < sr or float(np.abs(y).max()) < 1e-4:
+        return None
+    if oenv is None:
+        oenv = onset_envelope(y, sr)
+    _, frames = librosa.beat.beat_track(onset_envelope=oenv, sr=sr, hop_length=HOP, bpm=tempo)
+    if len(frames) < 8:
+        return None
+    # a steady grid: the median beat period, its phase fitted to the detected beats, laid over
+    # the whole track (quiet passages, where the tracker finds few beats, get bar lines too)
+    found = librosa.frames_to_time(frames, sr=sr, hop_length=HOP)
+    period = float(np.median(np.diff(found)))
+    # the period to a fraction of a frame: a straight line through the beats against their
+    # numbers (a median of frame-quantised gaps drifts 36 ms in 20 s of a 120 BPM click track)
+    k = np.round((found - found[0]) / period)
+    period, start = np.polyfit(k, found, 1)
+    offset = float(start) % float(period)
+    beats = np.arange(offset, y.size / sr, period)
+    bframes = np.minimum(librosa.time_to_frames(beats, sr=sr, hop_length=HOP), oenv.size - 1)
+    low = onset_envelope(y, sr, n_mels=32, fmax=250)
+    # chords change on bar lines: chroma at a coarser hop is enough to see them
+    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=4 * HOP)
+    cframes = np.minimum(librosa.time_to_frames(beats, sr=sr, hop_length=4 * HOP), chroma.shape[1] - 1)
+    change = np.r_[0, np.abs(np.diff(librosa.util.sync(chroma, cframes), axis=1)).sum(axis=0)]
+    strength = low[bframes] / (low.max() or 1) + change[: bframes.size] / (change.max() or 1)
+    phase = int(np.argmax([strength[p::4].mean() for p in range(4)]))
+    return BeatGrid(tempo=60.0 / period, beats=beats, bars=beats[phase::4])
+
+
+def estimate_key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
+    """Key, mode and mode strength from a mean chroma vector (Krumhansl-Kessler profiles).
+
+    Strength is the correlation margin of the best key of the chosen mode over the best key of
+    the other mode: near 0 means the mode is ambiguous.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    best = {}
+    for mode, prof in (("major", _KK_MAJOR), ("minor", _KK_MINOR)):
+        corrs = [np.corrcoef(np.roll(prof, k), chroma_mean)[0, 1] for k in range(12)]
+        k = int(np.nanargmax(corrs))
+        best[mode] = (float(corrs[k]), k)
+    mode = "major" if best["major"][0] >= best["minor"][0] else "minor"
+    other = "minor" if mode == "major" else "major"
+    return _NOTES[best[mode][1]], mode, float(best[mode][0] - best[other][0])
+
+
+def music_va(mode: str, mode_strength: float, tempo: float, lufs: float, onset_density: float,
+             centroid_hz: float) -> tuple[float, float]:
+    """Place a track on the circumplex with music-psychology priors.
+
+    Valence: mode (major pleasant, minor sad; Hevner 1935, Gabrielsson & Lindström 2010),
+    scaled by how clear the mode is, nudged by tempo and brightness. Arousal: tempo, loudness
+    and onset density (Gabrielsson & Lindström 2010). The readable baseline: the music model
+    (:class:`MusicModel`) calibrates this valence and mixes this arousal with what it learned.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    sign = 1.0 if mode == "major" else -1.0
+    t = float(np.clip((tempo - 60) / 120, 0, 1)) if tempo > 0 else 0.0
+    loud = float(np.clip((lufs + 32) / 20, 0, 1)) if np.isfinite(lufs) else 0.0
+    dens = float(np.clip(onset_density / 6, 0, 1))
+    bright = float(np.clip((centroid_hz - 800) / 2400, 0, 1))
+    valence = 0.75 * sign * min(1.0, 0.3 + 4 * max(0.0, mode_strength)) + 0.15 * (2 * t - 1) + 0.1 * (2 * bright - 1)
+    arousal = 2 * (0.35 * t + 0.4 * loud + 0.25 * dens) - 1
+    return clip_va(valence), clip_va(arousal)
+
+
+#: Hop of the mel spectrogram the sound descriptors read: 46 ms at 22.05 kHz, fine enough for
+#: loudness over half a second and for harmonic/percussive separation (chosen by hand).
+DESCRIPTOR_HOP = 1024
+
+
+#: Mel bands of that spectrogram (chosen by hand: enough for a register and band shares).
+DESCRIPTOR_MELS = 64
+
+
+#: Median-filter lengths of the harmonic/percussive split: 17 frames (0.8 s) along time and 9 mel
+#: bands across (Fitzgerald 2010's method as librosa implements it; the lengths chosen by hand
+#: for a 64-band, 46 ms spectrogram).
+HPSS_KERNEL = (17, 9)
+
+
+#: Short-term loudness window of the dynamics descriptors, seconds (EBU R 128's short-term is 3 s,
+#: its momentary 0.4 s; 0.5 s keeps accents and swells apart; chosen by hand).
+DYNAMICS_WINDOW = 0.5
+
+
+#: The register's reference pitch, Hz (A4): the register is the harmonic spectrum's mean pitch
+#: in octaves above (positive) or below it.
+REGISTER_REF_HZ = 440.0
+
+
+#: Band edges of the low (bass, drums) and high (cymbals, brightness) energy shares, Hz (chosen by hand).
+LOW_BAND_HZ, HIGH_BAND_HZ = 200.0, 4000.0
+
+
+def sound_descriptors(y: np.ndarray, sr: int = SR) -> dict[str, float]:
+    """Descriptors of how a track sounds that do not depend on how loud it was mastered: every
+    level is measured against the track's own peak.
+
+    - ``percussive``: share of energy in the percussive part (harmonic/percussive separation,
+      Fitzgerald 2010, on a mel spectrogram); drums and attacks against held notes;
+    - ``flux_db``: mean rise of the log-mel spectrum from frame to frame (spectral flux), dB;
+    - ``dynamics_db``: 95th minus 10th percentile of the half-second loudness, dB;
+    - ``peak_share``: share of the time within 6 dB of the track's own loud level (its 95th
+      percentile): how much of the track is played near full intensity;
+    - ``register_oct``: mean pitch of the harmonic spectrum, octaves from A4;
+    - ``low_share`` / ``high_share``: energy below 200 Hz / above 4 kHz;
+    - ``flatness``: mean spectral flatness (noise-like 1, tonal 0).
+
+    ``y`` [shape=(n,)] is mono audio at ``sr``. About 0.1 s for 5 minutes here.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    S = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=2048, hop_length=DESCRIPTOR_HOP,
+                                       n_mels=DESCRIPTOR_MELS, power=2.0)
+    if not np.any(S > 0):
+        return {k: 0.0 for k in DESCRIPTORS}
+    H, P = librosa.decompose.hpss(S, kernel_size=HPSS_KERNEL)
+    frame = S.sum(axis=0)
+    floor = frame.max() * 1e-8
+    heard = frame > frame.max() * 1e-5  # ignore digital silence before and after the music
+    percussive = float(P[:, heard].sum() / max(float(H[:, heard].sum() + P[:, heard].sum()), 1e-12))
+    db = 10 * np.log10(S + S.max() * 1e-8)
+    flux = float(np.maximum(0.0, np.diff(db, axis=1)).mean()) if S.shape[1] > 1 else 0.0
+    k = max(1, int(round(DYNAMICS_WINDOW * sr / DESCRIPTOR_HOP)))
+    short = 10 * np.log10(np.convolve(frame, np.ones(k) / k, mode="valid") + floor)
+    p95, p10 = np.percentile(short, [95, 10])
+    f = librosa.mel_frequencies(n_mels=DESCRIPTOR_MELS, fmax=sr / 2)
+    harm = H.sum(axis=1) / max(float(H.sum()), 1e-12)
+    spec = S.sum(axis=1) / float(S.sum())
+    flat = np.exp(np.mean(np.log(S + floor), axis=0)) / (S.mean(axis=0) + floor)
+    return {
+        "percussive": round(percussive, 4),
+        "flux_db": round(flux, 4),
+        "dynamics_db": round(float(p95 - p10), 3),
+        "peak_share": round(float(np.mean(short > p95 - 6.0)), 4),
+        "register_oct": round(float(np.sum(harm * np.log2(np.maximum(f, 20.0) / REGISTER_REF_HZ))), 4),
+        "low_share": round(float(spec[f < LOW_BAND_HZ].sum()), 4),
+        "high_share": round(float(spec[f > HIGH_BAND_HZ].sum()), 4),
+        "flatness": round(float(np.mean(flat[heard])) if heard.any() else 0.0, 5),
+    }
+
+
+#: The names :func:`sound_descriptors` returns, in order.
+DESCRIPTORS = ("percussive", "flux_db", "dynamics_db", "peak_share", "register_oct", "low_share", "high_share",
+               "flatness")
+
+
+def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> TrackFeatures:
+    """Measure one track and place it on the circumplex.
+
+    Raises :class:`BadInputError` for a file that cannot be decoded, is silent or lasts under
+    a quarter of a second. Only the first :data:`MAX_ANALYSIS_SECONDS` are analysed. ``audio``
+    (mono, at :data:`SR`) is measured instead of the file's sound: the music under a scene.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+    import pyloudnorm
+
+    path = Path(path)
+    y = audio[:int(MAX_ANALYSIS_SECONDS * SR)] if audio is not None else load_audio(
+        path, sr=SR, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
+    analysed = y.size / SR
+    duration = audio_duration(path) if analysed >= MAX_ANALYSIS_SECONDS - 1 and audio is None else analysed
+    title = path.stem.replace("_", " ")
+    if analysed < 0.25:
+        raise BadInputError(path, f"is too short to use as music ({analysed:.2f} s) — skipped")
+    if float(np.abs(y).max()) < 1e-4:
+        raise BadInputError(path, "is silent — skipped")
+    oenv = onset_envelope(y, SR)
+    tempo = tempo_estimate(oenv, SR, HOP)  # librosa.feature.tempo's answer, a block at a time
+    onsets = librosa.onset.onset_detect(onset_envelope=oenv, sr=SR, hop_length=HOP)
+    chroma = librosa.feature.chroma_stft(y=y, sr=SR, hop_length=2048)
+    key, mode, strength = estimate_key(chroma.mean(axis=1))
+    meter = pyloudnorm.Meter(SR)
+    lufs = float(meter.integrated_loudness(y)) if analysed >= 0.5 else _db(y) - 0.7
+    lufs = lufs if np.isfinite(lufs) else -70.0
+    centroid = float(np.mean(librosa.feature.spectral_centroid(y=y, sr=SR, hop_length=2048)))
+    density = len(onsets) / analysed
+    lra = float(meter.loudness_range(y)) if analysed >= 3.0 else 0.0
+    grid = beat_grid(y, SR, oenv=oenv, tempo=tempo)
+    v, a = music_va(mode, strength, tempo, lufs, density, centroid)
+    return TrackFeatures(
+        path=str(path), title=title, duration=round(duration, 3), tempo=round(tempo, 1),
+        key=key, mode=mode, mode_strength=round(strength, 3), loudness_lufs=round(lufs, 1),
+        centroid_hz=round(centroid, 1), onset_density=round(density, 2),
+        valence=round(v, 3), arousal=round(a, 3), emotion=label_for(v, a),
+        analysed_seconds=round(analysed, 3), loudness_range_lu=round(lra, 1) if np.isfinite(lra) else 0.0,
+        energy=round(energy_of(lufs, density, centroid), 3),
+        danceability=round(danceability_of(oenv, grid.tempo if grid else tempo), 3),
+        beats=[round(float(b), 3) for b in grid.beats] if grid else [],
+        bars=[round(float(b), 3) for b in grid.bars] if grid else [],
+        descriptors=sound_descriptors(y, SR), tags=read_tags(path) if audio is None else {},
+    )
+
+
+def energy_of(lufs: float, onset_density: float, centroid_hz: float) -> float:
+    """The thesis' energy (Spotify's "perceptual measure of intensity and activity"), in [0, 1]:
+    loudness (-32..-12 LUFS), onset rate (0..6 a second) and brightness (centroid 800..3200 Hz).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    loud = float(np.clip((lufs + 32) / 20, 0, 1)) if np.isfinite(lufs) else 0.0
+    return 0.45 * loud + 0.3 * float(np.clip(onset_density / 6, 0, 1)) + 0.25 * float(np.clip((centroid_hz - 800) / 2400, 0, 1))
+
+
+def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP) -> float:
+    """The thesis' danceability, in [0, 1]: pulse clarity (the onset curve's autocorrelation at
+    the beat period, or its double or half, against its value at lag 0) times a preference
+    for tempi near 120 BPM (Moelants 2002: people move most readily at about 2 beats a second).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    if tempo <= 0 or oenv.size < 8:
+        return 0.0
+    x = oenv - oenv.mean()
+    ac = librosa.autocorrelate(x)
+    if ac[0] <= 0:
+        return 0.0
+    lag = 60.0 / tempo * sr / hop
+    clarity = max(float(ac[int(round(k * lag)) - 2: int(round(k * lag)) + 3].max(initial=0.0)) / float(ac[0])
+                  for k in (0.5, 1, 2) if 2 <= k * lag < ac.size - 3)
+    pref = max(math.exp(-0.5 * (math.log2(f * tempo / 120) / 0.5) ** 2) for f in (0.5, 1, 2))
+    return float(np.clip(clarity, 0, 1) * (0.5 + 0.5 * pref))
