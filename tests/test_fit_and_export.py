@@ -11,8 +11,9 @@ import soundfile as sf
 from conftest import audio_seconds, sha256, video_stream_hash
 from dramatune_lib.compose import compose_cue, write_cue
 from dramatune_lib.errors import BadInputError, DramaTuneError, OutputExistsError
+from dramatune_lib.feature_extraction import beat_grid
 from dramatune_lib.fit_and_export import (
-    beat_grid, duck_gain, export_scene, fit_track, normalise_loudness, output_paths, probe_output,
+    duck_gain, export_scene, fit_track, normalise_loudness, output_paths, probe_output,
     speech_activity, true_peak_db,
 )
 from dramatune_lib.media import decode_audio, ffmpeg_exe, probe
@@ -241,12 +242,12 @@ def test_full_disk_leaves_nothing_behind(demo, tmp_path, monkeypatch, where):
         def broken(args, what):
             open(args[-1], "wb").write(b"half a file")  # ffmpeg wrote part of the output, then died
             raise DramaTuneError("x.mp4: ffmpeg failed — No space left on device")
-        monkeypatch.setattr(fe, "run_ffmpeg", broken)
+        monkeypatch.setattr(fe.export, "run_ffmpeg", broken)
     else:
         def broken(path, rows):
             open(path, "w").write("cue,sou")
             raise OSError(28, "No space left on device")
-        monkeypatch.setattr(fe, "_write_sheet_csv", broken)
+        monkeypatch.setattr(fe.export, "_write_sheet_csv", broken)
     cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0)
     with pytest.raises(DramaTuneError, match="No space left"):
         export_scene(demo.scenes["night"], cue, tmp_path / "x.mp4")
@@ -403,7 +404,7 @@ def test_a_track_already_indexed_is_fitted_on_the_indexs_beat_grid(demo, tmp_pat
     def no_beat_tracking(*a, **k):
         raise AssertionError("beats tracked again")
 
-    monkeypatch.setattr(fe, "beat_grid", no_beat_tracking)
+    monkeypatch.setattr(fe.fit, "beat_grid", no_beat_tracking)
     cue = fe.fit_track(track, 7.0, intensity=0.8)
     assert cue.method == "bars"
     bars_in_track = [b + cue.track_in for b in cue.bars]  # scene time back to track time (no loop, no stretch)
