@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
 	$(PIP) install -q --disable-pip-version-check --no-deps -r requirements/nodeps.txt
-	$(PY) -m dramatune_lib.dataset_prep --warm
+	$(PY) -m dramatune_lib.pipeline --warm
 	touch $(STAMP)
 
 app: $(STAMP) ## serve the app with Voila on http://127.0.0.1:8866 (PORT=N to change; LIBRARY=DIR: your music)

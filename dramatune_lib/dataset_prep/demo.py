@@ -1,7 +1,7 @@
-"""Stage 01: the embedded demo data, generated offline and deterministically.
+"""Stage 01 · the embedded demo data, generated offline and deterministically.
 
 - A music library of 28 cues (20-40 s) spread over the four quadrants of the circumplex,
-  written by :mod:`dramatune_lib.compose` (60-180 BPM, major and minor, soft and loud, five
+  written by :mod:`.composer` (60-180 BPM, major and minor, soft and loud, five
   instrumentations), each with its MIDI and the parameters it was made with in ``cues.json``.
 - Three scenes of 10-12 s: a real smiling face moving slowly (``skimage.data.astronaut()``,
   public domain), a dark slow scene with no face, and a bright scene with fast motion and hard
@@ -9,12 +9,9 @@
 
 Everything is generated into :func:`config.demo_dir` (a cache, never committed) by
 ``make setup`` or on first use.
-
-Run ``python -m dramatune_lib.dataset_prep --warm`` to build it and warm the caches.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import time
@@ -24,16 +21,21 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import config
-from .circumplex import quadrant
-from .compose import compose_cue, params_dict, write_cue
-from .media import write_video
+from .. import config
+from ..circumplex import quadrant
+from .composer import compose_cue, params_dict, write_cue
+from ..media import write_video
 
 SCENE_SIZE = (640, 360)
+
+
 #: One word per quadrant for naming music (fer's face labels read oddly on music).
 MOOD_WORDS = {"positive-high": "bright", "positive-low": "calm",
               "negative-high": "tense", "negative-low": "sad"}
+
+
 SCENE_FPS = 25
+
 
 #: (valence, arousal, seconds, instrument, file suffix) of each demo cue; seed = index.
 DEMO_CUES: list[tuple[float, float, float, str, str]] = [
@@ -217,33 +219,6 @@ def ensure_demo_data(*, rebuild: bool = False) -> DemoData:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Build the demo data; with ``--warm`` also index it once so later runs start fast.
-
-    Notebook: 01_dataset_prep.ipynb
-    """
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rebuild", action="store_true", help="regenerate even if present")
-    ap.add_argument("--warm", action="store_true", help="compile librosa's numba code and index the demo library")
-    args = ap.parse_args(argv)
-    t = time.time()
-    demo = ensure_demo_data(rebuild=args.rebuild)
-    print(f"demo data ready in {demo.root} ({time.time() - t:.1f} s)")
-    if args.warm:
-        from .feature_extraction import analyze_scene, index_library
-        from .fit_and_export import fit_track
-
-        t = time.time()
-        index_library(demo.library)
-        prof = analyze_scene(demo.scenes["chase"])
-        fit_track(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # the fit, once
-        print(f"caches warm ({time.time() - t:.1f} s)")
-
-
-if __name__ == "__main__":
-    main()
-
-
 def cue_table(demo: DemoData):
     """The demo library's cues and the parameters they were composed with, as a DataFrame.
 
@@ -267,142 +242,13 @@ def scene_table(demo: DemoData):
     return pd.DataFrame([{"scene": k, **v} for k, v in scenes.items()])
 
 
-# --- the report's datasets, when the user has them ------------------------------------------
-
-#: Where DramaTune looks for the report's datasets (each may also be passed explicitly).
-LIRIS_DIR = config.PROJECT_ROOT / "data" / "liris-accede"
-KAGGLE_MUSIC_DIR = config.PROJECT_ROOT / "data" / "kaggle-music"
-LIRIS_HOW = ("request the LIRIS-ACCEDE Discrete set at https://liris-accede.ec-lyon.fr/ (free for research, "
-             "after signing its licence agreement), then unzip LIRIS-ACCEDE-data.zip and "
-             "LIRIS-ACCEDE-annotations.zip into {folder}")
-KAGGLE_HOW = ("download the Kaggle dataset \"Music Classification\" (shanmukh05) with a Kaggle account and unzip it "
-              "into {folder}: one sub-folder of audio files per class")
-#: LIRIS-ACCEDE's sets (ACCEDEsets.txt): 0 test, 1 learning, 2 validation.
-LIRIS_SETS = {0: "test", 1: "learning", 2: "validation"}
-
-
-class DatasetMissingError(FileNotFoundError):
-    """A dataset the report used is not on this machine; the message says what to fetch and where."""
-
-
-@dataclass
-class LirisClip:
-    """One LIRIS-ACCEDE excerpt with its crowd-sourced ratings, on DramaTune's scale too."""
-
-    name: str
-    path: str
-    valence: float  # [-1, 1]: (valenceValue - 3) / 2
-    arousal: float
-    valence_value: float  # as annotated, on the 1..5 rating scale
-    arousal_value: float
-    subset: str  # "test" | "learning" | "validation" | ""
-
-
-def load_liris_accede(folder: str | Path | None = None, *, limit: int | None = None) -> list[LirisClip]:
-    """LIRIS-ACCEDE's excerpts and valence/arousal annotations from a local copy.
-
-    Looks under ``folder`` (default ``data/liris-accede/``) for ``ACCEDEranking.txt``
-    (tab-separated: id, name, valenceRank, arousalRank, valenceValue, arousalValue, ...),
-    ``ACCEDEsets.txt`` (optional) and the ``ACCEDE*.mp4`` excerpts, wherever the zips were
-    unpacked. Annotated excerpts whose video is missing are left out. Raises
-    :class:`DatasetMissingError` saying what to download and where.
-
-    Notebook: 01_dataset_prep.ipynb
-    """
-    import csv
-
-    folder = Path(folder) if folder else LIRIS_DIR
-    ranking = next(iter(sorted(folder.rglob("ACCEDEranking.txt"))), None) if folder.is_dir() else None
-    if ranking is None:
-        raise DatasetMissingError(f"LIRIS-ACCEDE: no ACCEDEranking.txt under {folder} — " + LIRIS_HOW.format(folder=folder))
-    videos = {p.name: p for p in folder.rglob("ACCEDE*.mp4")}
-    if not videos:
-        raise DatasetMissingError(f"LIRIS-ACCEDE: annotations found but no ACCEDE*.mp4 excerpt under {folder} — "
-                                  + LIRIS_HOW.format(folder=folder))
-    sets: dict[str, str] = {}
-    sets_file = ranking.with_name("ACCEDEsets.txt")
-    if sets_file.exists():
-        with sets_file.open(newline="") as f:
-            sets = {r["name"]: LIRIS_SETS.get(int(r["set"]), "") for r in csv.DictReader(f, delimiter="\t")}
-    clips = []
-    with ranking.open(newline="") as f:
-        for r in csv.DictReader(f, delimiter="\t"):
-            path = videos.get(r["name"])
-            if path is None:
-                continue
-            vv, av = float(r["valenceValue"]), float(r["arousalValue"])
-            clips.append(LirisClip(r["name"], str(path), round((vv - 3) / 2, 4), round((av - 3) / 2, 4), vv, av,
-                                   sets.get(r["name"], "")))
-            if limit and len(clips) >= limit:
-                break
-    return clips
-
-
-def load_kaggle_music(folder: str | Path | None = None) -> dict[str, list[Path]]:
-    """The report's Kaggle music folder from a local copy: audio files grouped by the sub-folder
-    they sit in (the dataset's class), any depth. Index it like any library with
-    :func:`feature_extraction.index_library`. Raises :class:`DatasetMissingError` saying what
-    to download and where.
-
-    Notebook: 01_dataset_prep.ipynb
-    """
-    folder = Path(folder) if folder else KAGGLE_MUSIC_DIR
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in config.AUDIO_EXTENSIONS) if folder.is_dir() else []
-    if not files:
-        raise DatasetMissingError(f"Kaggle music: no audio files under {folder} — " + KAGGLE_HOW.format(folder=folder))
-    groups: dict[str, list[Path]] = {}
-    for p in files:
-        groups.setdefault(p.parent.name if p.parent != folder else "(no class)", []).append(p)
-    return groups
-
-
-def report_datasets(liris: str | Path | None = None, kaggle: str | Path | None = None) -> dict[str, str]:
-    """One line per dataset of the report: what was found, or what to download and where.
-
-    Notebook: 01_dataset_prep.ipynb
-    """
-    out = {}
-    try:
-        clips = load_liris_accede(liris)
-        by_set = {s: sum(c.subset == s for c in clips) for s in LIRIS_SETS.values()}
-        out["LIRIS-ACCEDE"] = f"{len(clips)} annotated excerpts ({', '.join(f'{n} {s}' for s, n in by_set.items() if n)})"
-    except DatasetMissingError as e:
-        out["LIRIS-ACCEDE"] = f"not found: {e}"
-    try:
-        groups = load_kaggle_music(kaggle)
-        out["Kaggle music"] = f"{sum(map(len, groups.values()))} tracks in {len(groups)} classes ({', '.join(sorted(groups))})"
-    except DatasetMissingError as e:
-        out["Kaggle music"] = f"not found: {e}"
-    return out
-
-
-def liris_agreement(clips: list[LirisClip], profiles: list) -> dict[str, float]:
-    """How DramaTune's analysis agrees with LIRIS-ACCEDE's annotations: the share of excerpts on
-    the right side of each axis (the annotation's sign on the -1..1 scale) and the Spearman rank
-    correlation of each axis.
-
-    Notebook: 01_dataset_prep.ipynb
-    """
-    from scipy.stats import spearmanr
-
-    v = np.array([c.valence for c in clips])
-    a = np.array([c.arousal for c in clips])
-    pv = np.array([p.valence for p in profiles])
-    pa = np.array([p.arousal for p in profiles])
-    return {"n": len(clips),
-            "valence_sign": round(float(np.mean(np.sign(pv) == np.sign(v))), 3),
-            "arousal_sign": round(float(np.mean(np.sign(pa) == np.sign(a))), 3),
-            "valence_spearman": round(float(spearmanr(v, pv)[0]), 3) if len(clips) > 2 else float("nan"),
-            "arousal_spearman": round(float(spearmanr(a, pa)[0]), 3) if len(clips) > 2 else float("nan")}
-
-
 def demo_clip(demo: DemoData | None = None) -> Path:
     """The three demo scenes joined into one 34 s clip (smile, night, chase), for scoring a clip
     scene by scene; made once, beside the scenes.
 
     Notebook: 06_compose.ipynb
     """
-    from .media import run_ffmpeg
+    from ..media import run_ffmpeg
 
     demo = demo or ensure_demo_data()
     out = demo.root / "scenes" / "clip.mp4"

@@ -1,0 +1,60 @@
+"""Stage 01: the embedded demo data, generated offline and deterministically.
+
+- A music library of 28 cues (20-40 s) spread over the four quadrants of the circumplex,
+  written by :mod:`dramatune_lib.compose` (60-180 BPM, major and minor, soft and loud, five
+  instrumentations), each with its MIDI and the parameters it was made with in ``cues.json``.
+- Three scenes of 10-12 s: a real smiling face moving slowly (``skimage.data.astronaut()``,
+  public domain), a dark slow scene with no face, and a bright scene with fast motion and hard
+  cuts at known times (``scenes.json`` lists them).
+
+Everything is generated into :func:`config.demo_dir` (a cache, never committed) by
+``make setup`` or on first use.
+
+The stage in modules: :mod:`.demo` (the demo library and scenes), :mod:`.composer` (the cue
+composer that writes the library; notebook 06 builds on it) and :mod:`.datasets` (the report's
+datasets, when present). ``python -m dramatune_lib.pipeline --warm`` builds the data and warms
+the caches.
+"""
+
+from .demo import (
+    SCENE_SIZE,
+    MOOD_WORDS,
+    SCENE_FPS,
+    DEMO_CUES,
+    DemoData,
+    build_demo_library,
+    CHASE_SHOT,
+    build_demo_scenes,
+    ensure_demo_data,
+    cue_table,
+    scene_table,
+    demo_clip,
+)
+from .composer import (
+    REGISTER_FROM,
+    REGISTER_UP,
+    INSTRUMENTS,
+    NOTE_NAMES,
+    CueParams,
+    plan_cue,
+    compose_midi,
+    soundfont_path,
+    render_midi,
+    normalise,
+    compose_cue,
+    write_cue,
+    params_dict,
+)
+from .datasets import (
+    LIRIS_DIR,
+    KAGGLE_MUSIC_DIR,
+    LIRIS_HOW,
+    KAGGLE_HOW,
+    LIRIS_SETS,
+    DatasetMissingError,
+    LirisClip,
+    load_liris_accede,
+    load_kaggle_music,
+    report_datasets,
+    liris_agreement,
+)
