@@ -53,7 +53,7 @@ def test_matcher_beats_the_baselines(library):
 
 
 def test_random_baseline_is_the_exact_expectation():
-    top1, top3 = ev._random_hits(28, 7, 3)
+    top1, top3 = ev.demo_cases._random_hits(28, 7, 3)
     assert top1 == pytest.approx(0.25)
     assert top3 == pytest.approx(1 - math.comb(21, 3) / math.comb(28, 3))
 
@@ -76,7 +76,9 @@ def test_batch_recommendation_matches_one_by_one(library, monkeypatch):
 def test_training_the_forest_refuses_to_replace_a_model(tmp_path, capsys):
     out = tmp_path / "forest.joblib"
     out.write_bytes(b"mine")
-    assert ev.main(["--out", str(out)]) == 2
+    from dramatune_lib.evaluation.__main__ import main
+
+    assert main(["--out", str(out)]) == 2
     assert out.read_bytes() == b"mine" and f"{out}: already exists" in capsys.readouterr().err
 
 

@@ -50,7 +50,7 @@ def test_0ad_labels_are_read_from_the_game_files(tmp_path):
         z.writestr("simulation/data/civs/rome.json", json.dumps({"Music": [{"File": "Forum.ogg", "Type": "peace"}]}))
         for name in ("Calm", "Drums", "Tears", "Forum", "Menu"):
             z.writestr(f"audio/music/{name}.ogg", b"OggS")
-    labels = tr._0ad_contexts(root)
+    labels = tr.music_corpus._0ad_contexts(root)
     assert labels == {"Calm": "peace", "Drums": "combat", "Tears": "defeat", "Forum": "peace"}
     assert sorted(p.name for p in (root / "music").iterdir()) == ["Calm.ogg", "Drums.ogg", "Forum.ogg", "Tears.ogg"]
 
@@ -85,6 +85,8 @@ def test_shipped_music_model_loads_without_scikit_learn():
 def test_training_refuses_to_replace_a_model(tmp_path, capsys):
     out = tmp_path / "music.json"
     out.write_bytes(b"mine")
-    assert tr.main(["--only", "music", "--out", str(out)]) == 2
+    from dramatune_lib.training.__main__ import main
+
+    assert main(["--only", "music", "--out", str(out)]) == 2
     assert out.read_bytes() == b"mine"
     assert f"{out}: already exists" in capsys.readouterr().err

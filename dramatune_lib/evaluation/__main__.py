@@ -1,0 +1,49 @@
+"""``python -m dramatune_lib.evaluation``: train the report's forest and run the real-music benchmark."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .real_music import benchmark_path, run_benchmark
+from .report_forest import report_forest_path, save_report_forest, train_report_forest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dramatune_lib.evaluation [--full] [--overwrite]``: train and save the report's
+    forest in ``models/``, then run the real-music benchmark and save its tables beside it
+    (``models/music_benchmark.json``); existing files are refused unless ``--overwrite``.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import argparse
+    import sys
+
+    from ..errors import OutputExistsError
+
+    ap = argparse.ArgumentParser(description="Train the report's Random Forest and run the real-music benchmark")
+    ap.add_argument("--full", action="store_true", help="4,000 pairs and 60 trees (default: 1,500 and 20); "
+                    "the benchmark on every game (default: the fast subset)")
+    ap.add_argument("--out", default=None, help="where to save the forest (default models/report_forest.joblib)")
+    ap.add_argument("--overwrite", action="store_true", help="replace existing files")
+    a = ap.parse_args(argv)
+    out = Path(a.out) if a.out else report_forest_path()
+    bench = out.with_name(benchmark_path().name)
+    for f in (out, bench):
+        if f.exists() and not a.overwrite:
+            print(f"dramatune: error: {OutputExistsError(f)}", file=sys.stderr)
+            return 2
+    model, report = train_report_forest(fast=not a.full)
+    save_report_forest(model, report, out)
+    print(f"saved {out}: R² {report.r2_held_out} on held-out pairs, MAE {report.mae_held_out}")
+    result = run_benchmark(fast=not a.full, forest=model)
+    bench.write_text(json.dumps(result, indent=1))
+    pooled = [r for r in result["placement"] if r["game"] == "all games"]
+    for r in pooled:
+        print(f"{r['method']:22s} valence AUC {r['valence AUC']:.2f}  arousal AUC {r['arousal AUC']:.2f}  "
+              f"quadrant {r['quadrant']:.0%}")
+    print(f"saved {bench}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,297 @@
+"""Stage 04 · music emotion and the matcher on real soundtracks, one game left out at a time."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import config
+from ..circumplex import label_for
+from ..matching import MatchWeights, recommend
+from ..schema import SceneProfile, TrackFeatures
+from .report_forest import report_rank
+
+
+#: Context groups on each side of the arousal comparison (issue #13): combat and tension against
+#: peace, ambient and lament music; a dungeon's gloom counts as calm.
+AROUSAL_SIDES = (("combat", "tension"), ("peace", "ambient", "lament", "gloom"))
+
+
+#: ... and of the valence comparison: victory, peace and a won ending against defeat, lament, a
+#: lost ending and gloom. Combat stays out: it would test arousal again.
+VALENCE_SIDES = (("victory", "peace", "win"), ("defeat", "lament", "lose", "gloom"))
+
+
+#: The four scene moods the matcher is asked for, their point on the circumplex
+#: (:data:`circumplex.LABEL_VA`; "triumphant" is joy's point) and the context groups that fit.
+TARGET_MOODS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "tense": ("tense", ("combat", "tension")),
+    "sad": ("sad", ("defeat", "lament", "lose", "gloom")),
+    "triumphant": ("happy", ("victory", "win")),
+    "calm": ("calm", ("peace", "ambient")),
+}
+
+
+@dataclass
+class BenchmarkTrack:
+    """One labelled recording as the benchmark sees it: its file name anonymised."""
+
+    name: str  # "game 3 / track 07"
+    game: str  # the Debian package
+    group: str  # its context group (training.CONTEXT_VA)
+    features: TrackFeatures  # path and title anonymised; tags that repeat the file name dropped
+    source: str = ""  # the real file, for readers that need the audio again (vibenet)
+
+
+def _anonymise(t: TrackFeatures, name: str) -> TrackFeatures:
+    import re
+
+    stem = set(re.findall(r"[a-z]{3,}", Path(t.path).stem.lower().replace("_", " ")))
+    tags = {k: v for k, v in (t.tags or {}).items() if not stem & set(re.findall(r"[a-z]{3,}", v.lower()))}
+    return TrackFeatures.from_dict({**t.to_dict(), "path": f"/benchmark/{name}.ogg", "title": name, "tags": tags})
+
+
+def benchmark_tracks(fast: bool = True) -> list[BenchmarkTrack]:
+    """The labelled game soundtracks (notebook 03's :func:`training.soundtrack_clips`; 0 A.D.'s
+    1.4 GB only when ``fast`` is False), measured (cached) and anonymised: each file becomes
+    "game G / track NN", and a tag that repeats a word of the file name is dropped, so only the
+    sound and words the name does not give can speak.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    from ..training import soundtrack_clips, soundtrack_features
+
+    clips, feats = soundtrack_features(soundtrack_clips(full=not fast))
+    games = sorted({c.source for c in clips})
+    out, count = [], {g: 0 for g in games}
+    for c, f in zip(clips, feats):
+        count[c.source] += 1
+        name = f"game {games.index(c.source) + 1} / track {count[c.source]:02d}"
+        out.append(BenchmarkTrack(name, c.source, c.group, _anonymise(f, name), c.path))
+    return out
+
+
+def pairwise_auc(score, groups, sides, games) -> tuple[float, int]:
+    """Share of pairs (one track of each side, both of one game) that ``score`` orders the way
+    the groups say, ties counting half; and the number of pairs. NaN with no pair.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    score, groups, games = np.asarray(score, float), np.asarray(groups), np.asarray(games)
+    hi, lo = np.isin(groups, sides[0]), np.isin(groups, sides[1])
+    good, n = 0.0, 0
+    for g in np.unique(games):
+        a, b = score[hi & (games == g)], score[lo & (games == g)]
+        if a.size and b.size:
+            d = a[:, None] - b[None, :]
+            good += float((d > 0).sum() + 0.5 * (d == 0).sum())
+            n += d.size
+    return (good / n if n else float("nan")), n
+
+
+def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrack]) -> list[TrackFeatures]:
+    """Copies of ``test``'s tracks placed by ``method``, having learned (where it learns) from
+    ``train`` only."""
+    from ..feature_extraction import place_tracks
+    from ..training import CONTEXT_VA, SIGN_TARGET, MusicClip, fit_music_model
+
+    tracks = [TrackFeatures.from_dict(b.features.to_dict()) for b in test]
+    if method == "priors":
+        return place_tracks(tracks, None, words=False)
+    if method == "vibenet as it comes":
+        return _vibenet_place(test, tracks)
+    clips = [MusicClip(b.features.path, SIGN_TARGET * CONTEXT_VA[b.group][0] or None,
+                       SIGN_TARGET * CONTEXT_VA[b.group][1] or None, "recording", b.game, "", group=b.group)
+             for b in train]
+    model = fit_music_model(clips, [b.features for b in train])
+    return place_tracks(tracks, model, words=method.endswith("+ words"))
+
+
+#: Ways of placing music the benchmark compares.
+BENCHMARK_METHODS = ("priors", "sound model", "sound model + words")
+
+
+#: DramaTune's default placement (``index_library``: the model in ``models/``, with the words).
+DEFAULT_METHOD = "sound model + words"
+
+
+def music_benchmark(tracks: list[BenchmarkTrack], methods: tuple[str, ...] = BENCHMARK_METHODS):
+    """Leave one game out: each game's tracks placed by each method having learned from the other
+    games only. Returns ``(table, placed)``: per game and method, the valence and arousal AUC
+    (:func:`pairwise_auc` with :data:`VALENCE_SIDES`, :data:`AROUSAL_SIDES`), their pairs and the
+    share of tracks in their quadrant (where the group gives both sides), with an "all games"
+    row pooling the pairs; and ``placed[method][game]``, the placed tracks.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import pandas as pd
+
+    from ..training import CONTEXT_VA
+
+    games = sorted({b.game for b in tracks})
+    placed: dict[str, dict[str, list[TrackFeatures]]] = {m: {} for m in methods}
+    for m in methods:
+        for g in games:
+            placed[m][g] = _place_by(m, [b for b in tracks if b.game != g], [b for b in tracks if b.game == g])
+    rows = []
+    for m in methods:
+        for g in [*games, "all games"]:
+            sel = [i for i, b in enumerate(tracks) if g in (b.game, "all games")]
+            flat = [t for gg in games for t in placed[m][gg]]
+            order = [b for gg in games for b in tracks if b.game == gg]
+            idx = [order.index(tracks[i]) for i in sel]
+            v = np.array([flat[i].valence for i in idx])
+            a = np.array([flat[i].arousal for i in idx])
+            grp = np.array([tracks[i].group for i in sel])
+            gms = np.array([tracks[i].game for i in sel])
+            auc_v, n_v = pairwise_auc(v, grp, VALENCE_SIDES, gms)
+            auc_a, n_a = pairwise_auc(a, grp, AROUSAL_SIDES, gms)
+            both = np.array([all(CONTEXT_VA[x]) for x in grp])
+            sv = np.array([CONTEXT_VA[x][0] for x in grp])
+            sa = np.array([CONTEXT_VA[x][1] for x in grp])
+            quad = ((np.sign(v) == sv) & (np.sign(a) == sa))[both]
+            rows.append({"method": m, "game": g, "tracks": len(sel), "valence AUC": auc_v, "valence pairs": n_v,
+                         "arousal AUC": auc_a, "arousal pairs": n_a,
+                         "quadrant": float(quad.mean()) if quad.size else float("nan"), "quadrant tracks": int(quad.size)})
+    df = pd.DataFrame(rows)
+    return df.round(3), placed
+
+
+def _vibenet_place(test: list[BenchmarkTrack], tracks: list[TrackFeatures]) -> list[TrackFeatures]:
+    """vibenet's own valence and energy as a placement, unchanged (0.5 is its middle). Learning
+    from them (with the sound features, or its 256-number embedding) did worse on games left
+    out than taking them as they come."""
+    from ..feature_extraction import set_placement
+
+    vb = vibenet_readings([b.source for b in test])
+    v = np.array([2 * vb[b.source]["valence"] - 1 for b in test])
+    a = np.array([2 * vb[b.source]["energy"] - 1 for b in test])
+    for t in tracks:
+        t.placed_by = "vibenet"
+    return set_placement(tracks, v, a, np.abs(v), np.abs(a))
+
+
+def vibenet_available() -> bool:
+    """Whether the optional ``vibenet`` package (GPL-3.0, not installed by ``make setup``) is here.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import importlib.util
+
+    return importlib.util.find_spec("vibenet") is not None and importlib.util.find_spec("onnxruntime") is not None
+
+
+def vibenet_readings(paths: list[str]) -> dict[str, dict[str, float]]:
+    """vibenet's seven readings (valence, energy, danceability, acousticness, ...) of each file's
+    first :data:`feature_extraction.MAX_ANALYSIS_SECONDS`, cached by path, size and time. Needs
+    the optional ``vibenet`` package (``pip install vibenet``; GPL-3.0: see the README).
+
+    Notebook: 04_evaluation.ipynb
+    """
+    from ..feature_extraction import MAX_ANALYSIS_SECONDS
+    from ..media import load_audio
+
+    cache = config.cache_dir() / "index" / "vibenet.json"
+    try:
+        entries = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        entries = {}
+    todo = [p for p in paths if entries.get(p, {}).get("stamp") != [Path(p).stat().st_size, Path(p).stat().st_mtime]]
+    if todo:
+        from vibenet import labels, load_model
+
+        model = load_model()
+        for p in todo:
+            y = load_audio(p, sr=16000, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
+            r = model.predict(y.astype(np.float32), sr=16000)[0].to_dict()
+            entries[p] = {"stamp": [Path(p).stat().st_size, Path(p).stat().st_mtime],
+                          "readings": {k: round(float(r[k]), 4) for k in labels}}
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(entries))
+    return {p: entries[p]["readings"] for p in paths}
+
+
+def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
+    """A scene of one of the :data:`TARGET_MOODS` with a clear reading: its point on the
+    circumplex at confidence 0.8 on each axis, and the pace and target tempo the analysis gives
+    such a scene (as :func:`evaluation_cases` does).
+
+    Notebook: 04_evaluation.ipynb
+    """
+    from ..circumplex import LABEL_VA
+
+    v, a = LABEL_VA[TARGET_MOODS[mood][0]]
+    pace = (a + 1) / 2
+    lo = 60 + 60 * (a + 1) / 2 + 40 * pace
+    return SceneProfile(path=f"scene-{mood}", duration=duration, fps=25.0, width=1280, height=720, has_audio=True,
+                        valence=v, arousal=a, confidence=0.8, valence_confidence=0.8, arousal_confidence=0.8,
+                        emotion=label_for(v, a), pace=round(pace, 3), target_tempo=(round(lo), round(lo * 1.25)),
+                        face_share=0.0, brightness=0.5)
+
+
+def matcher_benchmark(tracks: list[BenchmarkTrack], placed: dict[str, dict[str, list[TrackFeatures]]],
+                      forest=None, *, top: int = 3, method: str = DEFAULT_METHOD):
+    """For each left-out game and each of the :data:`TARGET_MOODS` it has fitting music for, the
+    share of the top ``top`` picks from a fitting context group: the matcher on the tracks as
+    ``method`` placed them (leave one game out; library-relative and absolute blended), the same
+    on the priors' placement, a tempo-only ranking, the report's forest (when given) and random
+    choice (its exact expectation). Returns ``(table, summary)``: one row per game and mood, and
+    the mean per mood and ranker.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import pandas as pd
+
+    rankers = {
+        "DramaTune matcher": lambda p, ts, _: recommend(p, ts, top=top),
+        "matcher on the priors": lambda p, _, pr: recommend(p, pr, top=top),
+        "tempo only": lambda p, ts, _: recommend(p, ts, top=top, weights=MatchWeights(emotion=0, tempo=1, duration=0,
+                                                                                      diversity=0)),
+    }
+    if forest is not None:
+        rankers["the report's forest"] = lambda p, ts, _: report_rank(forest, p, ts, top=top)
+    rows = []
+    for game in sorted(placed[method]):
+        ts, pr = placed[method][game], placed["priors"][game]
+        group = {t.path: b.group for t, b in zip(ts, [b for b in tracks if b.game == game])}
+        for mood, (_, fits) in TARGET_MOODS.items():
+            k = sum(g in fits for g in group.values())
+            if not k or len(ts) <= top:
+                continue
+            profile = mood_profile(mood)
+            row = {"game": game, "mood": mood, "tracks": len(ts), "fitting": k}
+            for name, rank in rankers.items():
+                picks = rank(profile, ts, pr)
+                row[name] = float(np.mean([group[r.path] in fits for r in picks]))
+            row["random (expected)"] = k / len(ts)
+            rows.append(row)
+    table = pd.DataFrame(rows).round(3)
+    names = [*rankers, "random (expected)"]
+    summary = table.groupby("mood", sort=False)[names].mean().round(3)
+    summary.loc["all moods"] = table[names].mean().round(3)
+    return table, summary
+
+
+def benchmark_path() -> Path:
+    """Where the benchmark's tables are kept (``models/music_benchmark.json``, full mode).
+
+    Notebook: 04_evaluation.ipynb
+    """
+    return config.PROJECT_ROOT / "models" / "music_benchmark.json"
+
+
+def run_benchmark(fast: bool = True, forest=None) -> dict:
+    """The whole real-music benchmark in one call: :func:`music_benchmark` (with vibenet's row
+    when the optional package is installed) and :func:`matcher_benchmark`, as JSON-ready tables.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    tracks = benchmark_tracks(fast=fast)
+    methods = BENCHMARK_METHODS + (("vibenet as it comes",) if vibenet_available() else ())
+    table, placed = music_benchmark(tracks, methods)
+    matches, summary = matcher_benchmark(tracks, placed, forest)
+    return {"mode": "fast" if fast else "full", "games": sorted({b.game for b in tracks}), "tracks": len(tracks),
+            "placement": table.to_dict(orient="records"), "matcher": matches.to_dict(orient="records"),
+            "matcher_summary": summary.reset_index().to_dict(orient="records")}
