@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
 	touch $(STAMP)
 
 app: $(STAMP) ## serve the app with Voila on http://127.0.0.1:8866 (PORT=N to change; LIBRARY=DIR: your music)
-	$(PY) -m dramatune_lib.app --port=$(PORT) $(if $(LIBRARY),--library="$(LIBRARY)")
+	$(PY) -m dramatune_lib.recommend_and_merge --port=$(PORT) $(if $(LIBRARY),--library="$(LIBRARY)")
 
 demo: $(STAMP) ## score the embedded demo scenes from the command line, into out/
 	$(VENV)/bin/dramatune demo

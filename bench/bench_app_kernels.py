@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 
-from dramatune_lib.app import KERNEL_IDLE_CULL_S, voila_command
+from dramatune_lib.recommend_and_merge import KERNEL_IDLE_CULL_S, voila_command
 from dramatune_lib.config import PROJECT_ROOT
 
 OUT = Path(__file__).parent / "results"

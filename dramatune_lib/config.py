@@ -6,7 +6,7 @@ so nothing in the package is tied to one machine:
 - ``DRAMATUNE_CACHE``: generated demo data and library index caches
   (default: the user's cache folder, e.g. ``~/.cache/dramatune``).
 - ``DRAMATUNE_OUT``: where ``dramatune demo`` writes its results (default: ``./out``).
-- ``DRAMATUNE_LIBRARY``: the music folder the app opens with (``python -m dramatune_lib.app
+- ``DRAMATUNE_LIBRARY``: the music folder the app opens with (``python -m dramatune_lib.recommend_and_merge
   --library DIR`` sets it for the server's kernels).
 - ``DRAMATUNE_LIBRARY_ROOTS``: folders the app may read music from, separated by ``os.pathsep``
   (``--library-root``); empty: any folder, which the app allows only when it listens on this

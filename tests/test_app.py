@@ -5,7 +5,7 @@ import os
 import pytest
 
 from conftest import video_stream_hash
-from dramatune_lib.app import AppSession, guard, sanitize_filename
+from dramatune_lib.recommend_and_merge import AppSession, guard, sanitize_filename
 from dramatune_lib.errors import BadInputError, DramaTuneError
 
 
@@ -95,7 +95,7 @@ def test_compose_an_original_cue_and_merge_it(session, demo):
 
 
 def test_plan_and_merge_the_demo_clip_scene_by_scene(session, demo):
-    from dramatune_lib.app import CLIP_NAME
+    from dramatune_lib.recommend_and_merge import CLIP_NAME
 
     assert CLIP_NAME in session.demo_scene_names()
     session.use_demo(CLIP_NAME)
@@ -114,7 +114,7 @@ def test_four_tabs_at_once_all_finish_and_never_mix(tmp_path):
     import subprocess
     import sys
 
-    code = ("import json, sys; from dramatune_lib.app import AppSession; s = AppSession(); "
+    code = ("import json, sys; from dramatune_lib.recommend_and_merge import AppSession; s = AppSession(); "
             "s.use_demo(s.demo_scene_names()[int(sys.argv[1]) % 3]); s.analyse(); s.recommend(); r = s.merge(1); "
             "print(json.dumps([str(s.workdir), r.output, r.stem, r.duration])); s._cleanup.detach()")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -200,7 +200,7 @@ def test_music_folder_is_checked_against_the_roots(tmp_path, monkeypatch, small_
 
 
 def test_server_settings_keep_a_network_server_inside_its_roots(tmp_path):
-    from dramatune_lib.app import server_settings
+    from dramatune_lib.recommend_and_merge import server_settings
 
     local = server_settings(None, "127.0.0.1", [])
     assert local["DRAMATUNE_LIBRARY_ROOTS"] == ""  # this computer only: any folder

@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from conftest import video_stream_hash
-from dramatune_lib.app import voila_command
+from dramatune_lib.recommend_and_merge import voila_command
 from dramatune_lib.config import PROJECT_ROOT
 from dramatune_lib.media import probe
 
@@ -237,7 +237,7 @@ def test_compose_an_original_cue_then_merge(page):
 
 
 def test_plan_a_clip_scene_by_scene_then_merge(page):
-    from dramatune_lib.app import CLIP_NAME
+    from dramatune_lib.recommend_and_merge import CLIP_NAME
 
     page.locator("select").first.select_option(label=CLIP_NAME)
     page.get_by_text(f"Scene: demo: {CLIP_NAME}").wait_for()
@@ -293,7 +293,7 @@ def _kernels(server_pid: int) -> list:
 
 def test_closed_tabs_free_their_kernels(browser, demo, tmp_path):
     """Four page loads start four kernels; once the tabs close, the server shuts them down (here
-    after 4 s idle; the app's own setting is app.KERNEL_IDLE_CULL_S) and their memory is back."""
+    after 4 s idle; the app's own setting is recommend_and_merge.KERNEL_IDLE_CULL_S) and their memory is back."""
     import psutil
 
     proc, url, log = start_voila(tmp_path / "voila.log", cull_idle=4, cull_interval=2)

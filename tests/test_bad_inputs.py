@@ -296,7 +296,7 @@ def test_unreadable_files_as_another_user(corpus, tmp_path):
 
 @pytest.fixture()
 def session():
-    from dramatune_lib.app import AppSession
+    from dramatune_lib.recommend_and_merge import AppSession
 
     s = AppSession()
     yield s

@@ -4,7 +4,7 @@ import pytest
 
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib import plots
-from dramatune_lib.app import AppSession
+from dramatune_lib.recommend_and_merge import AppSession
 from dramatune_lib.errors import DramaTuneError
 from dramatune_lib.live_plots import MARGIN_PX, CircumplexView, label_layout
 from dramatune_lib.matching import matched_position, recommend

@@ -1,4 +1,4 @@
-"""The logic behind the recommend-and-merge app (notebook 05, served by Voila).
+"""Stage 05 · the logic behind the recommend-and-merge app (notebook 05, served by Voila).
 
 The notebook only lays out widgets and wires callbacks; everything they do happens here, in an
 :class:`AppSession`. Voila starts one kernel per browser tab, and each kernel makes its own
@@ -6,13 +6,10 @@ session with its own temporary folder, so tabs never see each other's files.
 """
 from __future__ import annotations
 
-import argparse
 import base64
 import html
-import os
 import re
 import shutil
-import sys
 import tempfile
 import traceback
 import unicodedata
@@ -20,17 +17,19 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from . import config
-from .dataset_prep import ensure_demo_data
-from .errors import BadInputError, DramaTuneError
-from .feature_extraction import LibraryIndex, analyze_scene, face_detector, grid_of, index_library
-from .media import check_complete, probe_scene
-from .fit_and_export import export_scene, fit_track, free_output, join_cues
-from .matching import recommend, unique_path, weights_for_intensity
-from .schema import ExportResult, Recommendation, SceneProfile
+from .. import config
+from ..dataset_prep import ensure_demo_data
+from ..errors import BadInputError, DramaTuneError
+from ..feature_extraction import LibraryIndex, analyze_scene, face_detector, grid_of, index_library
+from ..fit_and_export import export_scene, fit_track, free_output, join_cues
+from ..matching import recommend, unique_path, weights_for_intensity
+from ..media import check_complete, probe_scene
+from ..schema import ExportResult, Recommendation, SceneProfile
 
 #: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).
 CLIP_NAME = "clip (three scenes)"
+
+
 #: Largest upload the app accepts.
 MAX_UPLOAD_MB = 200
 
@@ -107,7 +106,7 @@ class AppSession:
 
     def use_demo(self, name: str) -> Path:
         """Select an embedded demo scene (or the clip of all three)."""
-        from .dataset_prep import demo_clip
+        from ..dataset_prep import demo_clip
 
         path = demo_clip(self.demo) if name == CLIP_NAME else self.demo.scenes[name]
         self._set_scene(path, f"demo: {name}")
@@ -129,7 +128,7 @@ class AppSession:
 
     def save_subtitles(self, name: str, content: bytes) -> Path:
         """Store uploaded subtitles (.srt) or a script (.txt) for the selected scene, after checking them."""
-        from .feature_extraction import read_subtitles
+        from ..feature_extraction import read_subtitles
 
         safe = sanitize_filename(name, default="subtitles")
         if Path(safe).suffix.lower() not in (".srt", ".txt"):
@@ -291,7 +290,7 @@ class AppSession:
     def compose(self, instrument: str = "strings", *, another: bool = False) -> Recommendation:
         """Compose an original cue for the analysed scene (chords on its cuts, its emotion followed,
         a cadence at its end) into this session's folder; ``another`` gives a different one."""
-        from .compose import compose_for_scene, write_cue
+        from ..compose import compose_for_scene, write_cue
 
         if self.profile is None:
             raise DramaTuneError("analyse the scene first")
@@ -312,7 +311,7 @@ class AppSession:
     def plan_scenes(self):
         """Split the analysed clip into scenes by their emotion and pick a track for each: the plan,
         ``[(ScenePart, Recommendation)]``, to show before exporting it."""
-        from .compose import plan_per_scene
+        from ..compose import plan_per_scene
 
         if self.profile is None:
             raise DramaTuneError("analyse the scene first")
@@ -339,8 +338,7 @@ class AppSession:
         and a CMX 3600 EDL of the music, the music stem, the cue sheets and a note on importing."""
         import zipfile
 
-        from .fit_and_export import (TIMELINE_FORMATS, editor_rate, editor_timeline, timeline_problem,
-                                     write_timelines)
+        from ..fit_and_export import TIMELINE_FORMATS, editor_rate, editor_timeline, timeline_problem, write_timelines
 
         if self.last_cue is None or self.scene is None:
             raise DramaTuneError("merge the scene first")
@@ -406,90 +404,3 @@ class AppSession:
     def close(self) -> None:
         """Remove this session's temporary folder."""
         self._cleanup()
-
-
-#: A page's kernel is shut down once its tab is closed and it has been idle this long, seconds
-#: (Voila keeps one kernel per page load; without culling, 12 loads held 3.2 GB). A tab left open
-#: keeps its kernel however long it idles. Chosen by hand, and measured by
-#: ``bench/bench_app_kernels.py`` (RESULTS.md): at 120 s memory took 135 s to come back.
-KERNEL_IDLE_CULL_S = 60
-#: How often the server looks for such kernels, seconds.
-KERNEL_CULL_INTERVAL_S = 20
-
-
-def voila_command(port: int, *, notebook: str | Path | None = None, ip: str = "127.0.0.1",
-                  cull_idle: int = KERNEL_IDLE_CULL_S, cull_interval: int = KERNEL_CULL_INTERVAL_S) -> list[str]:
-    """The command line that serves the app notebook with Voila (used by ``make app`` and the tests).
-
-    Uploads travel over the kernel's websocket, whose default 10 MiB message limit is raised to
-    fit :data:`MAX_UPLOAD_MB`. A closed tab's kernel is shut down after ``cull_idle`` seconds idle
-    (:data:`KERNEL_IDLE_CULL_S`).
-
-    Notebook: 05_recommend_and_merge.ipynb
-    """
-    nb = Path(notebook) if notebook else config.PROJECT_ROOT / "notebooks" / "05_recommend_and_merge.ipynb"
-    limit = (MAX_UPLOAD_MB + 64) * 1024 * 1024  # base64 and message framing overhead
-    return [
-        sys.executable, "-m", "voila", str(nb), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-        "--theme=light", f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
-        # the notebook's prose (goal, summary, exercises) is for the course, not the app's page: every
-        # markdown cell is left out of the page (its headings are widgets); the tab reads "DramaTune"
-        # from the notebook's metadata
-        "--HTMLExporter.exclude_markdown=True",
-        # closed tabs free their kernels (one that is still connected is never culled)
-        f"--MappingKernelManager.cull_idle_timeout={cull_idle}", f"--MappingKernelManager.cull_interval={cull_interval}",
-        "--MappingKernelManager.cull_connected=False",
-    ]
-
-
-def server_settings(library: str | None, ip: str, roots: list[str]) -> dict[str, str]:
-    """The environment the app's kernels get from the server: the music folder they open with and
-    the folders they may read music from. Served to a network (any address but this machine's
-    own), the folder field reads only inside the roots given, or inside the starting folder (or
-    the demo library) when none are: a visitor must not browse the server's disk.
-
-    Notebook: 05_recommend_and_merge.ipynb
-    """
-    import ipaddress
-
-    try:
-        local = ipaddress.ip_address(ip).is_loopback
-    except ValueError:
-        local = ip == "localhost"
-    resolved = [str(Path(r).expanduser().resolve()) for r in roots]
-    if not local and not resolved:
-        resolved = [str(Path(library).expanduser().resolve()) if library else str(ensure_demo_data().library)]
-    env = {"DRAMATUNE_LIBRARY_ROOTS": os.pathsep.join(resolved)}
-    if library:
-        env["DRAMATUNE_LIBRARY"] = str(Path(library).expanduser().resolve())
-    return env
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m dramatune_lib.app [--port N] [--library DIR] [--ip IP] [--library-root DIR ...]``:
-    serve the app (on 127.0.0.1 unless ``--ip`` says otherwise).
-
-    Notebook: 05_recommend_and_merge.ipynb
-    """
-    ap = argparse.ArgumentParser(description="Serve the DramaTune app with Voila.")
-    ap.add_argument("--port", type=int, default=8866)
-    ap.add_argument("--library", metavar="DIR", help="the music folder the app opens with (default: the demo library, "
-                                                     "or the one chosen on the last visit)")
-    ap.add_argument("--ip", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this computer "
-                                                     "only); another serves the app to a network")
-    ap.add_argument("--library-root", action="append", default=[], metavar="DIR",
-                    help="a folder the app's music-folder field may read (repeatable); served to a network "
-                         "without one, only the starting folder may be read")
-    args = ap.parse_args(argv)
-    ensure_demo_data()
-    if args.library and not Path(args.library).is_dir():
-        ap.error(f"--library {args.library}: is not a folder — give the folder that holds your music")
-    os.environ.update(server_settings(args.library, args.ip, args.library_root))
-    cmd = voila_command(args.port, ip=args.ip)
-    where = "this computer only" if args.ip in ("127.0.0.1", "localhost", "::1") else f"the network, as {args.ip}"
-    print(f"DramaTune app: http://{args.ip}:{args.port}/ ({where}; Ctrl-C to stop)", flush=True)
-    os.execv(cmd[0], cmd)
-
-
-if __name__ == "__main__":
-    main()
