@@ -6,7 +6,7 @@ from dramatune_lib import feature_extraction as fx
 from dramatune_lib import plots
 from dramatune_lib.recommend_and_merge import AppSession
 from dramatune_lib.errors import DramaTuneError
-from dramatune_lib.live_plots import MARGIN_PX, CircumplexView, label_layout
+from dramatune_lib.plots.live import MARGIN_PX, CircumplexView, label_layout
 from dramatune_lib.matching import matched_position, recommend
 
 
@@ -68,7 +68,7 @@ def test_labels_laid_out_for_the_widget_do_not_overlap(demo, chase):
 
         spots = [where(next(t for t in tracks if t.path == r.path)) for r in recs]
         markers = plots.marker_boxes(fig.axes[0], spots, plots.PICK_MARKER_S ** 0.5 / 2)
-        renderer = plots._renderer(fig)
+        renderer = plots.circumplex._renderer(fig)
         assert not any(t.get_window_extent(renderer).overlaps(m) for t in texts for m in markers), name
         layout = label_layout(profile, recs, tracks, size_px=size)
         assert [t for t, *_ in layout["pick"]] == ["1", "2", "3"]

@@ -1,0 +1,156 @@
+"""Figures · music measured, learned and composed (notebooks 01, 02, 03, 04 and 06)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter
+
+from ..schema import TrackFeatures
+from .circumplex import _circumplex_axes
+
+
+def cue_plan_figure(table, *, size: float = 4.5) -> Figure:
+    """The demo cues where the composer meant them on the circumplex, sized by tempo.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    fig, ax = _circumplex_axes(size, "Demo cues as composed (size: tempo)", labels=False)
+    colours = {"major": "tab:orange", "minor": "tab:blue"}
+    for mode, grp in table.groupby(table["key"].str.split().str[-1]):
+        ax.scatter(grp["valence"], grp["arousal"], s=grp["tempo"] / 2, color=colours.get(mode, "0.5"),
+                   alpha=0.7, label=mode)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_figure(report, *, size: float = 3.6) -> Figure:
+    """The sound classifier's confusion matrix on held-out recordings (rows: truth).
+
+    Notebook: 03_training.ipynb
+    """
+    import numpy as np
+
+    cm = np.array(report.confusion_real)
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center", color="white" if v > cm.max() / 2 else "black")
+    ax.set(xticks=range(len(report.classes)), xticklabels=report.classes, yticks=range(len(report.classes)),
+           yticklabels=report.classes, xlabel="predicted", ylabel="true",
+           title="Held-out recordings (seconds)")
+    fig.tight_layout()
+    return fig
+
+
+def benchmark_placement_figure(tracks, placed, methods=("priors", "sound model"), *, size: float = 4.0) -> Figure:
+    """Where each method puts the benchmark's soundtracks, each game placed having learned from
+    the others only: one panel a method, one colour a context group (red: combat and tension,
+    green: peace, grey: ambient, blue: defeat, lament, lost endings and gloom, orange: victory
+    and won endings).
+
+    Notebook: 04_evaluation.ipynb
+    """
+    colours = {"combat": "tab:red", "tension": "tab:red", "peace": "tab:green", "ambient": "0.55",
+               "defeat": "tab:blue", "lament": "tab:blue", "lose": "tab:blue", "gloom": "tab:blue",
+               "victory": "tab:orange", "win": "tab:orange"}
+    fig = Figure(figsize=(size * len(methods), size))
+    axes = fig.subplots(1, len(methods), squeeze=False)[0]
+    for ax, m in zip(axes, methods):
+        ax.axhline(0, color="0.85", lw=0.8)
+        ax.axvline(0, color="0.85", lw=0.8)
+        for game, ts in placed[m].items():
+            groups = [b.group for b in tracks if b.game == game]
+            ax.scatter([t.valence for t in ts], [t.arousal for t in ts], c=[colours[g] for g in groups], s=14,
+                       alpha=0.75, linewidths=0)
+        ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), xlabel="valence", ylabel="arousal", aspect="equal", title=m)
+    handles = [Line2D([], [], ls="", marker="o", color=c, label=lab) for lab, c in
+               (("combat, tension", "tab:red"), ("peace", "tab:green"), ("ambient", "0.55"),
+                ("defeat, lament, gloom", "tab:blue"), ("victory", "tab:orange"))]
+    fig.legend(handles=handles, loc="lower center", ncol=5, frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def tempogram_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
+    """An indexed track's tempogram (autocorrelation of its onset strength over time, librosa at
+    hop 256, first minute) with the tempo the index measured.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+
+    from ..feature_extraction import HOP, SR
+    from ..media import load_audio
+
+    y = load_audio(track.path, sr=SR, mono=True, max_seconds=60)
+    oenv = librosa.onset.onset_strength(y=y, sr=SR, hop_length=HOP)
+    tg = librosa.feature.tempogram(onset_envelope=oenv, sr=SR, hop_length=HOP)
+    bpm = librosa.tempo_frequencies(tg.shape[0], sr=SR, hop_length=HOP)
+    keep = (bpm >= 30) & (bpm <= 300)
+    fig = Figure(figsize=(width, 2.8))
+    ax = fig.subplots()
+    times = librosa.times_like(oenv, sr=SR, hop_length=HOP)
+    ax.pcolormesh(times, bpm[keep], tg[keep], shading="auto", cmap="magma")
+    ax.axhline(track.tempo, color="cyan", lw=1, ls="--", label=f"measured {track.tempo:.0f} BPM")
+    ax.set(yscale="log", xlabel="time (s)", ylabel="BPM", title=f"Tempogram: {Path(track.path).name}")
+    ax.set_yticks([60, 90, 120, 180, 240], labels=["60", "90", "120", "180", "240"])
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.legend(loc="upper right", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def chroma_key_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
+    """An indexed track's mean chroma (how much of each pitch class it plays, first minute)
+    beside the Krumhansl–Kessler profile of the key the index found, rotated onto it.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import librosa
+    import numpy as np
+
+    from ..feature_extraction.tracks import _KK_MAJOR, _KK_MINOR, _NOTES, SR
+    from ..media import load_audio
+
+    y = load_audio(track.path, sr=SR, mono=True, max_seconds=60)
+    chroma = librosa.feature.chroma_stft(y=y, sr=SR, hop_length=2048).mean(axis=1)
+    prof = np.roll(_KK_MAJOR if track.mode == "major" else _KK_MINOR, _NOTES.index(track.key))
+    fig = Figure(figsize=(width, 2.6))
+    ax = fig.subplots()
+    x = np.arange(12)
+    ax.bar(x - 0.2, chroma / chroma.max(), width=0.4, label="the track's chroma")
+    ax.bar(x + 0.2, prof / prof.max(), width=0.4, label=f"{track.key} {track.mode} profile", color="tab:orange")
+    ax.set(xticks=x, xlabel="pitch class", ylabel="relative weight",
+           title=f"{Path(track.path).name}: {track.key} {track.mode} (mode strength {track.mode_strength:.2f})")
+    ax.set_xticklabels(_NOTES)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def piano_roll_figure(pm, *, seconds: float | None = None, cuts: list[float] | None = None,
+                      width: float = 8.0) -> Figure:
+    """A MIDI cue as a piano roll: one bar per note, a colour per instrument, drums left out;
+    the scene's ``cuts``, if given, dotted.
+
+    Notebook: 06_compose.ipynb
+    """
+    fig = Figure(figsize=(width, 3.0))
+    ax = fig.subplots()
+    for k, inst in enumerate(i for i in pm.instruments if not i.is_drum):
+        for n in inst.notes:
+            ax.broken_barh([(n.start, n.end - n.start)], (n.pitch - 0.4, 0.8), color=f"C{k}", alpha=0.8)
+        ax.plot([], [], color=f"C{k}", lw=6, label=inst.name or f"program {inst.program}")
+    for c in cuts or []:
+        ax.axvline(c, color="0.3", ls=":", lw=1)
+    end = seconds or pm.get_end_time()
+    pitches = [n.pitch for i in pm.instruments if not i.is_drum for n in i.notes] or [60]
+    ax.set(xlim=(0, end), ylim=(min(pitches) - 2, max(pitches) + 2), xlabel="time (s)", ylabel="MIDI pitch",
+           title="Piano roll")
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig

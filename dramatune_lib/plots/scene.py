@@ -1,0 +1,94 @@
+"""Figures · a scene read: its frames, its timeline of cues, its pace and its faces (notebooks 01 and 02)."""
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from ..schema import SceneProfile
+
+
+def timeline_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
+    """Valence and arousal over the scene, one point a second, with the cuts marked.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    fig = Figure(figsize=(width, 2.8))
+    ax = fig.subplots()
+    if profile.timeline:
+        t = [r[0] + 0.5 for r in profile.timeline]
+        ax.plot(t, [r[1] for r in profile.timeline], "-o", ms=3, label="valence", color="tab:orange")
+        ax.plot(t, [r[2] for r in profile.timeline], "-o", ms=3, label="arousal", color="tab:purple")
+    for c in profile.cut_times:
+        ax.axvline(c, color="0.5", ls=":", lw=1)
+    ax.set(xlim=(0, profile.duration), ylim=(-1.05, 1.05), xlabel="time (s); dotted lines: cuts")
+    ax.set_title("Emotion over time", loc="left", fontsize=10)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, ncols=2)  # above the plot
+    fig.tight_layout()
+    return fig
+
+
+def scene_frames_figure(scenes: dict, *, at: float = 0.5, width: float = 9.0) -> Figure:
+    """One frame from the middle of each scene, side by side, with its name.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    import cv2
+
+    fig = Figure(figsize=(width, width / (3 * 16 / 9) * len(scenes) / 3 + 0.5))
+    axes = fig.subplots(1, len(scenes), squeeze=False)[0]
+    for ax, (name, path) in zip(axes, scenes.items()):
+        cap = cv2.VideoCapture(str(path))
+        n = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        cap.set(cv2.CAP_PROP_POS_FRAMES, int(n * at))
+        ok, frame = cap.read()
+        cap.release()
+        if ok:
+            ax.imshow(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        ax.set_title(name)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def pace_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
+    """The scene's pace second by second: optical-flow motion (bars, frame widths a second), its
+    own sound level (line, dBFS) and the cuts (dotted).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    fig = Figure(figsize=(width, 2.4))
+    ax = fig.subplots()
+    ax.bar([i + 0.5 for i in range(len(profile.motion))], profile.motion, width=0.8, color="tab:blue", alpha=0.6,
+           label="motion")
+    for c in profile.cut_times:
+        ax.axvline(c, color="0.4", ls=":", lw=1)
+    ax.set(xlim=(0, profile.duration), xlabel="time (s)", ylabel="frame widths / s",
+           title="Motion, cuts (dotted) and the scene's own sound")
+    if profile.sound_level:
+        ax2 = ax.twinx()
+        ax2.plot([i + 0.5 for i in range(len(profile.sound_level))], profile.sound_level, "-", color="tab:red",
+                 label="sound level")
+        ax2.set_ylabel("dBFS", color="tab:red")
+    fig.tight_layout()
+    return fig
+
+
+def faces_figure(track, *, width: float = 7.0) -> Figure:
+    """fer's seven class probabilities on each sampled frame (a :class:`PictureTrack`), stacked;
+    frames without a face are left blank.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import numpy as np
+
+    classes = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+    t = np.asarray(track.sample_times)
+    probs = np.array([[f.probs.get(c, 0.0) for c in classes] for f in track.faces]) if track.faces else np.zeros((0, 7))
+    fig = Figure(figsize=(width, 2.6))
+    ax = fig.subplots()
+    if probs.size:
+        ax.stackplot(t, probs.T, labels=classes, alpha=0.85, step="post")
+    ax.set(xlim=(0, float(t[-1]) + 0.5 if t.size else 1), ylim=(0, 1), xlabel="time (s)", ylabel="probability",
+           title="fer's reading of the faces over time")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
