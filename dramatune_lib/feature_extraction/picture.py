@@ -7,7 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..media import hann, probe_scene, sample_due, stream_frames_sampled
+from ..dsp import hann
+from ..media import probe_scene, sample_due, stream_frames_sampled
 from .faces import FaceReading, _face_reading, face_detector
 from .light import warmth_of
 

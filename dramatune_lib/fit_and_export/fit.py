@@ -7,13 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dsp import frame_rms, resample
 from ..errors import BadInputError, DramaTuneError
 from ..feature_extraction import BeatGrid, beat_grid, grid_of, known_track
-from ..media import (
-    frame_rms,
-    load_audio,
-    resample,
-)
+from ..media import load_audio
 from .plan import ANALYSIS_SR, ENERGY_STEP, MAX_TRACK_SECONDS, FitPlan, plan_fit
 
 

@@ -6,11 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..dsp import power_spectrogram, resample
 from ..feature_extraction import SOUND_SR, listen, load_sound_model
-from ..media import (
-    power_spectrogram,
-    resample,
-)
 from .fit import FittedCue
 
 #: Loudness targets: web (EBU R128 s2 / streaming practice) and broadcast (EBU R128).
