@@ -246,7 +246,7 @@ def demo_clip(demo: DemoData | None = None) -> Path:
     """The three demo scenes joined into one 34 s clip (smile, night, chase), for scoring a clip
     scene by scene; made once, beside the scenes.
 
-    Notebook: 06_compose.ipynb
+    Notebook: 01_dataset_prep.ipynb, 06_compose.ipynb
     """
     from ..media import run_ffmpeg
 

@@ -89,7 +89,7 @@ def set_placement(tracks: list[TrackFeatures], v, a, cv, ca) -> list[TrackFeatur
     the circumplex), each axis' confidence, each track's rank within the list
     (:func:`place_tracks` step 3) and the emotion named from the absolute point.
 
-    Notebook: 04_evaluation.ipynb
+    Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb
     """
     v, a = np.asarray(v, float), np.asarray(a, float)
     rv, ra = _relative(v), _relative(a)
@@ -106,7 +106,7 @@ def apply_music_model(tracks: list[TrackFeatures], model) -> list[TrackFeatures]
     ``model``, or the priors of :func:`music_va` when it is None. Used for single tracks, such as
     a cue just composed.
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     return place_tracks(tracks, model, words=False)
 
@@ -159,7 +159,7 @@ def known_track(path: str | Path) -> TrackFeatures | None:
     when the file has not changed since (same size and modification time); None otherwise. Lets
     ``dramatune merge`` fit a track on the index's beat grid instead of tracking its beats again.
 
-    Notebook: 07_fit_and_export.ipynb
+    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
     """
     path = Path(path).absolute()
     try:
@@ -176,7 +176,7 @@ def known_track(path: str | Path) -> TrackFeatures | None:
 def grid_of(track: TrackFeatures) -> BeatGrid | None:
     """A track's beat grid as its index measured it (None without one).
 
-    Notebook: 07_fit_and_export.ipynb
+    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
     """
     if len(track.beats) < 8 or not track.bars:
         return None
@@ -222,7 +222,7 @@ def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress
     then read from a cache keyed by path, size and modification time (the training and benchmark
     corpora, which are not one folder).
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     path = config.cache_dir() / "index" / f"corpus-v{FEATURES_VERSION}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ def music_feature_vector(t: TrackFeatures) -> np.ndarray:
     rate, loudness range, brightness, danceability and the :func:`sound_descriptors` (0 where a
     track was indexed before they existed).
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     sign = 1.0 if t.mode == "major" else -1.0
     d = t.descriptors or {}
@@ -100,7 +100,7 @@ class MusicModel:
 def music_model_path() -> Path:
     """Where the trained music-emotion model lives (``models/music_emotion.json``).
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     return config.PROJECT_ROOT / "models" / "music_emotion.json"
 
@@ -108,7 +108,7 @@ def music_model_path() -> Path:
 def load_music_model(path: str | Path | None = None) -> MusicModel | None:
     """The trained music-emotion model, or None when the file is missing.
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     from dataclasses import fields
 

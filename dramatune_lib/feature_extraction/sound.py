@@ -40,7 +40,7 @@ def filterbanks(sr: int = SOUND_SR) -> tuple[np.ndarray, np.ndarray]:
     """librosa's 40-band mel and 12-bin chroma filterbanks for the 50 ms window at ``sr``: the
     trained sound model stores them (:class:`SoundClassifier`), so hearing a scene needs no librosa.
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     import librosa
 
@@ -53,7 +53,7 @@ def dct_matrix(n: int, k: int) -> np.ndarray:
     """The first ``k`` rows of the orthonormal DCT-II on ``n`` points (what librosa's MFCC applies
     through ``scipy.fft.dct(norm="ortho")``; a matrix spares a new process scipy.fft's 0.2 s import).
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     m = np.cos(np.pi / n * (np.arange(n)[None, :] + 0.5) * np.arange(k)[:, None]) * np.sqrt(2.0 / n)
     m[0] /= np.sqrt(2.0)
@@ -70,7 +70,7 @@ def short_term_features(y: np.ndarray, sr: int = SOUND_SR,
     pyAudioAnalysis that Karydis used, computed here vectorised with numpy, on librosa's mel
     and chroma filterbanks (``banks``, from :func:`filterbanks` when not given).
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     win, hop = int(ST_WIN * sr), int(ST_STEP * sr)
     mel_fb, chroma_fb = banks if banks is not None else filterbanks(sr)
@@ -115,7 +115,7 @@ def mid_term_features(y: np.ndarray, sr: int = SOUND_SR,
     """Mean and standard deviation of the short-term features over each whole second:
     shape ``(seconds, 68)`` (a last part shorter than half a second is dropped).
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     per = int(round(MT_WIN / ST_STEP))
     n = max(1, int(round(len(y) / sr / MT_WIN)))
@@ -134,7 +134,7 @@ def mid_term_features(y: np.ndarray, sr: int = SOUND_SR,
 def sound_model_path() -> Path:
     """Where the trained music/speech/other classifier lives (``models/sound_classes.npz``).
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     return config.PROJECT_ROOT / "models" / "sound_classes.npz"
 
@@ -208,7 +208,7 @@ class SoundClassifier:
 def load_sound_model(path: str | Path | None = None) -> SoundClassifier | None:
     """The trained classifier (:class:`SoundClassifier`), or None when missing.
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     path = Path(path) if path else sound_model_path()
     if not path.is_file():

@@ -87,7 +87,7 @@ def beat_grid(y: np.ndarray, sr: int = SR, *, oenv: np.ndarray | None = None, te
     ``oenv`` (the onset strength at hop 256) and ``tempo`` may be passed when already measured.
     Returns None when there is no usable pulse (fewer than two bars of beats).
 
-    Notebook: 07_fit_and_export.ipynb
+    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
     """
     import librosa
 

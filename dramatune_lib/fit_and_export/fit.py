@@ -222,7 +222,7 @@ def join_cues(
     ``crossfade`` seconds centred on each scene boundary, one fading out as the next fades in.
     The result is one cue for :func:`export_scene`, whose cue sheet has a row per scene.
 
-    Notebook: 06_compose.ipynb
+    Notebook: 07_fit_and_export.ipynb, 06_compose.ipynb
     """
     n = int(round(duration * sr))
     out = np.zeros((n, 2), np.float32)
