@@ -111,9 +111,9 @@ def _library(folder: str | None):
 
 
 def _cmd_analyze(args: argparse.Namespace) -> None:
-    from .feature_extraction import analyze_scene
+    from .pipeline import analyse
 
-    prof = analyze_scene(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
+    prof = analyse(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
     if args.json:
         print(prof.to_json(indent=1))
     else:
@@ -139,12 +139,11 @@ def _cmd_index(args: argparse.Namespace) -> None:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> None:
-    from .feature_extraction import analyze_scene
-    from .matching import recommend
+    from .pipeline import analyse, rank
 
-    prof = analyze_scene(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
+    prof = analyse(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
     lib = _library(args.library)
-    recs = recommend(prof, lib.tracks, top=args.top)
+    recs = rank(prof, lib.tracks, top=args.top)
     if args.json:
         print(json.dumps({"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs]}, indent=1))
         return
@@ -162,16 +161,6 @@ def _refuse_existing(paths, overwrite: bool) -> None:
             raise OutputExistsError(p)
 
 
-def _check_timelines(formats: list[str], fps: float) -> None:
-    """Refuse, before any work, a timeline format that cannot hold this scene's frame rate."""
-    from .fit_and_export import editor_rate, timeline_problem
-
-    for fmt in formats:
-        problem = timeline_problem(fmt, editor_rate(fps))
-        if problem:
-            raise DramaTuneError(problem)
-
-
 def _cmd_merge(args: argparse.Namespace) -> None:
     import importlib
     import threading
@@ -181,19 +170,17 @@ def _cmd_merge(args: argparse.Namespace) -> None:
     threading.Thread(target=lambda: [importlib.import_module(m) for m in ("pyloudnorm", "scipy.ndimage")],
                      daemon=True).start()
     from .feature_extraction import find_cuts
-    from .fit_and_export import editor_timeline, export_scene, fit_track, output_paths, timeline_paths, write_timelines
-    from .media import guard_outputs, probe_scene
+    from .media import probe_scene
+    from .pipeline import check_outputs, export, fit
 
-    outs = [*output_paths(args.output).values(), *timeline_paths(args.output, args.timeline).values()]
-    guard_outputs(outs, [args.scene, args.track])
-    _refuse_existing(outs, args.overwrite)
+    check_outputs(args.output, [args.scene, args.track], timelines=args.timeline, overwrite=args.overwrite)
     info = probe_scene(args.scene)
-    _check_timelines(args.timeline, info.fps)
     cuts = find_cuts(args.scene) if args.beats_on_cuts or args.timeline else None
-    cue = fit_track(args.track, info.duration, fade_in=args.fade_in, fade_out=args.fade_out, volume=args.volume,
-                    intensity=args.intensity, cuts=cuts if args.beats_on_cuts else None)
-    res = export_scene(args.scene, cue, args.output, scene_gain=args.scene_gain, duck_depth=args.duck_depth,
-                       loudness=args.loudness, overwrite=args.overwrite)
+    cue = fit(args.track, info.duration, fade_in=args.fade_in, fade_out=args.fade_out, volume=args.volume,
+              intensity=args.intensity, cuts=cuts if args.beats_on_cuts else None)
+    res, timelines = export(args.scene, cue, args.output, timelines=args.timeline, cuts=cuts or [],
+                            scene_gain=args.scene_gain, duck_depth=args.duck_depth, loudness=args.loudness,
+                            overwrite=args.overwrite)
     how = "video stream copied" if res.video_copied else "video re-encoded (its codec cannot be copied into this container)"
     nudge = (f", tempo {100 * (cue.rate - 1):+.1f}% to put {cue.cut_hits} of {len(cuts)} cuts on beats"
              if cuts and args.beats_on_cuts else "")
@@ -202,9 +189,8 @@ def _cmd_merge(args: argparse.Namespace) -> None:
     print(f"wrote {res.output} ({res.duration:.1f} s, {how}; loudness {res.loudness_lufs:.1f} LUFS, "
           f"true peak {res.true_peak_dbtp:.1f} dBTP; {fitted}{nudge})")
     print(f"wrote {res.stem} and {res.cue_sheet} (+ .json)")
-    if args.timeline:
-        tl = editor_timeline(args.scene, cue, stem=res.stem, cuts=cuts or [], name=Path(res.output).stem)
-        print("wrote " + ", ".join(str(p) for p in write_timelines(tl, res.output, args.timeline)) + " (timelines)")
+    if timelines:
+        print("wrote " + ", ".join(str(p) for p in timelines) + " (timelines)")
 
 
 def _cmd_compose(args: argparse.Namespace) -> None:
@@ -220,9 +206,9 @@ def _cmd_compose(args: argparse.Namespace) -> None:
     _refuse_existing(outs, args.overwrite)
     drums = {"auto": None, "on": True, "off": False}[args.percussion]
     if args.scene:
-        from .feature_extraction import analyze_scene
+        from .pipeline import analyse
 
-        prof = analyze_scene(args.scene)
+        prof = analyse(args.scene)
         y, pm, params, sections = compose_for_scene(prof, instrument=args.instrument, seed=args.seed,
                                                     percussion=drums)
         plan = " ".join(f"{s.chord}@{s.start:.2f}{'|' if s.on_cut else ''}" for s in sections)
@@ -242,53 +228,38 @@ def _cmd_compose(args: argparse.Namespace) -> None:
 
 
 def _cmd_score(args: argparse.Namespace) -> None:
-    from .compose import ScenePart, plan_per_scene
-    from .feature_extraction import analyze_scene
-    from .fit_and_export import editor_timeline, export_scene, join_cues, output_paths, timeline_paths, write_timelines
-    from .matching import recommend
-
     from .dataset_prep import ensure_demo_data
-    from .media import guard_outputs, probe_scene
+    from .pipeline import analyse, check_outputs, export, fit_plan
+    from .pipeline import plan as plan_of
 
     library = Path(args.library) if args.library else ensure_demo_data().library
     if Path(args.clip).is_dir():
         _score_folder(args, library)
         return
-    outs = [*output_paths(args.output).values(), *timeline_paths(args.output, args.timeline).values()]
-    guard_outputs(outs, [args.clip], library=library)
-    _refuse_existing(outs, args.overwrite)
-    _check_timelines(args.timeline, probe_scene(args.clip).fps)
-    prof = analyze_scene(args.clip)
+    check_outputs(args.output, [args.clip], timelines=args.timeline, overwrite=args.overwrite, library=library)
+    prof = analyse(args.clip)
     lib = _library(str(library))
-    if args.per_scene:
-        plan = plan_per_scene(prof, lib.tracks)
-    else:
-        whole = ScenePart(0.0, prof.duration, prof.valence, prof.arousal, prof.emotion, len(prof.cut_times) + 1)
-        plan = [(whole, next(iter(recommend(prof, lib.tracks, top=1)), None))]
+    plan = plan_of(prof, lib.tracks, per_scene=args.per_scene)
     print(f"plan for {Path(args.clip).name} ({prof.duration:.1f} s, {len(plan)} scene{'s' if len(plan) > 1 else ''}):")
     for part, pick in plan:
         what = f"{pick.title}: {pick.reason}" if pick else "no track left in the library"
         print(f"  {part.start:5.1f}-{part.end:5.1f} s  {part.emotion:8s} (V {part.valence:+.2f}, A {part.arousal:+.2f}), "
               f"{part.shots} shot{'s' if part.shots > 1 else ''}  -> {what}")
-    parts = [(pick.path, part.start, part.end) for part, pick in plan if pick]
-    if len(parts) < len(plan):
-        raise DramaTuneError(f"{lib.folder}: too few tracks for {len(plan)} scenes — add music or score without --per-scene")
-    cue = join_cues(parts, prof.duration, crossfade=args.crossfade,
-                    cuts=prof.cut_times if args.beats_on_cuts else None)
-    res = export_scene(args.clip, cue, args.output, loudness=args.loudness, overwrite=args.overwrite)
+    cue = fit_plan(plan, prof.duration, crossfade=args.crossfade, cuts=prof.cut_times if args.beats_on_cuts else None,
+                   short=f"{lib.folder}: too few tracks for {len(plan)} scenes — add music or score without --per-scene")
+    scenes = [(part.start, part.end, part.emotion) for part, _ in plan] if args.per_scene else []
+    res, timelines = export(args.clip, cue, args.output, timelines=args.timeline, cuts=prof.cut_times, scenes=scenes,
+                            loudness=args.loudness, overwrite=args.overwrite)
     print(f"wrote {res.output} ({res.duration:.1f} s, {res.loudness_lufs:.1f} LUFS, {res.true_peak_dbtp:.1f} dBTP), "
           f"{res.stem} and {res.cue_sheet} ({len(cue.sheet)} cue{'s' if len(cue.sheet) > 1 else ''})")
-    if args.timeline:
-        scenes = [(part.start, part.end, part.emotion) for part, _ in plan] if args.per_scene else []
-        tl = editor_timeline(args.clip, cue, stem=res.stem, cuts=prof.cut_times, scenes=scenes,
-                             name=Path(res.output).stem)
-        print("wrote " + ", ".join(str(p) for p in write_timelines(tl, res.output, args.timeline)) + " (timelines)")
+    if timelines:
+        print("wrote " + ", ".join(str(p) for p in timelines) + " (timelines)")
 
 
 def _score_folder(args: argparse.Namespace, library: Path) -> None:
     """``dramatune score DIR -o OUTDIR``: every video of DIR, a line each, and OUTDIR/summary.csv."""
-    from .fit_and_export import score_folder
     from .media import guard_outputs
+    from .pipeline import score_folder
 
     out_dir = Path(args.output)
     guard_outputs([out_dir], [], library=library)
@@ -317,9 +288,10 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
     from .dataset_prep import ensure_demo_data
-    from .feature_extraction import analyze_scene, face_detector
-    from .fit_and_export import export_scene, fit_track, free_output
-    from .matching import recommend, unique_path
+    from .feature_extraction import face_detector
+    from .fit_and_export import free_output
+    from .matching import unique_path
+    from .pipeline import analyse, export, fit, rank
 
     demo = ensure_demo_data()
     lib = _library(str(demo.library))
@@ -327,10 +299,10 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     det = face_detector()
     for name, scene in tqdm(demo.scenes.items(), desc="scoring demo scenes", unit="scene", file=sys.stderr, disable=None):
-        prof = analyze_scene(scene, detector=det)
-        recs = recommend(prof, lib.tracks, top=3)
-        cue = fit_track(recs[0].path, prof.duration, intensity=(prof.arousal + 1) / 2, cuts=prof.cut_times)
-        res = export_scene(scene, cue, free_output(out / f"{name}_scored.mp4"))
+        prof = analyse(scene, detector=det)
+        recs = rank(prof, lib.tracks, top=3)
+        cue = fit(recs[0], prof.duration, tracks=lib.tracks, intensity=(prof.arousal + 1) / 2, cuts=prof.cut_times)
+        res, _ = export(scene, cue, free_output(out / f"{name}_scored.mp4"))
         report = unique_path(out / f"{name}_report.json")
         report.write_text(json.dumps({"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs],
                                       "export": res.to_dict()}, indent=1))

@@ -1,4 +1,15 @@
-"""DramaTune's chain, `video -> SceneProfile -> ranked Recommendations -> fitted cue -> exported scene`, in one place.
+"""DramaTune's chain in one place.
+
+::
+
+    video  ->  SceneProfile  ->  ranked Recommendations  ->  fitted cue  ->  exported scene
+        analyse()          rank()                  fit() / fit_plan()     export()
+
+:func:`plan` splits a clip into scenes with a pick for each (or takes it whole), and
+:func:`score_folder` runs the chain on every video of a folder. The command line, the app
+(notebook 05), the batch scorer and ``make setup``'s warm-up call these functions; none of them
+rebuilds the chain. What one step measured travels on in the dataclasses: a pick's beat grid comes
+from the library index, so :func:`fit` does not track beats again.
 
 Run ``python -m dramatune_lib.pipeline --warm`` to build the demo data and warm the caches
 (``make setup`` does).
@@ -7,8 +18,234 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-from .dataset_prep import ensure_demo_data
+from typing import TYPE_CHECKING
+
+from . import config
+from .errors import BadInputError, DramaTuneError, OutputExistsError
+from .schema import ExportResult, Recommendation, SceneProfile, TrackFeatures
+
+if TYPE_CHECKING:
+    from .compose import ScenePart
+    from .fit_and_export import FittedCue
+
+# Each function imports the stages it runs when it runs: a command pays only for what it uses
+# (``dramatune analyze`` never loads the fitting and mixing code; issue #17's cold start).
+
+
+def analyse(scene: str | Path, **options) -> SceneProfile:
+    """The first arrow, video -> SceneProfile (:func:`feature_extraction.analyze_scene`; options
+    pass through: ``detector``, ``subtitles``, ``progress``, ``fps``, ``sound_model``).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from .feature_extraction import analyze_scene
+
+    return analyze_scene(scene, **options)
+
+
+def rank(profile: SceneProfile, tracks: list[TrackFeatures], *, top: int = 3,
+         exclude: set[str] | frozenset[str] = frozenset(), mood_vs_pace: float | None = None) -> list[Recommendation]:
+    """The second arrow, SceneProfile -> ranked Recommendations (:func:`matching.recommend`);
+    ``mood_vs_pace`` is the app's slider (1 = by mood only, 0 = by pace), else the default weights.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from .matching import recommend, weights_for_intensity
+
+    weights = None if mood_vs_pace is None else weights_for_intensity(mood_vs_pace)
+    return recommend(profile, tracks, top=top, exclude=exclude, weights=weights)
+
+
+def fit(track: str | Path | Recommendation | TrackFeatures, duration: float, *, tracks: Sequence[TrackFeatures] = (),
+        **options) -> FittedCue:
+    """The third arrow, a pick -> a cue fitted to ``duration`` seconds (:func:`fit_and_export.fit_track`;
+    options pass through: fades, volume, ``intensity``, ``cuts``). A track measured by the index
+    (``track`` itself, or found in ``tracks``) brings its beat grid, so beats are not tracked again.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from .feature_extraction import grid_of
+    from .fit_and_export import fit_track
+
+    path = str(getattr(track, "path", track))
+    indexed = track if isinstance(track, TrackFeatures) else next((t for t in tracks if t.path == path), None)
+    return fit_track(path, duration, grid=grid_of(indexed) if indexed is not None else None, **options)
+
+
+def plan(profile: SceneProfile, tracks: list[TrackFeatures], *, per_scene: bool = True) -> list[tuple[ScenePart, Recommendation | None]]:
+    """A clip split into scenes by their emotion, a track for each, never the same twice
+    (:func:`compose.plan_per_scene`); with ``per_scene=False`` the whole clip with the top pick.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from .compose import ScenePart, plan_per_scene
+    from .matching import recommend
+
+    if per_scene:
+        return plan_per_scene(profile, tracks)
+    whole = ScenePart(0.0, profile.duration, profile.valence, profile.arousal, profile.emotion,
+                      len(profile.cut_times) + 1)
+    return [(whole, next(iter(recommend(profile, tracks, top=1)), None))]
+
+
+def fit_plan(scene_plan: list[tuple[ScenePart, Recommendation | None]], duration: float, *, short: str, **options) -> FittedCue:
+    """The third arrow for a plan: its picks joined with crossfades on the scene boundaries
+    (:func:`fit_and_export.join_cues`; options pass through). A plan the library could not fill
+    is refused with ``short``, the message that says what to do.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from .fit_and_export import join_cues
+
+    parts = [(pick.path, part.start, part.end) for part, pick in scene_plan if pick]
+    if not parts or len(parts) < len(scene_plan):
+        raise DramaTuneError(short)
+    return join_cues(parts, duration, **options)
+
+
+def check_outputs(output: str | Path, inputs: Sequence[str | Path], *, timelines: Sequence[str] = (),
+                  overwrite: bool = False, library: str | Path | None = None) -> None:
+    """Refuse, before any work, an export that would land on an input or inside the library,
+    replace a file without ``overwrite``, or write a timeline that cannot hold the scene's frame rate.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from .fit_and_export import editor_rate, output_paths, timeline_paths, timeline_problem
+    from .media import guard_outputs, probe_scene
+
+    outs = [*output_paths(output).values(), *timeline_paths(output, timelines).values()]
+    guard_outputs(outs, list(inputs), library=library)
+    for p in outs:
+        if p.exists() and not overwrite:
+            raise OutputExistsError(p)
+    if timelines:
+        rate = editor_rate(probe_scene(inputs[0]).fps)
+        for fmt in timelines:
+            problem = timeline_problem(fmt, rate)
+            if problem:
+                raise DramaTuneError(problem)
+
+
+def export(scene: str | Path, cue: FittedCue, output: str | Path, *, timelines: Sequence[str] = (),
+           cuts: Sequence[float] = (), scenes: Sequence[tuple[float, float, str]] = (),
+           **mix) -> tuple[ExportResult, list[Path]]:
+    """The last arrow, a fitted cue -> the exported scene (:func:`fit_and_export.export_scene`;
+    mix options pass through), with a timeline for the editor in each of ``timelines`` (markers
+    on ``cuts`` and ``scenes``). Returns the result and the timeline files written.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from .fit_and_export import editor_timeline, export_scene, write_timelines
+
+    res = export_scene(scene, cue, output, **mix)
+    if not timelines:
+        return res, []
+    tl = editor_timeline(scene, cue, stem=res.stem, cuts=list(cuts), scenes=list(scenes), name=Path(res.output).stem)
+    return res, write_timelines(tl, res.output, list(timelines))
+
+
+@dataclass
+class BatchJob:
+    """One scene of a batch and how to score it (:func:`score_scene`)."""
+
+    scene: str
+    output: str
+    tracks: list  # the library's TrackFeatures
+    per_scene: bool = False
+    timelines: tuple[str, ...] = ()
+    overwrite: bool = False
+    crossfade: float = 1.0
+    loudness: str | float = "web"
+
+
+def score_scene(job: BatchJob) -> dict:
+    """Score one scene of a batch end to end (analyse, rank, fit, export, timelines) and return
+    its summary row; a problem with this scene becomes the row's ``error`` instead of stopping
+    the batch.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    from .fit_and_export import output_paths, timeline_paths
+    from .media import guard_outputs
+
+    row = {"scene": job.scene, "emotion": "", "valence": "", "arousal": "", "pick 1": "", "pick 2": "", "pick 3": "",
+           "output": "", "stem": "", "cue sheet": "", "timelines": "", "error": ""}
+    try:
+        prof = analyse(job.scene, sound_model="auto")
+        row.update(emotion=prof.emotion, valence=prof.valence, arousal=prof.arousal)
+        picks = rank(prof, job.tracks, top=3)
+        row.update({f"pick {r.rank}": Path(r.path).name for r in picks})
+        scene_plan = plan(prof, job.tracks, per_scene=job.per_scene)
+        cue = fit_plan(scene_plan, prof.duration, crossfade=job.crossfade, cuts=prof.cut_times,
+                       short=f"{job.scene}: too few tracks in the library for its {len(scene_plan)} scenes — add music")
+        guard_outputs([*output_paths(job.output).values(), *timeline_paths(job.output, job.timelines).values()],
+                      [job.scene, *(pick.path for _, pick in scene_plan if pick)])
+        scenes = [(p.start, p.end, p.emotion) for p, _ in scene_plan] if job.per_scene else []
+        res, written = export(job.scene, cue, job.output, timelines=job.timelines, cuts=prof.cut_times, scenes=scenes,
+                              loudness=job.loudness, overwrite=job.overwrite)
+        row.update(output=res.output, stem=res.stem, **{"cue sheet": res.cue_sheet})
+        row["timelines"] = " ".join(str(p) for p in written)
+    except DramaTuneError as e:
+        row["error"] = str(e)
+    except Exception as e:  # noqa: BLE001 - one bad file never stops the rest; the row says what happened
+        row["error"] = f"{Path(job.scene).name}: unexpected {type(e).__name__}: {e}".splitlines()[0]
+    return row
+
+
+def score_folder(folder: str | Path, out_dir: str | Path, tracks: list, *, per_scene: bool = False,
+                 timelines: tuple[str, ...] = (), overwrite: bool = False, n_jobs: int = -1,
+                 progress: bool = False, **options) -> list[dict]:
+    """Score every video in ``folder`` (not its sub-folders) into ``out_dir`` as
+    ``<scene>_scored.mp4`` (+ stem, cue sheet, timelines), through the same joblib helper as
+    indexing (so ``joblib.parallel_backend("dask")`` runs it on a cluster); writes
+    ``out_dir/summary.csv`` (scene, emotion, the picks, output files, any error) and returns its rows.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    from .fit_and_export.export import _write_sheet_csv
+    from .media import guard_outputs
+    from .parallel import parallel_map
+
+    folder, out_dir = Path(folder), Path(out_dir)
+    if not folder.is_dir():
+        raise BadInputError(folder, "is not a folder — give the folder that holds the scenes")
+    if out_dir.resolve() == folder.resolve() or folder.resolve() in out_dir.resolve().parents:
+        raise DramaTuneError(f"{out_dir}: is inside the folder of scenes {folder} — write the results elsewhere, "
+                             "or a second run would score them as scenes")
+    scenes = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in config.VIDEO_EXTENSIONS)
+    if not scenes:
+        raise BadInputError(folder, f"holds no videos ({', '.join(config.VIDEO_EXTENSIONS)}) — give a folder of scenes")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = out_dir / "summary.csv"
+    guard_outputs([summary], scenes)
+    if summary.exists() and not overwrite:
+        raise OutputExistsError(summary)
+    jobs = [BatchJob(str(p), str(out_dir / f"{p.stem}_scored.mp4"), tracks, per_scene, tuple(timelines), overwrite,
+                     **options) for p in scenes]
+    rows = parallel_map(score_scene, jobs, n_jobs=n_jobs, progress="scoring" if progress else None, unit="scene")
+    _write_sheet_csv(summary, rows)
+    return rows
+
+
+def warm_up(progress: Callable[[str], None] = print) -> None:
+    """Index the demo library and run the chain's slow first steps once, so that later runs start
+    fast (``make setup``).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from .dataset_prep import ensure_demo_data
+    from .feature_extraction import index_library
+
+    demo = ensure_demo_data()
+    t = time.time()
+    index_library(demo.library)
+    prof = analyse(demo.scenes["chase"])
+    fit(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # beats tracked (numba), once
+    progress(f"caches warm ({time.time() - t:.1f} s)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,18 +257,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rebuild", action="store_true", help="regenerate even if present")
     ap.add_argument("--warm", action="store_true", help="compile librosa's numba code and index the demo library")
     args = ap.parse_args(argv)
+    from .dataset_prep import ensure_demo_data
+
     t = time.time()
     demo = ensure_demo_data(rebuild=args.rebuild)
     print(f"demo data ready in {demo.root} ({time.time() - t:.1f} s)")
     if args.warm:
-        from .feature_extraction import analyze_scene, index_library
-        from .fit_and_export import fit_track
-
-        t = time.time()
-        index_library(demo.library)
-        prof = analyze_scene(demo.scenes["chase"])
-        fit_track(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # the fit, once
-        print(f"caches warm ({time.time() - t:.1f} s)")
+        warm_up()
 
 
 if __name__ == "__main__":

@@ -33,8 +33,11 @@ class _JsonMixin:
 
         Notebook: 02_feature_extraction.ipynb
         """
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        kwargs = {k: v for k, v in d.items() if k in names}
+        types = {f.name: str(f.type) for f in fields(cls)}  # type: ignore[arg-type]
+        kwargs = {k: v for k, v in d.items() if k in types}
+        for k, v in kwargs.items():  # JSON has no tuples: give them back, so the round trip is exact
+            if isinstance(v, list) and types[k].startswith("tuple"):
+                kwargs[k] = tuple(v)
         if "cues" in kwargs:
             kwargs["cues"] = [CueReading(**c) for c in kwargs["cues"]]
         return cls(**kwargs)

@@ -24,7 +24,10 @@ temporary name and renamed only when all of them are complete, so a failure leav
 behind. The report's moviepy + pydub merge is kept as :func:`report_merge`, the baseline that
 ``bench/bench_export.py`` compares against.
 
-The stage in modules, in the order a cue goes through them: :mod:`.plan` (where the track starts, ends and loops), :mod:`.fit` (the audio rendered, and several tracks joined), :mod:`.mix`, :mod:`.export`, :mod:`.timeline` (for the editor) and :mod:`.batch` (a folder of scenes).
+The stage in modules, in the order a cue goes through them: :mod:`.plan` (where the track
+starts, ends and loops), :mod:`.fit` (the audio rendered, and several tracks joined),
+:mod:`.mix`, :mod:`.export`, and :mod:`.timeline` (for the editor). A folder of scenes is scored
+by :func:`dramatune_lib.pipeline.score_folder`.
 """
 
 from .plan import ANALYSIS_SR, HOP, ENERGY_STEP, MAX_TRACK_SECONDS, CUT_TOLERANCE, FitPlan, plan_fit
@@ -51,4 +54,3 @@ from .timeline import (
     timeline_problem,
     write_timelines,
 )
-from .batch import BatchJob, score_scene, score_folder

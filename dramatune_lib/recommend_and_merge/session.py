@@ -17,12 +17,12 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import config
+from .. import config, pipeline
 from ..dataset_prep import ensure_demo_data
 from ..errors import BadInputError, DramaTuneError
-from ..feature_extraction import LibraryIndex, analyze_scene, face_detector, grid_of, index_library
-from ..fit_and_export import export_scene, fit_track, free_output, join_cues
-from ..matching import recommend, unique_path, weights_for_intensity
+from ..feature_extraction import LibraryIndex, face_detector, index_library
+from ..fit_and_export import free_output
+from ..matching import unique_path
 from ..media import check_complete, probe_scene
 from ..schema import ExportResult, Recommendation, SceneProfile
 
@@ -230,7 +230,8 @@ class AppSession:
             raise DramaTuneError("choose a demo scene or upload a video first")
         if self._detector is None:
             self._detector = face_detector()
-        self.profile = analyze_scene(self.scene, detector=self._detector, progress=progress, subtitles=self.subtitles)
+        self.profile = pipeline.analyse(self.scene, detector=self._detector, progress=progress,
+                                        subtitles=self.subtitles)
         self.recommendations, self.shown, self.composed, self.plan = [], set(), None, None
         return self.profile
 
@@ -252,8 +253,8 @@ class AppSession:
         return self._next(top)
 
     def _next(self, top: int) -> list[Recommendation]:
-        recs = recommend(self.profile, self.library.tracks, top=top, exclude=self.shown,
-                         weights=weights_for_intensity(self.intensity))
+        recs = pipeline.rank(self.profile, self.library.tracks, top=top, exclude=self.shown,
+                             mood_vs_pace=self.intensity)
         self.shown |= {r.path for r in recs}
         self.recommendations = recs
         return recs
@@ -273,10 +274,9 @@ class AppSession:
             raise DramaTuneError("analyse the scene and get recommendations first")
         rec = self.composed if rank == 0 else self.recommendations[rank - 1]
         energy = (self.profile.arousal + 1) / 2 if music_intensity is None else music_intensity
-        indexed = next((t for t in self.library.tracks if t.path == rec.path), None) if rank else None
-        cue = fit_track(rec.path, self.profile.duration, fade_in=fade_in, fade_out=fade_out, volume=volume,
-                        intensity=energy, cuts=self.profile.cut_times if beats_on_cuts else None,
-                        grid=grid_of(indexed) if indexed is not None else None)  # the index's beats
+        cue = pipeline.fit(rec, self.profile.duration, tracks=self.library.tracks if rank else (), fade_in=fade_in,
+                           fade_out=fade_out, volume=volume, intensity=energy,
+                           cuts=self.profile.cut_times if beats_on_cuts else None)
         return self._export(cue, "scored", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
 
     def _export(self, cue, suffix: str, **mix) -> ExportResult:
@@ -285,7 +285,7 @@ class AppSession:
         out = self.workdir / "exports"
         out.mkdir(exist_ok=True)
         name = sanitize_filename(f"{Path(self.scene).stem}_{suffix}.mp4")
-        return export_scene(self.scene, cue, free_output(out / name), **mix)
+        return pipeline.export(self.scene, cue, free_output(out / name), **mix)[0]
 
     def compose(self, instrument: str = "strings", *, another: bool = False) -> Recommendation:
         """Compose an original cue for the analysed scene (chords on its cuts, its emotion followed,
@@ -311,11 +311,9 @@ class AppSession:
     def plan_scenes(self):
         """Split the analysed clip into scenes by their emotion and pick a track for each: the plan,
         ``[(ScenePart, Recommendation)]``, to show before exporting it."""
-        from ..compose import plan_per_scene
-
         if self.profile is None:
             raise DramaTuneError("analyse the scene first")
-        self.plan = plan_per_scene(self.profile, self.library.tracks)
+        self.plan = pipeline.plan(self.profile, self.library.tracks)
         return self.plan
 
     def merge_per_scene(self, *, crossfade: float = 1.0, fade_in: float = 0.5, fade_out: float = 2.0,
@@ -323,11 +321,9 @@ class AppSession:
                         beats_on_cuts: bool = True, loudness: str = "web") -> ExportResult:
         """Export the clip scored scene by scene (the plan's tracks joined with crossfades)."""
         plan = self.plan or self.plan_scenes()
-        parts = [(pick.path, part.start, part.end) for part, pick in plan if pick]
-        if len(parts) < len(plan):
-            raise DramaTuneError(f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music")
-        cue = join_cues(parts, self.profile.duration, crossfade=crossfade, fade_in=fade_in, fade_out=fade_out,
-                        volume=volume, cuts=self.profile.cut_times if beats_on_cuts else None)
+        cue = pipeline.fit_plan(plan, self.profile.duration, crossfade=crossfade, fade_in=fade_in, fade_out=fade_out,
+                                volume=volume, cuts=self.profile.cut_times if beats_on_cuts else None,
+                                short=f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music")
         result = self._export(cue, "scored_per_scene", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
         self.last_scenes = [(part.start, part.end, part.emotion) for part, _ in plan]
         return result
