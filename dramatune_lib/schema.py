@@ -85,6 +85,7 @@ class SceneProfile(_JsonMixin):
     cuts_per_minute: float = 0.0
     loudness_db: float | None = None  # the scene's own sound, dBFS RMS; None without audio
     face_emotions: dict[str, float] = field(default_factory=dict)
+    face_frames: list[list[float]] = field(default_factory=list)  # per sampled frame: [t, fer's 7 classes]
     cues: list[CueReading] = field(default_factory=list)
     timeline: list[list[float]] = field(default_factory=list)  # [t, valence, arousal, confidence]
     motion: list[float] = field(default_factory=list)  # optical-flow speed per second, frame widths/s

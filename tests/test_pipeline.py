@@ -70,3 +70,16 @@ def test_callers_do_not_rebuild_the_chain(caller):
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
     assert not imported & CHAIN, f"{caller} imports {sorted(imported & CHAIN)}: call dramatune_lib.pipeline"
 
+
+def test_a_profile_keeps_the_face_readings_the_notebook_draws(demo):
+    from dramatune_lib import feature_extraction as fx, plots
+
+    smile = pipeline.analyse(demo.scenes["smile"])
+    pic = fx.watch_video(demo.scenes["smile"], faces=fx.FaceFinder(fx.face_detector()))
+    assert [row[0] for row in smile.face_frames] == pytest.approx(pic.sample_times, abs=1e-3)
+    happy = fx.FER_CLASSES.index("happy")
+    assert [row[1 + happy] for row in smile.face_frames] == pytest.approx(
+        [f.probs.get("happy", 0.0) for f in pic.faces], abs=1e-3)
+    assert max(row[1 + happy] for row in smile.face_frames) > 0.5  # the astronaut smiles
+    drawn = plots.faces_figure(smile).axes[0].collections
+    assert len(drawn) == len(fx.FER_CLASSES)  # one band per class, as from the picture track

@@ -29,7 +29,7 @@ The stage in modules, scene first, then music:
 """
 
 from .weights import SCENE_WEIGHTS, CUE_AXES
-from .faces import load_fer, face_detector, FaceReading, read_faces
+from .faces import FER_CLASSES, load_fer, face_detector, FaceReading, read_faces
 from .words import Line, decode_text, read_subtitles, words_cue
 from .sound import (
     SOUND_CLASSES,

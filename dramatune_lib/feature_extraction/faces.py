@@ -90,6 +90,10 @@ def face_detector():
     return det
 
 
+#: fer's seven expression classes, in the order its model outputs them.
+FER_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
 @dataclass
 class FaceReading:
     """fer's reading of one frame: area-weighted class probabilities, or none."""

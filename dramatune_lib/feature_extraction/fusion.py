@@ -11,6 +11,7 @@ from ..circumplex import Cue, clip_va, emotions_to_va, fuse, label_for, mood_for
 from ..errors import BadInputError
 from ..media import decode_audio, probe_scene
 from ..schema import CueReading, SceneProfile
+from .faces import FER_CLASSES
 from .light import light_cue
 from .picture import FaceFinder, PictureTrack, pace_of, visual_tempo, watch_video
 from .sound import SOUND_CLASSES, SOUND_SR, SoundTrack, _db, listen, load_sound_model
@@ -124,6 +125,8 @@ def analyze_scene(
         brightness=round(b, 3), cut_times=cuts, cuts_per_minute=round(cpm, 1),
         loudness_db=None if loud is None else round(loud, 1),
         face_emotions={k: round(p, 3) for k, p in face_probs.items()},
+        face_frames=[[round(t, 3), *(round(f.probs.get(c, 0.0), 3) for c in FER_CLASSES)]
+                     for t, f in zip(pic.sample_times, pic.faces)],
         cues=[CueReading(c.name, round(c.valence, 3), round(c.arousal, 3), round(c.confidence, 3), c.weight, c.detail)
               for c in cues],
         timeline=timeline, motion=[round(x, 4) for x in motion_s], visual_tempo=vt,

@@ -73,16 +73,21 @@ def pace_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
 
 
 def faces_figure(track, *, width: float = 7.0) -> Figure:
-    """fer's seven class probabilities on each sampled frame (a :class:`PictureTrack`), stacked;
-    frames without a face are left blank.
+    """fer's seven class probabilities on each sampled frame, stacked, from a scene's profile
+    (which keeps them) or a :class:`PictureTrack`; frames without a face are left blank.
 
     Notebook: 02_feature_extraction.ipynb
     """
     import numpy as np
 
-    classes = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-    t = np.asarray(track.sample_times)
-    probs = np.array([[f.probs.get(c, 0.0) for c in classes] for f in track.faces]) if track.faces else np.zeros((0, 7))
+    from ..feature_extraction import FER_CLASSES as classes
+
+    if hasattr(track, "face_frames"):  # a SceneProfile: the readings of its analysis
+        rows = np.asarray(track.face_frames, dtype=float).reshape(-1, 1 + len(classes))
+        t, probs = rows[:, 0], rows[:, 1:]
+    else:
+        t = np.asarray(track.sample_times)
+        probs = np.array([[f.probs.get(c, 0.0) for c in classes] for f in track.faces]) if track.faces else np.zeros((0, 7))
     fig = Figure(figsize=(width, 2.6))
     ax = fig.subplots()
     if probs.size:
