@@ -17,14 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# OpenCV's ffmpeg backend (plots read a still from the demo videos with it) prints decoder
-# errors straight to stderr; DramaTune reports bad files itself in one line. Read when the first
-# video is opened; a user's own setting wins.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-
-import imageio_ffmpeg  # noqa: E402
-import numpy as np  # noqa: E402
-import soundfile as sf  # noqa: E402
+import imageio_ffmpeg
+import numpy as np
+import soundfile as sf
 
 from .dsp import resample
 from .errors import BadInputError, DramaTuneError
@@ -310,6 +305,21 @@ def _size(info: MediaInfo, side: int) -> tuple[int, int]:
     """Even frame size with the long side brought down to ``side`` (never up)."""
     s = min(1.0, side / max(info.width, info.height))
     return max(2, round(info.width * s / 2) * 2), max(2, round(info.height * s / 2) * 2)
+
+
+def still_frame(path: str | Path, at: float, max_side: int = 640) -> np.ndarray | None:
+    """The frame ``at`` seconds into a video as RGB, downscaled (ffmpeg seeks to it and decodes
+    one frame); None when none decodes there.
+
+    Notebook: 01_dataset_prep.ipynb
+    """
+    w, h = _size(probe(path), max_side)
+    r = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i", str(path),
+                        "-frames:v", "1", "-vf", f"scale={w}:{h}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                       capture_output=True)
+    if r.returncode != 0 or len(r.stdout) < w * h * 3:
+        return None
+    return np.frombuffer(r.stdout[: w * h * 3], np.uint8).reshape(h, w, 3)
 
 
 class _Pipe:

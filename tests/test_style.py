@@ -91,3 +91,20 @@ def test_public_functions_name_their_notebook(mod):
             tagged = last.split(": ", 1)[1].split(", ")
             assert set(tagged) <= names, f"{mod.name}:{node.name}: {last} names a notebook that does not exist"
             assert own is None or tagged[0] == own, f"{mod.name}:{node.name}: {last} is not its stage's, {own}"
+
+
+def test_importing_the_package_changes_no_environment():
+    """A library must not set environment variables on import (issue #16): import every module
+    in a fresh interpreter and compare. OpenCV's own loader adds its folder to LD_LIBRARY_PATH
+    when imported, which is not DramaTune's doing: it is imported before the comparison."""
+    import subprocess
+    import sys
+
+    names = sorted({".".join(p.relative_to(ROOT).with_suffix("").parts) for p in MODULES if p.name != "__main__.py"})
+    code = ("import os, importlib, cv2; before = dict(os.environ)\n"
+            f"for n in {names!r}: importlib.import_module(n)\n"
+            "changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))\n"
+            "print(changed)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

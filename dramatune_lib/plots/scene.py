@@ -31,18 +31,14 @@ def scene_frames_figure(scenes: dict, *, at: float = 0.5, width: float = 9.0) ->
 
     Notebook: 01_dataset_prep.ipynb
     """
-    import cv2
+    from ..media import probe, still_frame
 
     fig = Figure(figsize=(width, width / (3 * 16 / 9) * len(scenes) / 3 + 0.5))
     axes = fig.subplots(1, len(scenes), squeeze=False)[0]
     for ax, (name, path) in zip(axes, scenes.items()):
-        cap = cv2.VideoCapture(str(path))
-        n = cap.get(cv2.CAP_PROP_FRAME_COUNT)
-        cap.set(cv2.CAP_PROP_POS_FRAMES, int(n * at))
-        ok, frame = cap.read()
-        cap.release()
-        if ok:
-            ax.imshow(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        frame = still_frame(path, at * probe(path).duration)
+        if frame is not None:
+            ax.imshow(frame)
         ax.set_title(name)
         ax.axis("off")
     fig.tight_layout()
