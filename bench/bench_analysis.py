@@ -14,6 +14,7 @@ with ffmpeg's test pattern and kept in ``bench/results``), against the same proc
 imports (ffmpeg's own memory is not in it: ``ru_maxrss`` of a forked child starts from the
 parent's, so it cannot be told apart). Run: ``make bench`` (``--skip-memory`` for speed only).
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,17 @@ ROUNDS = 5
 def _photos() -> list[np.ndarray]:
     from skimage import data
 
-    return [cv2.cvtColor(img, cv2.COLOR_RGB2BGR) for img in
-            (data.astronaut(), data.coffee(), data.chelsea(), data.rocket(), data.astronaut(), data.hubble_deep_field())]
+    return [
+        cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+        for img in (
+            data.astronaut(),
+            data.coffee(),
+            data.chelsea(),
+            data.rocket(),
+            data.astronaut(),
+            data.hubble_deep_field(),
+        )
+    ]
 
 
 def make_clip(path: Path) -> Path:
@@ -74,9 +84,18 @@ def make_clip(path: Path) -> Path:
     import soundfile as sf
 
     sf.write(wav, np.stack([sound, sound], 1), sr)
-    writer = imageio_ffmpeg.write_frames(str(path), SIZE, fps=FPS, codec="libx264", quality=None,
-                                         output_params=["-crf", str(CRF), "-shortest"], audio_path=str(wav),
-                                         audio_codec="aac", ffmpeg_log_level="error", macro_block_size=2)
+    writer = imageio_ffmpeg.write_frames(
+        str(path),
+        SIZE,
+        fps=FPS,
+        codec="libx264",
+        quality=None,
+        output_params=["-crf", str(CRF), "-shortest"],
+        audio_path=str(wav),
+        audio_codec="aac",
+        ffmpeg_log_level="error",
+        macro_block_size=2,
+    )
     writer.send(None)
     for frame in frames():
         writer.send(np.ascontiguousarray(frame))
@@ -171,10 +190,37 @@ def memory() -> dict:
     long = OUT / "long1080.mp4"
     if not long.exists():
         OUT.mkdir(exist_ok=True)
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30",
-                        "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=44100", "-t", "600",
-                        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "32", "-pix_fmt", "yuv420p",
-                        "-c:a", "aac", "-shortest", str(long)], check=True)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=1920x1080:rate=30",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=330:sample_rate=44100",
+                "-t",
+                "600",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-crf",
+                "32",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-shortest",
+                str(long),
+            ],
+            check=True,
+        )
     r = subprocess.run([sys.executable, "-c", _CHILD, str(long)], capture_output=True, text=True, check=True)
     m = json.loads(r.stdout.strip().splitlines()[-1])
     return {"video": "600 s 1920x1080 30 fps", **{k: round(v, 1) for k, v in m.items()}}
@@ -185,14 +231,18 @@ def main() -> dict:
     if "--skip-memory" not in sys.argv:
         # first, while this process is small: a child's ru_maxrss starts from its parent's
         result["memory"] = m = memory()
-        print(f"analysis {m['video']}: peak {m['peak_mb']:.0f} MB (after imports {m['after_imports_mb']:.0f} MB) "
-              f"in {m['seconds']:.0f} s")
+        print(
+            f"analysis {m['video']}: peak {m['peak_mb']:.0f} MB (after imports {m['after_imports_mb']:.0f} MB) "
+            f"in {m['seconds']:.0f} s"
+        )
     result["speed"] = s = speed()
-    print(f"analysis {s['clip']}: {s['analysis_best_s']:.2f} s ({s['realtime_factor']}x realtime; "
-          f"decoding alone {s['decode_only_s']:.2f} s; {s['analysis_over_decode']}x the decoding, "
-          f"{s['analysis_minus_decode_s']:.2f} s more), "
-          f"report-style {s['report_style_s']:.2f} s -> {s['speedup']}x faster; cuts {s['cuts_found']}, "
-          f"face in {s['face_share']:.0%} of frames")
+    print(
+        f"analysis {s['clip']}: {s['analysis_best_s']:.2f} s ({s['realtime_factor']}x realtime; "
+        f"decoding alone {s['decode_only_s']:.2f} s; {s['analysis_over_decode']}x the decoding, "
+        f"{s['analysis_minus_decode_s']:.2f} s more), "
+        f"report-style {s['report_style_s']:.2f} s -> {s['speedup']}x faster; cuts {s['cuts_found']}, "
+        f"face in {s['face_share']:.0%} of frames"
+    )
     OUT.mkdir(exist_ok=True)
     (OUT / "analysis.json").write_text(json.dumps(result, indent=1))
     return result

@@ -4,6 +4,7 @@ the 12 tabs close, with the app's own culling settings (app.KERNEL_IDLE_CULL_S).
 how long until memory is back within 200 MB of where it started. Needs Debian chromium.
 Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,21 @@ OUT = Path(__file__).parent / "results"
 LOADS = 12  # as the issue asks
 BROWSERS = 2  # tabs spread over two browsers: one headless chromium never finished loading a 10th
 WITHIN_MB = 200
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def server_mb(pid: int) -> float:
     procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    return sum(p.memory_info().rss for p in procs if p.is_running()) / 2 ** 20
+    return sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
 
 
 def main() -> dict:
@@ -80,11 +89,20 @@ def main() -> dict:
         proc.terminate()
         proc.wait(timeout=30)
     back = next((t for t, mb in trace if mb <= start + WITHIN_MB), None)
-    result = {"loads": LOADS, "start_mb": round(start), "after_loads_mb": round(held), "trace_s_mb": trace,
-              "back_within_200_mb_after_s": back, "cull_idle_s": KERNEL_IDLE_CULL_S}
-    print(f"app kernels: {round(start)} MB before, {round(held)} MB after {LOADS} analysing tabs; "
-          f"back within {WITHIN_MB} MB {back} s after they closed" if back is not None else
-          f"app kernels: not back within {WITHIN_MB} MB 180 s after the tabs closed: {trace}")
+    result = {
+        "loads": LOADS,
+        "start_mb": round(start),
+        "after_loads_mb": round(held),
+        "trace_s_mb": trace,
+        "back_within_200_mb_after_s": back,
+        "cull_idle_s": KERNEL_IDLE_CULL_S,
+    }
+    print(
+        f"app kernels: {round(start)} MB before, {round(held)} MB after {LOADS} analysing tabs; "
+        f"back within {WITHIN_MB} MB {back} s after they closed"
+        if back is not None
+        else f"app kernels: not back within {WITHIN_MB} MB 180 s after the tabs closed: {trace}"
+    )
     OUT.mkdir(exist_ok=True)
     (OUT / "app_kernels.json").write_text(json.dumps(result, indent=1))
     return result

@@ -12,6 +12,7 @@ milliseconds a frame takes. Faces that one detector finds and the other does not
 ``results/blazeface_<clip>.png`` contact sheets, to look at (a found "face" may be a false one).
 Clips: those of ``bench_faces.py``. Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,10 @@ class BlazeSpec:
     min_score: float
 
 
-SPECS = {"short range": BlazeSpec(128, (8, 16), 2, 0.5),  # strides 8, 16, 16, 16: 2 + 6 anchors a cell
-         "full range": BlazeSpec(192, (4,), 1, 0.6)}
+SPECS = {
+    "short range": BlazeSpec(128, (8, 16), 2, 0.5),  # strides 8, 16, 16, 16: 2 + 6 anchors a cell
+    "full range": BlazeSpec(192, (4,), 1, 0.6),
+}
 NMS_IOU = 0.3  # mediapipe's min_suppression_threshold for both graphs
 
 
@@ -101,7 +104,7 @@ class BlazeFace:
         nh, nw = round(h * scale), round(w * scale)
         py, px = (s - nh) // 2, (s - nw) // 2
         square = np.zeros((s, s, 3), np.float32)
-        square[py:py + nh, px:px + nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+        square[py : py + nh, px : px + nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
         self.net.set_tensor(self.input, (square / 127.5 - 1.0)[None])
         self.net.invoke()
         raw = self.net.get_tensor(self.boxes)[0]
@@ -144,7 +147,7 @@ def sheet(crops: list[np.ndarray], path: Path) -> None:
     """Up to 24 face crops, 96 px each, in rows of 8."""
     tiles = [cv2.resize(c, (96, 96)) for c in crops[:24]] or [np.zeros((96, 96, 3), np.uint8)]
     tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % 8)
-    rows = [np.hstack(tiles[k:k + 8]) for k in range(0, len(tiles), 8)]
+    rows = [np.hstack(tiles[k : k + 8]) for k in range(0, len(tiles), 8)]
     cv2.imwrite(str(path), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
 
 
@@ -178,20 +181,26 @@ def main() -> dict:
                     counts[k] += bool(found[k])
                 either = found["short range"] or found["full range"]
                 if either and not len(h_boxes):
-                    only["BlazeFace only"] += [frame[y:y + h, x:x + w] for x, y, w, h in either if w and h]
+                    only["BlazeFace only"] += [frame[y : y + h, x : x + w] for x, y, w, h in either if w and h]
                 elif len(h_boxes) and not either:
-                    only["Haar only"] += [frame[y:y + h, x:x + w] for x, y, w, h in h_boxes]
+                    only["Haar only"] += [frame[y : y + h, x : x + w] for x, y, w, h in h_boxes]
             slug = name.replace(" ", "_").replace(":", "")
             for label, crops in only.items():
                 if crops:
                     sheet(crops, OUT / f"blazeface_{slug}_{label.split()[0].lower()}.png")
-            result[name] = {"frames": frames, **{f"{k} share": round(c / max(frames, 1), 3) for k, c in counts.items()},
-                            **{f"{k} ms": round(1000 * s / max(frames, 1), 1) for k, s in spent.items()},
-                            "BlazeFace only": len(only["BlazeFace only"]), "Haar only": len(only["Haar only"])}
+            result[name] = {
+                "frames": frames,
+                **{f"{k} share": round(c / max(frames, 1), 3) for k, c in counts.items()},
+                **{f"{k} ms": round(1000 * s / max(frames, 1), 1) for k, s in spent.items()},
+                "BlazeFace only": len(only["BlazeFace only"]),
+                "Haar only": len(only["Haar only"]),
+            }
             r = result[name]
-            print(f"{name}: face in {r['haar share']:.0%} of {frames} frames by the Haar cascade "
-                  f"({r['haar ms']} ms), {r['short range share']:.0%} by BlazeFace short range "
-                  f"({r['short range ms']} ms), {r['full range share']:.0%} full range ({r['full range ms']} ms)")
+            print(
+                f"{name}: face in {r['haar share']:.0%} of {frames} frames by the Haar cascade "
+                f"({r['haar ms']} ms), {r['short range share']:.0%} by BlazeFace short range "
+                f"({r['short range ms']} ms), {r['full range share']:.0%} full range ({r['full range ms']} ms)"
+            )
     (OUT / "blazeface.json").write_text(json.dumps(result, indent=1))
     return result
 

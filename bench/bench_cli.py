@@ -8,6 +8,7 @@ library index runs joblib workers), polled every 20 ms. ``merge`` is measured tw
 an index has measured (its beat grid is reused) and with a never-indexed copy of it (beats tracked
 anew). Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,13 @@ TRACK_SECONDS = 60
 def whole(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
     """Seconds and peak memory (MB, process tree) of ``dramatune ARGS`` as a process of its own."""
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "dramatune_lib.cli", *args], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dramatune_lib.cli", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     peak = 0.0
 
     def poll() -> None:
@@ -46,7 +52,7 @@ def whole(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, f
         while proc.poll() is None:
             try:
                 procs = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in procs) / 2 ** 20)
+                peak = max(peak, sum(p.memory_info().rss for p in procs) / 2**20)
             except psutil.Error:
                 pass
             time.sleep(0.02)
@@ -93,8 +99,19 @@ def main() -> dict:
         y = np.concatenate([y] * (TRACK_SECONDS * sr // len(y) + 1))[: TRACK_SECONDS * sr]
         sf.write(d / "track.wav", y, sr)
         (d / "music").mkdir()
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(d / "track.wav"), "-c:a", "libvorbis",
-                        str(d / "music" / "track60.ogg")], check=True)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-i",
+                str(d / "track.wav"),
+                "-c:a",
+                "libvorbis",
+                str(d / "music" / "track60.ogg"),
+            ],
+            check=True,
+        )
         library = d / "library"
         shutil.copytree(demo.library, library)
         fresh_cache = {**os.environ, "DRAMATUNE_CACHE": str(d / "cache")}  # a first index: nothing cached
@@ -113,20 +130,30 @@ def main() -> dict:
         inside = {
             "analyze": in_process(lambda: analyze_scene(clip)),
             "recommend": in_process(lambda: recommend(analyze_scene(clip), index_library(library).tracks)),
-            "merge_indexed_track": in_process(lambda: export_scene(
-                clip, fit_track(d / "music" / "track60.ogg", profile.duration), d / "c.mp4", overwrite=True)),
+            "merge_indexed_track": in_process(
+                lambda: export_scene(
+                    clip, fit_track(d / "music" / "track60.ogg", profile.duration), d / "c.mp4", overwrite=True
+                )
+            ),
         }
-    result = {"clip": "30 s 1280x720 H.264", "track_s": TRACK_SECONDS, "library_tracks": len(lib.tracks),
-              "whole_process_s": {k: round(v[0], 2) for k, v in figures.items()},
-              "whole_process_peak_mb": {k: round(v[1]) for k, v in figures.items()},
-              "in_process_s": {k: round(v, 2) for k, v in inside.items()},
-              "index_first_time_s": round(index_first[0], 1), "index_first_time_peak_mb": round(index_first[1])}
+    result = {
+        "clip": "30 s 1280x720 H.264",
+        "track_s": TRACK_SECONDS,
+        "library_tracks": len(lib.tracks),
+        "whole_process_s": {k: round(v[0], 2) for k, v in figures.items()},
+        "whole_process_peak_mb": {k: round(v[1]) for k, v in figures.items()},
+        "in_process_s": {k: round(v, 2) for k, v in inside.items()},
+        "index_first_time_s": round(index_first[0], 1),
+        "index_first_time_peak_mb": round(index_first[1]),
+    }
     OUT.mkdir(exist_ok=True)
     (OUT / "cli.json").write_text(json.dumps(result, indent=1))
     for k, (s, mb) in figures.items():
         inner = f", in process {inside[k]:.2f} s" if k in inside else ""
         print(f"dramatune {k}: {s:.2f} s as a whole process (peak {mb:.0f} MB){inner}")
-    print(f"dramatune index (first time, {len(lib.tracks)} tracks): {index_first[0]:.1f} s, peak {index_first[1]:.0f} MB")
+    print(
+        f"dramatune index (first time, {len(lib.tracks)} tracks): {index_first[0]:.1f} s, peak {index_first[1]:.0f} MB"
+    )
     return result
 
 

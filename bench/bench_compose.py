@@ -3,6 +3,7 @@ tinysoundfont takes to render 30 s of a real piece (a Bach chorale from music21)
 soundfont, same run. The figures to keep: seconds per 30 s cue (the target is under 2 s) and the
 ratio to the chorale's render. Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,13 +29,18 @@ def main() -> dict:
             t0 = time.perf_counter()
             compose.compose_cue(v, a, SECONDS, instrument=inst)
             times.append(time.perf_counter() - t0)
-        result["cues"][inst] = {"seconds": round(max(times), 2), "x_realtime": round(SECONDS / max(times)),
-                                "vs_chorale_render": round(max(times) / base, 2)}
+        result["cues"][inst] = {
+            "seconds": round(max(times), 2),
+            "x_realtime": round(SECONDS / max(times)),
+            "vs_chorale_render": round(max(times) / base, 2),
+        }
     worst = max(r["seconds"] for r in result["cues"].values())
     per_instrument = ", ".join(f"{k} {v['seconds']:.2f} s" for k, v in result["cues"].items())
-    print(f"composing a {SECONDS:.0f} s cue: at most {worst:.2f} s over 5 instrumentations x 2 moods "
-          f"({per_instrument}); "
-          f"rendering 30 s of a Bach chorale ({name}): {base:.2f} s")
+    print(
+        f"composing a {SECONDS:.0f} s cue: at most {worst:.2f} s over 5 instrumentations x 2 moods "
+        f"({per_instrument}); "
+        f"rendering 30 s of a Bach chorale ({name}): {base:.2f} s"
+    )
     OUT.mkdir(exist_ok=True)
     (OUT / "compose.json").write_text(json.dumps(result, indent=1))
     return result

@@ -10,6 +10,7 @@ start from an empty index cache. Needs the Debian soundtracks (``make models`` o
 and dask (``.[dev]``). ``BENCH_DASK_TRACKS`` sets a smaller library for a quick look.
 Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -43,8 +44,23 @@ def cut_library(folder: Path, recordings: list[Path]) -> int:
     starts = [[(p, t) for t in np.arange(0.0, audio_duration(p) - EXCERPT_S, STEP_S)] for p in recordings]
     picked = [x for row in itertools.zip_longest(*starts) for x in row if x is not None][:TRACKS]
     for k, (path, start) in enumerate(picked):
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-ss", f"{start:.2f}", "-t", str(EXCERPT_S), "-i", str(path),
-                        "-c", "copy", str(folder / f"excerpt_{k:05d}.ogg")], check=True)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-ss",
+                f"{start:.2f}",
+                "-t",
+                str(EXCERPT_S),
+                "-i",
+                str(path),
+                "-c",
+                "copy",
+                str(folder / f"excerpt_{k:05d}.ogg"),
+            ],
+            check=True,
+        )
     return len(picked)
 
 
@@ -93,17 +109,28 @@ def main() -> dict:
                 cluster_s = time.perf_counter() - t
     assert on_cluster.tracks == one.tracks, "the cluster's index differs from the one-process index"
     seconds = made * EXCERPT_S
-    result = {"tracks": made, "excerpt_s": EXCERPT_S, "from_recordings": len(recordings), "workers": WORKERS,
-              "one_process_s": round(one_s, 1), "cluster_s": round(cluster_s, 1),
-              "cluster_start_s": round(start_s, 1), "worker_first_track_s": [round(v, 1) for v in first.values()],
-              "speedup": round(one_s / cluster_s, 2),
-              "one_process_x_realtime": round(seconds / one_s, 1), "cluster_x_realtime": round(seconds / cluster_s, 1),
-              "indexed": len(one.tracks), "skipped": len(one.skipped)}
+    result = {
+        "tracks": made,
+        "excerpt_s": EXCERPT_S,
+        "from_recordings": len(recordings),
+        "workers": WORKERS,
+        "one_process_s": round(one_s, 1),
+        "cluster_s": round(cluster_s, 1),
+        "cluster_start_s": round(start_s, 1),
+        "worker_first_track_s": [round(v, 1) for v in first.values()],
+        "speedup": round(one_s / cluster_s, 2),
+        "one_process_x_realtime": round(seconds / one_s, 1),
+        "cluster_x_realtime": round(seconds / cluster_s, 1),
+        "indexed": len(one.tracks),
+        "skipped": len(one.skipped),
+    }
     OUT.mkdir(exist_ok=True)
     (OUT / "dask.json").write_text(json.dumps(result, indent=1))
-    print(f"index of {made} excerpts (overlapping {EXCERPT_S:g} s each, from {len(recordings)} real recordings): one process "
-          f"{one_s:.0f} s, a {WORKERS}-worker Dask cluster {cluster_s:.0f} s (x{one_s / cluster_s:.2f}; "
-          f"the cluster took {start_s:.1f} s to start, then each worker {max(first.values()):.1f} s for its first track)")
+    print(
+        f"index of {made} excerpts (overlapping {EXCERPT_S:g} s each, from {len(recordings)} real recordings): one process "
+        f"{one_s:.0f} s, a {WORKERS}-worker Dask cluster {cluster_s:.0f} s (x{one_s / cluster_s:.2f}; "
+        f"the cluster took {start_s:.1f} s to start, then each worker {max(first.values()):.1f} s for its first track)"
+    )
     return result
 
 

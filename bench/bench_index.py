@@ -8,6 +8,7 @@ measures tempo (librosa's beat tracker at its default hop) and volume (RMS). Bot
 process on one core, so "x realtime" is per core. The figure to keep is each one's realtime factor
 and their ratio. Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,11 +30,13 @@ def report_style(path: Path) -> tuple[float, float]:
 
     y, sr = librosa.load(str(path), sr=22050, mono=True, duration=MAX_ANALYSIS_SECONDS)
     tempo, _ = librosa.beat.beat_track(y=y, sr=sr)
-    return float(np.atleast_1d(tempo)[0]), float(np.sqrt(np.mean(y ** 2)))
+    return float(np.atleast_1d(tempo)[0]), float(np.sqrt(np.mean(y**2)))
 
 
 def files() -> dict[str, list[Path]]:
-    sets = {"demo library": sorted(p for p in ensure_demo_data().library.iterdir() if p.suffix in config.AUDIO_EXTENSIONS)}
+    sets = {
+        "demo library": sorted(p for p in ensure_demo_data().library.iterdir() if p.suffix in config.AUDIO_EXTENSIONS)
+    }
     deb = config.cache_dir() / "debian"
     sound = sorted(deb.glob("lordsawar-data/usr/share/games/lordsawar/music/*.ogg"))
     sound += sorted(deb.glob("flare-game/usr/share/games/flare/mods/fantasycore/music/*.ogg"))
@@ -54,13 +57,21 @@ def main() -> dict:
         for p in paths:
             report_style(p)
         theirs = time.perf_counter() - t0
-        result[name] = {"files": len(paths), "music_s": round(music), "dramatune_s": round(ours, 1),
-                        "dramatune_x_realtime": round(music / ours), "report_style_s": round(theirs, 1),
-                        "report_style_x_realtime": round(music / theirs), "ratio": round(theirs / ours, 2)}
+        result[name] = {
+            "files": len(paths),
+            "music_s": round(music),
+            "dramatune_s": round(ours, 1),
+            "dramatune_x_realtime": round(music / ours),
+            "report_style_s": round(theirs, 1),
+            "report_style_x_realtime": round(music / theirs),
+            "ratio": round(theirs / ours, 2),
+        }
         r = result[name]
-        print(f"indexing {name} ({r['files']} files, {r['music_s']} s of music, one core): DramaTune {r['dramatune_s']} s "
-              f"({r['dramatune_x_realtime']}x realtime), the report's tempo + volume {r['report_style_s']} s "
-              f"({r['report_style_x_realtime']}x): ratio {r['ratio']}")
+        print(
+            f"indexing {name} ({r['files']} files, {r['music_s']} s of music, one core): DramaTune {r['dramatune_s']} s "
+            f"({r['dramatune_x_realtime']}x realtime), the report's tempo + volume {r['report_style_s']} s "
+            f"({r['report_style_x_realtime']}x): ratio {r['ratio']}"
+        )
     OUT.mkdir(exist_ok=True)
     (OUT / "index.json").write_text(json.dumps(result, indent=1))
     return result

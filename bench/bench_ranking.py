@@ -3,6 +3,7 @@
 The loop scores each track with the same formula one at a time, as a first version would; the
 ratio between the two is the figure to keep. Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,11 +21,24 @@ N = 10_000
 
 def library(n: int, seed: int = 0) -> list[TrackFeatures]:
     rng = np.random.default_rng(seed)
-    return [TrackFeatures(path=f"t{i}.ogg", title=f"t{i}", duration=float(rng.uniform(20, 300)),
-                          tempo=float(rng.uniform(60, 180)), key="C", mode="major", mode_strength=0.2,
-                          loudness_lufs=-18.0, centroid_hz=1500.0, onset_density=2.0,
-                          valence=float(rng.uniform(-1, 1)), arousal=float(rng.uniform(-1, 1)), emotion="x")
-            for i in range(n)]
+    return [
+        TrackFeatures(
+            path=f"t{i}.ogg",
+            title=f"t{i}",
+            duration=float(rng.uniform(20, 300)),
+            tempo=float(rng.uniform(60, 180)),
+            key="C",
+            mode="major",
+            mode_strength=0.2,
+            loudness_lufs=-18.0,
+            centroid_hz=1500.0,
+            onset_density=2.0,
+            valence=float(rng.uniform(-1, 1)),
+            arousal=float(rng.uniform(-1, 1)),
+            emotion="x",
+        )
+        for i in range(n)
+    ]
 
 
 def loop_rank(p: SceneProfile, tracks: list[TrackFeatures], top: int = 3) -> list[str]:
@@ -53,13 +67,31 @@ def best_ms(fn, repeat: int = 7) -> float:
 
 def main() -> dict:
     tracks = library(N)
-    p = SceneProfile(path="s.mp4", duration=30, fps=25, width=1280, height=720, has_audio=True, valence=-0.4,
-                     arousal=0.3, confidence=0.7, emotion="tense", pace=0.5, target_tempo=(110, 140),
-                     face_share=0.5, brightness=0.4)
+    p = SceneProfile(
+        path="s.mp4",
+        duration=30,
+        fps=25,
+        width=1280,
+        height=720,
+        has_audio=True,
+        valence=-0.4,
+        arousal=0.3,
+        confidence=0.7,
+        emotion="tense",
+        pace=0.5,
+        target_tempo=(110, 140),
+        face_share=0.5,
+        brightness=0.4,
+    )
     assert recommend(p, tracks, top=1, weights=MatchWeights(diversity=0))[0].path == loop_rank(p, tracks, 1)[0]
     vec = best_ms(lambda: recommend(p, tracks, top=3))
     loop = best_ms(lambda: loop_rank(p, tracks), repeat=3)
-    result = {"tracks": N, "vectorised_ms": round(vec, 1), "python_loop_ms": round(loop, 1), "speedup": round(loop / vec, 1)}
+    result = {
+        "tracks": N,
+        "vectorised_ms": round(vec, 1),
+        "python_loop_ms": round(loop, 1),
+        "speedup": round(loop / vec, 1),
+    }
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "ranking.json").write_text(json.dumps(result, indent=1))

@@ -9,6 +9,7 @@ the footage was picked to go with it (riders in motion for battle and victory, a
 car for defeat, an animated meadow for the safe room). Needs the Debian soundtracks (notebook 03
 or ``make models``). Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -40,9 +41,36 @@ SCENES = {
 
 def build(footage: Path, music: Path, out: Path) -> Path:
     """12 s of ``footage`` (looped) with 12 s of ``music`` as its only sound."""
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", "-1", "-i", str(footage),
-                    "-ss", str(MUSIC_FROM), "-i", str(music), "-map", "0:v", "-map", "1:a", "-t", str(SECONDS),
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(footage),
+            "-ss",
+            str(MUSIC_FROM),
+            "-i",
+            str(music),
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-t",
+            str(SECONDS),
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -56,11 +84,19 @@ def main() -> dict:
         for name, (footage, music, meant) in SCENES.items():
             p = analyze_scene(build(footage, root / music, Path(d) / f"{name.replace(' ', '_')}.mp4"))
             got = quadrant(p.valence, p.arousal)
-            rows[name] = {"meant": meant, "read": got, "mood": p.mood, "valence": p.valence, "arousal": p.arousal,
-                          "confidence": p.axis_confidence(), "cues": {c.name: [c.valence, c.arousal, c.confidence]
-                                                                      for c in p.cues if c.confidence > 0}}
-            print(f"{name}: meant {meant}, read {got} ({p.mood}; V {p.valence:+.2f}, A {p.arousal:+.2f}); cues "
-                  + ", ".join(f"{c.name} {c.valence:+.2f}/{c.arousal:+.2f}" for c in p.cues if c.confidence > 0))
+            rows[name] = {
+                "meant": meant,
+                "read": got,
+                "mood": p.mood,
+                "valence": p.valence,
+                "arousal": p.arousal,
+                "confidence": p.axis_confidence(),
+                "cues": {c.name: [c.valence, c.arousal, c.confidence] for c in p.cues if c.confidence > 0},
+            }
+            print(
+                f"{name}: meant {meant}, read {got} ({p.mood}; V {p.valence:+.2f}, A {p.arousal:+.2f}); cues "
+                + ", ".join(f"{c.name} {c.valence:+.2f}/{c.arousal:+.2f}" for c in p.cues if c.confidence > 0)
+            )
     hits = sum(r["meant"] == r["read"] for r in rows.values())
     print(f"quadrant as meant: {hits} of {len(rows)}")
     OUT.mkdir(exist_ok=True)

@@ -14,6 +14,7 @@ Debian, and a click track whose beats are known exactly) is slowed by 8 % (rate 
 
 Run: ``make bench``.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,7 @@ def sharpness(original: np.ndarray, stretched: np.ndarray, rate: float) -> float
     for f in frames:
         g = int(round(f / rate))
         if 2 <= g < ob.size - 2 and oa[f] > 0:
-            ratios.append(ob[g - 2:g + 3].max() / oa[max(0, f - 2):f + 3].max())  # within 12 ms either side
+            ratios.append(ob[g - 2 : g + 3].max() / oa[max(0, f - 2) : f + 3].max())  # within 12 ms either side
     return float(np.median(ratios)) if ratios else float("nan")
 
 
@@ -67,7 +68,7 @@ def click_track(bpm: float = 120.0, seconds: float = 20.0) -> tuple[np.ndarray, 
     burst = np.random.default_rng(0).normal(0, 0.5, int(0.005 * SR)).astype(np.float32)
     for t in beats:
         i = int(t * SR)
-        y[i:i + burst.size] += burst
+        y[i : i + burst.size] += burst
     return np.stack([y, y], 1), beats
 
 
@@ -87,8 +88,9 @@ def click_errors_ms(stretched: np.ndarray, beats: np.ndarray, rate: float) -> tu
 
 def main() -> dict:
     root = config.cache_dir() / "debian"
-    recordings = sorted(p for name in ("lordsawar-data", "flare-game") for p in (root / name).rglob("*.ogg")
-                        if "music" in p.parts)
+    recordings = sorted(
+        p for name in ("lordsawar-data", "flare-game") for p in (root / name).rglob("*.ogg") if "music" in p.parts
+    )
     if not recordings:
         print("bench_stretch: the Debian soundtracks are not fetched (notebook 03 or make models): click track only")
     methods = {"phase vocoder (librosa)": stretch_vocoder, "Signalsmith Stretch": stretch_signalsmith}
@@ -107,12 +109,15 @@ def main() -> dict:
         med, worst = click_errors_ms(fn(clicks, RATE), beats, RATE)
         result["methods"][name] = {
             "onset_sharpness_median": round(float(np.nanmedian(sharp)), 3) if sharp else None,
-            "click_error_ms_median": round(med, 2), "click_error_ms_worst": round(worst, 2),
+            "click_error_ms_median": round(med, 2),
+            "click_error_ms_worst": round(worst, 2),
             "x_realtime": round(audio_s / spent, 1) if spent else None,
         }
         m = result["methods"][name]
-        print(f"stretch x{RATE} {name}: onset sharpness {m['onset_sharpness_median']} (1 = kept), clicks off by "
-              f"{m['click_error_ms_median']} ms (worst {m['click_error_ms_worst']}), {m['x_realtime']}x realtime")
+        print(
+            f"stretch x{RATE} {name}: onset sharpness {m['onset_sharpness_median']} (1 = kept), clicks off by "
+            f"{m['click_error_ms_median']} ms (worst {m['click_error_ms_worst']}), {m['x_realtime']}x realtime"
+        )
     OUT.mkdir(exist_ok=True)
     (OUT / "stretch.json").write_text(json.dumps(result, indent=1))
     return result

@@ -6,6 +6,7 @@ which each weight is multiplied by the cue's confidence, so a missing cue (no fa
 counts for nothing instead of being guessed. The discrete emotion label is derived from the fused
 point, never the other way round.
 """
+
 from __future__ import annotations
 
 import math
@@ -132,9 +133,7 @@ def quadrant(valence: float, arousal: float) -> str:
 
     Notebook: 01_dataset_prep.ipynb
     """
-    return ("positive" if valence >= 0 else "negative") + "-" + (
-        "high" if arousal >= 0 else "low"
-    )
+    return ("positive" if valence >= 0 else "negative") + "-" + ("high" if arousal >= 0 else "low")
 
 
 def emotions_to_va(probs: dict[str, float]) -> tuple[float, float]:

@@ -12,6 +12,7 @@ so nothing in the package is tied to one machine:
   (``--library-root``); empty: any folder, which the app allows only when it listens on this
   machine alone.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Shared kernel: the few signal-processing steps DramaTune writes in numpy (each checked against
 the librosa or scipy function it stands for), so a new process need not import librosa for them."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,4 +49,4 @@ def frame_rms(y: np.ndarray, frame: int) -> np.ndarray:
     """
     y = np.pad(np.asarray(y, dtype=np.float64), frame // 2)
     frames = np.lib.stride_tricks.sliding_window_view(y, frame)[::frame]
-    return np.sqrt((frames ** 2).mean(axis=1))
+    return np.sqrt((frames**2).mean(axis=1))

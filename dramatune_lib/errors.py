@@ -3,6 +3,7 @@
 Each message names the file and says what to do, in one line, so the CLI can print it as it is
 and the app can show it in the page.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,9 +27,7 @@ class OutputExistsError(DramaTuneError):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        super().__init__(
-            f"{self.path}: already exists — choose another name or pass --overwrite"
-        )
+        super().__init__(f"{self.path}: already exists — choose another name or pass --overwrite")
 
 
 class EmptyLibraryError(DramaTuneError):
@@ -42,9 +41,13 @@ class OutputIsInputError(DramaTuneError):
     def __init__(self, path: str | Path, inp: str | Path, *, library: bool = False) -> None:
         self.path, self.input = Path(path), Path(inp)
         if library:
-            msg = (f"{self.path}: is inside the music library {self.input} — DramaTune never writes into "
-                   "your library; choose an output outside it")
+            msg = (
+                f"{self.path}: is inside the music library {self.input} — DramaTune never writes into "
+                "your library; choose an output outside it"
+            )
         else:
-            msg = (f"{self.path}: is the input {self.input} — DramaTune never writes over your files; "
-                   "choose another output name")
+            msg = (
+                f"{self.path}: is the input {self.input} — DramaTune never writes over your files; "
+                "choose another output name"
+            )
         super().__init__(msg)

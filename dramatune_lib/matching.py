@@ -9,6 +9,7 @@ Ranking (:func:`recommend`) scores every track on emotion distance in valence/ar
 compatibility (half and double time allowed) and duration, then picks a diverse top N.
 Fitting and export live in :mod:`dramatune_lib.fit_and_export` (notebook 07).
 """
+
 from __future__ import annotations
 
 import math
@@ -92,8 +93,10 @@ def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: in
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    feel = (f"{t.emotion} (valence {t.valence:+.2f}, arousal {t.arousal:+.2f}), {t.mode}, {t.tempo:.0f} BPM, "
-            f"{_loud_word(t.loudness_lufs)}")
+    feel = (
+        f"{t.emotion} (valence {t.valence:+.2f}, arousal {t.arousal:+.2f}), {t.mode}, {t.tempo:.0f} BPM, "
+        f"{_loud_word(t.loudness_lufs)}"
+    )
     mv, ma = matched_position(t)
     how = "fits" if math.hypot(mv - p.valence, ma - p.arousal) < 0.5 else "leans towards"
     extra = ""
@@ -110,8 +113,9 @@ def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: in
     return f"{feel}: {how} the {scene}{extra}"
 
 
-def emotion_fit(profile: SceneProfile, tracks: list[TrackFeatures], *, relative_weight: float = RELATIVE_WEIGHT
-                ) -> tuple[np.ndarray, np.ndarray]:
+def emotion_fit(
+    profile: SceneProfile, tracks: list[TrackFeatures], *, relative_weight: float = RELATIVE_WEIGHT
+) -> tuple[np.ndarray, np.ndarray]:
     """How close each track sits to the scene on the circumplex, in [0, 1], and the distance.
 
     Each axis counts by the scene's confidence on it times the track's (each at least
@@ -128,7 +132,7 @@ def emotion_fit(profile: SceneProfile, tracks: list[TrackFeatures], *, relative_
     wv = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sv) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * tv)
     wa = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sa) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * ta)
     dv, da = pos[:, 0] - profile.valence, pos[:, 1] - profile.arousal
-    dist = np.sqrt(2 * (wv * dv ** 2 + wa * da ** 2) / (wv + wa))
+    dist = np.sqrt(2 * (wv * dv**2 + wa * da**2) / (wv + wa))
     return 1 - dist / (2 * math.sqrt(2)), dist
 
 
@@ -179,7 +183,9 @@ def recommend(
         chosen.append(i)
         picked_score.append(float(score[i]))
         # penalise tracks that sit close to this pick on the circumplex and in tempo
-        near = np.exp(-np.hypot(v - v[i], a - a[i]) / 0.15) * np.exp(-np.abs(np.log((tempo + 1) / (tempo[i] + 1))) / 0.1)
+        near = np.exp(-np.hypot(v - v[i], a - a[i]) / 0.15) * np.exp(
+            -np.abs(np.log((tempo + 1) / (tempo[i] + 1))) / 0.1
+        )
         penalty = np.maximum(penalty, w.diversity * near)
     out = []
     for rank, (i, sc) in enumerate(zip(chosen, picked_score), 1):
@@ -187,14 +193,23 @@ def recommend(
         loops = 0 if t.duration >= profile.duration else math.ceil(profile.duration / max(t.duration, 1e-6)) - 1
         note = ""
         if unclear:
-            side = ("the closest" if rank == 1 else "darker" if v[i] < v[chosen[0]] else "brighter")
+            side = "the closest" if rank == 1 else "darker" if v[i] < v[chosen[0]] else "brighter"
             note = f"valence unclear: {side} of the options (one darker, one brighter)"
-        out.append(Recommendation(
-            rank=rank, path=t.path, title=t.title, score=round(sc, 3),
-            emotion_distance=round(float(dist[i]), 3), tempo_fit=round(float(tfit[i]), 3),
-            duration_fit=round(float(dfit[i]), 3), reason=reason_for(t, profile, float(factor[i]), loops, note),
-            valence=t.valence, arousal=t.arousal, tempo=t.tempo,
-        ))
+        out.append(
+            Recommendation(
+                rank=rank,
+                path=t.path,
+                title=t.title,
+                score=round(sc, 3),
+                emotion_distance=round(float(dist[i]), 3),
+                tempo_fit=round(float(tfit[i]), 3),
+                duration_fit=round(float(dfit[i]), 3),
+                reason=reason_for(t, profile, float(factor[i]), loops, note),
+                valence=t.valence,
+                arousal=t.arousal,
+                tempo=t.tempo,
+            )
+        )
     return out
 
 
@@ -223,8 +238,9 @@ def recommend_batch(
 
     if len(profiles) * len(tracks) < BATCH_PARALLEL_FROM:
         n_jobs = 1
-    return parallel_map(partial(_recommend_one, tracks=tracks, top=top, weights=weights), profiles, n_jobs=n_jobs,
-                        unit="scene")
+    return parallel_map(
+        partial(_recommend_one, tracks=tracks, top=top, weights=weights), profiles, n_jobs=n_jobs, unit="scene"
+    )
 
 
 def _recommend_one(profile: SceneProfile, *, tracks, top, weights) -> list[Recommendation]:

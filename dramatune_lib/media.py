@@ -4,6 +4,7 @@ imageio-ffmpeg ships ``ffmpeg`` but no ``ffprobe``, so :func:`probe` reads the s
 that ``ffmpeg -i`` prints. Frames are piped from ffmpeg at a constant rate, streaming: a video
 is never held in memory. Audio is decoded with soundfile where libsndfile knows the format, else by ffmpeg.
 """
+
 from __future__ import annotations
 
 import math
@@ -64,8 +65,11 @@ def _check_file(path: Path) -> None:
     try:
         _check_readable(path)
     except PermissionError:
-        raise BadInputError(path, "cannot be reached (permission denied on its folder) — check the folder's "
-                                  "permissions or copy the file somewhere you can read") from None
+        raise BadInputError(
+            path,
+            "cannot be reached (permission denied on its folder) — check the folder's "
+            "permissions or copy the file somewhere you can read",
+        ) from None
 
 
 def _check_readable(path: Path) -> None:
@@ -76,8 +80,9 @@ def _check_readable(path: Path) -> None:
     if path.is_dir():
         raise BadInputError(path, "is a folder, not a media file — give a file inside it")
     if not os.access(path, os.R_OK):
-        raise BadInputError(path, "cannot be read (permission denied) — check its permissions or copy it somewhere "
-                                  "you can read")
+        raise BadInputError(
+            path, "cannot be read (permission denied) — check its permissions or copy it somewhere you can read"
+        )
     if path.stat().st_size == 0:
         raise BadInputError(path, "file is empty (0 bytes) — the copy or download failed; get the file again")
 
@@ -93,14 +98,14 @@ def probe(path: str | Path) -> MediaInfo:
     _check_file(path)
     r = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-        capture_output=True, text=True, errors="replace",
+        capture_output=True,
+        text=True,
+        errors="replace",
     )
     err = r.stderr
     head = err.split("At least one output file", 1)[0]
     if "Input #0" not in head:
-        raise BadInputError(
-            path, "not a video or audio file ffmpeg can read — is it truncated or another format?"
-        )
+        raise BadInputError(path, "not a video or audio file ffmpeg can read — is it truncated or another format?")
     m = _DURATION.search(head)
     duration = int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 0.0
     info = MediaInfo(path=str(path), duration=duration, has_video=False)
@@ -140,8 +145,9 @@ def probe_scene(path: str | Path) -> MediaInfo:
     if not info.has_video:
         raise BadInputError(path, "no video stream found — is this an audio file? Give a video.")
     if info.duration <= 0.05:
-        raise BadInputError(path, f"lasts {info.duration:.2f} s (a single frame at most) — give a video of at "
-                                  "least a second")
+        raise BadInputError(
+            path, f"lasts {info.duration:.2f} s (a single frame at most) — give a video of at least a second"
+        )
     return info
 
 
@@ -160,16 +166,38 @@ def check_complete(path: str | Path, info: MediaInfo) -> None:
     """
     if info.duration <= 1.0:
         return
-    r = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-stats", "-i", str(path),
-                        "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-nostdin",
+            "-hide_banner",
+            "-v",
+            "error",
+            "-stats",
+            "-i",
+            str(path),
+            "-map",
+            "0:v:0",
+            "-c",
+            "copy",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+    )
     found = _TIME.findall(r.stderr)
     seconds = 0.0
     if found:
         h, m, sec = found[-1]
         seconds = 3600 * int(h) + 60 * int(m) + float(sec)
     if seconds < COMPLETE_SHARE * info.duration:
-        raise BadInputError(path, f"is truncated or damaged: only {seconds:.1f} s of its {info.duration:.1f} s "
-                                  "could be decoded — export or download it again")
+        raise BadInputError(
+            path,
+            f"is truncated or damaged: only {seconds:.1f} s of its {info.duration:.1f} s "
+            "could be decoded — export or download it again",
+        )
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -180,8 +208,9 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def guard_outputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path | None], *,
-                  library: str | Path | None = None) -> None:
+def guard_outputs(
+    outputs: Iterable[str | Path], inputs: Iterable[str | Path | None], *, library: str | Path | None = None
+) -> None:
     """Refuse a run where any output, or a file written beside it, would be one of its inputs or a
     file inside the music ``library``: compared by resolved path and by inode, so a symbolic or
     a hard link to an input counts as the input. ``--overwrite`` never lifts this.
@@ -211,16 +240,16 @@ def run_ffmpeg(args: list[str], what: str | Path) -> None:
     """
     r = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", *args],
-        capture_output=True, text=True, errors="replace",
+        capture_output=True,
+        text=True,
+        errors="replace",
     )
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or ["unknown error"])[-1]
         raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")
 
 
-def decode_audio(
-    path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None
-) -> np.ndarray:
+def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None) -> np.ndarray:
     """Decode the audio of any file ffmpeg reads to float32 samples (at most ``max_seconds``).
 
     Returns ``y`` of shape ``(n,)`` if ``mono`` else ``(n, 2)``.
@@ -231,9 +260,24 @@ def decode_audio(
     _check_file(path)
     # always decode to stereo: ffmpeg's own mono downmix adds 3 dB (0.707 * (L + R))
     r = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-vn",
-         *(["-t", f"{max_seconds:.3f}"] if max_seconds else []),
-         "-ac", "2", "-ar", str(sr), "-f", "f32le", "-"],
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-vn",
+            *(["-t", f"{max_seconds:.3f}"] if max_seconds else []),
+            "-ac",
+            "2",
+            "-ar",
+            str(sr),
+            "-f",
+            "f32le",
+            "-",
+        ],
         capture_output=True,
     )
     y = np.frombuffer(r.stdout, dtype="<f4")
@@ -243,9 +287,7 @@ def decode_audio(
     return y.mean(axis=1) if mono else y.copy()
 
 
-def load_audio(
-    path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None
-) -> np.ndarray:
+def load_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None) -> np.ndarray:
     """Load a music file: soundfile (libsndfile) first, ffmpeg for other formats (m4a...).
 
     ``max_seconds`` reads only the start of a long file (a 2-hour file is never loaded whole).
@@ -314,9 +356,29 @@ def still_frame(path: str | Path, at: float, max_side: int = 640) -> np.ndarray 
     Notebook: 01_dataset_prep.ipynb
     """
     w, h = _size(probe(path), max_side)
-    r = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i", str(path),
-                        "-frames:v", "1", "-vf", f"scale={w}:{h}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                       capture_output=True)
+    r = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-v",
+            "error",
+            "-ss",
+            f"{at:.3f}",
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-vf",
+            f"scale={w}:{h}",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        capture_output=True,
+    )
     if r.returncode != 0 or len(r.stdout) < w * h * 3:
         return None
     return np.frombuffer(r.stdout[: w * h * 3], np.uint8).reshape(h, w, 3)
@@ -354,7 +416,11 @@ class _Pipe:
 
 
 def stream_frames(
-    path: str | Path, rate: float, max_side: int = 640, info: MediaInfo | None = None, ahead: int = 32,
+    path: str | Path,
+    rate: float,
+    max_side: int = 640,
+    info: MediaInfo | None = None,
+    ahead: int = 32,
     skip_loop_filter: str | None = SKIP_LOOP_FILTER,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(time_s, frame_bgr)`` at exactly ``rate`` frames per second, downscaled.
@@ -368,8 +434,9 @@ def stream_frames(
 
     Notebook: 02_feature_extraction.ipynb
     """
-    for t, frame, _ in stream_frames_sampled(path, rate, max_side, None, info=info, ahead=ahead,
-                                             skip_loop_filter=skip_loop_filter):
+    for t, frame, _ in stream_frames_sampled(
+        path, rate, max_side, None, info=info, ahead=ahead, skip_loop_filter=skip_loop_filter
+    ):
         yield t, frame
 
 
@@ -384,8 +451,14 @@ def sample_due(i: int, rate: float, sample_fps: float) -> bool:
 
 
 def stream_frames_sampled(
-    path: str | Path, rate: float, side: int, sample_fps: float | None, sample_side: int = 640,
-    info: MediaInfo | None = None, ahead: int = 32, skip_loop_filter: str | None = SKIP_LOOP_FILTER,
+    path: str | Path,
+    rate: float,
+    side: int,
+    sample_fps: float | None,
+    sample_side: int = 640,
+    info: MediaInfo | None = None,
+    ahead: int = 32,
+    skip_loop_filter: str | None = SKIP_LOOP_FILTER,
 ) -> Iterator[tuple[float, np.ndarray, np.ndarray | None]]:
     """Yield ``(time_s, frame_bgr, sample_bgr)``: every frame at ``rate`` per second with its long
     side at most ``side``, and on the frames :func:`sample_due` picks (``sample_fps`` a second) the
@@ -410,14 +483,39 @@ def stream_frames_sampled(
     if two_pipes:
         r = min(sample_fps, rate) / rate  # the rule of sample_due, in ffmpeg's expression language
         pick = f"select=eq(n\\,0)+gt(floor(n*{r:.9f}+1e-6)\\,floor((n-1)*{r:.9f}+1e-6))"
-        graph = ["-filter_complex",
-                 f"[0:v:0]{fps},split=2[a][b];[a]scale={small[0]}:{small[1]}:flags=area[s];"
-                 f"[b]{pick},scale={big[0]}:{big[1]}:flags=area[f]",
-                 "-map", "[s]", "-f", "rawvideo", "-pix_fmt", "bgr24", "-",
-                 "-map", "[f]", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:{fd}"]
+        graph = [
+            "-filter_complex",
+            f"[0:v:0]{fps},split=2[a][b];[a]scale={small[0]}:{small[1]}:flags=area[s];"
+            f"[b]{pick},scale={big[0]}:{big[1]}:flags=area[f]",
+            "-map",
+            "[s]",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgr24",
+            "-",
+            "-map",
+            "[f]",
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgr24",
+            "pipe:{fd}",
+        ]
     else:
-        graph = ["-map", "0:v:0", "-vf", f"{fps},scale={small[0]}:{small[1]}:flags=area",
-                 "-f", "rawvideo", "-pix_fmt", "bgr24", "-"]
+        graph = [
+            "-map",
+            "0:v:0",
+            "-vf",
+            f"{fps},scale={small[0]}:{small[1]}:flags=area",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgr24",
+            "-",
+        ]
     read_fd = write_fd = None
     if two_pipes:
         read_fd, write_fd = os.pipe()
@@ -426,10 +524,23 @@ def stream_frames_sampled(
     with tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(
-                [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
-                 *(["-skip_loop_filter", skip_loop_filter] if skip_loop_filter else []),
-                 "-i", str(path), "-an", "-sn", "-dn", *graph],
-                stdout=subprocess.PIPE, stderr=err, bufsize=small[0] * small[1] * 3,
+                [
+                    ffmpeg_exe(),
+                    "-hide_banner",
+                    "-nostdin",
+                    "-v",
+                    "error",
+                    *(["-skip_loop_filter", skip_loop_filter] if skip_loop_filter else []),
+                    "-i",
+                    str(path),
+                    "-an",
+                    "-sn",
+                    "-dn",
+                    *graph,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                bufsize=small[0] * small[1] * 3,
                 pass_fds=(write_fd,) if two_pipes else (),
             )
         finally:
@@ -466,8 +577,9 @@ def stream_frames_sampled(
         if i == 0:
             err.seek(0)
             last = (err.read().decode(errors="replace").strip().splitlines() or ["no frame"])[-1]
-            raise BadInputError(path, f"no frame could be decoded ({last[:120]}) — the file may be truncated "
-                                      "or damaged")
+            raise BadInputError(
+                path, f"no frame could be decoded ({last[:120]}) — the file may be truncated or damaged"
+            )
 
 
 def _downscale(frame: np.ndarray, side: int) -> np.ndarray:
@@ -500,9 +612,16 @@ def write_video(
             os.close(fd)
             sf.write(wav, audio, sr)
         writer = imageio_ffmpeg.write_frames(
-            str(path), size, fps=fps, codec="libx264", quality=7, macro_block_size=2,
-            audio_path=wav, audio_codec="aac" if wav else None,
-            output_params=["-shortest"] if wav else None, ffmpeg_log_level="error",
+            str(path),
+            size,
+            fps=fps,
+            codec="libx264",
+            quality=7,
+            macro_block_size=2,
+            audio_path=wav,
+            audio_codec="aac" if wav else None,
+            output_params=["-shortest"] if wav else None,
+            ffmpeg_log_level="error",
         )
         writer.send(None)
         for frame in frames:

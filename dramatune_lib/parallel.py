@@ -1,10 +1,12 @@
 """Shared kernel: one function over many items, on joblib workers (threads, processes or a Dask
 cluster), with a progress bar."""
+
 from __future__ import annotations
 
 
-def parallel_map(fn, items: list, *, n_jobs: int = -1, progress: str | None = None, unit: str = "file",
-                 callback=None, label=None) -> list:
+def parallel_map(
+    fn, items: list, *, n_jobs: int = -1, progress: str | None = None, unit: str = "file", callback=None, label=None
+) -> list:
     """``[fn(x) for x in items]`` over joblib workers, in order, with an optional progress bar.
 
     The workers are threads unless a joblib backend is chosen around the call (``loky`` for

@@ -14,6 +14,7 @@ from the library index, so :func:`fit` does not track beats again.
 Run ``python -m dramatune_lib.pipeline --warm`` to build the demo data and warm the caches
 (``make setup`` does).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,14 @@ def analyse(scene: str | Path, **options) -> SceneProfile:
     return analyze_scene(scene, **options)
 
 
-def rank(profile: SceneProfile, tracks: list[TrackFeatures], *, top: int = 3,
-         exclude: set[str] | frozenset[str] = frozenset(), mood_vs_pace: float | None = None) -> list[Recommendation]:
+def rank(
+    profile: SceneProfile,
+    tracks: list[TrackFeatures],
+    *,
+    top: int = 3,
+    exclude: set[str] | frozenset[str] = frozenset(),
+    mood_vs_pace: float | None = None,
+) -> list[Recommendation]:
     """The second arrow, SceneProfile -> ranked Recommendations (:func:`matching.recommend`);
     ``mood_vs_pace`` is the app's slider (1 = by mood only, 0 = by pace), else the default weights.
 
@@ -60,8 +67,13 @@ def rank(profile: SceneProfile, tracks: list[TrackFeatures], *, top: int = 3,
     return recommend(profile, tracks, top=top, exclude=exclude, weights=weights)
 
 
-def fit(track: str | Path | Recommendation | TrackFeatures, duration: float, *, tracks: Sequence[TrackFeatures] = (),
-        **options) -> FittedCue:
+def fit(
+    track: str | Path | Recommendation | TrackFeatures,
+    duration: float,
+    *,
+    tracks: Sequence[TrackFeatures] = (),
+    **options,
+) -> FittedCue:
     """The third arrow, a pick -> a cue fitted to ``duration`` seconds (:func:`fit_and_export.fit_track`;
     options pass through: fades, volume, ``intensity``, ``cuts``). A track measured by the index
     (``track`` itself, or found in ``tracks``) brings its beat grid, so beats are not tracked again.
@@ -76,7 +88,9 @@ def fit(track: str | Path | Recommendation | TrackFeatures, duration: float, *, 
     return fit_track(path, duration, grid=grid_of(indexed) if indexed is not None else None, **options)
 
 
-def plan(profile: SceneProfile, tracks: list[TrackFeatures], *, per_scene: bool = True) -> list[tuple[ScenePart, Recommendation | None]]:
+def plan(
+    profile: SceneProfile, tracks: list[TrackFeatures], *, per_scene: bool = True
+) -> list[tuple[ScenePart, Recommendation | None]]:
     """A clip split into scenes by their emotion, a track for each, never the same twice
     (:func:`compose.plan_per_scene`); with ``per_scene=False`` the whole clip with the top pick.
 
@@ -87,12 +101,15 @@ def plan(profile: SceneProfile, tracks: list[TrackFeatures], *, per_scene: bool 
 
     if per_scene:
         return plan_per_scene(profile, tracks)
-    whole = ScenePart(0.0, profile.duration, profile.valence, profile.arousal, profile.emotion,
-                      len(profile.cut_times) + 1)
+    whole = ScenePart(
+        0.0, profile.duration, profile.valence, profile.arousal, profile.emotion, len(profile.cut_times) + 1
+    )
     return [(whole, next(iter(recommend(profile, tracks, top=1)), None))]
 
 
-def fit_plan(scene_plan: list[tuple[ScenePart, Recommendation | None]], duration: float, *, short: str, **options) -> FittedCue:
+def fit_plan(
+    scene_plan: list[tuple[ScenePart, Recommendation | None]], duration: float, *, short: str, **options
+) -> FittedCue:
     """The third arrow for a plan: its picks joined with crossfades on the scene boundaries
     (:func:`fit_and_export.join_cues`; options pass through). A plan the library could not fill
     is refused with ``short``, the message that says what to do.
@@ -107,8 +124,14 @@ def fit_plan(scene_plan: list[tuple[ScenePart, Recommendation | None]], duration
     return join_cues(parts, duration, **options)
 
 
-def check_outputs(output: str | Path, inputs: Sequence[str | Path], *, timelines: Sequence[str] = (),
-                  overwrite: bool = False, library: str | Path | None = None) -> None:
+def check_outputs(
+    output: str | Path,
+    inputs: Sequence[str | Path],
+    *,
+    timelines: Sequence[str] = (),
+    overwrite: bool = False,
+    library: str | Path | None = None,
+) -> None:
     """Refuse, before any work, an export that would land on an input or inside the library,
     replace a file without ``overwrite``, or write a timeline that cannot hold the scene's frame rate.
 
@@ -130,9 +153,16 @@ def check_outputs(output: str | Path, inputs: Sequence[str | Path], *, timelines
                 raise DramaTuneError(problem)
 
 
-def export(scene: str | Path, cue: FittedCue, output: str | Path, *, timelines: Sequence[str] = (),
-           cuts: Sequence[float] = (), scenes: Sequence[tuple[float, float, str]] = (),
-           **mix) -> tuple[ExportResult, list[Path]]:
+def export(
+    scene: str | Path,
+    cue: FittedCue,
+    output: str | Path,
+    *,
+    timelines: Sequence[str] = (),
+    cuts: Sequence[float] = (),
+    scenes: Sequence[tuple[float, float, str]] = (),
+    **mix,
+) -> tuple[ExportResult, list[Path]]:
     """The last arrow, a fitted cue -> the exported scene (:func:`fit_and_export.export_scene`;
     mix options pass through), with a timeline for the editor in each of ``timelines`` (markers
     on ``cuts`` and ``scenes``). Returns the result and the timeline files written.
@@ -172,21 +202,48 @@ def score_scene(job: BatchJob) -> dict:
     from .fit_and_export import output_paths, timeline_paths
     from .media import guard_outputs
 
-    row = {"scene": job.scene, "emotion": "", "valence": "", "arousal": "", "pick 1": "", "pick 2": "", "pick 3": "",
-           "output": "", "stem": "", "cue sheet": "", "timelines": "", "error": ""}
+    row = {
+        "scene": job.scene,
+        "emotion": "",
+        "valence": "",
+        "arousal": "",
+        "pick 1": "",
+        "pick 2": "",
+        "pick 3": "",
+        "output": "",
+        "stem": "",
+        "cue sheet": "",
+        "timelines": "",
+        "error": "",
+    }
     try:
         prof = analyse(job.scene, sound_model="auto")
         row.update(emotion=prof.emotion, valence=prof.valence, arousal=prof.arousal)
         picks = rank(prof, job.tracks, top=3)
         row.update({f"pick {r.rank}": Path(r.path).name for r in picks})
         scene_plan = plan(prof, job.tracks, per_scene=job.per_scene)
-        cue = fit_plan(scene_plan, prof.duration, crossfade=job.crossfade, cuts=prof.cut_times,
-                       short=f"{job.scene}: too few tracks in the library for its {len(scene_plan)} scenes — add music")
-        guard_outputs([*output_paths(job.output).values(), *timeline_paths(job.output, job.timelines).values()],
-                      [job.scene, *(pick.path for _, pick in scene_plan if pick)])
+        cue = fit_plan(
+            scene_plan,
+            prof.duration,
+            crossfade=job.crossfade,
+            cuts=prof.cut_times,
+            short=f"{job.scene}: too few tracks in the library for its {len(scene_plan)} scenes — add music",
+        )
+        guard_outputs(
+            [*output_paths(job.output).values(), *timeline_paths(job.output, job.timelines).values()],
+            [job.scene, *(pick.path for _, pick in scene_plan if pick)],
+        )
         scenes = [(p.start, p.end, p.emotion) for p, _ in scene_plan] if job.per_scene else []
-        res, written = export(job.scene, cue, job.output, timelines=job.timelines, cuts=prof.cut_times, scenes=scenes,
-                              loudness=job.loudness, overwrite=job.overwrite)
+        res, written = export(
+            job.scene,
+            cue,
+            job.output,
+            timelines=job.timelines,
+            cuts=prof.cut_times,
+            scenes=scenes,
+            loudness=job.loudness,
+            overwrite=job.overwrite,
+        )
         row.update(output=res.output, stem=res.stem, **{"cue sheet": res.cue_sheet})
         row["timelines"] = " ".join(str(p) for p in written)
     except DramaTuneError as e:
@@ -196,9 +253,18 @@ def score_scene(job: BatchJob) -> dict:
     return row
 
 
-def score_folder(folder: str | Path, out_dir: str | Path, tracks: list, *, per_scene: bool = False,
-                 timelines: tuple[str, ...] = (), overwrite: bool = False, n_jobs: int = -1,
-                 progress: bool = False, **options) -> list[dict]:
+def score_folder(
+    folder: str | Path,
+    out_dir: str | Path,
+    tracks: list,
+    *,
+    per_scene: bool = False,
+    timelines: tuple[str, ...] = (),
+    overwrite: bool = False,
+    n_jobs: int = -1,
+    progress: bool = False,
+    **options,
+) -> list[dict]:
     """Score every video in ``folder`` (not its sub-folders) into ``out_dir`` as
     ``<scene>_scored.mp4`` (+ stem, cue sheet, timelines), through the same joblib helper as
     indexing (so ``joblib.parallel_backend("dask")`` runs it on a cluster); writes
@@ -214,8 +280,10 @@ def score_folder(folder: str | Path, out_dir: str | Path, tracks: list, *, per_s
     if not folder.is_dir():
         raise BadInputError(folder, "is not a folder — give the folder that holds the scenes")
     if out_dir.resolve() == folder.resolve() or folder.resolve() in out_dir.resolve().parents:
-        raise DramaTuneError(f"{out_dir}: is inside the folder of scenes {folder} — write the results elsewhere, "
-                             "or a second run would score them as scenes")
+        raise DramaTuneError(
+            f"{out_dir}: is inside the folder of scenes {folder} — write the results elsewhere, "
+            "or a second run would score them as scenes"
+        )
     scenes = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in config.VIDEO_EXTENSIONS)
     if not scenes:
         raise BadInputError(folder, f"holds no videos ({', '.join(config.VIDEO_EXTENSIONS)}) — give a folder of scenes")
@@ -224,8 +292,12 @@ def score_folder(folder: str | Path, out_dir: str | Path, tracks: list, *, per_s
     guard_outputs([summary], scenes)
     if summary.exists() and not overwrite:
         raise OutputExistsError(summary)
-    jobs = [BatchJob(str(p), str(out_dir / f"{p.stem}_scored.mp4"), tracks, per_scene, tuple(timelines), overwrite,
-                     **options) for p in scenes]
+    jobs = [
+        BatchJob(
+            str(p), str(out_dir / f"{p.stem}_scored.mp4"), tracks, per_scene, tuple(timelines), overwrite, **options
+        )
+        for p in scenes
+    ]
     rows = parallel_map(score_scene, jobs, n_jobs=n_jobs, progress="scoring" if progress else None, unit="scene")
     _write_sheet_csv(summary, rows)
     return rows

@@ -3,6 +3,7 @@
 ``video -> SceneProfile -> ranked Recommendations -> FittedCue -> ExportResult``
 (:class:`fit_and_export.FittedCue` carries audio, so it lives beside the code that makes it.)
 """
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Scenes are encoded by the real ffmpeg binary; music is composed and rendered by the package's
 own composer. The embedded demo data (``make setup`` builds it) is used where a test needs it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,27 @@ def sha256(path: Path) -> str:
 
 def video_stream_hash(path: Path) -> str:
     """MD5 of the video stream's packets, as ffmpeg copies them (no decoding)."""
-    r = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy",
-                        "-f", "streamhash", "-hash", "md5", "-"], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:v:0",
+            "-c",
+            "copy",
+            "-f",
+            "streamhash",
+            "-hash",
+            "md5",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return r.stdout.strip().split("=", 1)[1]
 
 
@@ -59,24 +79,96 @@ def media(tmp_path_factory):
     write_video(d / "no_audio.mp4", _moving_frames(50), (320, 180), 25)
     (d / "not_a_video.mp4").write_text("this is a text file, not a video\n")
     (d / "empty.mp4").write_bytes(b"")
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=160x90:r=25",
-                    "-frames:v", "0", "-c:v", "libx264", str(d / "zero_seconds.mp4")], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=160x90:r=25",
+            "-frames:v",
+            "0",
+            "-c:v",
+            "libx264",
+            str(d / "zero_seconds.mp4"),
+        ],
+        check=True,
+    )
     # a download cut off half way: moov at the front (faststart), half the media data missing
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=320x180:r=25",
-                    "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
-                    str(d / "full.mp4")], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=320x180:r=25",
+            "-t",
+            "4",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            str(d / "full.mp4"),
+        ],
+        check=True,
+    )
     data = (d / "full.mp4").read_bytes()
     (d / "truncated.mp4").write_bytes(data[: len(data) // 2])
     # the same cut on a file whose index sits at the end: nothing can be read
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=320x180:r=25",
-                    "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(d / "full_moov_end.mp4")], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=320x180:r=25",
+            "-t",
+            "4",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(d / "full_moov_end.mp4"),
+        ],
+        check=True,
+    )
     data = (d / "full_moov_end.mp4").read_bytes()
     (d / "truncated_no_index.mp4").write_bytes(data[: len(data) // 2])
     sf.write(d / "music_only.wav", np.stack([tone, tone], 1), sr)
     # 12 MB of lossless noise: larger than a websocket message may be by default (10 MiB)
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
-                    "nullsrc=s=320x180:r=25,geq=random(1)*255:128:128", "-t", "6", "-c:v", "libx264",
-                    "-qp", "0", "-pix_fmt", "yuv420p", str(d / "large_upload.mp4")], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "nullsrc=s=320x180:r=25,geq=random(1)*255:128:128",
+            "-t",
+            "6",
+            "-c:v",
+            "libx264",
+            "-qp",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+            str(d / "large_upload.mp4"),
+        ],
+        check=True,
+    )
     return d
 
 
@@ -101,7 +193,7 @@ def click_track(tmp_path_factory):
     click = (np.hanning(200) * np.sin(np.arange(200) * 0.5)).astype(np.float32)
     for t in np.arange(0, 20, 0.5):
         i = int(t * sr)
-        y[i:i + 200] += click
+        y[i : i + 200] += click
     p = tmp_path_factory.mktemp("click") / "click120.wav"
     sf.write(p, y, sr)
     return p
@@ -127,8 +219,9 @@ def speech_scene(tmp_path_factory):
     """
     require_espeak()
     d = tmp_path_factory.mktemp("speech")
-    subprocess.run(["espeak-ng", "-w", str(d / "line.wav"), "Where were you last night? I waited for you for hours."],
-                   check=True)
+    subprocess.run(
+        ["espeak-ng", "-w", str(d / "line.wav"), "Where were you last night? I waited for you for hours."], check=True
+    )
     line, lsr = sf.read(d / "line.wav", dtype="float32")
     import librosa
 
@@ -137,6 +230,6 @@ def speech_scene(tmp_path_factory):
     rng = np.random.default_rng(5)
     y = (0.003 * rng.standard_normal(10 * sr)).astype(np.float32)
     start = 3.0
-    y[int(start * sr): int(start * sr) + line.size] += 0.5 * line / np.abs(line).max()
+    y[int(start * sr) : int(start * sr) + line.size] += 0.5 * line / np.abs(line).max()
     write_video(d / "dialogue.mp4", _moving_frames(250), (320, 180), 25, np.stack([y, y], 1), sr)
     return d / "dialogue.mp4", (start, start + line.size / sr)

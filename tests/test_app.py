@@ -1,4 +1,5 @@
 """The app's logic (what notebook 05's callbacks call), without a browser."""
+
 import json
 import os
 
@@ -9,12 +10,15 @@ from dramatune_lib.recommend_and_merge import AppSession, guard, sanitize_filena
 from dramatune_lib.errors import BadInputError, DramaTuneError
 
 
-@pytest.mark.parametrize("raw,safe", [
-    ("../../etc/passwd.mp4", "passwd.mp4"),
-    ("Mon film été.MOV", "Mon_film_ete.mov"),
-    ("a;rm -rf ~.mp4", "a_rm_-rf.mp4"),
-    ("....mp4", "upload.mp4"),
-])
+@pytest.mark.parametrize(
+    "raw,safe",
+    [
+        ("../../etc/passwd.mp4", "passwd.mp4"),
+        ("Mon film été.MOV", "Mon_film_ete.mov"),
+        ("a;rm -rf ~.mp4", "a_rm_-rf.mp4"),
+        ("....mp4", "upload.mp4"),
+    ],
+)
 def test_sanitize_filename(raw, safe):
     assert sanitize_filename(raw) == safe
 
@@ -114,11 +118,17 @@ def test_four_tabs_at_once_all_finish_and_never_mix(tmp_path):
     import subprocess
     import sys
 
-    code = ("import json, sys; from dramatune_lib.recommend_and_merge import AppSession; s = AppSession(); "
-            "s.use_demo(s.demo_scene_names()[int(sys.argv[1]) % 3]); s.analyse(); s.recommend(); r = s.merge(1); "
-            "print(json.dumps([str(s.workdir), r.output, r.stem, r.duration])); s._cleanup.detach()")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for k in range(4)]
+    code = (
+        "import json, sys; from dramatune_lib.recommend_and_merge import AppSession; s = AppSession(); "
+        "s.use_demo(s.demo_scene_names()[int(sys.argv[1]) % 3]); s.analyse(); s.recommend(); r = s.merge(1); "
+        "print(json.dumps([str(s.workdir), r.output, r.stem, r.duration])); s._cleanup.detach()"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(k)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for k in range(4)
+    ]
     results = []
     for p in procs:
         out, err = p.communicate(timeout=600)

@@ -4,6 +4,7 @@ Playwright's own browser download does not work offline, so the system ``chromiu
 (``.ci/run`` installs it; ``DRAMATUNE_CHROMIUM`` may point at another build). Without a
 browser these tests fail in CI and are skipped, with the reason shown, elsewhere.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,16 @@ from dramatune_lib.media import probe
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 90_000
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str:
@@ -97,8 +106,9 @@ def upload(page, path, button: str = "Upload video") -> None:
 
 def pick_point(page, rank: int):
     """The circumplex's point for pick ``rank`` (bqplot keeps each point's name beside it, hidden)."""
-    return page.locator(".bqplot .object_grp", has=page.locator("text.dot_text", has_text=re.compile(rf"^{rank}\. "))).locator(
-        "path.dot")
+    return page.locator(
+        ".bqplot .object_grp", has=page.locator("text.dot_text", has_text=re.compile(rf"^{rank}\. "))
+    ).locator("path.dot")
 
 
 def hover_pick(page, rank: int) -> str:
@@ -138,8 +148,10 @@ def test_circumplex_hover_tells_click_plays_labels_apart(page):
         getComputedStyle(p).fill === 'rgb(214, 39, 40)' && p.getBBox().width > 5)""")  # the scene's area
     pick_point(page, 2).click()
     page.get_by_text("(clicked on the circumplex)").wait_for()
-    assert title.split(". ", 1)[1] in page.locator(".widget-html").filter(
-        has_text="clicked on the circumplex").inner_text()
+    assert (
+        title.split(". ", 1)[1]
+        in page.locator(".widget-html").filter(has_text="clicked on the circumplex").inner_text()
+    )
     page.wait_for_function("() => [...document.querySelectorAll('audio')].some(a => !a.paused)")
 
 
@@ -168,8 +180,14 @@ def test_demo_scene_to_downloaded_video(page, demo, tmp_path):
     import zipfile
 
     names = set(zipfile.ZipFile(package).namelist())
-    assert {"smile_scored.otio", "smile_scored.xml", "smile_scored.edl", "smile_scored.music.wav",
-            "smile_scored.cues.csv", "README.txt"} <= names
+    assert {
+        "smile_scored.otio",
+        "smile_scored.xml",
+        "smile_scored.edl",
+        "smile_scored.music.wav",
+        "smile_scored.cues.csv",
+        "README.txt",
+    } <= names
 
 
 def test_upload_analyse_alternatives_merge(page, media):

@@ -4,6 +4,7 @@ Every case is generated here, small, and ends in one of two ways: a clear one-li
 status 2, no traceback, the file or the option named, a hint of what to do), or a correct result,
 checked for what it claims. Either way, every input file is byte for byte what it was.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,21 @@ def corpus(tmp_path_factory, demo):
     (d / "folder.mp4").mkdir()
     os.symlink(d / "nowhere.mp4", d / "dangling.mp4")
     os.symlink(d / "loop.mp4", d / "loop.mp4")
-    _ffmpeg("-f", "lavfi", "-i", "testsrc=s=320x180:r=25", "-t", "6", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-            "-movflags", "+faststart", d / "full.mp4")
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=s=320x180:r=25",
+        "-t",
+        "6",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        d / "full.mp4",
+    )
     data = (d / "full.mp4").read_bytes()
     (d / "truncated.mp4").write_bytes(data[: int(len(data) * 0.3)])
     _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", d / "picture.png")
@@ -144,40 +158,76 @@ ERRORS = [
     ("broken track", ["merge", "{d}/" + S, "{d}/broken.ogg", "-o", "{d}/out/a.mp4"], "broken.ogg"),
     ("silent track", ["merge", "{d}/" + S, "{d}/silence.wav", "-o", "{d}/out/a.mp4"], "silence.wav"),
     ("output is the scene", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/" + S, "--overwrite"], S),
-    ("stem is the track", ["merge", "{d}/" + S, "{d}/song.music.wav", "-o", "{d}/song.mp4", "--overwrite"],
-     "song.music.wav"),
-    ("output is a hard link to the scene", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/hardlink.mp4",
-                                            "--overwrite"], "hardlink.mp4"),
-    ("compose over an Ogg video scene", ["compose", "{d}/scene.ogg", "-o", "{d}/scene.ogg", "--overwrite"], "scene.ogg"),
+    (
+        "stem is the track",
+        ["merge", "{d}/" + S, "{d}/song.music.wav", "-o", "{d}/song.mp4", "--overwrite"],
+        "song.music.wav",
+    ),
+    (
+        "output is a hard link to the scene",
+        ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/hardlink.mp4", "--overwrite"],
+        "hardlink.mp4",
+    ),
+    (
+        "compose over an Ogg video scene",
+        ["compose", "{d}/scene.ogg", "-o", "{d}/scene.ogg", "--overwrite"],
+        "scene.ogg",
+    ),
     ("score into the library", ["score", "{d}/" + S, "--library", "{d}/lib_ok", "-o", "{d}/lib_ok/x.mp4"], "lib_ok"),
     ("output exists", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/song.ogg.exists.mp4"], "already exists"),
     ("output as text", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.txt"], "a.txt"),
-    ("compose as mp3", ["compose", "--valence", "0", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.mp3"], "c.mp3"),
+    (
+        "compose as mp3",
+        ["compose", "--valence", "0", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.mp3"],
+        "c.mp3",
+    ),
     ("volume nan", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--volume", "nan"], "--volume"),
     ("volume inf", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--volume", "inf"], "--volume"),
     ("volume negative", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--volume", "-1"], "--volume"),
-    ("scene gain nan", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--scene-gain", "nan"],
-     "--scene-gain"),
+    (
+        "scene gain nan",
+        ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--scene-gain", "nan"],
+        "--scene-gain",
+    ),
     ("fade out nan", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--fade-out", "nan"], "--fade-out"),
     ("fade in negative", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--fade-in", "-5"], "--fade-in"),
     ("fade in huge", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--fade-in", "1e9"], "--fade-in"),
     ("intensity 5", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--intensity", "5"], "--intensity"),
-    ("duck depth negative", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--duck-depth", "-40"],
-     "--duck-depth"),
-    ("loudness absurd", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--loudness", "-100"],
-     "--loudness"),
+    (
+        "duck depth negative",
+        ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--duck-depth", "-40"],
+        "--duck-depth",
+    ),
+    (
+        "loudness absurd",
+        ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--loudness", "-100"],
+        "--loudness",
+    ),
     ("loudness word", ["merge", "{d}/" + S, "{d}/song.ogg", "-o", "{d}/out/a.mp4", "--loudness", "loud"], "--loudness"),
     ("crossfade negative", ["score", "{d}/" + S, "-o", "{d}/out/a.mp4", "--crossfade", "-1"], "--crossfade"),
     ("top 0", ["recommend", "{d}/" + S, "--top", "0"], "--top"),
     ("top -1", ["recommend", "{d}/" + S, "--top", "-1"], "--top"),
     ("top not a number", ["recommend", "{d}/" + S, "--top", "three"], "--top"),
-    ("seed -1", ["compose", "--valence", "0", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav", "--seed", "-1"],
-     "--seed"),
-    ("seconds 0.05", ["compose", "--valence", "0", "--arousal", "0", "--seconds", "0.05", "-o", "{d}/out/c.wav"],
-     "--seconds"),
-    ("valence 2", ["compose", "--valence", "2", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav"], "--valence"),
-    ("valence nan", ["compose", "--valence", "nan", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav"],
-     "--valence"),
+    (
+        "seed -1",
+        ["compose", "--valence", "0", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav", "--seed", "-1"],
+        "--seed",
+    ),
+    (
+        "seconds 0.05",
+        ["compose", "--valence", "0", "--arousal", "0", "--seconds", "0.05", "-o", "{d}/out/c.wav"],
+        "--seconds",
+    ),
+    (
+        "valence 2",
+        ["compose", "--valence", "2", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav"],
+        "--valence",
+    ),
+    (
+        "valence nan",
+        ["compose", "--valence", "nan", "--arousal", "0", "--seconds", "2", "-o", "{d}/out/c.wav"],
+        "--valence",
+    ),
     ("malformed subtitles", ["analyze", "{d}/" + S, "--subtitles", "{d}/malformed.srt"], "malformed.srt"),
     ("subtitles with none", ["analyze", "{d}/" + S, "--subtitles", "{d}/no_subs.srt"], "no_subs.srt"),
     ("binary subtitles", ["analyze", "{d}/" + S, "--subtitles", "{d}/binary.srt"], "binary.srt"),
@@ -277,22 +327,45 @@ def test_unreadable_files_as_another_user(corpus, tmp_path):
     if probe_run.returncode != 0:
         pytest.skip("the unprivileged user cannot read this checkout's virtual environment")
     before = {p: sha256(p) for p in (d / "secret.mp4", d / "song.ogg", d / "scene.mp4")}
-    r = subprocess.run([*user, sys.executable, "-m", "dramatune_lib.cli", "analyze", str(d / "secret.mp4")],
-                       capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [*user, sys.executable, "-m", "dramatune_lib.cli", "analyze", str(d / "secret.mp4")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert_clear_error(r.returncode, r.stderr, "secret.mp4")
     assert "permission" in r.stderr
-    r = subprocess.run([*user, sys.executable, "-m", "dramatune_lib.cli", "merge", str(d / "scene.mp4"),
-                        str(d / "song.ogg"), "-o", str(d / "locked" / "x.mp4")], capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [
+            *user,
+            sys.executable,
+            "-m",
+            "dramatune_lib.cli",
+            "merge",
+            str(d / "scene.mp4"),
+            str(d / "song.ogg"),
+            "-o",
+            str(d / "locked" / "x.mp4"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert_clear_error(r.returncode, r.stderr, "locked")
     assert not list((d / "locked").iterdir())
-    r = subprocess.run([*user, sys.executable, "-m", "dramatune_lib.cli", "analyze", str(tmp_path / "x.mp4")],
-                       capture_output=True, text=True, env=env)  # a folder the user cannot enter
+    r = subprocess.run(
+        [*user, sys.executable, "-m", "dramatune_lib.cli", "analyze", str(tmp_path / "x.mp4")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )  # a folder the user cannot enter
     assert_clear_error(r.returncode, r.stderr, "x.mp4")
     assert {p: sha256(p) for p in before} == before
     shutil.rmtree(d, ignore_errors=True)
 
 
 # --- the app's session ---------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def session():

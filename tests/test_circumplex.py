@@ -18,11 +18,14 @@ def test_fuse_of_nothing_is_neutral_and_uncertain():
     assert fuse([]) == (0.0, 0.0, 0.0)
 
 
-@pytest.mark.parametrize("probs,expected", [
-    ({"happy": 1.0}, "positive-high"),
-    ({"sad": 0.9, "neutral": 0.1}, "negative-low"),
-    ({"angry": 0.6, "fear": 0.4}, "negative-high"),
-])
+@pytest.mark.parametrize(
+    "probs,expected",
+    [
+        ({"happy": 1.0}, "positive-high"),
+        ({"sad": 0.9, "neutral": 0.1}, "negative-low"),
+        ({"angry": 0.6, "fear": 0.4}, "negative-high"),
+    ],
+)
 def test_face_classes_land_in_their_quadrant(probs, expected):
     assert quadrant(*emotions_to_va(probs)) == expected
 
@@ -34,15 +37,18 @@ def test_labels_follow_the_point():
     assert label_for(0.55, -0.6) == "calm"
 
 
-@pytest.mark.parametrize("v,a,cv,ca,expected", [
-    (0.7, -0.5, 0.8, 0.8, "calm"),  # both axes clear: the nearest emotion
-    (0.9, 0.8, 0.15, 0.4, "exhilarating or tense, valence unclear"),  # fast and loud, lit brightly
-    (-0.8, 0.8, 0.15, 0.4, "tense or exhilarating, valence unclear"),
-    (-0.8, -0.7, 0.15, 0.4, "gloomy or calm, valence unclear"),
-    (0.5, 0.3, 0.9, 0.1, "happy or calm, arousal unclear"),
-    (-0.5, -0.3, 0.9, 0.1, "gloomy or tense, arousal unclear"),
-    (0.5, 0.5, 0.1, 0.1, "unclear: too little to read"),
-])
+@pytest.mark.parametrize(
+    "v,a,cv,ca,expected",
+    [
+        (0.7, -0.5, 0.8, 0.8, "calm"),  # both axes clear: the nearest emotion
+        (0.9, 0.8, 0.15, 0.4, "exhilarating or tense, valence unclear"),  # fast and loud, lit brightly
+        (-0.8, 0.8, 0.15, 0.4, "tense or exhilarating, valence unclear"),
+        (-0.8, -0.7, 0.15, 0.4, "gloomy or calm, valence unclear"),
+        (0.5, 0.3, 0.9, 0.1, "happy or calm, arousal unclear"),
+        (-0.5, -0.3, 0.9, 0.1, "gloomy or tense, arousal unclear"),
+        (0.5, 0.5, 0.1, 0.1, "unclear: too little to read"),
+    ],
+)
 def test_a_mood_admits_doubt_where_an_axis_is_unclear(v, a, cv, ca, expected):
     assert mood_for(v, a, cv, ca) == expected
 

@@ -1,4 +1,5 @@
 """The ``dramatune`` command, run as a user runs it: a subprocess, its exit code and its output."""
+
 import json
 import os
 import subprocess
@@ -11,8 +12,13 @@ from dramatune_lib.media import probe
 
 
 def dramatune(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "dramatune_lib.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "dramatune_lib.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 def assert_one_line_error(r, name, words):
@@ -80,13 +86,16 @@ def test_merge_writes_and_refuses_to_overwrite(demo, tmp_path):
     assert sha256(scene) == before
 
 
-@pytest.mark.parametrize("name,words", [
-    ("not_a_video.mp4", "not a video or audio file"),
-    ("truncated.mp4", "truncated"),
-    ("truncated_no_index.mp4", "truncated"),
-    ("zero_seconds.mp4", "0 seconds"),
-    ("music_only.wav", "no video stream"),
-])
+@pytest.mark.parametrize(
+    "name,words",
+    [
+        ("not_a_video.mp4", "not a video or audio file"),
+        ("truncated.mp4", "truncated"),
+        ("truncated_no_index.mp4", "truncated"),
+        ("zero_seconds.mp4", "0 seconds"),
+        ("music_only.wav", "no video stream"),
+    ],
+)
 def test_bad_scenes_give_one_line(media, name, words):
     assert_one_line_error(dramatune("analyze", media / name), name, words)
 
@@ -105,7 +114,9 @@ def test_analyze_with_subtitles_and_a_bad_srt(demo, tmp_path):
     assert any(c["name"] == "words" and c["valence"] > 0.5 for c in json.loads(r.stdout)["cues"])
     bad = tmp_path / "broken.srt"
     bad.write_text("1\n00:00:01 -> 00:00:02\nno\n")
-    assert_one_line_error(dramatune("analyze", demo.scenes["night"], "--subtitles", bad), "broken.srt", "not a valid .srt")
+    assert_one_line_error(
+        dramatune("analyze", demo.scenes["night"], "--subtitles", bad), "broken.srt", "not a valid .srt"
+    )
 
 
 def test_score_a_folder_of_scenes(demo, tmp_path):

@@ -44,7 +44,7 @@ def test_rendered_cue_is_heard_at_its_tempo_and_mode(tmp_path, valence, arousal,
 def test_loud_cues_are_louder_than_soft_ones():
     soft, _, _ = compose_cue(0.5, -0.9, 10, seed=1)
     loud, _, _ = compose_cue(0.5, 0.9, 10, seed=1)
-    rms = lambda y: float(np.sqrt(np.mean(y ** 2)))  # noqa: E731
+    rms = lambda y: float(np.sqrt(np.mean(y**2)))  # noqa: E731
     assert 20 * np.log10(rms(loud) / rms(soft)) > 6
 
 
@@ -58,6 +58,7 @@ def test_midi_round_trips(tmp_path):
 
 
 # --- quality, measured ---------------------------------------------------------------------
+
 
 def _midi(notes, tempo=120.0):
     """A one-instrument MIDI file from (pitch, start_beat, length_beats)."""
@@ -83,8 +84,10 @@ def test_symbolic_metrics_of_known_note_sets():
 def test_composed_cues_stay_in_key_and_fill_their_beats():
     """Measured against Bach chorales from music21's corpus: the composer's notes are at least as
     consistent with one scale, and it leaves no beat empty."""
-    cues = {i: compose.compose_midi(compose.plan_cue(v, a, 20, seed=i))
-            for i, (v, a) in enumerate([(0.7, 0.6), (0.6, -0.6), (-0.7, 0.7), (-0.6, -0.6)])}
+    cues = {
+        i: compose.compose_midi(compose.plan_cue(v, a, 20, seed=i))
+        for i, (v, a) in enumerate([(0.7, 0.6), (0.6, -0.6), (-0.7, 0.7), (-0.6, -0.6)])
+    }
     mine = compose.metrics_table(cues)
     real = compose.metrics_table({n: pm for n, _, pm in compose.music21_chorales(4)})
     assert mine.scale_consistency.mean() >= real.scale_consistency.mean() - 0.02
@@ -107,12 +110,28 @@ def test_composed_cues_are_heard_as_asked():
 
 # --- composing for a scene: its timeline, chords on its cuts, a cadence at its end ------------
 
+
 def _scene(duration=12.0, cuts=(), timeline=None, v=0.0, a=0.3, tempo=(110, 140)):
     from dramatune_lib.schema import SceneProfile
 
-    return SceneProfile(path="scene.mp4", duration=duration, fps=25.0, width=640, height=360, has_audio=False,
-                        valence=v, arousal=a, confidence=0.7, emotion="x", pace=0.5, target_tempo=tempo,
-                        face_share=0.0, brightness=0.5, cut_times=list(cuts), timeline=timeline or [])
+    return SceneProfile(
+        path="scene.mp4",
+        duration=duration,
+        fps=25.0,
+        width=640,
+        height=360,
+        has_audio=False,
+        valence=v,
+        arousal=a,
+        confidence=0.7,
+        emotion="x",
+        pace=0.5,
+        target_tempo=tempo,
+        face_share=0.0,
+        brightness=0.5,
+        cut_times=list(cuts),
+        timeline=timeline or [],
+    )
 
 
 def test_tempo_is_chosen_so_beats_fall_on_the_cuts():
@@ -164,8 +183,24 @@ def test_compose_command(tmp_path, demo, capsys):
     assert sf.info(str(out)).duration == pytest.approx(6.0, abs=0.01) and out.with_suffix(".mid").exists()
     assert json.loads(out.with_suffix(".json").read_text())["params"]["mode"] == "minor"
     quiet = tmp_path / "quiet.wav"
-    assert main(["compose", "--valence", "-0.6", "--arousal", "0.7", "--seconds", "6", "--percussion", "off",
-                 "-o", str(quiet)]) == 0
+    assert (
+        main(
+            [
+                "compose",
+                "--valence",
+                "-0.6",
+                "--arousal",
+                "0.7",
+                "--seconds",
+                "6",
+                "--percussion",
+                "off",
+                "-o",
+                str(quiet),
+            ]
+        )
+        == 0
+    )
     assert not any(i.is_drum for i in pretty_midi.PrettyMIDI(str(quiet.with_suffix(".mid"))).instruments)
     assert main(["compose", "--valence", "0.5", "--arousal", "0", "--seconds", "6", "-o", str(out)]) == 2
     assert f"{out}: already exists" in capsys.readouterr().err
@@ -178,6 +213,7 @@ def test_compose_command(tmp_path, demo, capsys):
 
 
 # --- several scenes in one clip: the plan -----------------------------------------------------
+
 
 def test_a_clip_is_split_into_scenes_by_their_emotion(demo):
     """20 s cut every 2.5 s: bright and lively for 10 s, then dark and calm. Two scenes, split at

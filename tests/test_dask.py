@@ -1,6 +1,7 @@
 """A library too big for one machine (issue #17): indexing and batch ranking on a real Dask
 cluster, a ``LocalCluster`` of two worker processes started and stopped here, give what one
 process gives. Dask is in the development extras (``.[dev]``)."""
+
 import sys
 
 import joblib
@@ -20,8 +21,7 @@ def cluster_client():
             yield client
 
 
-def test_index_and_rank_on_a_dask_cluster_as_in_one_process(cluster_client, small_library, tmp_path,
-                                                            monkeypatch):
+def test_index_and_rank_on_a_dask_cluster_as_in_one_process(cluster_client, small_library, tmp_path, monkeypatch):
     monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path / "cluster-cache"))  # nothing measured yet
     with joblib.parallel_backend("dask"):
         on_cluster = index_library(small_library)

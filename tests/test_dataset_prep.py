@@ -32,6 +32,7 @@ def test_demo_scenes_are_real_videos_of_the_right_length(demo):
 
 # --- the report's datasets, read from a local copy ------------------------------------------
 
+
 def _liris_copy(root):
     """A local copy laid out as LIRIS-ACCEDE's two zips unpack (generated excerpts, invented
     ratings: this checks the reading, not the data)."""
@@ -51,9 +52,11 @@ def _liris_copy(root):
         "0\tACCEDE00000.mp4\t10\t20\t1.5\t4.0\t0.1\t0.1\n"
         "1\tACCEDE00001.mp4\t30\t5\t3.5\t2.0\t0.1\t0.1\n"
         "2\tACCEDE00002.mp4\t40\t9\t3.0\t3.0\t0.1\t0.1\n"
-        "3\tACCEDE00003.mp4\t50\t7\t2.0\t2.5\t0.1\t0.1\n")  # its excerpt is not in the copy
-    (ann / "ACCEDEsets.txt").write_text("id\tname\tset\n0\tACCEDE00000.mp4\t0\n1\tACCEDE00001.mp4\t1\n"
-                                        "2\tACCEDE00002.mp4\t2\n3\tACCEDE00003.mp4\t0\n")
+        "3\tACCEDE00003.mp4\t50\t7\t2.0\t2.5\t0.1\t0.1\n"
+    )  # its excerpt is not in the copy
+    (ann / "ACCEDEsets.txt").write_text(
+        "id\tname\tset\n0\tACCEDE00000.mp4\t0\n1\tACCEDE00001.mp4\t1\n2\tACCEDE00002.mp4\t2\n3\tACCEDE00003.mp4\t0\n"
+    )
 
 
 def test_liris_accede_is_read_from_a_local_copy(tmp_path):

@@ -1,4 +1,5 @@
 """Notebook 04: the report's Random Forest and the comparison of rankers."""
+
 import math
 import os
 
@@ -36,8 +37,9 @@ def test_shipped_forest_ranks_by_its_score(library, demo):
     recs = ev.report_rank(forest, p, tracks)
     assert len(recs) == 3 and [r.rank for r in recs] == [1, 2, 3]
     assert recs[0].score >= recs[1].score >= recs[2].score
-    best = max(forest.predict([[ev.scene_rhythm(p), ev.scene_emotion_level(p), t.tempo, t.loudness_lufs]])[0]
-               for t in tracks)
+    best = max(
+        forest.predict([[ev.scene_rhythm(p), ev.scene_emotion_level(p), t.tempo, t.loudness_lufs]])[0] for t in tracks
+    )
     assert recs[0].score == pytest.approx(best, abs=1e-3)
 
 
@@ -83,6 +85,7 @@ def test_training_the_forest_refuses_to_replace_a_model(tmp_path, capsys):
 
 
 # --- the real-music benchmark (fast subset: lordsawar, flare, singularity, naev) ----------------
+
 
 @pytest.fixture(scope="module")
 def benchmark():

@@ -104,7 +104,7 @@ def test_loudness_range_and_energy(tmp_path):
     x = (0.05 * rng.standard_normal(sr * 20)).astype(np.float32)
     steady, ranged = tmp_path / "steady.wav", tmp_path / "ranged.wav"
     sf.write(steady, x, sr)
-    sf.write(ranged, np.r_[x[: sr * 10] * 0.1, x[sr * 10:]], sr)
+    sf.write(ranged, np.r_[x[: sr * 10] * 0.1, x[sr * 10 :]], sr)
     a, b = fx.track_features(steady), fx.track_features(ranged)
     assert a.loudness_range_lu < 2
     assert b.loudness_range_lu == pytest.approx(20, abs=3)
@@ -159,9 +159,13 @@ def odd_library(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("odd")
     ff = [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi"]
-    subprocess.run([*ff, "-i", "sine=f=440:r=44100", "-t", "8", "-c:a", "libmp3lame", str(d / "really an mp3.wav")], check=True)
+    subprocess.run(
+        [*ff, "-i", "sine=f=440:r=44100", "-t", "8", "-c:a", "libmp3lame", str(d / "really an mp3.wav")], check=True
+    )
     subprocess.run([*ff, "-i", "sine=f=440:r=44100", "-t", "0.5", str(d / "half_second.wav")], check=True)
-    subprocess.run([*ff, "-i", "sine=f=220:r=8000", "-t", "7200", "-c:a", "flac", str(d / "Zwei Stunden – Mix.flac")], check=True)
+    subprocess.run(
+        [*ff, "-i", "sine=f=220:r=8000", "-t", "7200", "-c:a", "flac", str(d / "Zwei Stunden – Mix.flac")], check=True
+    )
     return d
 
 
@@ -182,7 +186,9 @@ def test_index_reads_what_users_have(odd_library, monkeypatch, tmp_path):
 def test_cache_from_an_older_version_is_rebuilt(small_library, monkeypatch, tmp_path):
     monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path))
     cache = fx.library._cache_file(small_library)
-    cache.write_text(json.dumps({"version": 0, "entries": {str(small_library / "cue 0 ünï.ogg"): {"stamp": [], "x": 1}}}))
+    cache.write_text(
+        json.dumps({"version": 0, "entries": {str(small_library / "cue 0 ünï.ogg"): {"stamp": [], "x": 1}}})
+    )
     lib = fx.index_library(small_library, n_jobs=1)
     assert len(lib.tracks) == 3
     assert json.loads(cache.read_text())["version"] == fx.FEATURES_VERSION
@@ -212,7 +218,9 @@ def write_srt(path, a, b):
 
 def test_words_move_valence_the_way_they_read(demo, tmp_path):
     det = fx.face_detector()
-    happy = write_srt(tmp_path / "happy.srt", "I love you. This is wonderful!", "Thank you, this is the happiest day of my life.")
+    happy = write_srt(
+        tmp_path / "happy.srt", "I love you. This is wonderful!", "Thank you, this is the happiest day of my life."
+    )
     angry = write_srt(tmp_path / "angry.srt", "Get out. I hate you.", "You ruined everything, you liar!")
     plain = fx.analyze_scene(demo.scenes["night"], detector=det)
     up = fx.analyze_scene(demo.scenes["night"], detector=det, subtitles=happy)
@@ -241,11 +249,14 @@ def test_subtitles_past_the_end(demo, tmp_path):
     assert words.confidence == 0 and "after the scene ends" in words.detail
 
 
-@pytest.mark.parametrize("content,words", [
-    (b"1\n00:00:01,000 -> 00:00:02,000\nbroken timing\n", "not a valid .srt file"),
-    (b"\x81\x8d\x8f\x90\x9d" * 20, "cannot be read as text"),
-    (b"", "holds no subtitles"),
-])
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        (b"1\n00:00:01,000 -> 00:00:02,000\nbroken timing\n", "not a valid .srt file"),
+        (b"\x81\x8d\x8f\x90\x9d" * 20, "cannot be read as text"),
+        (b"", "holds no subtitles"),
+    ],
+)
 def test_bad_subtitles_are_one_clear_line(demo, tmp_path, content, words):
     bad = tmp_path / "bad.srt"
     bad.write_bytes(content)
@@ -260,10 +271,27 @@ def test_rotated_phone_video(tmp_path):
     from dramatune_lib.media import ffmpeg_exe, probe
 
     ff = [ffmpeg_exe(), "-v", "error", "-y"]
-    subprocess.run([*ff, "-f", "lavfi", "-i", "testsrc=s=320x180:r=25", "-t", "3", "-c:v", "libx264",
-                    "-pix_fmt", "yuv420p", str(tmp_path / "flat.mp4")], check=True)
-    subprocess.run([*ff, "-display_rotation", "90", "-i", str(tmp_path / "flat.mp4"), "-c", "copy",
-                    str(tmp_path / "upright.mp4")], check=True)
+    subprocess.run(
+        [
+            *ff,
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=320x180:r=25",
+            "-t",
+            "3",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(tmp_path / "flat.mp4"),
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [*ff, "-display_rotation", "90", "-i", str(tmp_path / "flat.mp4"), "-c", "copy", str(tmp_path / "upright.mp4")],
+        check=True,
+    )
     info = probe(tmp_path / "upright.mp4")
     assert info.rotation in (90, 270) and (info.width, info.height) == (180, 320)
     p = fx.analyze_scene(tmp_path / "upright.mp4")
@@ -275,8 +303,28 @@ def test_very_large_resolution(tmp_path):
 
     from dramatune_lib.media import ffmpeg_exe, stream_frames
 
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=3840x2160:r=25", "-t", "2",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(tmp_path / "uhd.mp4")], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=3840x2160:r=25",
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(tmp_path / "uhd.mp4"),
+        ],
+        check=True,
+    )
     assert max(f.shape[:2] for _, f in stream_frames(tmp_path / "uhd.mp4", 2)) == (360, 640)  # never held at 4K
     p = fx.analyze_scene(tmp_path / "uhd.mp4")
     assert (p.width, p.height) == (3840, 2160)
@@ -287,8 +335,26 @@ def test_one_frame_video(tmp_path):
 
     from dramatune_lib.media import ffmpeg_exe
 
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=320x180:r=25", "-frames:v", "1",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(tmp_path / "still.mp4")], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=320x180:r=25",
+            "-frames:v",
+            "1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(tmp_path / "still.mp4"),
+        ],
+        check=True,
+    )
     with pytest.raises(BadInputError, match=r"^still.mp4: lasts 0.0\d s \(a single frame at most\)"):
         fx.analyze_scene(tmp_path / "still.mp4")
 
@@ -310,7 +376,7 @@ def test_visual_tempo_of_a_flash_every_0_4_s(tmp_path):
         for i in range(25 * 12):
             f = np.full((180, 320, 3), 30, np.uint8)
             x, y = spots[i // 10]  # 10 frames at 25 fps
-            f[y:y + 60, x:x + 60] = 230
+            f[y : y + 60, x : x + 60] = 230
             yield f
 
     pic = fx.watch_video(_write_frames(tmp_path / "flash.mp4", frames()), faces=None)
@@ -327,8 +393,11 @@ def test_tempo_estimate_is_librosas():
     for k in range(60):
         rate = float(rng.choice([10.0, 12.5, 25.0, 29.97]))
         t = np.arange(int(rng.integers(int(4 * rate), int(60 * rate))))
-        env = [np.maximum(0, rng.normal(size=t.size)), rng.random(t.size) ** 6,
-               np.maximum(0, np.cos(2 * np.pi * t / rng.uniform(3, 30))) ** 8 + 0.1 * rng.random(t.size)][k % 3]
+        env = [
+            np.maximum(0, rng.normal(size=t.size)),
+            rng.random(t.size) ** 6,
+            np.maximum(0, np.cos(2 * np.pi * t / rng.uniform(3, 30))) ** 8 + 0.1 * rng.random(t.size),
+        ][k % 3]
         expected = librosa.feature.tempo(onset_envelope=env, sr=rate, hop_length=1, max_tempo=240.0)[0]
         assert fx.tempo_estimate(env, rate, max_tempo=240.0) == expected
 
@@ -373,7 +442,7 @@ def test_optical_flow_measures_a_pan(tmp_path):
 
     rng = np.random.default_rng(2)
     tex = cv2.GaussianBlur(rng.integers(0, 255, (180, 1400, 3), dtype=np.uint8), (0, 0), 2)
-    frames = (tex[:, 4 * i: 4 * i + 320] for i in range(25 * 4))
+    frames = (tex[:, 4 * i : 4 * i + 320] for i in range(25 * 4))
     p = fx.analyze_scene(_write_frames(tmp_path / "pan.mp4", frames))
     assert p.cut_times == []
     assert np.mean(p.motion) == pytest.approx(4 * 25 / 320, rel=0.2)
@@ -390,8 +459,9 @@ def test_faces_are_followed_within_a_shot_and_searched_afresh_after_a_cut(tmp_pa
 
     face = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (360, 360))
     cup = cv2.resize(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR), (640, 360))
-    frames = (cup if i >= 75 else cv2.copyMakeBorder(face, 0, 0, 40 + i, 240 - i, cv2.BORDER_REPLICATE)
-              for i in range(150))
+    frames = (
+        cup if i >= 75 else cv2.copyMakeBorder(face, 0, 0, 40 + i, 240 - i, cv2.BORDER_REPLICATE) for i in range(150)
+    )
     from dramatune_lib.media import write_video
 
     clip = write_video(tmp_path / "astronaut_then_coffee.mp4", frames, (640, 360), 25)
@@ -429,6 +499,7 @@ def test_carphone_clip_has_a_face_in_most_frames():
 
 
 # --- the scene's own sound: Karydis' features and the trained classifier -----------------------
+
 
 @pytest.fixture(scope="module")
 def sound_model():
@@ -484,8 +555,10 @@ def test_the_shipped_sound_model_loads_without_scikit_learn():
     import subprocess
     import sys
 
-    code = ("import sys; from dramatune_lib import feature_extraction as fx; m = fx.load_sound_model(); "
-            "print(type(m).__name__, 'sklearn' in sys.modules)")
+    code = (
+        "import sys; from dramatune_lib import feature_extraction as fx; m = fx.load_sound_model(); "
+        "print(type(m).__name__, 'sklearn' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["SoundClassifier", "False"]
 
@@ -513,8 +586,11 @@ def test_mid_term_features_are_68_a_second():
 
 def test_unseen_speech_is_heard_as_speech(tmp_path, sound_model):
     """A sentence and voice the training corpus never used."""
-    y = _espeak(tmp_path, "The lighthouse keeper counted the ships every evening, and tonight one was missing.",
-                voice="en-gb+m2")
+    y = _espeak(
+        tmp_path,
+        "The lighthouse keeper counted the ships every evening, and tonight one was missing.",
+        voice="en-gb+m2",
+    )
     heard = fx.listen(y, fx.SOUND_SR, sound_model)
     assert heard.classes.count("speech") / len(heard.classes) >= 0.8
 
@@ -641,5 +717,4 @@ def test_library_relative_placement_reaches_both_ends(demo):
     rel = np.array([t.arousal_rel for t in tracks])
     assert rel.max() == 1.0 and rel.min() == -1.0
     assert np.all(np.diff(rel[np.argsort(a, kind="stable")]) >= 0)
-    assert all(t.valence_confidence == pytest.approx(abs(t.valence_sound), abs=0.002)
-               for t in tracks if not t.words)
+    assert all(t.valence_confidence == pytest.approx(abs(t.valence_sound), abs=0.002) for t in tracks if not t.words)

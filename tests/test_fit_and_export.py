@@ -13,8 +13,14 @@ from dramatune_lib.compose import compose_cue, write_cue
 from dramatune_lib.errors import BadInputError, DramaTuneError, OutputExistsError
 from dramatune_lib.feature_extraction import beat_grid
 from dramatune_lib.fit_and_export import (
-    duck_gain, export_scene, fit_track, normalise_loudness, output_paths, probe_output,
-    speech_activity, true_peak_db,
+    duck_gain,
+    export_scene,
+    fit_track,
+    normalise_loudness,
+    output_paths,
+    probe_output,
+    speech_activity,
+    true_peak_db,
 )
 from dramatune_lib.media import decode_audio, ffmpeg_exe, probe
 
@@ -60,7 +66,7 @@ def test_intensity_picks_the_section(quiet_then_loud):
     calm = fit_track(quiet_then_loud, 8, intensity=0.0)
     loud = fit_track(quiet_then_loud, 8, intensity=1.0)
     assert calm.track_out <= 21 and loud.track_in >= 19
-    rms = lambda c: float(np.sqrt(np.mean(c.audio[SR:-3 * SR] ** 2)))  # noqa: E731
+    rms = lambda c: float(np.sqrt(np.mean(c.audio[SR : -3 * SR] ** 2)))  # noqa: E731
     assert rms(loud) > 5 * rms(calm)
 
 
@@ -68,11 +74,13 @@ def test_short_track_loops_on_bars_without_clicks(cue120):
     cue = fit_track(cue120, 47.0, fade_in=0, fade_out=0, volume=1.0)
     assert cue.method == "bars" and cue.loops >= 2
     period = np.diff(cue.joins)
-    assert np.ptp(period) <= 1 and period[0] / SR == pytest.approx(round(period[0] / SR / 2) * 2, abs=0.05)  # whole bars
+    assert np.ptp(period) <= 1 and period[0] / SR == pytest.approx(
+        round(period[0] / SR / 2) * 2, abs=0.05
+    )  # whole bars
     d = np.abs(np.diff(cue.audio[:, 0]))
     typical = np.percentile(d, 99.9)
     for j in cue.joins:
-        assert d[j - 220: j + 220].max() <= 1.5 * typical, f"click at join {j / SR:.2f} s"
+        assert d[j - 220 : j + 220].max() <= 1.5 * typical, f"click at join {j / SR:.2f} s"
     assert cue.bars[-1] == pytest.approx(47.0, abs=0.002)
 
 
@@ -84,7 +92,7 @@ def test_track_shorter_than_a_bar_falls_back_to_a_plain_loop(tmp_path):
     assert cue.method == "plain loop" and cue.loops == 4 and cue.audio.shape == (4 * SR, 2)
     d = np.abs(np.diff(cue.audio[:, 0]))
     for j in cue.joins:
-        assert d[j - 50: j + 1400].max() <= 1.05 * np.abs(np.diff(y)).max() * 0.8
+        assert d[j - 50 : j + 1400].max() <= 1.05 * np.abs(np.diff(y)).max() * 0.8
 
 
 def test_tempo_nudge_lands_beats_on_cuts(cue120):
@@ -119,8 +127,24 @@ def test_silent_and_tiny_tracks_are_refused(tmp_path):
 
 
 def test_very_long_file_is_read_in_part(tmp_path):
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=220:r=8000", "-t", "7200",
-                    "-c:a", "flac", str(tmp_path / "two_hours.flac")], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=220:r=8000",
+            "-t",
+            "7200",
+            "-c:a",
+            "flac",
+            str(tmp_path / "two_hours.flac"),
+        ],
+        check=True,
+    )
     cue = fit_track(tmp_path / "two_hours.flac", 6.0)
     assert cue.audio.shape == (6 * SR, 2) and cue.track_in < 600
 
@@ -135,10 +159,10 @@ def test_speech_is_found_and_the_music_ducks(speech_scene):
     assert inside > 0.9 and outside < 0.05
     g = duck_gain(mask, y.size, SR, depth_db=12)
     db = 20 * np.log10(g)
-    assert db[int(s0 * SR): int(s1 * SR)].min() == pytest.approx(-12, abs=0.5)
+    assert db[int(s0 * SR) : int(s1 * SR)].min() == pytest.approx(-12, abs=0.5)
     assert db[int(1.0 * SR)] == pytest.approx(0, abs=0.1) and db[int(9.5 * SR)] == pytest.approx(0, abs=0.5)
     assert db[int((s0 - 0.01) * SR)] < -6  # the dip is in place as the first word starts (attack lead)
-    assert db[int((s0 + 0.05) * SR): int((s1 - 0.1) * SR)].max() < -6  # and holds through the line
+    assert db[int((s0 + 0.05) * SR) : int((s1 - 0.1) * SR)].max() < -6  # and holds through the line
 
 
 def test_no_speech_in_the_demo_scenes(demo):
@@ -211,15 +235,38 @@ def test_scene_audio_at_another_rate(tmp_path, demo):
 
     frames = (np.full((90, 160, 3), 40 * (i % 5), np.uint8) for i in range(75))
     t = np.arange(3 * 48000) / 48000
-    write_video(tmp_path / "s48.mp4", frames, (160, 90), 25, (0.1 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), 48000)
+    write_video(
+        tmp_path / "s48.mp4", frames, (160, 90), 25, (0.1 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), 48000
+    )
     res = export_scene(tmp_path / "s48.mp4", fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0), tmp_path / "o.mp4")
     assert audio_seconds(res.output) == pytest.approx(3.0, abs=0.1)
 
 
 def test_variable_frame_rate_video_keeps_its_timing(tmp_path, demo):
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=320x180:r=30", "-t", "6",
-                    "-vf", "select='not(mod(n\\,3))+eq(mod(n\\,7)\\,1)'", "-fps_mode", "vfr", "-c:v", "libx264",
-                    "-pix_fmt", "yuv420p", str(tmp_path / "vfr.mp4")], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=320x180:r=30",
+            "-t",
+            "6",
+            "-vf",
+            "select='not(mod(n\\,3))+eq(mod(n\\,7)\\,1)'",
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(tmp_path / "vfr.mp4"),
+        ],
+        check=True,
+    )
     dur = probe(tmp_path / "vfr.mp4").duration
     res = export_scene(tmp_path / "vfr.mp4", fit_track(sorted(demo.library.glob("*.ogg"))[0], dur), tmp_path / "o.mp4")
     assert video_stream_hash(res.output) == video_stream_hash(tmp_path / "vfr.mp4")
@@ -239,14 +286,18 @@ def test_full_disk_leaves_nothing_behind(demo, tmp_path, monkeypatch, where):
     from dramatune_lib import fit_and_export as fe
 
     if where == "ffmpeg":
+
         def broken(args, what):
             open(args[-1], "wb").write(b"half a file")  # ffmpeg wrote part of the output, then died
             raise DramaTuneError("x.mp4: ffmpeg failed — No space left on device")
+
         monkeypatch.setattr(fe.export, "run_ffmpeg", broken)
     else:
+
         def broken(path, rows):
             open(path, "w").write("cue,sou")
             raise OSError(28, "No space left on device")
+
         monkeypatch.setattr(fe.export, "_write_sheet_csv", broken)
     cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0)
     with pytest.raises(DramaTuneError, match="No space left"):
@@ -264,6 +315,7 @@ def test_plain_gain_reports_the_true_peak_it_measures(cue120):
 
 # --- timelines for the editor (issue #18) ----------------------------------------------------------
 
+
 @pytest.fixture(scope="module", params=["24000/1001", "25", "30000/1001"], ids=["23.976", "25", "29.97"])
 def scored(request, demo, tmp_path_factory):
     """A 6 s scene at each editing rate, scored scene by scene with two demo tracks (a 1 s
@@ -275,9 +327,33 @@ def scored(request, demo, tmp_path_factory):
 
     d = tmp_path_factory.mktemp("timeline")
     scene = d / "scene.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=s=320x180:r={request.param}",
-                    "-f", "lavfi", "-i", "sine=f=220", "-t", "6", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-c:a", "aac", "-shortest", str(scene)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=s=320x180:r={request.param}",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=220",
+            "-t",
+            "6",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(scene),
+        ],
+        check=True,
+    )
     tracks = sorted(demo.library.glob("*.ogg"))
     cue = join_cues([(tracks[0], 0.0, 2.5), (tracks[7], 2.5, 6.0)], 6.0, crossfade=1.0, fade_in=0.4, fade_out=1.2)
     res = export_scene(scene, cue, d / "out.mp4")
@@ -286,13 +362,22 @@ def scored(request, demo, tmp_path_factory):
     formats = [f for f in TIMELINE_FORMATS if f != "fcpx" or den == 1]  # FCP X: whole-number rates only
     paths = write_timelines(tl, res.output, formats)
     rows = json.loads(open(d / "out.cues.json").read())["cues"]
-    return {"rate": num / den, "paths": dict(zip(formats, paths)), "rows": rows, "tracks": tracks[:8],
-            "scene": scene, "stem": res.stem}
+    return {
+        "rate": num / den,
+        "paths": dict(zip(formats, paths)),
+        "rows": rows,
+        "tracks": tracks[:8],
+        "scene": scene,
+        "stem": res.stem,
+    }
 
 
 def _music_items(timeline, names):
-    track = next(t for t in timeline.tracks if t.kind == "Audio" and any(
-        c.schema_name() == "Clip" and c.name in names for c in t))
+    track = next(
+        t
+        for t in timeline.tracks
+        if t.kind == "Audio" and any(c.schema_name() == "Clip" and c.name in names for c in t)
+    )
     return [c for c in track if c.schema_name() in ("Clip", "Transition")]
 
 
@@ -324,8 +409,10 @@ def test_timelines_match_the_cue_sheet_to_the_frame(scored):
         assert [c.name for c in clips] == [os.path.basename(r["path"]) for r in rows], fmt
         assert [c.media_reference.target_url for c in clips] == [Path(r["path"]).resolve().as_uri() for r in rows]
         ranges = [c.range_in_parent() for c in clips]
-        assert [(r.start_time.value, r.end_time_exclusive().value) for r in ranges] == \
-               [(0, f(boundary)), (f(boundary), f(6.0))], fmt
+        assert [(r.start_time.value, r.end_time_exclusive().value) for r in ranges] == [
+            (0, f(boundary)),
+            (f(boundary), f(6.0)),
+        ], fmt
         assert [c.source_range.start_time.value for c in clips] == src_in, fmt
         assert all(c.source_range.start_time.rate == pytest.approx(rate) for c in clips)
         if fmt == "fcpx":
@@ -333,13 +420,20 @@ def test_timelines_match_the_cue_sheet_to_the_frame(scored):
         trans = [(c.name, c.in_offset.value, c.out_offset.value) for c in items if c.schema_name() == "Transition"]
         assert ("fade in", 0, f(rows[0]["fade_in"])) in trans or (trans[0][1:] == (0, f(rows[0]["fade_in"])))
         # the crossfade spans the overlap of the two cues, the cut at the scene boundary inside it
-        assert [t[1:] for t in trans][1] == (f(boundary) - f(rows[1]["scene_in"]), f(rows[0]["scene_out"]) - f(boundary))
+        assert [t[1:] for t in trans][1] == (
+            f(boundary) - f(rows[1]["scene_in"]),
+            f(rows[0]["scene_out"]) - f(boundary),
+        )
         assert [t[1:] for t in trans][2] == (f(rows[-1]["fade_out"]), 0)
         video = next(t for t in tl.tracks if t.kind == "Video")
         markers = [(m.name, m.marked_range.start_time.value) for c in video for m in c.markers]
         assert ("cut 1", f(2.5)) in markers and ("scene 2: tense", f(2.5)) in markers, markers
-        stems = [t for t in tl.tracks if t.kind == "Audio" and any(
-            c.schema_name() == "Clip" and c.name == os.path.basename(scored["stem"]) for c in t)]
+        stems = [
+            t
+            for t in tl.tracks
+            if t.kind == "Audio"
+            and any(c.schema_name() == "Clip" and c.name == os.path.basename(scored["stem"]) for c in t)
+        ]
         assert len(stems) == 1 and stems[0].range_in_parent().duration.value == f(6.0)
         if fmt == "otio":
             assert stems[0].enabled is False
@@ -437,13 +531,13 @@ def test_time_stretch_keeps_pitch_length_and_clicks_in_place():
     sr, rate = 44100, 0.92
     t = np.arange(4 * sr) / sr
     y = 0.3 * np.sin(2 * np.pi * 440 * t).astype(np.float32)
-    y[sr:sr + 200] += 0.9  # a click at 1 s
+    y[sr : sr + 200] += 0.9  # a click at 1 s
     out = time_stretch(np.stack([y, y], 1), rate, sr)
     assert out.shape == (round(y.size / rate), 2)
     env = np.abs(out[:, 0] - out[:, 0].mean())
     near = slice(int(1.05 * sr), int(1.14 * sr))
     click = near.start + int(np.argmax(env[near] > 0.6))
     assert abs(click / sr - 1 / rate) < 0.001
-    tail = out[int(2.5 * sr):int(3.5 * sr), 0]
+    tail = out[int(2.5 * sr) : int(3.5 * sr), 0]
     freqs = np.fft.rfftfreq(tail.size, 1 / sr)
     assert abs(freqs[np.argmax(np.abs(np.fft.rfft(tail)))] - 440) < 2

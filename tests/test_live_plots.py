@@ -1,5 +1,6 @@
 """The app's live circumplex (issue #14): it shows the picks listed beside it, tells what a point
 is when hovered, plays what is clicked, and its labels never overlap."""
+
 import pytest
 
 from dramatune_lib import feature_extraction as fx
@@ -28,8 +29,9 @@ def test_the_view_shows_the_picks_and_calls_back_with_the_clicked_track(chase):
     view = CircumplexView(on_click=heard.append)
     first = recommend(profile, tracks)
     view.show(profile, first, tracks)
-    assert list(view.picks.x) == pytest.approx([matched_position(next(t for t in tracks if t.path == r.path))[0]
-                                                for r in first])
+    assert list(view.picks.x) == pytest.approx(
+        [matched_position(next(t for t in tracks if t.path == r.path))[0] for r in first]
+    )
     assert [n.split(":")[0] for n in view.picks.names] == [f"{r.rank}. {r.title}" for r in first]
     assert all(r.reason in n for r, n in zip(first, view.picks.names))  # hover: the track and its reason
     assert list(view.labels["pick"].text) == ["1", "2", "3"]
@@ -55,8 +57,12 @@ def test_labels_laid_out_for_the_widget_do_not_overlap(demo, chase):
     _, tracks = chase
     size = 400
     m = MARGIN_PX
-    box = (m["left"] / size, m["bottom"] / size, 1 - (m["left"] + m["right"]) / size,
-           1 - (m["top"] + m["bottom"]) / size)
+    box = (
+        m["left"] / size,
+        m["bottom"] / size,
+        1 - (m["left"] + m["right"]) / size,
+        1 - (m["top"] + m["bottom"]) / size,
+    )
     for name, scene in demo.scenes.items():
         profile = fx.analyze_scene(scene)
         recs = recommend(profile, tracks)
@@ -67,7 +73,7 @@ def test_labels_laid_out_for_the_widget_do_not_overlap(demo, chase):
         from dramatune_lib.matching import matched_position as where
 
         spots = [where(next(t for t in tracks if t.path == r.path)) for r in recs]
-        markers = plots.marker_boxes(fig.axes[0], spots, plots.PICK_MARKER_S ** 0.5 / 2)
+        markers = plots.marker_boxes(fig.axes[0], spots, plots.PICK_MARKER_S**0.5 / 2)
         renderer = plots.circumplex._renderer(fig)
         assert not any(t.get_window_extent(renderer).overlaps(m) for t in texts for m in markers), name
         layout = label_layout(profile, recs, tracks, size_px=size)

@@ -7,9 +7,22 @@ from dramatune_lib.schema import SceneProfile
 
 
 def profile(v, a, pace=0.5, duration=12.0, tempo=(90, 115)):
-    return SceneProfile(path="x.mp4", duration=duration, fps=25, width=640, height=360, has_audio=True,
-                        valence=v, arousal=a, confidence=0.8, emotion="test", pace=pace,
-                        target_tempo=tempo, face_share=0, brightness=0.5)
+    return SceneProfile(
+        path="x.mp4",
+        duration=duration,
+        fps=25,
+        width=640,
+        height=360,
+        has_audio=True,
+        valence=v,
+        arousal=a,
+        confidence=0.8,
+        emotion="test",
+        pace=pace,
+        target_tempo=tempo,
+        face_share=0,
+        brightness=0.5,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +53,15 @@ def test_diversity_spreads_the_picks(tracks):
     p = profile(0.5, 0.5, tempo=(120, 150))
     plain = recommend(p, tracks, weights=MatchWeights(diversity=0.0))
     diverse = recommend(p, tracks)
-    spread = lambda rs: np.mean([abs(x.tempo - y.tempo) + 100 * np.hypot(x.valence - y.valence, x.arousal - y.arousal)  # noqa: E731
-                                 for i, x in enumerate(rs) for y in rs[i + 1:]])
+    spread = (
+        lambda rs: np.mean(
+            [
+                abs(x.tempo - y.tempo) + 100 * np.hypot(x.valence - y.valence, x.arousal - y.arousal)  # noqa: E731
+                for i, x in enumerate(rs)
+                for y in rs[i + 1 :]
+            ]
+        )
+    )
     assert spread(diverse) >= spread(plain)
 
 

@@ -2,8 +2,16 @@ import numpy as np
 import pytest
 
 from dramatune_lib.errors import BadInputError
-from dramatune_lib.media import (decode_audio, ffmpeg_exe, load_audio, probe, probe_scene, sample_due, stream_frames,
-                                 stream_frames_sampled)
+from dramatune_lib.media import (
+    decode_audio,
+    ffmpeg_exe,
+    load_audio,
+    probe,
+    probe_scene,
+    sample_due,
+    stream_frames,
+    stream_frames_sampled,
+)
 
 
 def test_probe_reads_streams(media):
@@ -19,14 +27,17 @@ def test_probe_video_without_audio(media):
     assert info.has_video and not info.has_audio
 
 
-@pytest.mark.parametrize("name,words", [
-    ("not_a_video.mp4", "not a video or audio file"),
-    ("empty.mp4", "empty"),
-    ("zero_seconds.mp4", "0 seconds"),
-    ("truncated_no_index.mp4", "truncated"),
-    ("music_only.wav", "no video stream"),
-    ("missing.mp4", "not found"),
-])
+@pytest.mark.parametrize(
+    "name,words",
+    [
+        ("not_a_video.mp4", "not a video or audio file"),
+        ("empty.mp4", "empty"),
+        ("zero_seconds.mp4", "0 seconds"),
+        ("truncated_no_index.mp4", "truncated"),
+        ("music_only.wav", "no video stream"),
+        ("missing.mp4", "not found"),
+    ],
+)
 def test_bad_scenes_are_named_in_one_line(media, name, words):
     with pytest.raises(BadInputError) as e:
         probe_scene(media / name)
@@ -81,10 +92,34 @@ def test_variable_frame_rate_keeps_true_times(tmp_path):
     from dramatune_lib.feature_extraction import find_cuts
 
     vfr = tmp_path / "phone.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=2",
-                    "-f", "lavfi", "-i", "mandelbrot=s=320x180:r=30,trim=duration=2", "-filter_complex",
-                    "[0:v][1:v]concat=n=2:v=1[c];[c]select='gte(t\\,1)+not(mod(n\\,3))'[o]", "-map", "[o]",
-                    "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(vfr)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x180:r=30:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=320x180:r=30,trim=duration=2",
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1[c];[c]select='gte(t\\,1)+not(mod(n\\,3))'[o]",
+            "-map",
+            "[o]",
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(vfr),
+        ],
+        check=True,
+    )
     info = probe(vfr)
     assert info.fps < 28 and info.tbr == 30  # really variable: average below the base rate
     times = [t for t, _ in stream_frames(vfr, 30)]
@@ -106,8 +141,15 @@ def test_skipping_b_frame_deblocking_changes_frames_less_than_the_encoding_quali
 
     def encode(crf: int):
         path = tmp_path / f"pan_crf{crf}.mp4"
-        w = imageio_ffmpeg.write_frames(str(path), (640, 360), fps=25, codec="libx264", quality=None,
-                                        output_params=["-crf", str(crf)], ffmpeg_log_level="error")
+        w = imageio_ffmpeg.write_frames(
+            str(path),
+            (640, 360),
+            fps=25,
+            codec="libx264",
+            quality=None,
+            output_params=["-crf", str(crf)],
+            ffmpeg_log_level="error",
+        )
         w.send(None)
         for i in range(50):
             m = np.float32([[1, 0, 80 - 2 * i], [0, 1, -60]])

@@ -1,6 +1,7 @@
 """The chain in one place (dramatune_lib.pipeline): each arrow runs on the demo, what a step
 measured travels to the next, every hand-off survives JSON exactly, and no caller rebuilds the
 chain from the stages."""
+
 import ast
 from pathlib import Path
 
@@ -27,8 +28,9 @@ def tracks(demo):
 def test_every_hand_off_survives_json_exactly(demo, chase, tracks, tmp_path):
     picks = pipeline.rank(chase, tracks)
     cue = pipeline.fit(picks[0], 4.0, tracks=tracks)
-    result, timelines = pipeline.export(demo.scenes["chase"], cue, tmp_path / "chase.mp4", timelines=["otio"],
-                                        cuts=chase.cut_times)
+    result, timelines = pipeline.export(
+        demo.scenes["chase"], cue, tmp_path / "chase.mp4", timelines=["otio"], cuts=chase.cut_times
+    )
     assert SceneProfile.from_json(chase.to_json()) == chase
     assert isinstance(SceneProfile.from_json(chase.to_json()).target_tempo, tuple)
     assert all(Recommendation.from_json(r.to_json()) == r for r in picks)
@@ -79,7 +81,8 @@ def test_a_profile_keeps_the_face_readings_the_notebook_draws(demo):
     assert [row[0] for row in smile.face_frames] == pytest.approx(pic.sample_times, abs=1e-3)
     happy = fx.FER_CLASSES.index("happy")
     assert [row[1 + happy] for row in smile.face_frames] == pytest.approx(
-        [f.probs.get("happy", 0.0) for f in pic.faces], abs=1e-3)
+        [f.probs.get("happy", 0.0) for f in pic.faces], abs=1e-3
+    )
     assert max(row[1 + happy] for row in smile.face_frames) > 0.5  # the astronaut smiles
     drawn = plots.faces_figure(smile).axes[0].collections
     assert len(drawn) == len(fx.FER_CLASSES)  # one band per class, as from the picture track

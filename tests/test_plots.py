@@ -1,4 +1,5 @@
 """The figures' labels stay readable (issue #14): no two label boxes overlap."""
+
 import pytest
 
 from dramatune_lib import compose, plots

@@ -1,6 +1,7 @@
 """The project's own rules, checked: notebooks stored without outputs, each public function
 documented with the notebook that uses it, every notebook opening with a goal and ending with a
 summary, and a package that reads like the course (imports point back down it)."""
+
 import ast
 import json
 from pathlib import Path
@@ -15,10 +16,18 @@ MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py")
 KERNELS = {"config", "errors", "schema", "circumplex", "media", "dsp", "parallel", "matching"}
 #: The stages in the order they may import each other, each with its notebook. The app (05), the
 #: pipeline it calls and the command line drive every stage, so they sit on top, above the figures.
-STAGES = {"dataset_prep": "01_dataset_prep.ipynb", "feature_extraction": "02_feature_extraction.ipynb",
-          "training": "03_training.ipynb", "evaluation": "04_evaluation.ipynb", "compose": "06_compose.ipynb",
-          "fit_and_export": "07_fit_and_export.ipynb", "plots": None, "pipeline": None,
-          "recommend_and_merge": "05_recommend_and_merge.ipynb", "cli": None}
+STAGES = {
+    "dataset_prep": "01_dataset_prep.ipynb",
+    "feature_extraction": "02_feature_extraction.ipynb",
+    "training": "03_training.ipynb",
+    "evaluation": "04_evaluation.ipynb",
+    "compose": "06_compose.ipynb",
+    "fit_and_export": "07_fit_and_export.ipynb",
+    "plots": None,
+    "pipeline": None,
+    "recommend_and_merge": "05_recommend_and_merge.ipynb",
+    "cli": None,
+}
 #: "About 500 lines" (issue #16), with the margin the word "about" gives.
 MAX_MODULE_LINES = 520
 
@@ -42,7 +51,9 @@ def _imported_parts(mod: Path) -> list[tuple[int, str]]:
     return found
 
 
-@pytest.mark.parametrize("mod", MODULES + sorted(PACKAGE.rglob("__init__.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "mod", MODULES + sorted(PACKAGE.rglob("__init__.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+)
 def test_imports_point_back_down_the_course(mod):
     order = list(STAGES)
     here = _part(mod)
@@ -102,10 +113,12 @@ def test_importing_the_package_changes_no_environment():
     import sys
 
     names = sorted({".".join(p.relative_to(ROOT).with_suffix("").parts) for p in MODULES if p.name != "__main__.py"})
-    code = ("import os, importlib, cv2; before = dict(os.environ)\n"
-            f"for n in {names!r}: importlib.import_module(n)\n"
-            "changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))\n"
-            "print(changed)")
+    code = (
+        "import os, importlib, cv2; before = dict(os.environ)\n"
+        f"for n in {names!r}: importlib.import_module(n)\n"
+        "changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))\n"
+        "print(changed)"
+    )
     # a bare environment: this test process has imported the package already, and a child
     # would inherit whatever that import set
     env = {k: os.environ[k] for k in ("PATH", "HOME", "DRAMATUNE_CACHE") if k in os.environ}

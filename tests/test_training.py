@@ -1,4 +1,5 @@
 """Notebook 03's training code: the music-emotion corpus, model and command line."""
+
 import json
 import subprocess
 import sys
@@ -44,9 +45,12 @@ def test_0ad_labels_are_read_from_the_game_files(tmp_path):
     zdir = root / "usr/share/games/0ad/mods/public"
     zdir.mkdir(parents=True)
     with zipfile.ZipFile(zdir / "public.zip", "w") as z:
-        z.writestr("gui/common/music.js", 'Music.prototype.DEFAULT_PEACE_TRACKS = [\n\t"Calm.ogg"\n];\n'
-                   'Music.prototype.DEFAULT_BATTLE_TRACKS = [\n\t"Drums.ogg"\n];\n'
-                   'Music.prototype.DEFAULT_DEFEAT_TRACKS = [\n\t"Tears.ogg"\n];\n')
+        z.writestr(
+            "gui/common/music.js",
+            'Music.prototype.DEFAULT_PEACE_TRACKS = [\n\t"Calm.ogg"\n];\n'
+            'Music.prototype.DEFAULT_BATTLE_TRACKS = [\n\t"Drums.ogg"\n];\n'
+            'Music.prototype.DEFAULT_DEFEAT_TRACKS = [\n\t"Tears.ogg"\n];\n',
+        )
         z.writestr("simulation/data/civs/rome.json", json.dumps({"Music": [{"File": "Forum.ogg", "Type": "peace"}]}))
         for name in ("Calm", "Drums", "Tears", "Forum", "Menu"):
             z.writestr(f"audio/music/{name}.ogg", b"OggS")
@@ -75,8 +79,10 @@ def test_the_model_learns_arousal_from_the_soundtracks(soundtracks, tmp_path):
 def test_shipped_music_model_loads_without_scikit_learn():
     """models/music_emotion.json (full mode, five games) is plain numbers: placing a track needs
     no scikit-learn import."""
-    code = ("import sys, json; from dramatune_lib import feature_extraction as fx; m = fx.load_music_model(); "
-            "print(json.dumps([m.trained_on, 'sklearn' in sys.modules]))")
+    code = (
+        "import sys, json; from dramatune_lib import feature_extraction as fx; m = fx.load_music_model(); "
+        "print(json.dumps([m.trained_on, 'sklearn' in sys.modules]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     trained_on, sklearn_loaded = json.loads(out.strip().splitlines()[-1])
     assert "5 games" in trained_on and not sklearn_loaded

@@ -20,8 +20,19 @@ measured) and :mod:`.scenes` (a clip of several scenes). The composer itself is 
 here because this stage builds on it.
 """
 
-from ..dataset_prep.composer import (INSTRUMENTS, NOTE_NAMES, CueParams, compose_cue, compose_midi, normalise,
-                                     params_dict, plan_cue, render_midi, soundfont_path, write_cue)
+from ..dataset_prep.composer import (
+    INSTRUMENTS,
+    NOTE_NAMES,
+    CueParams,
+    compose_cue,
+    compose_midi,
+    normalise,
+    params_dict,
+    plan_cue,
+    render_midi,
+    soundfont_path,
+    write_cue,
+)
 
 from .scene_cue import Section, MIN_CHORD_GAP, plan_sections, tempo_for_cuts, compose_for_scene
 from .metrics import symbolic_metrics, music21_chorales, metrics_table, emotion_agreement, metrics_comparison

@@ -1,4 +1,5 @@
 """Stage 06 · the composer's quality, measured: the Columbia paper's symbolic metrics, and whether a cue is heard as asked."""
+
 from __future__ import annotations
 
 import math
@@ -41,11 +42,13 @@ def symbolic_metrics(pm: pretty_midi.PrettyMIDI) -> dict[str, float]:
     n_beats = max(1, int(math.ceil(end / beat - 1e-6)))
     sounding = np.zeros(n_beats, bool)
     for n in notes:
-        sounding[int(n.start // beat): max(int(n.start // beat) + 1, int(math.ceil(n.end / beat - 1e-6)))] = True
-    return {"scale_consistency": round(float(best) / len(pitches), 4),
-            "pitch_entropy": round(_entropy_bits(np.bincount(pitches)), 4),
-            "pitch_class_entropy": round(_entropy_bits(pcs), 4),
-            "empty_beat_rate": round(1.0 - float(sounding.mean()), 4)}
+        sounding[int(n.start // beat) : max(int(n.start // beat) + 1, int(math.ceil(n.end / beat - 1e-6)))] = True
+    return {
+        "scale_consistency": round(float(best) / len(pitches), 4),
+        "pitch_entropy": round(_entropy_bits(np.bincount(pitches)), 4),
+        "pitch_class_entropy": round(_entropy_bits(pcs), 4),
+        "empty_beat_rate": round(1.0 - float(sounding.mean()), 4),
+    }
 
 
 def _chorale_scores(rng: np.random.Generator):
@@ -134,15 +137,28 @@ def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int
                 y, pm, p = compose_cue(v, a, seconds, instrument=inst, seed=seed * 100 + k)
                 path = write_cue(Path(d) / f"cue{k}.flac", y, pm)
                 tracks.append(track_features(path))
-                rows.append({"instrument": inst, "asked_valence": round(v, 2), "asked_arousal": round(a, 2),
-                             "asked": quadrant(v, a)})
+                rows.append(
+                    {
+                        "instrument": inst,
+                        "asked_valence": round(v, 2),
+                        "asked_arousal": round(a, 2),
+                        "asked": quadrant(v, a),
+                    }
+                )
                 k += 1
     place_tracks(tracks, mdl, words=False)
     for row, t in zip(rows, tracks):
         mv, ma = matched_position(t)
-        row.update({"measured_valence": t.valence, "measured_arousal": t.arousal,
-                    "absolute": quadrant(t.valence, t.arousal), "matched_valence": round(mv, 3),
-                    "matched_arousal": round(ma, 3), "measured": quadrant(mv, ma)})
+        row.update(
+            {
+                "measured_valence": t.valence,
+                "measured_arousal": t.arousal,
+                "absolute": quadrant(t.valence, t.arousal),
+                "matched_valence": round(mv, 3),
+                "matched_arousal": round(ma, 3),
+                "measured": quadrant(mv, ma),
+            }
+        )
     df = pd.DataFrame(rows)
     df["agrees"] = df["asked"] == df["measured"]
     return df
@@ -157,5 +173,11 @@ def metrics_comparison(composed, reference):
     import pandas as pd
 
     cols = [c for c in composed.columns if c != "piece"]
-    return pd.DataFrame({"composed mean": composed[cols].mean(), "composed std": composed[cols].std(),
-                         "real mean": reference[cols].mean(), "real std": reference[cols].std()}).round(3)
+    return pd.DataFrame(
+        {
+            "composed mean": composed[cols].mean(),
+            "composed std": composed[cols].std(),
+            "real mean": reference[cols].mean(),
+            "real std": reference[cols].std(),
+        }
+    ).round(3)

@@ -1,5 +1,6 @@
 """Stage 06 · a cue composed for a scene: the tempo picked to put beats on its cuts, the chords changed on each cut,
 each stretch following the scene's own valence and arousal."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +54,15 @@ def _va_at(timeline: list[list[float]], t0: float, t1: float, fallback: tuple[fl
     return float(np.mean([r[1] for r in rows])), float(np.mean([r[2] for r in rows]))
 
 
-def plan_sections(duration: float, tempo: float, cuts: list[float], timeline: list[list[float]],
-                  overall: tuple[float, float], *, min_gap: float = MIN_CHORD_GAP) -> list[Section]:
+def plan_sections(
+    duration: float,
+    tempo: float,
+    cuts: list[float],
+    timeline: list[list[float]],
+    overall: tuple[float, float],
+    *,
+    min_gap: float = MIN_CHORD_GAP,
+) -> list[Section]:
     """Cut a scene's length into chord segments: bars of four beats that start afresh at every
     cut (each cut snapped to the nearest beat; a cut closer than ``min_gap`` to the previous
     change is merged into it), each written for the valence and arousal of its stretch of the
@@ -82,8 +90,17 @@ def plan_sections(duration: float, tempo: float, cuts: list[float], timeline: li
     for i, t0 in enumerate(bounds):
         t1 = bounds[i + 1] if i + 1 < len(bounds) else duration
         v, a = _va_at(timeline, t0, t1, overall)
-        sections.append(Section(round(t0, 4), round(t1, 4), "", "major" if v >= 0 else "minor", round(v, 3),
-                                round(a, 3), round(t0, 6) in cut_starts))
+        sections.append(
+            Section(
+                round(t0, 4),
+                round(t1, 4),
+                "",
+                "major" if v >= 0 else "minor",
+                round(v, 3),
+                round(a, 3),
+                round(t0, 6) in cut_starts,
+            )
+        )
     n = len(sections)
     counter = 0
     for i, sec in enumerate(sections):
@@ -117,7 +134,12 @@ def tempo_for_cuts(cuts: list[float], lo: float, hi: float, *, step: float = 0.5
 
 
 def compose_for_scene(
-    profile, *, instrument: str = "strings", seed: int = 0, sr: int = 44100, min_gap: float = MIN_CHORD_GAP,
+    profile,
+    *,
+    instrument: str = "strings",
+    seed: int = 0,
+    sr: int = 44100,
+    min_gap: float = MIN_CHORD_GAP,
     percussion: bool | None = None,
 ) -> tuple[np.ndarray, pretty_midi.PrettyMIDI, CueParams, list[Section]]:
     """Compose a cue for a :class:`SceneProfile`: the key and instrument from the scene's overall
@@ -130,10 +152,23 @@ def compose_for_scene(
     Notebook: 06_compose.ipynb
     """
     lo, hi = profile.target_tempo
-    p = plan_cue(profile.valence, profile.arousal, profile.duration, instrument=instrument, seed=seed,
-                 tempo=tempo_for_cuts(profile.cut_times, 0.9 * lo, 1.1 * hi), percussion=percussion)
-    sections = plan_sections(profile.duration, p.tempo, profile.cut_times, profile.timeline,
-                             (profile.valence, profile.arousal), min_gap=min_gap)
+    p = plan_cue(
+        profile.valence,
+        profile.arousal,
+        profile.duration,
+        instrument=instrument,
+        seed=seed,
+        tempo=tempo_for_cuts(profile.cut_times, 0.9 * lo, 1.1 * hi),
+        percussion=percussion,
+    )
+    sections = plan_sections(
+        profile.duration,
+        p.tempo,
+        profile.cut_times,
+        profile.timeline,
+        (profile.valence, profile.arousal),
+        min_gap=min_gap,
+    )
     rng = np.random.default_rng(p.seed + 1)
     pm = pretty_midi.PrettyMIDI(initial_tempo=p.tempo)
     voices = _Voices(p.instrument)
@@ -143,11 +178,23 @@ def compose_for_scene(
     for i, sec in enumerate(sections):
         last = i == len(sections) - 1
         level = (sec.arousal + 1) / 2
-        _segment(voices, rng, t0=sec.start, length=sec.end - sec.start, t_end=sec.end, deg=sec.degree,
-                 minor=sec.minor, level=level, vel=int(round(45 + 70 * level)),
-                 scale=_MAJOR_SCALE if sec.mode == "major" else _MINOR_SCALE, root_midi=root_midi, beat=beat,
-                 percussion=level > 0.45 if percussion is None else percussion, last=last,
-                 register=REGISTER_UP if sec.valence > REGISTER_FROM else 0)
+        _segment(
+            voices,
+            rng,
+            t0=sec.start,
+            length=sec.end - sec.start,
+            t_end=sec.end,
+            deg=sec.degree,
+            minor=sec.minor,
+            level=level,
+            vel=int(round(45 + 70 * level)),
+            scale=_MAJOR_SCALE if sec.mode == "major" else _MINOR_SCALE,
+            root_midi=root_midi,
+            beat=beat,
+            percussion=level > 0.45 if percussion is None else percussion,
+            last=last,
+            register=REGISTER_UP if sec.valence > REGISTER_FROM else 0,
+        )
     pm.instruments.extend(voices.all())
     y = normalise(render_midi(pm, profile.duration, sr), p.loudness_dbfs)
     return y, pm, p, sections

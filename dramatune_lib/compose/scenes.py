@@ -1,4 +1,5 @@
 """Stage 06 · a clip of several scenes: its shots grouped by their place on the circumplex, a track or a cue per scene."""
+
 from __future__ import annotations
 
 import math
@@ -57,7 +58,7 @@ def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) 
         j = min((k for k in (i - 1, i + 1) if 0 <= k < len(parts)), key=gap)
         lo, hi = sorted((i, j))
         a, b = parts[lo], parts[hi]
-        parts[lo:hi + 1] = [[a[0], b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]]]
+        parts[lo : hi + 1] = [[a[0], b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]]]
     out = []
     for a, b, vs, as_, n in parts:
         v, ar = vs / (b - a), as_ / (b - a)
@@ -77,12 +78,18 @@ def part_profile(profile, part: ScenePart):
 
     length = part.end - part.start
     cuts = [round(c - part.start, 3) for c in profile.cut_times if part.start < c < part.end]
-    motion = profile.motion[int(part.start):int(math.ceil(part.end))]
+    motion = profile.motion[int(part.start) : int(math.ceil(part.end))]
     pace = pace_of(float(np.mean(motion)) if motion else 0.0, 60.0 * len(cuts) / max(length, 1e-6))
     lo = 60 + 60 * (part.arousal + 1) / 2 + 40 * pace
     return dataclasses.replace(
-        profile, duration=round(length, 3), valence=part.valence, arousal=part.arousal, emotion=part.emotion,
-        pace=round(pace, 3), target_tempo=(round(lo), round(lo * 1.25)), cut_times=cuts,
+        profile,
+        duration=round(length, 3),
+        valence=part.valence,
+        arousal=part.arousal,
+        emotion=part.emotion,
+        pace=round(pace, 3),
+        target_tempo=(round(lo), round(lo * 1.25)),
+        cut_times=cuts,
         cuts_per_minute=round(60.0 * len(cuts) / max(length, 1e-6), 1),
         timeline=[[r[0] - part.start, *r[1:]] for r in profile.timeline if part.start <= r[0] < part.end],
         motion=motion,

@@ -13,6 +13,7 @@ A cue ends on a cadence (IV-V-I, or iv-V-i in minor) held to the end, not on a f
 Notes are rendered offline with ``tinysoundfont`` and the General MIDI soundfont
 ``TimGM6mb.sf2`` that pretty_midi's wheel ships (GPL-2).
 """
+
 from __future__ import annotations
 
 import math
@@ -129,8 +130,11 @@ class _Voices:
         self.chords = pretty_midi.Instrument(chord_prog, name="chords")
         # rhythmic chords: strings play them pizzicato (bowed stabs with the ensemble's long
         # release are unidiomatic, and rendered 10x slower than any other instrumentation)
-        self.stabs = (pretty_midi.Instrument(_STAB_PROGRAMS[instrument], name="chord stabs")
-                      if instrument in _STAB_PROGRAMS else self.chords)
+        self.stabs = (
+            pretty_midi.Instrument(_STAB_PROGRAMS[instrument], name="chord stabs")
+            if instrument in _STAB_PROGRAMS
+            else self.chords
+        )
         self.lead = pretty_midi.Instrument(lead_prog, name="melody")
         self.bass = pretty_midi.Instrument(bass_prog, name="bass")
         self.drums = pretty_midi.Instrument(0, is_drum=True, name="drums")
@@ -141,8 +145,24 @@ class _Voices:
         return [i for i in (self.chords, *extra, self.lead, self.bass, self.drums) if i.notes]
 
 
-def _segment(v: _Voices, rng, *, t0: float, length: float, t_end: float, deg: int, minor: bool, level: float,
-             vel: int, scale, root_midi: int, beat: float, percussion: bool, last: bool, register: int = 0) -> None:
+def _segment(
+    v: _Voices,
+    rng,
+    *,
+    t0: float,
+    length: float,
+    t_end: float,
+    deg: int,
+    minor: bool,
+    level: float,
+    vel: int,
+    scale,
+    root_midi: int,
+    beat: float,
+    percussion: bool,
+    last: bool,
+    register: int = 0,
+) -> None:
     """Write one harmonic segment (a bar, or the stretch up to a cut) with its chord on ``deg``."""
     sub = 2 if level > 0.55 else 1  # subdivisions per beat: 1 (calm) to 2 (driving)
     triad = [deg, deg + (3 if minor else 4), deg + 7]
@@ -226,9 +246,23 @@ def compose_midi(p: CueParams) -> pretty_midi.PrettyMIDI:
     voices.pitch = root_midi + 24 + scale[2]
     for b, (deg, minor) in enumerate(plan):
         last = b == len(plan) - 1
-        _segment(voices, rng, t0=b * bar, length=bar, t_end=p.seconds if last else b * bar + bar, deg=deg,
-                 minor=minor, level=level, vel=p.velocity, scale=scale, root_midi=root_midi, beat=beat,
-                 percussion=p.percussion, last=last, register=p.register)
+        _segment(
+            voices,
+            rng,
+            t0=b * bar,
+            length=bar,
+            t_end=p.seconds if last else b * bar + bar,
+            deg=deg,
+            minor=minor,
+            level=level,
+            vel=p.velocity,
+            scale=scale,
+            root_midi=root_midi,
+            beat=beat,
+            percussion=p.percussion,
+            last=last,
+            register=p.register,
+        )
     pm.instruments.extend(voices.all())
     return pm
 
@@ -289,8 +323,15 @@ def normalise(y: np.ndarray, rms_dbfs: float, peak: float = 0.95) -> np.ndarray:
 
 
 def compose_cue(
-    valence: float, arousal: float, seconds: float, *, instrument: str = "strings",
-    seed: int = 0, sr: int = 44100, tempo: float | None = None, percussion: bool | None = None,
+    valence: float,
+    arousal: float,
+    seconds: float,
+    *,
+    instrument: str = "strings",
+    seed: int = 0,
+    sr: int = 44100,
+    tempo: float | None = None,
+    percussion: bool | None = None,
 ) -> tuple[np.ndarray, pretty_midi.PrettyMIDI, CueParams]:
     """Compose and render a cue for a circumplex point: ``(audio (n, 2), midi, params)``;
     ``percussion`` forces drums on or off (None: when the point is lively).
@@ -311,8 +352,12 @@ def write_cue(path: str | Path, y: np.ndarray, pm: pretty_midi.PrettyMIDI, sr: i
     import soundfile as sf
 
     path = Path(path)
-    fmt = {".ogg": ("OGG", "VORBIS"), ".flac": ("FLAC", "PCM_16"), ".wav": ("WAV", "PCM_16"),
-           ".mp3": ("MP3", "MPEG_LAYER_III")}[path.suffix.lower()]
+    fmt = {
+        ".ogg": ("OGG", "VORBIS"),
+        ".flac": ("FLAC", "PCM_16"),
+        ".wav": ("WAV", "PCM_16"),
+        ".mp3": ("MP3", "MPEG_LAYER_III"),
+    }[path.suffix.lower()]
     sf.write(str(path), y, sr, format=fmt[0], subtype=fmt[1])
     pm.write(str(path.with_suffix(".mid")))
     return path

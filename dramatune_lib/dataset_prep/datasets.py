@@ -1,4 +1,5 @@
 """Stage 01 · the report's datasets (LIRIS-ACCEDE, the Kaggle music folder), read when a user has them locally."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,13 +17,17 @@ LIRIS_DIR = config.PROJECT_ROOT / "data" / "liris-accede"
 KAGGLE_MUSIC_DIR = config.PROJECT_ROOT / "data" / "kaggle-music"
 
 
-LIRIS_HOW = ("request the LIRIS-ACCEDE Discrete set at https://liris-accede.ec-lyon.fr/ (free for research, "
-             "after signing its licence agreement), then unzip LIRIS-ACCEDE-data.zip and "
-             "LIRIS-ACCEDE-annotations.zip into {folder}")
+LIRIS_HOW = (
+    "request the LIRIS-ACCEDE Discrete set at https://liris-accede.ec-lyon.fr/ (free for research, "
+    "after signing its licence agreement), then unzip LIRIS-ACCEDE-data.zip and "
+    "LIRIS-ACCEDE-annotations.zip into {folder}"
+)
 
 
-KAGGLE_HOW = ("download the Kaggle dataset \"Music Classification\" (shanmukh05) with a Kaggle account and unzip it "
-              "into {folder}: one sub-folder of audio files per class")
+KAGGLE_HOW = (
+    'download the Kaggle dataset "Music Classification" (shanmukh05) with a Kaggle account and unzip it '
+    "into {folder}: one sub-folder of audio files per class"
+)
 
 
 #: LIRIS-ACCEDE's sets (ACCEDEsets.txt): 0 test, 1 learning, 2 validation.
@@ -62,11 +67,15 @@ def load_liris_accede(folder: str | Path | None = None, *, limit: int | None = N
     folder = Path(folder) if folder else LIRIS_DIR
     ranking = next(iter(sorted(folder.rglob("ACCEDEranking.txt"))), None) if folder.is_dir() else None
     if ranking is None:
-        raise DatasetMissingError(f"LIRIS-ACCEDE: no ACCEDEranking.txt under {folder} — " + LIRIS_HOW.format(folder=folder))
+        raise DatasetMissingError(
+            f"LIRIS-ACCEDE: no ACCEDEranking.txt under {folder} — " + LIRIS_HOW.format(folder=folder)
+        )
     videos = {p.name: p for p in folder.rglob("ACCEDE*.mp4")}
     if not videos:
-        raise DatasetMissingError(f"LIRIS-ACCEDE: annotations found but no ACCEDE*.mp4 excerpt under {folder} — "
-                                  + LIRIS_HOW.format(folder=folder))
+        raise DatasetMissingError(
+            f"LIRIS-ACCEDE: annotations found but no ACCEDE*.mp4 excerpt under {folder} — "
+            + LIRIS_HOW.format(folder=folder)
+        )
     sets: dict[str, str] = {}
     sets_file = ranking.with_name("ACCEDEsets.txt")
     if sets_file.exists():
@@ -79,8 +88,17 @@ def load_liris_accede(folder: str | Path | None = None, *, limit: int | None = N
             if path is None:
                 continue
             vv, av = float(r["valenceValue"]), float(r["arousalValue"])
-            clips.append(LirisClip(r["name"], str(path), round((vv - 3) / 2, 4), round((av - 3) / 2, 4), vv, av,
-                                   sets.get(r["name"], "")))
+            clips.append(
+                LirisClip(
+                    r["name"],
+                    str(path),
+                    round((vv - 3) / 2, 4),
+                    round((av - 3) / 2, 4),
+                    vv,
+                    av,
+                    sets.get(r["name"], ""),
+                )
+            )
             if limit and len(clips) >= limit:
                 break
     return clips
@@ -95,7 +113,9 @@ def load_kaggle_music(folder: str | Path | None = None) -> dict[str, list[Path]]
     Notebook: 01_dataset_prep.ipynb
     """
     folder = Path(folder) if folder else KAGGLE_MUSIC_DIR
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in config.AUDIO_EXTENSIONS) if folder.is_dir() else []
+    files = (
+        sorted(p for p in folder.rglob("*") if p.suffix.lower() in config.AUDIO_EXTENSIONS) if folder.is_dir() else []
+    )
     if not files:
         raise DatasetMissingError(f"Kaggle music: no audio files under {folder} — " + KAGGLE_HOW.format(folder=folder))
     groups: dict[str, list[Path]] = {}
@@ -113,12 +133,16 @@ def report_datasets(liris: str | Path | None = None, kaggle: str | Path | None =
     try:
         clips = load_liris_accede(liris)
         by_set = {s: sum(c.subset == s for c in clips) for s in LIRIS_SETS.values()}
-        out["LIRIS-ACCEDE"] = f"{len(clips)} annotated excerpts ({', '.join(f'{n} {s}' for s, n in by_set.items() if n)})"
+        out["LIRIS-ACCEDE"] = (
+            f"{len(clips)} annotated excerpts ({', '.join(f'{n} {s}' for s, n in by_set.items() if n)})"
+        )
     except DatasetMissingError as e:
         out["LIRIS-ACCEDE"] = f"not found: {e}"
     try:
         groups = load_kaggle_music(kaggle)
-        out["Kaggle music"] = f"{sum(map(len, groups.values()))} tracks in {len(groups)} classes ({', '.join(sorted(groups))})"
+        out["Kaggle music"] = (
+            f"{sum(map(len, groups.values()))} tracks in {len(groups)} classes ({', '.join(sorted(groups))})"
+        )
     except DatasetMissingError as e:
         out["Kaggle music"] = f"not found: {e}"
     return out
@@ -137,8 +161,10 @@ def liris_agreement(clips: list[LirisClip], profiles: list) -> dict[str, float]:
     a = np.array([c.arousal for c in clips])
     pv = np.array([p.valence for p in profiles])
     pa = np.array([p.arousal for p in profiles])
-    return {"n": len(clips),
-            "valence_sign": round(float(np.mean(np.sign(pv) == np.sign(v))), 3),
-            "arousal_sign": round(float(np.mean(np.sign(pa) == np.sign(a))), 3),
-            "valence_spearman": round(float(spearmanr(v, pv)[0]), 3) if len(clips) > 2 else float("nan"),
-            "arousal_spearman": round(float(spearmanr(a, pa)[0]), 3) if len(clips) > 2 else float("nan")}
+    return {
+        "n": len(clips),
+        "valence_sign": round(float(np.mean(np.sign(pv) == np.sign(v))), 3),
+        "arousal_sign": round(float(np.mean(np.sign(pa) == np.sign(a))), 3),
+        "valence_spearman": round(float(spearmanr(v, pv)[0]), 3) if len(clips) > 2 else float("nan"),
+        "arousal_spearman": round(float(spearmanr(a, pa)[0]), 3) if len(clips) > 2 else float("nan"),
+    }

@@ -10,6 +10,7 @@
 Everything is generated into :func:`config.demo_dir` (a cache, never committed) by
 ``make setup`` or on first use.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,7 @@ SCENE_SIZE = (640, 360)
 
 
 #: One word per quadrant for naming music (fer's face labels read oddly on music).
-MOOD_WORDS = {"positive-high": "bright", "positive-low": "calm",
-              "negative-high": "tense", "negative-low": "sad"}
+MOOD_WORDS = {"positive-high": "bright", "positive-low": "calm", "negative-high": "tense", "negative-low": "sad"}
 
 
 SCENE_FPS = 25
@@ -40,24 +40,36 @@ SCENE_FPS = 25
 #: (valence, arousal, seconds, instrument, file suffix) of each demo cue; seed = index.
 DEMO_CUES: list[tuple[float, float, float, str, str]] = [
     # positive valence, high arousal: bright, driving
-    (0.8, 0.9, 30, "brass", ".ogg"), (0.6, 0.6, 24, "synth", ".ogg"),
-    (0.7, 0.4, 36, "piano", ".flac"), (0.4, 0.75, 28, "guitar", ".ogg"),
-    (0.9, 0.3, 32, "strings", ".ogg"), (0.5, 1.0, 20, "synth", ".wav"),
+    (0.8, 0.9, 30, "brass", ".ogg"),
+    (0.6, 0.6, 24, "synth", ".ogg"),
+    (0.7, 0.4, 36, "piano", ".flac"),
+    (0.4, 0.75, 28, "guitar", ".ogg"),
+    (0.9, 0.3, 32, "strings", ".ogg"),
+    (0.5, 1.0, 20, "synth", ".wav"),
     (0.3, 0.5, 40, "brass", ".ogg"),
     # positive valence, low arousal: calm, tender
-    (0.6, -0.6, 34, "piano", ".ogg"), (0.8, -0.3, 26, "strings", ".ogg"),
-    (0.4, -0.8, 38, "guitar", ".ogg"), (0.7, -0.5, 22, "synth", ".ogg"),
-    (0.3, -0.4, 30, "strings", ".flac"), (0.5, -0.9, 36, "piano", ".ogg"),
+    (0.6, -0.6, 34, "piano", ".ogg"),
+    (0.8, -0.3, 26, "strings", ".ogg"),
+    (0.4, -0.8, 38, "guitar", ".ogg"),
+    (0.7, -0.5, 22, "synth", ".ogg"),
+    (0.3, -0.4, 30, "strings", ".flac"),
+    (0.5, -0.9, 36, "piano", ".ogg"),
     (0.9, -0.2, 28, "guitar", ".ogg"),
     # negative valence, high arousal: tense, aggressive
-    (-0.7, 0.8, 30, "synth", ".ogg"), (-0.5, 0.6, 26, "strings", ".ogg"),
-    (-0.8, 0.95, 22, "brass", ".ogg"), (-0.4, 0.4, 34, "piano", ".ogg"),
-    (-0.9, 0.7, 38, "strings", ".wav"), (-0.6, 0.3, 24, "guitar", ".ogg"),
+    (-0.7, 0.8, 30, "synth", ".ogg"),
+    (-0.5, 0.6, 26, "strings", ".ogg"),
+    (-0.8, 0.95, 22, "brass", ".ogg"),
+    (-0.4, 0.4, 34, "piano", ".ogg"),
+    (-0.9, 0.7, 38, "strings", ".wav"),
+    (-0.6, 0.3, 24, "guitar", ".ogg"),
     (-0.3, 0.85, 32, "synth", ".ogg"),
     # negative valence, low arousal: sad, gloomy
-    (-0.7, -0.7, 36, "piano", ".ogg"), (-0.5, -0.5, 28, "strings", ".ogg"),
-    (-0.8, -0.9, 40, "synth", ".ogg"), (-0.4, -0.3, 24, "guitar", ".flac"),
-    (-0.9, -0.4, 30, "strings", ".ogg"), (-0.6, -0.8, 32, "piano", ".ogg"),
+    (-0.7, -0.7, 36, "piano", ".ogg"),
+    (-0.5, -0.5, 28, "strings", ".ogg"),
+    (-0.8, -0.9, 40, "synth", ".ogg"),
+    (-0.4, -0.3, 24, "guitar", ".flac"),
+    (-0.9, -0.4, 30, "strings", ".ogg"),
+    (-0.6, -0.8, 32, "piano", ".ogg"),
     (-0.3, -0.6, 20, "strings", ".ogg"),
 ]
 
@@ -85,8 +97,9 @@ def build_demo_library(folder: Path) -> list[dict]:
         write_cue(folder / name, y, pm)
         rows.append({"file": name, "quadrant": quadrant(v, a), "label": label, **params_dict(p)})
     (folder / "cues.json").write_text(json.dumps(rows, indent=1))
-    (folder / "licences.json").write_text(json.dumps(
-        {"*": "MIT (composed by DramaTune); rendered with the TimGM6mb.sf2 soundfont, GPL-2"}, indent=1))
+    (folder / "licences.json").write_text(
+        json.dumps({"*": "MIT (composed by DramaTune); rendered with the TimGM6mb.sf2 soundfont, GPL-2"}, indent=1)
+    )
     return rows
 
 
@@ -114,7 +127,7 @@ def _smile_frames(seconds: float):
         c = np.array([256.0, 200.0]) * (1 - t) + face_c * t
         x0 = int(np.clip(c[0] - w / 2, 0, 512 - w))
         y0 = int(np.clip(c[1] - h / 2, 0, 512 - h))
-        crop = img[y0:y0 + int(h), x0:x0 + int(w)]
+        crop = img[y0 : y0 + int(h), x0 : x0 + int(w)]
         yield cv2.resize(crop, SCENE_SIZE, interpolation=cv2.INTER_AREA)
 
 
@@ -130,7 +143,7 @@ def _night_frames(seconds: float):
         t = i / SCENE_FPS
         f = base.copy()
         mx, my = 120 + 6 * t, 80 + 1.5 * t  # a pale moon drifting slowly
-        moon = np.exp(-((xx - mx) ** 2 + (yy - my) ** 2) / (2 * 18 ** 2))
+        moon = np.exp(-((xx - mx) ** 2 + (yy - my) ** 2) / (2 * 18**2))
         fog = 8 * (0.5 + 0.5 * np.sin(xx / 90 + t * 0.3)) * (yy / H)
         f += moon[..., None] * np.array([55, 55, 50]) + fog[..., None]
         yield np.clip(f, 0, 255).astype(np.uint8)
@@ -172,14 +185,22 @@ def build_demo_scenes(folder: Path, sr: int = 44100) -> dict[str, dict]:
     secs = 12.0
     amb = 0.02 * _noise(int(secs * sr), rng, 40)
     write_video(folder / "smile.mp4", _smile_frames(secs), SCENE_SIZE, SCENE_FPS, _stereo(amb), sr)
-    scenes["smile"] = {"file": "smile.mp4", "seconds": secs, "cuts": [],
-                       "what": "astronaut photo, slow zoom onto the smiling face; quiet room tone"}
+    scenes["smile"] = {
+        "file": "smile.mp4",
+        "seconds": secs,
+        "cuts": [],
+        "what": "astronaut photo, slow zoom onto the smiling face; quiet room tone",
+    }
     # 2. dark, slow, no face, low wind
     secs = 12.0
     wind = 0.05 * _noise(int(secs * sr), rng, 400) * (0.6 + 0.4 * np.sin(np.linspace(0, 3, int(secs * sr))))
     write_video(folder / "night.mp4", _night_frames(secs), SCENE_SIZE, SCENE_FPS, _stereo(wind.astype(np.float32)), sr)
-    scenes["night"] = {"file": "night.mp4", "seconds": secs, "cuts": [],
-                       "what": "dark night sky, a moon drifting slowly, no face; low wind"}
+    scenes["night"] = {
+        "file": "night.mp4",
+        "seconds": secs,
+        "cuts": [],
+        "what": "dark night sky, a moon drifting slowly, no face; low wind",
+    }
     # 3. bright, fast motion, hard cuts; loud percussive hits
     secs = 10.0
     n = int(secs * sr)
@@ -187,11 +208,15 @@ def build_demo_scenes(folder: Path, sr: int = 44100) -> dict[str, dict]:
     burst = _noise(int(0.08 * sr), rng, 3) * np.exp(-np.linspace(0, 8, int(0.08 * sr)))
     for t in np.arange(0, secs - 0.1, 60 / 150):
         i = int(t * sr)
-        hits[i:i + burst.size] += 0.6 * burst
+        hits[i : i + burst.size] += 0.6 * burst
     write_video(folder / "chase.mp4", _chase_frames(secs), SCENE_SIZE, SCENE_FPS, _stereo(hits), sr)
     cuts = [round(CHASE_SHOT * k, 2) for k in range(1, int(secs / CHASE_SHOT)) if CHASE_SHOT * k < secs]
-    scenes["chase"] = {"file": "chase.mp4", "seconds": secs, "cuts": cuts,
-                       "what": "bright colours, objects racing across, a hard cut every 1.25 s; loud hits"}
+    scenes["chase"] = {
+        "file": "chase.mp4",
+        "seconds": secs,
+        "cuts": cuts,
+        "what": "bright colours, objects racing across, a hard cut every 1.25 s; loud hits",
+    }
     (folder / "scenes.json").write_text(json.dumps(scenes, indent=1))
     return scenes
 
@@ -257,7 +282,26 @@ def demo_clip(demo: DemoData | None = None) -> Path:
         inputs = [a for p in parts for a in ("-i", str(p))]
         graph = "".join(f"[{i}:v][{i}:a]" for i in range(len(parts))) + f"concat=n={len(parts)}:v=1:a=1[v][a]"
         tmp = out.with_name(".clip.tmp.mp4")
-        run_ffmpeg([*inputs, "-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-c:v", "libx264",
-                    "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(tmp)], out)
+        run_ffmpeg(
+            [
+                *inputs,
+                "-filter_complex",
+                graph,
+                "-map",
+                "[v]",
+                "-map",
+                "[a]",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                str(tmp),
+            ],
+            out,
+        )
         tmp.replace(out)
     return out

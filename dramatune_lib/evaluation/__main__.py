@@ -1,4 +1,5 @@
 """``python -m dramatune_lib.evaluation``: train the report's forest and run the real-music benchmark."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import OutputExistsError
 
     ap = argparse.ArgumentParser(description="Train the report's Random Forest and run the real-music benchmark")
-    ap.add_argument("--full", action="store_true", help="4,000 pairs and 60 trees (default: 1,500 and 20); "
-                    "the benchmark on every game (default: the fast subset)")
+    ap.add_argument(
+        "--full",
+        action="store_true",
+        help="4,000 pairs and 60 trees (default: 1,500 and 20); the benchmark on every game (default: the fast subset)",
+    )
     ap.add_argument("--out", default=None, help="where to save the forest (default models/report_forest.joblib)")
     ap.add_argument("--overwrite", action="store_true", help="replace existing files")
     a = ap.parse_args(argv)
@@ -39,8 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.write_text(json.dumps(result, indent=1))
     pooled = [r for r in result["placement"] if r["game"] == "all games"]
     for r in pooled:
-        print(f"{r['method']:22s} valence AUC {r['valence AUC']:.2f}  arousal AUC {r['arousal AUC']:.2f}  "
-              f"quadrant {r['quadrant']:.0%}")
+        print(
+            f"{r['method']:22s} valence AUC {r['valence AUC']:.2f}  arousal AUC {r['arousal AUC']:.2f}  "
+            f"quadrant {r['quadrant']:.0%}"
+        )
     print(f"saved {bench}")
     return 0
 

@@ -1,4 +1,5 @@
 """Stage 04 · a sanity check, not a result: the rankers on DramaTune's own composed demo cues."""
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,21 @@ def evaluation_cases(per_quadrant: int = 8, seed: int = 1) -> list[Case]:
             pace = float(np.clip((a + 1) / 2 + rng.normal(0, 0.1), 0, 1))
             lo = 60 + 60 * (a + 1) / 2 + 40 * pace
             profile = SceneProfile(
-                path=f"case-{q}-{k}", duration=round(float(rng.uniform(12, 45)), 1), fps=25.0, width=1280, height=720,
-                has_audio=True, valence=round(v, 3), arousal=round(a, 3), confidence=0.7, emotion=label_for(v, a),
-                pace=round(pace, 3), target_tempo=(round(lo), round(lo * 1.25)), face_share=0.0, brightness=0.5)
+                path=f"case-{q}-{k}",
+                duration=round(float(rng.uniform(12, 45)), 1),
+                fps=25.0,
+                width=1280,
+                height=720,
+                has_audio=True,
+                valence=round(v, 3),
+                arousal=round(a, 3),
+                confidence=0.7,
+                emotion=label_for(v, a),
+                pace=round(pace, 3),
+                target_tempo=(round(lo), round(lo * 1.25)),
+                face_share=0.0,
+                brightness=0.5,
+            )
             cases.append(Case(f"{q} {k + 1}", profile, q))
     return cases
 
@@ -65,8 +78,9 @@ def _random_hits(n: int, k: int, top: int) -> tuple[float, float]:
     return k / n, 1 - miss
 
 
-def compare_rankers(cases: list[Case], tracks: list[TrackFeatures], truth: dict[str, str], forest=None,
-                    *, top: int = 3):
+def compare_rankers(
+    cases: list[Case], tracks: list[TrackFeatures], truth: dict[str, str], forest=None, *, top: int = 3
+):
     """Top-1 and top-3 hit rates and milliseconds per ranking of the matcher, the report's forest,
     a tempo-only ranking and random choice, on the same cases. Returns a DataFrame.
 
@@ -77,8 +91,9 @@ def compare_rankers(cases: list[Case], tracks: list[TrackFeatures], truth: dict[
     tracks = [t for t in tracks if t.path in truth]
     rankers = {
         "DramaTune matcher": lambda p: recommend(p, tracks, top=top),
-        "tempo only": lambda p: recommend(p, tracks, top=top, weights=MatchWeights(emotion=0, tempo=1, duration=0,
-                                                                                   diversity=0)),
+        "tempo only": lambda p: recommend(
+            p, tracks, top=top, weights=MatchWeights(emotion=0, tempo=1, duration=0, diversity=0)
+        ),
     }
     if forest is not None:
         rankers["the report's forest"] = lambda p: report_rank(forest, p, tracks, top=top)
@@ -92,8 +107,14 @@ def compare_rankers(cases: list[Case], tracks: list[TrackFeatures], truth: dict[
             got = [truth[r.path] for r in recs]
             hit1 += bool(got) and got[0] == c.quadrant
             hit3 += c.quadrant in got
-        rows.append({"ranker": name, "top-1 hit": hit1 / len(cases), "top-3 hit": hit3 / len(cases),
-                     "ms per ranking": round(ms, 2)})
+        rows.append(
+            {
+                "ranker": name,
+                "top-1 hit": hit1 / len(cases),
+                "top-3 hit": hit3 / len(cases),
+                "ms per ranking": round(ms, 2),
+            }
+        )
     n = len(tracks)
     h1 = np.mean([_random_hits(n, sum(q == c.quadrant for q in truth.values() if q), top)[0] for c in cases])
     h3 = np.mean([_random_hits(n, sum(q == c.quadrant for q in truth.values() if q), top)[1] for c in cases])

@@ -1,4 +1,5 @@
 """Stage 04 · music emotion and the matcher on real soundtracks, one game left out at a time."""
+
 from __future__ import annotations
 
 import json
@@ -102,9 +103,18 @@ def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrac
         return place_tracks(tracks, None, words=False)
     if method == "vibenet as it comes":
         return _vibenet_place(test, tracks)
-    clips = [MusicClip(b.features.path, SIGN_TARGET * CONTEXT_VA[b.group][0] or None,
-                       SIGN_TARGET * CONTEXT_VA[b.group][1] or None, "recording", b.game, "", group=b.group)
-             for b in train]
+    clips = [
+        MusicClip(
+            b.features.path,
+            SIGN_TARGET * CONTEXT_VA[b.group][0] or None,
+            SIGN_TARGET * CONTEXT_VA[b.group][1] or None,
+            "recording",
+            b.game,
+            "",
+            group=b.group,
+        )
+        for b in train
+    ]
     model = fit_music_model(clips, [b.features for b in train])
     return place_tracks(tracks, model, words=method.endswith("+ words"))
 
@@ -152,9 +162,19 @@ def music_benchmark(tracks: list[BenchmarkTrack], methods: tuple[str, ...] = BEN
             sv = np.array([CONTEXT_VA[x][0] for x in grp])
             sa = np.array([CONTEXT_VA[x][1] for x in grp])
             quad = ((np.sign(v) == sv) & (np.sign(a) == sa))[both]
-            rows.append({"method": m, "game": g, "tracks": len(sel), "valence AUC": auc_v, "valence pairs": n_v,
-                         "arousal AUC": auc_a, "arousal pairs": n_a,
-                         "quadrant": float(quad.mean()) if quad.size else float("nan"), "quadrant tracks": int(quad.size)})
+            rows.append(
+                {
+                    "method": m,
+                    "game": g,
+                    "tracks": len(sel),
+                    "valence AUC": auc_v,
+                    "valence pairs": n_v,
+                    "arousal AUC": auc_a,
+                    "arousal pairs": n_a,
+                    "quadrant": float(quad.mean()) if quad.size else float("nan"),
+                    "quadrant tracks": int(quad.size),
+                }
+            )
     df = pd.DataFrame(rows)
     return df.round(3), placed
 
@@ -206,8 +226,10 @@ def vibenet_readings(paths: list[str]) -> dict[str, dict[str, float]]:
         for p in todo:
             y = load_audio(p, sr=16000, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
             r = model.predict(y.astype(np.float32), sr=16000)[0].to_dict()
-            entries[p] = {"stamp": [Path(p).stat().st_size, Path(p).stat().st_mtime],
-                          "readings": {k: round(float(r[k]), 4) for k in labels}}
+            entries[p] = {
+                "stamp": [Path(p).stat().st_size, Path(p).stat().st_mtime],
+                "readings": {k: round(float(r[k]), 4) for k in labels},
+            }
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(entries))
     return {p: entries[p]["readings"] for p in paths}
@@ -225,14 +247,34 @@ def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
     v, a = LABEL_VA[TARGET_MOODS[mood][0]]
     pace = (a + 1) / 2
     lo = 60 + 60 * (a + 1) / 2 + 40 * pace
-    return SceneProfile(path=f"scene-{mood}", duration=duration, fps=25.0, width=1280, height=720, has_audio=True,
-                        valence=v, arousal=a, confidence=0.8, valence_confidence=0.8, arousal_confidence=0.8,
-                        emotion=label_for(v, a), pace=round(pace, 3), target_tempo=(round(lo), round(lo * 1.25)),
-                        face_share=0.0, brightness=0.5)
+    return SceneProfile(
+        path=f"scene-{mood}",
+        duration=duration,
+        fps=25.0,
+        width=1280,
+        height=720,
+        has_audio=True,
+        valence=v,
+        arousal=a,
+        confidence=0.8,
+        valence_confidence=0.8,
+        arousal_confidence=0.8,
+        emotion=label_for(v, a),
+        pace=round(pace, 3),
+        target_tempo=(round(lo), round(lo * 1.25)),
+        face_share=0.0,
+        brightness=0.5,
+    )
 
 
-def matcher_benchmark(tracks: list[BenchmarkTrack], placed: dict[str, dict[str, list[TrackFeatures]]],
-                      forest=None, *, top: int = 3, method: str = DEFAULT_METHOD):
+def matcher_benchmark(
+    tracks: list[BenchmarkTrack],
+    placed: dict[str, dict[str, list[TrackFeatures]]],
+    forest=None,
+    *,
+    top: int = 3,
+    method: str = DEFAULT_METHOD,
+):
     """For each left-out game and each of the :data:`TARGET_MOODS` it has fitting music for, the
     share of the top ``top`` picks from a fitting context group: the matcher on the tracks as
     ``method`` placed them (leave one game out; library-relative and absolute blended), the same
@@ -247,8 +289,9 @@ def matcher_benchmark(tracks: list[BenchmarkTrack], placed: dict[str, dict[str, 
     rankers = {
         "DramaTune matcher": lambda p, ts, _: recommend(p, ts, top=top),
         "matcher on the priors": lambda p, _, pr: recommend(p, pr, top=top),
-        "tempo only": lambda p, ts, _: recommend(p, ts, top=top, weights=MatchWeights(emotion=0, tempo=1, duration=0,
-                                                                                      diversity=0)),
+        "tempo only": lambda p, ts, _: recommend(
+            p, ts, top=top, weights=MatchWeights(emotion=0, tempo=1, duration=0, diversity=0)
+        ),
     }
     if forest is not None:
         rankers["the report's forest"] = lambda p, ts, _: report_rank(forest, p, ts, top=top)
@@ -292,6 +335,11 @@ def run_benchmark(fast: bool = True, forest=None) -> dict:
     methods = BENCHMARK_METHODS + (("vibenet as it comes",) if vibenet_available() else ())
     table, placed = music_benchmark(tracks, methods)
     matches, summary = matcher_benchmark(tracks, placed, forest)
-    return {"mode": "fast" if fast else "full", "games": sorted({b.game for b in tracks}), "tracks": len(tracks),
-            "placement": table.to_dict(orient="records"), "matcher": matches.to_dict(orient="records"),
-            "matcher_summary": summary.reset_index().to_dict(orient="records")}
+    return {
+        "mode": "fast" if fast else "full",
+        "games": sorted({b.game for b in tracks}),
+        "tracks": len(tracks),
+        "placement": table.to_dict(orient="records"),
+        "matcher": matches.to_dict(orient="records"),
+        "matcher_summary": summary.reset_index().to_dict(orient="records"),
+    }

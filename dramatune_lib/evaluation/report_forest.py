@@ -1,4 +1,5 @@
 """Stage 04 · the report's Random Forest, reproduced: its tempo and volume match, trained and used as a ranker."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,6 @@ REPORT_FEATURES = ("video_rhythm_bpm", "video_emotion_arousal", "tempo_bpm", "vo
 
 
 QUADRANTS = ("positive-high", "positive-low", "negative-high", "negative-low")
-
 
 
 def scene_rhythm(profile: SceneProfile) -> float:
@@ -96,10 +96,14 @@ def train_report_forest(pairs: int = 4000, *, fast: bool = True, seed: int = 0):
     model = RandomForestRegressor(n_estimators=trees, min_samples_leaf=4, random_state=seed, n_jobs=1)
     model.fit(X[:split], y[:split])
     pred = model.predict(X[split:])
-    report = ForestReport(mode="fast" if fast else "full", pairs=n, trees=trees,
-                          r2_held_out=round(float(r2_score(y[split:], pred)), 4),
-                          mae_held_out=round(float(mean_absolute_error(y[split:], pred)), 4),
-                          train_s=round(time.perf_counter() - t0, 2))
+    report = ForestReport(
+        mode="fast" if fast else "full",
+        pairs=n,
+        trees=trees,
+        r2_held_out=round(float(r2_score(y[split:], pred)), 4),
+        mae_held_out=round(float(mean_absolute_error(y[split:], pred)), 4),
+        train_s=round(time.perf_counter() - t0, 2),
+    )
     return model, report
 
 
@@ -148,11 +152,22 @@ def report_rank(model, profile: SceneProfile, tracks: list[TrackFeatures], *, to
     X = np.array([[rhythm, level, t.tempo, t.loudness_lufs] for t in tracks])
     score = model.predict(X)
     order = np.argsort(-score, kind="stable")[:top]
-    return [Recommendation(rank=k + 1, path=tracks[i].path, title=tracks[i].title, score=round(float(score[i]), 3),
-                           emotion_distance=round(math.hypot(tracks[i].valence - profile.valence,
-                                                             tracks[i].arousal - profile.arousal), 3),
-                           tempo_fit=0.0, duration_fit=0.0,
-                           reason=f"the report's forest: {tracks[i].tempo:.0f} BPM against a rhythm of {rhythm:.0f}, "
-                                  f"{tracks[i].loudness_lufs:.0f} LUFS",
-                           valence=tracks[i].valence, arousal=tracks[i].arousal, tempo=tracks[i].tempo)
-            for k, i in enumerate(order)]
+    return [
+        Recommendation(
+            rank=k + 1,
+            path=tracks[i].path,
+            title=tracks[i].title,
+            score=round(float(score[i]), 3),
+            emotion_distance=round(
+                math.hypot(tracks[i].valence - profile.valence, tracks[i].arousal - profile.arousal), 3
+            ),
+            tempo_fit=0.0,
+            duration_fit=0.0,
+            reason=f"the report's forest: {tracks[i].tempo:.0f} BPM against a rhythm of {rhythm:.0f}, "
+            f"{tracks[i].loudness_lufs:.0f} LUFS",
+            valence=tracks[i].valence,
+            arousal=tracks[i].arousal,
+            tempo=tracks[i].tempo,
+        )
+        for k, i in enumerate(order)
+    ]

@@ -1,4 +1,5 @@
 """Stage 02 · faces: fer's expression classifier and the face detector it runs on."""
+
 from __future__ import annotations
 
 import contextlib
@@ -33,6 +34,7 @@ def load_fer():
     shim_names = ("tensorflow", "tensorflow.keras", "tensorflow.keras.models")
     try:
         import tensorflow  # noqa: F401
+
         shimmed = False
     except ImportError:
         from ai_edge_litert.interpreter import Interpreter

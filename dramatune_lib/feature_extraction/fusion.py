@@ -1,4 +1,5 @@
 """Stage 02 · a scene analysed: every cue read, then fused into one point on the circumplex."""
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,13 @@ def _nanmean(x) -> float:
 
 
 def analyze_scene(
-    path: str | Path, *, fps: float = 2.0, detector=None, progress=None,
-    subtitles: str | Path | None = None, sound_model="auto",
+    path: str | Path,
+    *,
+    fps: float = 2.0,
+    detector=None,
+    progress=None,
+    subtitles: str | Path | None = None,
+    sound_model="auto",
 ) -> SceneProfile:
     """Analyse a scene: faces, light, pace, cuts, sound and (given subtitles) words, fused on
     the circumplex.
@@ -53,8 +59,11 @@ def analyze_scene(
     faces = pic.faces
     decoded = pic.frames / pic.rate
     if info.duration > 1.0 and decoded < 0.8 * info.duration:
-        raise BadInputError(path, f"is truncated or damaged: only {decoded:.1f} s of its {info.duration:.1f} s "
-                                  "could be decoded — export or download it again")
+        raise BadInputError(
+            path,
+            f"is truncated or damaged: only {decoded:.1f} s of its {info.duration:.1f} s "
+            "could be decoded — export or download it again",
+        )
     if pic.frames < 2:
         raise BadInputError(path, "holds a single frame — give a video of at least a second")
     duration = max(info.duration, decoded) if info.duration else decoded
@@ -75,8 +84,16 @@ def analyze_scene(
         fv, fa = emotions_to_va(face_probs)
         certainty = float(np.mean([max(f.probs.values()) for f in with_face]))
         top = max(face_probs, key=face_probs.get)
-        cues.append(Cue("faces", fv, fa, face_share * certainty, SCENE_WEIGHTS["faces"],
-                        f"face in {face_share:.0%} of frames, mostly {top}"))
+        cues.append(
+            Cue(
+                "faces",
+                fv,
+                fa,
+                face_share * certainty,
+                SCENE_WEIGHTS["faces"],
+                f"face in {face_share:.0%} of frames, mostly {top}",
+            )
+        )
     else:
         cues.append(Cue("faces", 0.0, 0.0, 0.0, SCENE_WEIGHTS["faces"], "no face found"))
     # light
@@ -87,8 +104,9 @@ def analyze_scene(
     pace = pace_of(m, cpm)
     vt, vt_strength = visual_tempo(pic.diff, pic.rate)
     beat = f", visual beat {vt:.0f}/min" if vt else ""
-    cues.append(Cue("pace", 0.0, 2 * pace - 1, 0.7, SCENE_WEIGHTS["pace"],
-                    f"motion {m:.2f} widths/s, {cpm:.0f} cuts/min{beat}"))
+    cues.append(
+        Cue("pace", 0.0, 2 * pace - 1, 0.7, SCENE_WEIGHTS["pace"], f"motion {m:.2f} widths/s, {cpm:.0f} cuts/min{beat}")
+    )
     # sound: level, and (with the trained model) music / speech / other per second
     loud, snd = hearing.result()
     if snd is not None:
@@ -98,8 +116,16 @@ def analyze_scene(
             heard = ", " + ", ".join(f"{c} {v:.0%}" for c, v in share.items() if v)
         if snd.speech_rate:
             heard += f", {snd.speech_rate:.1f} syllables/s"
-        cues.append(Cue("sound", 0.0, clip_va((loud + 35) / 20), 0.5, SCENE_WEIGHTS["sound"],
-                        f"scene audio at {loud:.0f} dBFS{heard}"))
+        cues.append(
+            Cue(
+                "sound",
+                0.0,
+                clip_va((loud + 35) / 20),
+                0.5,
+                SCENE_WEIGHTS["sound"],
+                f"scene audio at {loud:.0f} dBFS{heard}",
+            )
+        )
     if loud is None:
         cues.append(Cue("sound", 0.0, 0.0, 0.0, SCENE_WEIGHTS["sound"], "no audio"))
     if snd is not None:  # the scene's own music and voices, where it has them
@@ -117,21 +143,42 @@ def analyze_scene(
     if progress:
         progress(1.0)
     return SceneProfile(
-        path=str(path), duration=round(duration, 3), fps=info.fps, width=info.width,
-        height=info.height, has_audio=loud is not None, valence=round(v, 3), arousal=round(a, 3),
-        confidence=round(conf, 3), valence_confidence=round(conf_v, 3), arousal_confidence=round(conf_a, 3),
-        emotion=label_for(v, a), mood=mood_for(v, a, conf_v, conf_a), pace=round(pace, 3),
-        target_tempo=(round(lo), round(lo * 1.25)), face_share=round(face_share, 3),
-        brightness=round(b, 3), cut_times=cuts, cuts_per_minute=round(cpm, 1),
+        path=str(path),
+        duration=round(duration, 3),
+        fps=info.fps,
+        width=info.width,
+        height=info.height,
+        has_audio=loud is not None,
+        valence=round(v, 3),
+        arousal=round(a, 3),
+        confidence=round(conf, 3),
+        valence_confidence=round(conf_v, 3),
+        arousal_confidence=round(conf_a, 3),
+        emotion=label_for(v, a),
+        mood=mood_for(v, a, conf_v, conf_a),
+        pace=round(pace, 3),
+        target_tempo=(round(lo), round(lo * 1.25)),
+        face_share=round(face_share, 3),
+        brightness=round(b, 3),
+        cut_times=cuts,
+        cuts_per_minute=round(cpm, 1),
         loudness_db=None if loud is None else round(loud, 1),
         face_emotions={k: round(p, 3) for k, p in face_probs.items()},
-        face_frames=[[round(t, 3), *(round(f.probs.get(c, 0.0), 3) for c in FER_CLASSES)]
-                     for t, f in zip(pic.sample_times, pic.faces)],
-        cues=[CueReading(c.name, round(c.valence, 3), round(c.arousal, 3), round(c.confidence, 3), c.weight, c.detail)
-              for c in cues],
-        timeline=timeline, motion=[round(x, 4) for x in motion_s], visual_tempo=vt,
-        visual_tempo_strength=vt_strength, sound_level=snd.level_db if snd else [],
-        sound_classes=snd.classes if snd else [], speech_rate=snd.speech_rate if snd else None,
+        face_frames=[
+            [round(t, 3), *(round(f.probs.get(c, 0.0), 3) for c in FER_CLASSES)]
+            for t, f in zip(pic.sample_times, pic.faces)
+        ],
+        cues=[
+            CueReading(c.name, round(c.valence, 3), round(c.arousal, 3), round(c.confidence, 3), c.weight, c.detail)
+            for c in cues
+        ],
+        timeline=timeline,
+        motion=[round(x, 4) for x in motion_s],
+        visual_tempo=vt,
+        visual_tempo_strength=vt_strength,
+        sound_level=snd.level_db if snd else [],
+        sound_classes=snd.classes if snd else [],
+        speech_rate=snd.speech_rate if snd else None,
         skipped_frames=skipped,
     )
 
@@ -169,8 +216,9 @@ def fuse_axes(cues: list[Cue]) -> tuple[float, float, float, float]:
     return v, a, cv, ca
 
 
-def _timeline(pic: PictureTrack, motion_s: list[float], cuts: list[float], duration: float,
-              placed=()) -> list[list[float]]:
+def _timeline(
+    pic: PictureTrack, motion_s: list[float], cuts: list[float], duration: float, placed=()
+) -> list[list[float]]:
     """Per-second (t, valence, arousal, confidence) from the sampled frames."""
     out = []
     times = np.asarray(pic.sample_times)
@@ -189,16 +237,25 @@ def _timeline(pic: PictureTrack, motion_s: list[float], cuts: list[float], durat
         if nf:
             fv, fa = emotions_to_va(fprobs)
             cues.append(Cue("faces", fv, fa, nf / len(idx), SCENE_WEIGHTS["faces"]))
-        cues.append(light_cue(*(float(np.mean([m[i] for i in idx]))
-                                for m in (pic.brightness, pic.colourfulness, pic.warmth, pic.contrast))))
+        cues.append(
+            light_cue(
+                *(
+                    float(np.mean([m[i] for i in idx]))
+                    for m in (pic.brightness, pic.colourfulness, pic.warmth, pic.contrast)
+                )
+            )
+        )
         n_cuts = sum(1 for c in cuts if sec <= c < sec + 1)
         p = pace_of(motion_s[sec] if sec < len(motion_s) else 0.0, 60.0 * n_cuts)
         cues.append(Cue("pace", 0.0, 2 * p - 1, 0.7, SCENE_WEIGHTS["pace"]))
         spoken = [(min(b, sec + 1) - max(a, sec), val) for a, b, val in placed if a < sec + 1 and b > sec]
         if spoken:
             w = sum(t for t, _ in spoken)
-            cues.append(Cue("words", sum(t * val for t, val in spoken) / w, 0.0, 0.3 + 0.5 * min(1.0, w),
-                            SCENE_WEIGHTS["words"]))
+            cues.append(
+                Cue(
+                    "words", sum(t * val for t, val in spoken) / w, 0.0, 0.3 + 0.5 * min(1.0, w), SCENE_WEIGHTS["words"]
+                )
+            )
         v, a, cv, ca = fuse_axes(cues)
         out.append([float(sec), round(v, 3), round(a, 3), round((cv + ca) / 2, 3)])
     return out
@@ -212,8 +269,10 @@ def fusion_steps(profile: SceneProfile) -> list[tuple[str, float, float, float, 
 
     Notebook: 02_feature_extraction.ipynb
     """
-    cues = sorted((Cue(c.name, c.valence, c.arousal, c.confidence, c.weight, c.detail) for c in profile.cues),
-                  key=lambda c: -c.weight * c.confidence)
+    cues = sorted(
+        (Cue(c.name, c.valence, c.arousal, c.confidence, c.weight, c.detail) for c in profile.cues),
+        key=lambda c: -c.weight * c.confidence,
+    )
     steps = []
     for k in range(1, len(cues) + 1):
         v, a, cv, ca = fuse_axes(cues[:k])
@@ -232,18 +291,38 @@ def fusion_table(profiles: dict[str, SceneProfile]):
 
     rows = []
     for scene, p in profiles.items():
-        total = {axis: sum(c.weight * c.confidence for c in p.cues if axis in CUE_AXES.get(c.name, "va")) or 1.0
-                 for axis in "va"}
+        total = {
+            axis: sum(c.weight * c.confidence for c in p.cues if axis in CUE_AXES.get(c.name, "va")) or 1.0
+            for axis in "va"
+        }
         for c in p.cues:
             axes = CUE_AXES.get(c.name, "va")
-            rows.append({"scene": scene, "cue": c.name, "valence": c.valence, "arousal": c.arousal,
-                         "valence confidence": c.confidence if "v" in axes else None,
-                         "arousal confidence": c.confidence if "a" in axes else None, "weight": c.weight,
-                         **{f"share of {name}": c.weight * c.confidence / total[axis] if axis in axes else 0.0
-                            for axis, name in (("v", "valence"), ("a", "arousal"))}})
+            rows.append(
+                {
+                    "scene": scene,
+                    "cue": c.name,
+                    "valence": c.valence,
+                    "arousal": c.arousal,
+                    "valence confidence": c.confidence if "v" in axes else None,
+                    "arousal confidence": c.confidence if "a" in axes else None,
+                    "weight": c.weight,
+                    **{
+                        f"share of {name}": c.weight * c.confidence / total[axis] if axis in axes else 0.0
+                        for axis, name in (("v", "valence"), ("a", "arousal"))
+                    },
+                }
+            )
         cv, ca = p.axis_confidence()
-        rows.append({"scene": scene, "cue": f"= {p.mood or p.emotion}", "valence": p.valence, "arousal": p.arousal,
-                     "valence confidence": cv, "arousal confidence": ca})
+        rows.append(
+            {
+                "scene": scene,
+                "cue": f"= {p.mood or p.emotion}",
+                "valence": p.valence,
+                "arousal": p.arousal,
+                "valence confidence": cv,
+                "arousal confidence": ca,
+            }
+        )
     return pd.DataFrame(rows).set_index(["scene", "cue"]).round(2)
 
 

@@ -1,4 +1,5 @@
 """Stage 02 · a music library indexed: every track measured once (cached) and placed on the circumplex."""
+
 from __future__ import annotations
 
 import contextlib
@@ -39,8 +40,9 @@ def _relative(x: np.ndarray) -> np.ndarray:
     return (rankdata(x) - 1) / (x.size - 1) * 2 - 1
 
 
-def place_tracks(tracks: list[TrackFeatures], model: MusicModel | None, *, folder: str | Path | None = None,
-                 words: bool = True) -> list[TrackFeatures]:
+def place_tracks(
+    tracks: list[TrackFeatures], model: MusicModel | None, *, folder: str | Path | None = None, words: bool = True
+) -> list[TrackFeatures]:
     """Place a library's tracks on the circumplex, in place, and return them.
 
     1. **Sound**: ``model`` (a :class:`MusicModel`) gives each axis, with its distance from 0 as
@@ -63,8 +65,12 @@ def place_tracks(tracks: list[TrackFeatures], model: MusicModel | None, *, folde
         cv, ca = np.abs(v), np.abs(a)
         how = "model"
     else:
-        va = np.array([music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density, t.centroid_hz)
-                       for t in tracks])
+        va = np.array(
+            [
+                music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density, t.centroid_hz)
+                for t in tracks
+            ]
+        )
         v, a = va[:, 0], va[:, 1]
         cv = ca = np.full(len(tracks), PRIOR_CONFIDENCE)
         how = "priors"
@@ -122,8 +128,12 @@ class LibraryIndex:
 
     def to_dict(self) -> dict:
         """JSON-ready form for ``dramatune index --json``."""
-        return {"folder": self.folder, "tracks": [t.to_dict() for t in self.tracks],
-                "skipped": [{"path": p, "reason": r} for p, r in self.skipped], "ignored": self.ignored}
+        return {
+            "folder": self.folder,
+            "tracks": [t.to_dict() for t in self.tracks],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "ignored": self.ignored,
+        }
 
 
 def _safe_features(path: str) -> tuple[str, TrackFeatures | None, str]:
@@ -216,8 +226,9 @@ def _measure_new(entries: dict, files: list[Path], **parallel) -> list[tuple[str
     return [(p, err) for p, _, err in results]
 
 
-def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress: bool = False
-                          ) -> list[TrackFeatures | None]:
+def cached_track_features(
+    paths: list[str | Path], *, n_jobs: int = -1, progress: bool = False
+) -> list[TrackFeatures | None]:
     """:func:`track_features` of each file (None where it cannot be analysed), measured once and
     then read from a cache keyed by path, size and modification time (the training and benchmark
     corpora, which are not one folder).
@@ -230,19 +241,28 @@ def cached_track_features(paths: list[str | Path], *, n_jobs: int = -1, progress
         entries = json.loads(path.read_text())
     except (OSError, ValueError):
         entries = {}
-    measured = _measure_new(entries, [Path(p) for p in paths], n_jobs=n_jobs,
-                            progress="measuring" if progress else None)
+    measured = _measure_new(
+        entries, [Path(p) for p in paths], n_jobs=n_jobs, progress="measuring" if progress else None
+    )
     for _, err in measured:
         if err:
             print("skipped", err)
     if measured:
         _write_atomically(path, json.dumps(entries))
-    return [TrackFeatures.from_dict(entries[str(p)]["features"]) if entries[str(p)]["features"] else None
-            for p in paths]
+    return [
+        TrackFeatures.from_dict(entries[str(p)]["features"]) if entries[str(p)]["features"] else None for p in paths
+    ]
 
 
-def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = False,
-                  music_model="auto", words: bool = True, callback=None) -> LibraryIndex:
+def index_library(
+    folder: str | Path,
+    *,
+    n_jobs: int = -1,
+    progress: bool = False,
+    music_model="auto",
+    words: bool = True,
+    callback=None,
+) -> LibraryIndex:
     """Index every audio file under ``folder`` (recursively), in parallel, with a cache.
 
     The cache is keyed by path, size and modification time, so re-indexing analyses only new or
@@ -279,8 +299,7 @@ def index_library(folder: str | Path, *, n_jobs: int = -1, progress: bool = Fals
     skipped = [(p, e["error"]) for p, e in entries.items() if not e["features"]]
     if not tracks:
         if skipped:
-            why = (f"{len(skipped)} audio file{'s' if len(skipped) > 1 else ''} could not be used, e.g. "
-                   f"{skipped[0][1]}")
+            why = f"{len(skipped)} audio file{'s' if len(skipped) > 1 else ''} could not be used, e.g. {skipped[0][1]}"
         else:
             why = f"no audio files found ({', '.join(config.AUDIO_EXTENSIONS)})"
         raise EmptyLibraryError(f"{folder}: {why} — add music that plays to this folder")
@@ -294,9 +313,27 @@ def library_table(index: LibraryIndex):
     """
     import pandas as pd
 
-    cols = ["title", "duration", "tempo", "key", "mode", "loudness_lufs", "loudness_range_lu", "onset_density",
-            "energy", "danceability", "valence", "valence_confidence", "arousal", "arousal_confidence",
-            "valence_rel", "arousal_rel", "words", "placed_by", "emotion"]
+    cols = [
+        "title",
+        "duration",
+        "tempo",
+        "key",
+        "mode",
+        "loudness_lufs",
+        "loudness_range_lu",
+        "onset_density",
+        "energy",
+        "danceability",
+        "valence",
+        "valence_confidence",
+        "arousal",
+        "arousal_confidence",
+        "valence_rel",
+        "arousal_rel",
+        "words",
+        "placed_by",
+        "emotion",
+    ]
     return pd.DataFrame([t.to_dict() for t in index.tracks])[cols]
 
 
@@ -317,8 +354,17 @@ def quadrant_agreement(index: LibraryIndex, cues_json: str | Path):
     for t in index.tracks:
         m = meant.get(Path(t.path).name)
         if m:
-            rows.append({"file": Path(t.path).name, "meant": m["quadrant"], "measured": quadrant(t.valence, t.arousal),
-                         "tempo_meant": m["tempo"], "tempo_measured": t.tempo, "mode_meant": m["mode"], "mode_measured": t.mode})
+            rows.append(
+                {
+                    "file": Path(t.path).name,
+                    "meant": m["quadrant"],
+                    "measured": quadrant(t.valence, t.arousal),
+                    "tempo_meant": m["tempo"],
+                    "tempo_measured": t.tempo,
+                    "mode_meant": m["mode"],
+                    "mode_measured": t.mode,
+                }
+            )
     table = pd.DataFrame(rows)
     share = float((table["meant"] == table["measured"]).mean()) if len(table) else 0.0
     return table, share

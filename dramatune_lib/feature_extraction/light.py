@@ -1,4 +1,5 @@
 """Stage 02 · light as cinematographers use it: brightness, colour, colour temperature and contrast."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -75,9 +76,22 @@ def light_cue(brightness: float, colourfulness: float, warmth: float = 0.0, cont
     warm, cold = dim * max(0.0, warmth), dim * max(0.0, -warmth)
     for share, (dv, da) in ((warm, WARM_INTIMACY), (cold * (1 - hard), COLD_GLOOM), (cold * hard, COLD_MENACE)):
         v, a = v + share * dv, a + share * da
-    key = ("low-key " if dim >= 0.5 and hard >= 0.5 else "dim " if dim >= 0.5
-           else "high-key " if brightness > 0.6 and contrast < 0.15 else "")
+    key = (
+        "low-key "
+        if dim >= 0.5 and hard >= 0.5
+        else "dim "
+        if dim >= 0.5
+        else "high-key "
+        if brightness > 0.6 and contrast < 0.15
+        else ""
+    )
     tone = "warm" if warmth > 0.2 else "cold" if warmth < -0.2 else "neutral"
-    return Cue("light", clip_va(v), clip_va(a), 0.5, SCENE_WEIGHTS["light"],
-               f"{key}{tone} light: brightness {brightness:.2f}, colourfulness {colourfulness:.2f}, "
-               f"warmth {warmth:+.2f}, contrast {contrast:.2f}")
+    return Cue(
+        "light",
+        clip_va(v),
+        clip_va(a),
+        0.5,
+        SCENE_WEIGHTS["light"],
+        f"{key}{tone} light: brightness {brightness:.2f}, colourfulness {colourfulness:.2f}, "
+        f"warmth {warmth:+.2f}, contrast {contrast:.2f}",
+    )

@@ -1,4 +1,5 @@
 """Stage 02 · a track on the circumplex: the music-psychology priors and the music model trained in notebook 03."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,16 @@ from .tracks import DESCRIPTORS, music_va
 
 #: What the music-emotion model reads of a track: nothing that depends on how loud the track
 #: was mastered (all measured by :func:`track_features`; see :func:`music_feature_vector`).
-MUSIC_MODEL_FEATURES = ("mode_signed", "mode_strength", "tempo_fast", "onset_density", "loudness_range_lu",
-                        "centroid_khz", "danceability", *DESCRIPTORS)
+MUSIC_MODEL_FEATURES = (
+    "mode_signed",
+    "mode_strength",
+    "tempo_fast",
+    "onset_density",
+    "loudness_range_lu",
+    "centroid_khz",
+    "danceability",
+    *DESCRIPTORS,
+)
 
 
 def _fold_tempo(tempo: float) -> float:
@@ -36,8 +45,18 @@ def music_feature_vector(t: TrackFeatures) -> np.ndarray:
     """
     sign = 1.0 if t.mode == "major" else -1.0
     d = t.descriptors or {}
-    return np.array([sign * t.mode_strength, t.mode_strength, (_fold_tempo(t.tempo) - 60) / 120, t.onset_density,
-                     t.loudness_range_lu, t.centroid_hz / 1000, t.danceability, *(d.get(k, 0.0) for k in DESCRIPTORS)])
+    return np.array(
+        [
+            sign * t.mode_strength,
+            t.mode_strength,
+            (_fold_tempo(t.tempo) - 60) / 120,
+            t.onset_density,
+            t.loudness_range_lu,
+            t.centroid_hz / 1000,
+            t.danceability,
+            *(d.get(k, 0.0) for k in DESCRIPTORS),
+        ]
+    )
 
 
 @dataclass
@@ -76,13 +95,19 @@ class MusicModel:
         Notebook: 03_training.ipynb
         """
         if list(self.features) != list(MUSIC_MODEL_FEATURES):
-            raise DramaTuneError(f"the music model reads {self.features}, this DramaTune measures "
-                                 f"{list(MUSIC_MODEL_FEATURES)} — retrain it: make models")
+            raise DramaTuneError(
+                f"the music model reads {self.features}, this DramaTune measures "
+                f"{list(MUSIC_MODEL_FEATURES)} — retrain it: make models"
+            )
         X = np.vstack([music_feature_vector(t) for t in tracks])
         Z = (X - np.asarray(self.mean)) / np.asarray(self.scale)
         learned = 2 / (1 + np.exp(-(Z @ np.asarray(self.arousal_coef) + self.arousal_intercept))) - 1
-        prior = np.array([music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density,
-                                   t.centroid_hz) for t in tracks]).reshape(-1, 2)
+        prior = np.array(
+            [
+                music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density, t.centroid_hz)
+                for t in tracks
+            ]
+        ).reshape(-1, 2)
         arousal = (1 - self.prior_weight) * learned + self.prior_weight * prior[:, 1]
         valence = 2 / (1 + np.exp(-(self.valence_coef * prior[:, 0] + self.valence_intercept))) - 1
         return valence, arousal

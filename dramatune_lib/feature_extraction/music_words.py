@@ -1,4 +1,5 @@
 """Stage 02 · the words that come with a track (tags, file and folder names) as a cue."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,23 +21,122 @@ WORD_TAGS = ("title", "album", "genre", "mood", "comment", "description", "keywo
 #: and celebration; low: words of rest, sorrow and stillness (Russell 1980's circumplex words
 #: and their everyday synonyms).
 MOOD_AROUSAL: dict[str, float] = {
-    **{w: 0.7 for w in ("epic", "battle", "war", "fight", "combat", "action", "chase", "tension", "tense", "suspense",
-                        "horror", "scary", "fear", "angry", "aggressive", "energetic", "upbeat", "intense", "danger",
-                        "attack", "boss", "storm", "adventure", "triumph", "triumphant", "victory", "victorious",
-                        "heroic", "festival", "dance", "party", "rock", "thriller", "panic", "excited", "exciting",
-                        "warriors", "warrior", "rage", "fury", "conflict", "chaos", "alarm", "anthem")},
-    **{w: -0.7 for w in ("calm", "peaceful", "peace", "relax", "relaxing", "chill", "ambient", "soft", "gentle", "sad",
-                         "melancholy", "melancholic", "lament", "sorrow", "sorrows", "tears", "sleep", "lullaby",
-                         "slow", "quiet", "dream", "dreamy", "gloomy", "meditation", "romantic", "nocturne", "elegy",
-                         "requiem", "farewell", "idyll", "pastoral", "serene", "tranquil", "lonely", "grief",
-                         "mourning", "rest", "soothing", "mellow", "somber", "sombre", "epitaph")},
+    **{
+        w: 0.7
+        for w in (
+            "epic",
+            "battle",
+            "war",
+            "fight",
+            "combat",
+            "action",
+            "chase",
+            "tension",
+            "tense",
+            "suspense",
+            "horror",
+            "scary",
+            "fear",
+            "angry",
+            "aggressive",
+            "energetic",
+            "upbeat",
+            "intense",
+            "danger",
+            "attack",
+            "boss",
+            "storm",
+            "adventure",
+            "triumph",
+            "triumphant",
+            "victory",
+            "victorious",
+            "heroic",
+            "festival",
+            "dance",
+            "party",
+            "rock",
+            "thriller",
+            "panic",
+            "excited",
+            "exciting",
+            "warriors",
+            "warrior",
+            "rage",
+            "fury",
+            "conflict",
+            "chaos",
+            "alarm",
+            "anthem",
+        )
+    },
+    **{
+        w: -0.7
+        for w in (
+            "calm",
+            "peaceful",
+            "peace",
+            "relax",
+            "relaxing",
+            "chill",
+            "ambient",
+            "soft",
+            "gentle",
+            "sad",
+            "melancholy",
+            "melancholic",
+            "lament",
+            "sorrow",
+            "sorrows",
+            "tears",
+            "sleep",
+            "lullaby",
+            "slow",
+            "quiet",
+            "dream",
+            "dreamy",
+            "gloomy",
+            "meditation",
+            "romantic",
+            "nocturne",
+            "elegy",
+            "requiem",
+            "farewell",
+            "idyll",
+            "pastoral",
+            "serene",
+            "tranquil",
+            "lonely",
+            "grief",
+            "mourning",
+            "rest",
+            "soothing",
+            "mellow",
+            "somber",
+            "sombre",
+            "epitaph",
+        )
+    },
 }
 
 
 #: Valence of mood words that VADER's lexicon lacks, in [-1, 1] (chosen by hand, same sources).
-MOOD_VALENCE: dict[str, float] = {"victory": 0.6, "victorious": 0.6, "uplifting": 0.6, "upbeat": 0.4, "dark": -0.4,
-                                  "suspense": -0.3, "thriller": -0.3, "elegy": -0.5, "requiem": -0.5,
-                                  "mourning": -0.6, "somber": -0.4, "sombre": -0.4, "epitaph": -0.4, "boss": -0.3}
+MOOD_VALENCE: dict[str, float] = {
+    "victory": 0.6,
+    "victorious": 0.6,
+    "uplifting": 0.6,
+    "upbeat": 0.4,
+    "dark": -0.4,
+    "suspense": -0.3,
+    "thriller": -0.3,
+    "elegy": -0.5,
+    "requiem": -0.5,
+    "mourning": -0.6,
+    "somber": -0.4,
+    "sombre": -0.4,
+    "epitaph": -0.4,
+    "boss": -0.3,
+}
 
 
 #: Confidence a words cue gains per word that speaks to an axis, and its most (chosen by hand:
@@ -140,4 +240,5 @@ def music_words_cue(words: list[str]) -> WordsReading | None:
         arousal=clip_va(float(np.mean([x for _, x in aros]))) if aros else 0.0,
         valence_confidence=min(WORD_CONFIDENCE_MAX, WORD_CONFIDENCE * len(vals)),
         arousal_confidence=min(WORD_CONFIDENCE_MAX, WORD_CONFIDENCE * len(aros)),
-        words=sorted({w for w, _ in vals + aros}))
+        words=sorted({w for w, _ in vals + aros}),
+    )

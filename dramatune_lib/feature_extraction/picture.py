@@ -1,4 +1,5 @@
 """Stage 02 · the picture, read in one pass: faces, light, motion, cuts and the visual beat."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ MOTION_FULL = 0.3
 
 
 CUTS_FULL = 40.0
-
 
 
 #: Frames are read at the video's own rate, at most this many per second, for cuts and motion.
@@ -95,8 +95,11 @@ class FaceFinder:
         self.cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         self.detect_side = detect_side
 
-    def find(self, frame_bgr: np.ndarray, near: list[tuple[int, int, int, int]] | None = None,
-             ) -> list[tuple[int, int, int, int]]:
+    def find(
+        self,
+        frame_bgr: np.ndarray,
+        near: list[tuple[int, int, int, int]] | None = None,
+    ) -> list[tuple[int, int, int, int]]:
         """Face boxes ``(x, y, w, h)`` in the frame's own pixels, by fer's Haar cascade on a copy
         downscaled to ``detect_side``.
 
@@ -112,8 +115,11 @@ class FaceFinder:
         boxes = self._near(small, [[v * s for v in b] for b in near]) if near else []
         if not boxes:
             side = max(HAAR_WINDOW, round(MIN_FACE_SHARE * min(small.shape)))
-            boxes = list(self.cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5,
-                                                       flags=cv2.CASCADE_SCALE_IMAGE, minSize=(side, side)))
+            boxes = list(
+                self.cascade.detectMultiScale(
+                    small, scaleFactor=1.1, minNeighbors=5, flags=cv2.CASCADE_SCALE_IMAGE, minSize=(side, side)
+                )
+            )
         return [tuple(int(round(v / s)) for v in b) for b in boxes]
 
     def read(self, frame_bgr: np.ndarray, near: list[tuple[int, int, int, int]] | None = None) -> FaceReading:
@@ -138,15 +144,25 @@ class FaceFinder:
             lo, hi = max(HAAR_WINDOW, int(0.7 * min(bw, bh))), int(1.4 * max(bw, bh)) + 1
             if min(x1 - x0, y1 - y0) < lo:
                 continue
-            for fx, fy, fw, fh in self.cascade.detectMultiScale(small[y0:y1, x0:x1], scaleFactor=1.1, minNeighbors=5,
-                                                                flags=cv2.CASCADE_SCALE_IMAGE, minSize=(lo, lo),
-                                                                maxSize=(hi, hi)):
+            for fx, fy, fw, fh in self.cascade.detectMultiScale(
+                small[y0:y1, x0:x1],
+                scaleFactor=1.1,
+                minNeighbors=5,
+                flags=cv2.CASCADE_SCALE_IMAGE,
+                minSize=(lo, lo),
+                maxSize=(hi, hi),
+            ):
                 found.append((fx + x0, fy + y0, fw, fh))
         return found
 
 
 def watch_video(
-    path: str | Path, *, fps: float = 2.0, faces: FaceFinder | None = None, info=None, progress=None,
+    path: str | Path,
+    *,
+    fps: float = 2.0,
+    faces: FaceFinder | None = None,
+    info=None,
+    progress=None,
     max_side: int = 640,
 ) -> PictureTrack:
     """Read a video once, streaming, and measure cuts, motion, faces and light.
@@ -241,8 +257,9 @@ def find_cuts(path: str | Path) -> list[float]:
 TEMPO_PRIOR_BPM, TEMPO_PRIOR_OCTAVES, TEMPO_WINDOW_S = 120.0, 1.0, 8.0
 
 
-def tempo_estimate(envelope: np.ndarray, sr: float, hop: int = 1, *, max_tempo: float = 320.0,
-                   block: int = 2048) -> float:
+def tempo_estimate(
+    envelope: np.ndarray, sr: float, hop: int = 1, *, max_tempo: float = 320.0, block: int = 2048
+) -> float:
     """``librosa.feature.tempo(onset_envelope=envelope, sr=sr, hop_length=hop, max_tempo=...)``
     written out in numpy (windowed autocorrelation, averaged over time, weighted by the prior):
     the same answer, checked in ``tests/test_feature_extraction.py``. It spares a new ``dramatune
@@ -258,7 +275,7 @@ def tempo_estimate(envelope: np.ndarray, sr: float, hop: int = 1, *, max_tempo: 
     window = hann(win)
     total = np.zeros(win)
     for b0 in range(0, n, block):
-        power = np.abs(np.fft.rfft(windows[b0:b0 + block] * window, n=2 * win, axis=1)) ** 2
+        power = np.abs(np.fft.rfft(windows[b0 : b0 + block] * window, n=2 * win, axis=1)) ** 2
         ac = np.fft.irfft(power, n=2 * win, axis=1)[:, :win]
         peak = np.abs(ac).max(axis=1, keepdims=True)
         total += (ac / np.where(peak > np.finfo(ac.dtype).tiny, peak, 1.0)).sum(axis=0)
@@ -266,7 +283,7 @@ def tempo_estimate(envelope: np.ndarray, sr: float, hop: int = 1, *, max_tempo: 
     with np.errstate(divide="ignore"):
         bpms = np.r_[np.inf, 60.0 * sr / (hop * np.arange(1.0, win))]
         logprior = -0.5 * ((np.log2(bpms) - np.log2(TEMPO_PRIOR_BPM)) / TEMPO_PRIOR_OCTAVES) ** 2
-    logprior[:int(np.argmax(bpms < max_tempo))] = -np.inf
+    logprior[: int(np.argmax(bpms < max_tempo))] = -np.inf
     return float(bpms[int(np.argmax(np.log1p(1e6 * tg) + logprior))])
 
 
@@ -293,11 +310,11 @@ def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:
     bpm = tempo_estimate(env, rate, max_tempo=240.0)
     lag = rate * 60.0 / bpm
     env = env - env.mean()
-    ac = np.correlate(env, env, "full")[env.size - 1:]
+    ac = np.correlate(env, env, "full")[env.size - 1 :]
     if ac[0] <= 0:
         return None, 0.0
     lo, hi = max(1, int(np.floor(lag)) - 1), min(ac.size - 1, int(np.ceil(lag)) + 1)  # a frame of jitter
-    strength = float(ac[lo:hi + 1].max() / ac[0]) if lo <= hi else 0.0
+    strength = float(ac[lo : hi + 1].max() / ac[0]) if lo <= hi else 0.0
     return (round(bpm, 1) if strength >= 0.5 else None), round(max(0.0, strength), 3)
 
 

@@ -1,4 +1,5 @@
 """Stage 02 · the scene's own sound: short-term features and the speech / music / other classifier."""
+
 from __future__ import annotations
 
 import math
@@ -26,9 +27,21 @@ SILENCE_DB = -55.0
 
 
 #: Names of the 34 short-term features; each mid-term window holds their mean and std (68).
-ST_FEATURES = (["zcr", "energy", "energy_entropy", "spectral_centroid", "spectral_spread", "spectral_entropy",
-                "spectral_flux", "spectral_rolloff"] + [f"mfcc_{i}" for i in range(1, 14)]
-               + [f"chroma_{i}" for i in range(1, 13)] + ["chroma_std"])
+ST_FEATURES = (
+    [
+        "zcr",
+        "energy",
+        "energy_entropy",
+        "spectral_centroid",
+        "spectral_spread",
+        "spectral_entropy",
+        "spectral_flux",
+        "spectral_rolloff",
+    ]
+    + [f"mfcc_{i}" for i in range(1, 14)]
+    + [f"chroma_{i}" for i in range(1, 13)]
+    + ["chroma_std"]
+)
 
 
 def _entropy(parts: np.ndarray, axis: int) -> np.ndarray:
@@ -45,8 +58,10 @@ def filterbanks(sr: int = SOUND_SR) -> tuple[np.ndarray, np.ndarray]:
     import librosa
 
     win = int(ST_WIN * sr)
-    return (librosa.filters.mel(sr=sr, n_fft=win, n_mels=40),
-            librosa.filters.chroma(sr=sr, n_fft=win, tuning=0.0, n_chroma=12))
+    return (
+        librosa.filters.mel(sr=sr, n_fft=win, n_mels=40),
+        librosa.filters.chroma(sr=sr, n_fft=win, tuning=0.0, n_chroma=12),
+    )
 
 
 def dct_matrix(n: int, k: int) -> np.ndarray:
@@ -60,8 +75,9 @@ def dct_matrix(n: int, k: int) -> np.ndarray:
     return m
 
 
-def short_term_features(y: np.ndarray, sr: int = SOUND_SR,
-                        banks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def short_term_features(
+    y: np.ndarray, sr: int = SOUND_SR, banks: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """The thesis' 34 short-term features on 50 ms windows every 25 ms, shape ``(frames, 34)``.
 
     Zero-crossing rate, energy, energy entropy (10 sub-frames), spectral centroid and spread
@@ -80,9 +96,9 @@ def short_term_features(y: np.ndarray, sr: int = SOUND_SR,
     frames = np.lib.stride_tricks.sliding_window_view(y, win)[::hop].T  # (win, n), as librosa.util.frame
     n = frames.shape[1]
     zcr = (np.abs(np.diff(np.sign(frames), axis=0)) > 0).mean(axis=0)
-    energy = (frames ** 2).mean(axis=0)
+    energy = (frames**2).mean(axis=0)
     sub = frames[: win // 10 * 10].reshape(10, win // 10, n)
-    e_entropy = _entropy((sub ** 2).sum(axis=1), axis=0)
+    e_entropy = _entropy((sub**2).sum(axis=1), axis=0)
     mag = np.abs(np.fft.rfft(frames * np.hamming(win)[:, None], axis=0))  # (bins, n)
     mag /= mag.shape[0]
     freqs = np.arange(mag.shape[0]) * (sr / 2) / mag.shape[0]
@@ -90,12 +106,12 @@ def short_term_features(y: np.ndarray, sr: int = SOUND_SR,
     centroid = (freqs[:, None] * mag).sum(axis=0) / total
     spread = np.sqrt((((freqs[:, None] - centroid) ** 2) * mag).sum(axis=0) / total)
     bands = mag[: mag.shape[0] // 10 * 10].reshape(10, -1, n)
-    s_entropy = _entropy((bands ** 2).sum(axis=1), axis=0)
+    s_entropy = _entropy((bands**2).sum(axis=1), axis=0)
     norm = mag / total
     flux = np.r_[0.0, ((norm[:, 1:] - norm[:, :-1]) ** 2).sum(axis=0)]
-    cum = np.cumsum(mag ** 2, axis=0)
+    cum = np.cumsum(mag**2, axis=0)
     rolloff = (cum < 0.9 * cum[-1]).sum(axis=0) / mag.shape[0]
-    power = mag ** 2
+    power = mag**2
     # librosa.power_to_db(mel + 1e-10) (floor 1e-10, 80 dB below the peak), then its MFCC's DCT
     db = 10 * np.log10(np.maximum(mel_fb @ power + 1e-10, 1e-10))
     db = np.maximum(db, db.max() - 80.0)
@@ -105,13 +121,27 @@ def short_term_features(y: np.ndarray, sr: int = SOUND_SR,
     chroma = chroma / np.where(peak > np.finfo(chroma.dtype).tiny, peak, 1.0)
     chroma = chroma / (chroma.sum(axis=0, keepdims=True) + 1e-12)  # ... then to a sum of 1
     nyq = sr / 2
-    out = np.vstack([zcr, energy, e_entropy, centroid / nyq, spread / nyq, s_entropy, flux, rolloff,
-                     mfcc, chroma, chroma.std(axis=0)])
+    out = np.vstack(
+        [
+            zcr,
+            energy,
+            e_entropy,
+            centroid / nyq,
+            spread / nyq,
+            s_entropy,
+            flux,
+            rolloff,
+            mfcc,
+            chroma,
+            chroma.std(axis=0),
+        ]
+    )
     return out.T.astype(np.float32)
 
 
-def mid_term_features(y: np.ndarray, sr: int = SOUND_SR,
-                      banks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def mid_term_features(
+    y: np.ndarray, sr: int = SOUND_SR, banks: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Mean and standard deviation of the short-term features over each whole second:
     shape ``(seconds, 68)`` (a last part shorter than half a second is dropped).
 
@@ -122,9 +152,9 @@ def mid_term_features(y: np.ndarray, sr: int = SOUND_SR,
     rows = []
     chunk = 60  # seconds at a time: a 10-minute scene never holds all its spectra at once
     for c0 in range(0, n, chunk):
-        st = short_term_features(y[c0 * sr:(c0 + chunk) * sr], sr, banks)
+        st = short_term_features(y[c0 * sr : (c0 + chunk) * sr], sr, banks)
         for k in range(min(chunk, n - c0)):
-            block = st[k * per:(k + 1) * per]
+            block = st[k * per : (k + 1) * per]
             if len(block) == 0:
                 break
             rows.append(np.r_[block.mean(axis=0), block.std(axis=0)])
@@ -166,9 +196,18 @@ class SoundClassifier:
         """
         scaler, svc = pipe[0], pipe[-1]
         mel_fb, chroma_fb = filterbanks(SOUND_SR)
-        return cls(mean=scaler.mean_, scale=scaler.scale_, support=svc.support_vectors_, dual_coef=svc.dual_coef_,
-                   intercept=svc.intercept_, n_support=svc.n_support_, gamma=float(svc._gamma),
-                   classes=np.asarray(svc.classes_).astype(str), mel_fb=mel_fb, chroma_fb=chroma_fb)
+        return cls(
+            mean=scaler.mean_,
+            scale=scaler.scale_,
+            support=svc.support_vectors_,
+            dual_coef=svc.dual_coef_,
+            intercept=svc.intercept_,
+            n_support=svc.n_support_,
+            gamma=float(svc._gamma),
+            classes=np.asarray(svc.classes_).astype(str),
+            mel_fb=mel_fb,
+            chroma_fb=chroma_fb,
+        )
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The class of each row of ``X`` (mid-term features).
@@ -176,7 +215,7 @@ class SoundClassifier:
         Notebook: 02_feature_extraction.ipynb
         """
         Z = (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
-        sq = (Z ** 2).sum(1)[:, None] + (self.support ** 2).sum(1)[None, :] - 2 * Z @ self.support.T
+        sq = (Z**2).sum(1)[:, None] + (self.support**2).sum(1)[None, :] - 2 * Z @ self.support.T
         K = np.exp(-self.gamma * np.maximum(sq, 0.0))
         start = np.r_[0, np.cumsum(self.n_support)]
         n = len(self.classes)
@@ -235,7 +274,7 @@ def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) 
     Notebook: 02_feature_extraction.ipynb
     """
     n = max(1, int(round(len(y) / sr)))
-    level = [_db(y[k * sr:(k + 1) * sr]) for k in range(n)]
+    level = [_db(y[k * sr : (k + 1) * sr]) for k in range(n)]
     classes: list[str] = []
     if model is not None and y.size >= sr // 2:
         feats = mid_term_features(y, sr, getattr(model, "banks", None))
@@ -244,9 +283,9 @@ def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) 
     syllables = pitch = speech_level = None
     speech = [k for k, c in enumerate(classes) if c == "speech"]
     if speech and rate:
-        spoken = np.concatenate([y[k * sr:(k + 1) * sr] for k in speech])
+        spoken = np.concatenate([y[k * sr : (k + 1) * sr] for k in speech])
         syllables, speech_level = speech_rate(spoken, sr), round(_db(spoken), 1)
-        pitch = pitch_range(spoken[:int(VOICE_PITCH_MAX_S * sr)], sr)
+        pitch = pitch_range(spoken[: int(VOICE_PITCH_MAX_S * sr)], sr)
     return SoundTrack([round(x, 1) for x in level], classes, syllables, pitch, speech_level)
 
 
@@ -291,7 +330,7 @@ def speech_rate(y: np.ndarray, sr: int = SOUND_SR) -> float:
         return 0.0
     band = sosfiltfilt(butter(4, [300, 3000], btype="band", fs=sr, output="sos"), y)
     hop = sr // 100
-    env = np.sqrt(np.convolve(band ** 2, np.ones(hop * 4) / (hop * 4), "same")[::hop] + 1e-12)
+    env = np.sqrt(np.convolve(band**2, np.ones(hop * 4) / (hop * 4), "same")[::hop] + 1e-12)
     db = 20 * np.log10(env)
     voiced = db > db.max() - 30
     peaks, _ = find_peaks(db, distance=10, prominence=3.0)

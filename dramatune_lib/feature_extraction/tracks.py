@@ -1,4 +1,5 @@
 """Stage 02 · a music track measured: tempo, beats and bars, key and mode, loudness, sound descriptors."""
+
 from __future__ import annotations
 
 import math
@@ -73,14 +74,17 @@ def onset_envelope(y: np.ndarray, sr: int = SR, *, n_mels: int = 128, fmax: floa
     mel = np.empty((n_mels, n), np.float32)
     for f0 in range(0, n, SPECTRUM_BLOCK):
         f1 = min(n, f0 + SPECTRUM_BLOCK)
-        power = np.abs(librosa.stft(padded[f0 * HOP:(f1 - 1) * HOP + N_FFT], n_fft=N_FFT, hop_length=HOP,
-                                    center=False)) ** 2
+        power = (
+            np.abs(librosa.stft(padded[f0 * HOP : (f1 - 1) * HOP + N_FFT], n_fft=N_FFT, hop_length=HOP, center=False))
+            ** 2
+        )
         mel[:, f0:f1] = np.einsum("...ft,mf->...mt", power, basis, optimize=True)  # as melspectrogram does
     return librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr, hop_length=HOP)
 
 
-def beat_grid(y: np.ndarray, sr: int = SR, *, oenv: np.ndarray | None = None, tempo: float | None = None
-              ) -> BeatGrid | None:
+def beat_grid(
+    y: np.ndarray, sr: int = SR, *, oenv: np.ndarray | None = None, tempo: float | None = None
+) -> BeatGrid | None:
     """Beats (librosa, hop 256) and bars: the downbeat phase with the strongest low-frequency
     onsets and chord changes. Assumes a steady tempo in 4/4, as most temp music has.
 
@@ -137,8 +141,9 @@ def estimate_key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
     return _NOTES[best[mode][1]], mode, float(best[mode][0] - best[other][0])
 
 
-def music_va(mode: str, mode_strength: float, tempo: float, lufs: float, onset_density: float,
-             centroid_hz: float) -> tuple[float, float]:
+def music_va(
+    mode: str, mode_strength: float, tempo: float, lufs: float, onset_density: float, centroid_hz: float
+) -> tuple[float, float]:
     """Place a track on the circumplex with music-psychology priors.
 
     Valence: mode (major pleasant, minor sad; Hevner 1935, Gabrielsson & Lindström 2010),
@@ -207,8 +212,9 @@ def sound_descriptors(y: np.ndarray, sr: int = SR) -> dict[str, float]:
     """
     import librosa
 
-    S = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=2048, hop_length=DESCRIPTOR_HOP,
-                                       n_mels=DESCRIPTOR_MELS, power=2.0)
+    S = librosa.feature.melspectrogram(
+        y=y, sr=sr, n_fft=2048, hop_length=DESCRIPTOR_HOP, n_mels=DESCRIPTOR_MELS, power=2.0
+    )
     if not np.any(S > 0):
         return {k: 0.0 for k in DESCRIPTORS}
     H, P = librosa.decompose.hpss(S, kernel_size=HPSS_KERNEL)
@@ -238,8 +244,16 @@ def sound_descriptors(y: np.ndarray, sr: int = SR) -> dict[str, float]:
 
 
 #: The names :func:`sound_descriptors` returns, in order.
-DESCRIPTORS = ("percussive", "flux_db", "dynamics_db", "peak_share", "register_oct", "low_share", "high_share",
-               "flatness")
+DESCRIPTORS = (
+    "percussive",
+    "flux_db",
+    "dynamics_db",
+    "peak_share",
+    "register_oct",
+    "low_share",
+    "high_share",
+    "flatness",
+)
 
 
 def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> TrackFeatures:
@@ -255,8 +269,11 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
     import pyloudnorm
 
     path = Path(path)
-    y = audio[:int(MAX_ANALYSIS_SECONDS * SR)] if audio is not None else load_audio(
-        path, sr=SR, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
+    y = (
+        audio[: int(MAX_ANALYSIS_SECONDS * SR)]
+        if audio is not None
+        else load_audio(path, sr=SR, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
+    )
     analysed = y.size / SR
     duration = audio_duration(path) if analysed >= MAX_ANALYSIS_SECONDS - 1 and audio is None else analysed
     title = path.stem.replace("_", " ")
@@ -278,16 +295,27 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
     grid = beat_grid(y, SR, oenv=oenv, tempo=tempo)
     v, a = music_va(mode, strength, tempo, lufs, density, centroid)
     return TrackFeatures(
-        path=str(path), title=title, duration=round(duration, 3), tempo=round(tempo, 1),
-        key=key, mode=mode, mode_strength=round(strength, 3), loudness_lufs=round(lufs, 1),
-        centroid_hz=round(centroid, 1), onset_density=round(density, 2),
-        valence=round(v, 3), arousal=round(a, 3), emotion=label_for(v, a),
-        analysed_seconds=round(analysed, 3), loudness_range_lu=round(lra, 1) if np.isfinite(lra) else 0.0,
+        path=str(path),
+        title=title,
+        duration=round(duration, 3),
+        tempo=round(tempo, 1),
+        key=key,
+        mode=mode,
+        mode_strength=round(strength, 3),
+        loudness_lufs=round(lufs, 1),
+        centroid_hz=round(centroid, 1),
+        onset_density=round(density, 2),
+        valence=round(v, 3),
+        arousal=round(a, 3),
+        emotion=label_for(v, a),
+        analysed_seconds=round(analysed, 3),
+        loudness_range_lu=round(lra, 1) if np.isfinite(lra) else 0.0,
         energy=round(energy_of(lufs, density, centroid), 3),
         danceability=round(danceability_of(oenv, grid.tempo if grid else tempo), 3),
         beats=[round(float(b), 3) for b in grid.beats] if grid else [],
         bars=[round(float(b), 3) for b in grid.bars] if grid else [],
-        descriptors=sound_descriptors(y, SR), tags=read_tags(path) if audio is None else {},
+        descriptors=sound_descriptors(y, SR),
+        tags=read_tags(path) if audio is None else {},
     )
 
 
@@ -298,7 +326,11 @@ def energy_of(lufs: float, onset_density: float, centroid_hz: float) -> float:
     Notebook: 02_feature_extraction.ipynb
     """
     loud = float(np.clip((lufs + 32) / 20, 0, 1)) if np.isfinite(lufs) else 0.0
-    return 0.45 * loud + 0.3 * float(np.clip(onset_density / 6, 0, 1)) + 0.25 * float(np.clip((centroid_hz - 800) / 2400, 0, 1))
+    return (
+        0.45 * loud
+        + 0.3 * float(np.clip(onset_density / 6, 0, 1))
+        + 0.25 * float(np.clip((centroid_hz - 800) / 2400, 0, 1))
+    )
 
 
 def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP) -> float:
@@ -317,7 +349,10 @@ def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP
     if ac[0] <= 0:
         return 0.0
     lag = 60.0 / tempo * sr / hop
-    clarity = max(float(ac[int(round(k * lag)) - 2: int(round(k * lag)) + 3].max(initial=0.0)) / float(ac[0])
-                  for k in (0.5, 1, 2) if 2 <= k * lag < ac.size - 3)
+    clarity = max(
+        float(ac[int(round(k * lag)) - 2 : int(round(k * lag)) + 3].max(initial=0.0)) / float(ac[0])
+        for k in (0.5, 1, 2)
+        if 2 <= k * lag < ac.size - 3
+    )
     pref = max(math.exp(-0.5 * (math.log2(f * tempo / 120) / 0.5) ** 2) for f in (0.5, 1, 2))
     return float(np.clip(clarity, 0, 1) * (0.5 + 0.5 * pref))

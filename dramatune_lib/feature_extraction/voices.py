@@ -1,4 +1,5 @@
 """Stage 02 · the scene's own music and voices as cues: music placed by the music model, speech by its prosody."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,9 +39,14 @@ def voice_cue(sound: SoundTrack) -> Cue | None:
     measured = {"rate": sound.speech_rate, "range": sound.pitch_range, "level": sound.speech_db}
     steps = [(measured[k] - mid) / span for k, (mid, span) in VOICE_NEUTRAL.items() if measured[k] is not None]
     pitch = f", pitch range {sound.pitch_range:.0f} semitones" if sound.pitch_range is not None else ""
-    return Cue("voice", 0.0, clip_va(float(np.mean(steps))), VOICE_CONFIDENCE * share, SCENE_WEIGHTS["voice"],
-               f"speech in {share:.0%} of the scene: {sound.speech_rate:.1f} syllables/s{pitch}, "
-               f"{sound.speech_db:.0f} dBFS")
+    return Cue(
+        "voice",
+        0.0,
+        clip_va(float(np.mean(steps))),
+        VOICE_CONFIDENCE * share,
+        SCENE_WEIGHTS["voice"],
+        f"speech in {share:.0%} of the scene: {sound.speech_rate:.1f} syllables/s{pitch}, {sound.speech_db:.0f} dBFS",
+    )
 
 
 #: Music must be heard for this many consecutive seconds to be read (chosen by hand: two bars at
@@ -77,11 +83,16 @@ def scene_music_cue(path: str | Path, classes: list[str]) -> Cue | None:
         return None
     a, b = max(runs, key=lambda r: r[1] - r[0])
     b = min(b, a + SCENE_MUSIC_MAX_S)
-    y = decode_audio(path, sr=SR, max_seconds=b)[a * SR:b * SR]
+    y = decode_audio(path, sr=SR, max_seconds=b)[a * SR : b * SR]
     if y.size < SR * SCENE_MUSIC_MIN_S or float(np.abs(y).max()) < 1e-4:
         return None
     track = place_tracks([track_features(path, audio=y)], load_music_model(), words=False)[0]
     share = classes.count("music") / len(classes)
-    return Cue("music", track.valence, track.arousal, SCENE_MUSIC_CONFIDENCE * share, SCENE_WEIGHTS["music"],
-               f"music under {share:.0%} of the scene ({a}-{b} s): {track.emotion}, {track.mode}, "
-               f"{track.tempo:.0f} BPM")
+    return Cue(
+        "music",
+        track.valence,
+        track.arousal,
+        SCENE_MUSIC_CONFIDENCE * share,
+        SCENE_WEIGHTS["music"],
+        f"music under {share:.0%} of the scene ({a}-{b} s): {track.emotion}, {track.mode}, {track.tempo:.0f} BPM",
+    )

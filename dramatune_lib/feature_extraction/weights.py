@@ -1,4 +1,5 @@
 """Stage 02 · how much each scene cue counts in the fusion, and which axes it speaks to."""
+
 from __future__ import annotations
 
 #: Relative weight of each scene cue in the fusion (multiplied by the cue's confidence).

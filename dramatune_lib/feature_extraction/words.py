@@ -1,4 +1,5 @@
 """Stage 02 · words: subtitles read in any common encoding, and the valence of what is said."""
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,13 @@ class Line:
 
 
 #: Byte-order marks and the encodings they announce, longest first (UTF-32's mark starts like UTF-16's).
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xef\xbb\xbf", "utf-8-sig"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 
 
 def decode_text(raw: bytes) -> str | None:
@@ -34,7 +40,7 @@ def decode_text(raw: bytes) -> str | None:
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             try:
-                return raw[len(bom):].decode(enc.replace("-sig", ""))
+                return raw[len(bom) :].decode(enc.replace("-sig", ""))
             except UnicodeDecodeError:
                 return None
     try:
@@ -89,13 +95,19 @@ def read_subtitles(path: str | Path) -> list[Line]:
         subs = list(srt.parse(text))
     except srt.SRTParseError as e:
         where = text[: e.actual_start].count("\n") + 1
-        raise BadInputError(path, f"is not a valid .srt file (near line {where}) — each subtitle needs a number, "
-                                  "a '00:00:01,000 --> 00:00:02,000' line and its text") from None
+        raise BadInputError(
+            path,
+            f"is not a valid .srt file (near line {where}) — each subtitle needs a number, "
+            "a '00:00:01,000 --> 00:00:02,000' line and its text",
+        ) from None
     lines = [Line(s.start.total_seconds(), s.end.total_seconds(), " ".join(s.content.split())) for s in subs]
     lines = [ln for ln in lines if ln.text and ln.end > ln.start]
     if not lines:
-        raise BadInputError(path, "holds no subtitles — each needs a number, a time line and some text; or give "
-                                  "the dialogue as a .txt script")
+        raise BadInputError(
+            path,
+            "holds no subtitles — each needs a number, a time line and some text; or give "
+            "the dialogue as a .txt script",
+        )
     return lines
 
 
@@ -118,8 +130,14 @@ def words_cue(lines: list[Line], duration: float) -> tuple[Cue, list[tuple[float
             placed.append((a, b, float(sia.polarity_scores(ln.text)["compound"])))
     late = sum(1 for ln in lines if ln.start >= duration)
     if not placed:
-        return Cue("words", 0.0, 0.0, 0.0, SCENE_WEIGHTS["words"],
-                   f"all {len(lines)} subtitles start after the scene ends — are they for this video?"), []
+        return Cue(
+            "words",
+            0.0,
+            0.0,
+            0.0,
+            SCENE_WEIGHTS["words"],
+            f"all {len(lines)} subtitles start after the scene ends — are they for this video?",
+        ), []
     span = sum(b - a for a, b, _ in placed)
     v = sum((b - a) * val for a, b, val in placed) / span
     coverage = min(1.0, span / duration)

@@ -1,4 +1,5 @@
 """Stage 07 · the scored scene written: video stream copied, mix encoded, music stem and cue sheet beside it."""
+
 from __future__ import annotations
 
 import csv
@@ -32,8 +33,12 @@ def output_paths(output: str | Path) -> dict[str, Path]:
     Notebook: 07_fit_and_export.ipynb
     """
     output = Path(output)
-    return {"video": output, "stem": output.with_suffix(".music.wav"),
-            "csv": output.with_suffix(".cues.csv"), "json": output.with_suffix(".cues.json")}
+    return {
+        "video": output,
+        "stem": output.with_suffix(".music.wav"),
+        "csv": output.with_suffix(".cues.csv"),
+        "json": output.with_suffix(".cues.json"),
+    }
 
 
 def free_output(path: str | Path) -> Path:
@@ -106,12 +111,24 @@ def export_scene(
             if "No space left" in str(e):
                 raise
             copied = False  # a codec the container cannot hold as it is: re-encode once
-            run_ffmpeg([*common, "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", *aac, str(tmp["video"])], scene)
+            run_ffmpeg(
+                [*common, "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", *aac, str(tmp["video"])], scene
+            )
         sf.write(tmp["stem"], m.music, cue.sr, subtype="PCM_24", format="WAV")
         rows = cue_sheet(cue)
         _write_sheet_csv(tmp["csv"], rows)
-        tmp["json"].write_text(json.dumps({"scene": str(scene), "output": str(output), "loudness_lufs": round(m.lufs, 2),
-                                           "true_peak_dbtp": round(m.true_peak, 2), "cues": rows}, indent=1))
+        tmp["json"].write_text(
+            json.dumps(
+                {
+                    "scene": str(scene),
+                    "output": str(output),
+                    "loudness_lufs": round(m.lufs, 2),
+                    "true_peak_dbtp": round(m.true_peak, 2),
+                    "cues": rows,
+                },
+                indent=1,
+            )
+        )
         for k in ("stem", "csv", "json", "video"):  # the video last: its presence means complete
             if outs[k].exists() and not overwrite:
                 raise OutputExistsError(outs[k])
@@ -124,9 +141,16 @@ def export_scene(
                 os.unlink(f)
             except OSError:
                 pass
-    return ExportResult(output=str(output), duration=round(cue.duration, 3), video_copied=copied,
-                        track=cue.source, stem=str(outs["stem"]), cue_sheet=str(outs["csv"]),
-                        loudness_lufs=round(m.lufs, 2), true_peak_dbtp=round(m.true_peak, 2))
+    return ExportResult(
+        output=str(output),
+        duration=round(cue.duration, 3),
+        video_copied=copied,
+        track=cue.source,
+        stem=str(outs["stem"]),
+        cue_sheet=str(outs["csv"]),
+        loudness_lufs=round(m.lufs, 2),
+        true_peak_dbtp=round(m.true_peak, 2),
+    )
 
 
 def report_merge(scene: str | Path, track: str | Path, output: str | Path) -> Path:
@@ -172,5 +196,11 @@ def probe_output(path: str | Path) -> dict:
     info = probe(path)
     y = decode_audio(path, sr=48000, mono=False) if info.has_audio else np.zeros((0, 2), np.float32)
     lufs = pyloudnorm.Meter(48000).integrated_loudness(y) if y.shape[0] > 48000 else -math.inf
-    return {"duration": info.duration, "video_codec": info.video_codec, "audio_codec": info.audio_codec,
-            "audio_seconds": y.shape[0] / 48000, "lufs": float(lufs), "true_peak_dbtp": true_peak_db(y, 48000)}
+    return {
+        "duration": info.duration,
+        "video_codec": info.video_codec,
+        "audio_codec": info.audio_codec,
+        "audio_seconds": y.shape[0] / 48000,
+        "lufs": float(lufs),
+        "true_peak_dbtp": true_peak_db(y, 48000),
+    }

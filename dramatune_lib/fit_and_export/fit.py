@@ -1,4 +1,5 @@
 """Stage 07 · a track fitted to the scene (cut on a bar, looped on bars, nudged onto the cuts), or several joined."""
+
 from __future__ import annotations
 
 import json
@@ -54,16 +55,16 @@ def _render_loop(y: np.ndarray, b0: int, b1: int, total: int, h: int) -> tuple[n
     pos = b1
     while pos < total:
         take = min(period, total - pos)
-        out[pos: pos + take] = y[b0: b0 + take]
+        out[pos : pos + take] = y[b0 : b0 + take]
         joins.append(pos)
         pos += period
     fo, fi = _equal_power(2 * h)
     # every join is the same blend: what would have followed without the loop, fading out,
     # into the loop's start with its own lead-in, fading in
-    blend = y[b1 - h: b1 + h] * fo + y[b0 - h: b0 + h] * fi
+    blend = y[b1 - h : b1 + h] * fo + y[b0 - h : b0 + h] * fi
     for j in joins:
         n = min(2 * h, total - (j - h))
-        out[j - h: j - h + n] = blend[:n]
+        out[j - h : j - h + n] = blend[:n]
     return out, joins
 
 
@@ -143,8 +144,16 @@ def fit_track(
     plan = None
     if grid is not None:
         try:
-            plan = plan_fit(grid, length, duration, energy=energy, intensity=intensity, cuts=cuts,
-                            max_stretch=max_stretch, crossfade=crossfade)
+            plan = plan_fit(
+                grid,
+                length,
+                duration,
+                energy=energy,
+                intensity=intensity,
+                cuts=cuts,
+                max_stretch=max_stretch,
+                crossfade=crossfade,
+            )
         except DramaTuneError:
             plan = None
     if plan is None:
@@ -157,23 +166,45 @@ def fit_track(
     if plan.loop is not None:
         b0, b1 = (int(round(t * sr)) for t in plan.loop)
         full, joins = _render_loop(y, b0, b1, s0 + n + h, h)
-        out = full[s0: s0 + n].copy()
+        out = full[s0 : s0 + n].copy()
         joins = [j - s0 for j in joins if 0 < j - s0 < n]
     else:
         out = np.zeros((n, 2), np.float32)
-        seg = y[s0: s0 + n]
+        seg = y[s0 : s0 + n]
         out[: seg.shape[0]] = seg
     t_in, t_out = (_in_track(t, plan) for t in (plan.start, plan.start + duration))
     fin, fout = _fades(out, sr, fade_in, fade_out)
     out *= np.float32(volume)
     bounds = [0.0, *(j / sr for j in joins), n / sr]
-    segments = [(1, round(a, 4), round(b, 4), round(_in_track(plan.start + a + 1e-6, plan) if k else t_in, 4),
-                 round((_in_track(plan.start + a + 1e-6, plan) if k else t_in) + (b - a) * plan.rate, 4), str(track))
-                for k, (a, b) in enumerate(zip(bounds, bounds[1:]))]
-    return FittedCue(audio=out, sr=sr, source=str(track), duration=n / sr, method="bars", rate=plan.rate,
-                     track_in=round(t_in, 3), track_out=round(t_out, 3), loops=len(joins), joins=joins,
-                     bars=[round(float(b), 3) for b in plan.bars if 0 <= b <= duration + 1e-6],
-                     cut_hits=plan.cut_hits, fade_in=fin, fade_out=fout, volume=volume, segments=segments)
+    segments = [
+        (
+            1,
+            round(a, 4),
+            round(b, 4),
+            round(_in_track(plan.start + a + 1e-6, plan) if k else t_in, 4),
+            round((_in_track(plan.start + a + 1e-6, plan) if k else t_in) + (b - a) * plan.rate, 4),
+            str(track),
+        )
+        for k, (a, b) in enumerate(zip(bounds, bounds[1:]))
+    ]
+    return FittedCue(
+        audio=out,
+        sr=sr,
+        source=str(track),
+        duration=n / sr,
+        method="bars",
+        rate=plan.rate,
+        track_in=round(t_in, 3),
+        track_out=round(t_out, 3),
+        loops=len(joins),
+        joins=joins,
+        bars=[round(float(b), 3) for b in plan.bars if 0 <= b <= duration + 1e-6],
+        cut_hits=plan.cut_hits,
+        fade_in=fin,
+        fade_out=fout,
+        volume=volume,
+        segments=segments,
+    )
 
 
 def _in_track(t: float, plan: FitPlan) -> float:
@@ -200,10 +231,24 @@ def _plain_loop(y, track, duration, sr, crossfade, fade_in, fade_out, volume) ->
     joins = [j for j in joins if j < n]
     bounds = [0.0, *(j / sr for j in joins), n / sr]
     segments = [(1, round(a, 4), round(b, 4), 0.0, round(b - a, 4), str(track)) for a, b in zip(bounds, bounds[1:])]
-    return FittedCue(audio=out, sr=sr, source=str(track), duration=n / sr, method="plain loop", rate=1.0,
-                     track_in=0.0, track_out=round(min(duration, length) if not joins else duration % length, 3),
-                     loops=len(joins), joins=joins, bars=[], cut_hits=0,
-                     fade_in=fin, fade_out=fout, volume=volume, segments=segments)
+    return FittedCue(
+        audio=out,
+        sr=sr,
+        source=str(track),
+        duration=n / sr,
+        method="plain loop",
+        rate=1.0,
+        track_in=0.0,
+        track_out=round(min(duration, length) if not joins else duration % length, 3),
+        loops=len(joins),
+        joins=joins,
+        bars=[],
+        cut_hits=0,
+        fade_in=fin,
+        fade_out=fout,
+        volume=volume,
+        segments=segments,
+    )
 
 
 def join_cues(
@@ -233,23 +278,44 @@ def join_cues(
         a = max(0.0, start - (half if k else 0.0))
         b = min(duration, end + (half if k < len(parts) - 1 else 0.0))
         inner = [c - a for c in (cuts or []) if a < c < b]
-        cue = fit_track(track, b - a, fade_in=crossfade if k else fade_in,
-                        fade_out=crossfade if k < len(parts) - 1 else fade_out, volume=volume,
-                        cuts=inner or None, sr=sr)
+        cue = fit_track(
+            track,
+            b - a,
+            fade_in=crossfade if k else fade_in,
+            fade_out=crossfade if k < len(parts) - 1 else fade_out,
+            volume=volume,
+            cuts=inner or None,
+            sr=sr,
+        )
         i0 = int(round(a * sr))
         m = min(cue.audio.shape[0], n - i0)
-        out[i0:i0 + m] += cue.audio[:m]
+        out[i0 : i0 + m] += cue.audio[:m]
         fitted.append(cue)
         row = cue_sheet(cue)[0]
         sheet.append({**row, "cue": k + 1, "scene_in": round(a, 3), "scene_out": round(b, 3)})
-        segments += [(k + 1, round(x + a, 4), round(y + a, 4), s_in, s_out, f) for _, x, y, s_in, s_out, f in cue.segments]
+        segments += [
+            (k + 1, round(x + a, 4), round(y + a, 4), s_in, s_out, f) for _, x, y, s_in, s_out, f in cue.segments
+        ]
     first = fitted[0]
-    return FittedCue(audio=out, sr=sr, source=first.source, duration=duration, method="per scene",
-                     rate=first.rate, track_in=first.track_in, track_out=fitted[-1].track_out,
-                     loops=sum(c.loops for c in fitted), joins=[], bars=[b for c in fitted for b in c.bars],
-                     cut_hits=sum(c.cut_hits for c in fitted), fade_in=fade_in, fade_out=fade_out, volume=volume,
-                     sheet=sheet, segments=segments)
-
+    return FittedCue(
+        audio=out,
+        sr=sr,
+        source=first.source,
+        duration=duration,
+        method="per scene",
+        rate=first.rate,
+        track_in=first.track_in,
+        track_out=fitted[-1].track_out,
+        loops=sum(c.loops for c in fitted),
+        joins=[],
+        bars=[b for c in fitted for b in c.bars],
+        cut_hits=sum(c.cut_hits for c in fitted),
+        fade_in=fade_in,
+        fade_out=fade_out,
+        volume=volume,
+        sheet=sheet,
+        segments=segments,
+    )
 
 
 def track_licence(track: str | Path) -> str:
@@ -276,11 +342,20 @@ def cue_sheet(cue: FittedCue) -> list[dict]:
     """
     if cue.sheet:
         return cue.sheet
-    return [{
-        "cue": 1, "source": Path(cue.source).name, "path": cue.source,
-        "scene_in": 0.0, "scene_out": round(cue.duration, 3),
-        "track_in": cue.track_in, "track_out": cue.track_out, "duration": round(cue.duration, 3),
-        "loops": cue.loops, "tempo_change_percent": round((cue.rate - 1) * 100, 2),
-        "fade_in": round(cue.fade_in, 3), "fade_out": round(cue.fade_out, 3),
-        "licence": track_licence(cue.source),
-    }]
+    return [
+        {
+            "cue": 1,
+            "source": Path(cue.source).name,
+            "path": cue.source,
+            "scene_in": 0.0,
+            "scene_out": round(cue.duration, 3),
+            "track_in": cue.track_in,
+            "track_out": cue.track_out,
+            "duration": round(cue.duration, 3),
+            "loops": cue.loops,
+            "tempo_change_percent": round((cue.rate - 1) * 100, 2),
+            "fade_in": round(cue.fade_in, 3),
+            "fade_out": round(cue.fade_out, 3),
+            "licence": track_licence(cue.source),
+        }
+    ]

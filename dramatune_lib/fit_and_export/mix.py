@@ -1,4 +1,5 @@
 """Stage 07 · the mix: the music ducked under speech, the whole brought to a loudness target under a true-peak ceiling."""
+
 from __future__ import annotations
 
 import math
@@ -18,7 +19,6 @@ TRUE_PEAK_DBTP = -1.0
 
 
 _TP_MARGIN_DB = 0.5  # AAC encoding can lift peaks a little: limit below the ceiling
-
 
 
 def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01, classes: list[str] | None = None) -> np.ndarray:
@@ -43,7 +43,7 @@ def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01, classes: list[
     energy_db = 10 * np.log10(total)
     floor = np.percentile(energy_db, 10)
     # librosa.feature.spectral_flatness(S=S): geometric over arithmetic mean of max(1e-10, S ** 2)
-    flat_s = np.maximum(1e-10, S ** 2)
+    flat_s = np.maximum(1e-10, S**2)
     flat = np.exp(np.log(flat_s).mean(axis=0)) / flat_s.mean(axis=0)
     raw = (energy_db > floor + 12) & (voice > 0.6) & (flat < 0.3)
     from scipy.ndimage import binary_closing, binary_opening
@@ -53,12 +53,20 @@ def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01, classes: list[
     per = int(round(1 / hop))
     for k, c in enumerate(classes or []):
         if c == "music":
-            mask[k * per:(k + 1) * per] = False
+            mask[k * per : (k + 1) * per] = False
     return mask
 
 
-def duck_gain(mask: np.ndarray, n: int, sr: int, *, depth_db: float = 10.0, attack: float = 0.08,
-              release: float = 0.5, hop: float = 0.01) -> np.ndarray:
+def duck_gain(
+    mask: np.ndarray,
+    n: int,
+    sr: int,
+    *,
+    depth_db: float = 10.0,
+    attack: float = 0.08,
+    release: float = 0.5,
+    hop: float = 0.01,
+) -> np.ndarray:
     """A gain curve (n samples) that dips by ``depth_db`` under speech, with attack and release.
 
     Notebook: 07_fit_and_export.ipynb
@@ -69,7 +77,7 @@ def duck_gain(mask: np.ndarray, n: int, sr: int, *, depth_db: float = 10.0, atta
     # speech starts within that time, so the dip is in place when the first word starts; the
     # release still waits for the speech to end
     lead = int(3 * attack / hop)
-    ahead = np.convolve(mask.astype(int), np.ones(lead + 1, int))[lead: lead + mask.size] > 0
+    ahead = np.convolve(mask.astype(int), np.ones(lead + 1, int))[lead : lead + mask.size] > 0
     target = np.where(ahead, 10 ** (-depth_db / 20), 1.0)
     g = np.empty_like(target)
     a_coef, r_coef = math.exp(-hop / attack), math.exp(-hop / release)
@@ -138,8 +146,9 @@ def _limiter_gain(y: np.ndarray, ceiling_db: float, sr: int, release: float = 0.
     return np.minimum(need, smooth).astype(np.float32)
 
 
-def normalise_loudness(y: np.ndarray, sr: int, *, target_lufs: float = -16.0,
-                       true_peak: float = TRUE_PEAK_DBTP) -> tuple[np.ndarray, np.ndarray, float, float]:
+def normalise_loudness(
+    y: np.ndarray, sr: int, *, target_lufs: float = -16.0, true_peak: float = TRUE_PEAK_DBTP
+) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Bring a mix to ``target_lufs`` integrated loudness with its true peak at or below ``true_peak``.
 
     Returns ``(y, gain, lufs, dbtp)``: the processed audio, the gain curve applied to it (so a
@@ -157,7 +166,7 @@ def normalise_loudness(y: np.ndarray, sr: int, *, target_lufs: float = -16.0,
         return y, gain, -math.inf, true_peak_db(y, sr)
     ceiling = true_peak - _TP_MARGIN_DB
     tp0 = true_peak_db(y, sr)
-    g0 = (target_lufs - lufs)
+    g0 = target_lufs - lufs
     if tp0 + g0 <= ceiling:  # a plain gain is enough: its true peak moves by exactly the gain
         gain *= np.float32(10 ** (g0 / 20))
         out = y * gain[:, None]
@@ -223,5 +232,6 @@ def mix_scene(
     music *= gain[:, None]
     out, norm, lufs, tp = normalise_loudness(music + scene, cue.sr, target_lufs=target)
     stem = (music * norm[:, None]).astype(np.float32)  # the music exactly as it sits in the mix
-    return Mix(audio=out, music=stem, sr=cue.sr, lufs=lufs, true_peak=tp,
-               speech_seconds=float(mask.sum() * 0.01), gain=gain)
+    return Mix(
+        audio=out, music=stem, sr=cue.sr, lufs=lufs, true_peak=tp, speech_seconds=float(mask.sum() * 0.01), gain=gain
+    )

@@ -1,4 +1,5 @@
 """Stage 07 · where a track starts, ends and loops: the plan made on its bars, before any audio is touched."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -116,28 +117,38 @@ def plan_fit(
             hits = int((dist <= CUT_TOLERANCE).sum())
             # most cuts on beats first; then closer is better (so the exact rate wins over one that
             # just scrapes inside the tolerance); a nudge costs a little, so none is made for nothing
-            score = (10.0 * hits + 5.0 * np.clip(1 - dist / (2 * CUT_TOLERANCE), 0, 1).mean()
-                     - 0.5 * abs(r - 1) / max(max_stretch, 1e-9)) if cut_arr.size else 0.0
+            score = (
+                (
+                    10.0 * hits
+                    + 5.0 * np.clip(1 - dist / (2 * CUT_TOLERANCE), 0, 1).mean()
+                    - 0.5 * abs(r - 1) / max(max_stretch, 1e-9)
+                )
+                if cut_arr.size
+                else 0.0
+            )
             if level_range is not None:
                 score -= 3.0 * abs(_segment_level(energy, level_range, s * r, duration * r, loop, r) - want)
             score -= 0.001 * s  # otherwise prefer an earlier start
             if best is None or score > best[0] + 1e-9:
-                best = (score, FitPlan(rate=r, start=float(s), loop=loop, cut_hits=hits,
-                                       bars=bars - s, beats=beats - s))
+                best = (
+                    score,
+                    FitPlan(rate=r, start=float(s), loop=loop, cut_hits=hits, bars=bars - s, beats=beats - s),
+                )
     if best is None:
         raise DramaTuneError("no bar grid fits")  # caught by fit_track: falls back to a plain loop
     return best[1]
 
 
-def _segment_level(energy: np.ndarray, level_range: tuple[float, float], start: float, dur: float,
-                   loop, r: float) -> float:
+def _segment_level(
+    energy: np.ndarray, level_range: tuple[float, float], start: float, dur: float, loop, r: float
+) -> float:
     """Mean level of a section, 0 (quietest part of the track) to 1 (loudest)."""
     lo, hi = level_range
     if hi - lo < 1.0:
         return 0.5
     i0 = int(start * 10)
     if loop is None:
-        seg = energy[i0: i0 + max(1, int(dur * 10))]
+        seg = energy[i0 : i0 + max(1, int(dur * 10))]
     else:
-        seg = energy[int(loop[0] * r * 10): int(loop[1] * r * 10)]
+        seg = energy[int(loop[0] * r * 10) : int(loop[1] * r * 10)]
     return float(np.clip((np.mean(seg) - lo) / (hi - lo), 0, 1)) if seg.size else 0.5

@@ -1,4 +1,5 @@
 """Stage 07 · the scored scene handed to the editor as a timeline (OpenTimelineIO, FCP 7 XML, CMX 3600 EDL)."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,12 @@ EDITOR_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 
 #: Timeline formats DramaTune writes, each through OpenTimelineIO's adapter for it, and the file
 #: ending it writes (``OUT.otio``, ``OUT.xml``...): OTIO's own JSON, Final Cut Pro 7 XML (which
 #: Premiere Pro and DaVinci Resolve import), Final Cut Pro X XML, and a CMX 3600 EDL of the music.
-TIMELINE_FORMATS = {"otio": ("otio_json", ".otio"), "fcp7": ("fcp_xml", ".xml"), "fcpx": ("fcpx_xml", ".fcpxml"),
-                    "edl": ("cmx_3600", ".edl")}
+TIMELINE_FORMATS = {
+    "otio": ("otio_json", ".otio"),
+    "fcp7": ("fcp_xml", ".xml"),
+    "fcpx": ("fcpx_xml", ".fcpxml"),
+    "edl": ("cmx_3600", ".edl"),
+}
 
 
 #: Where an editor's timeline starts: 01:00:00:00, the usual first frame of programme.
@@ -43,9 +48,15 @@ def is_drop_frame(rate: float) -> bool:
     return any(abs(rate - r) < 1e-6 for r in (30000 / 1001, 60000 / 1001))
 
 
-def editor_timeline(scene: str | Path, cue: FittedCue, *, stem: str | Path | None = None,
-                    cuts: list[float] | tuple = (), scenes: list[tuple[float, float, str]] | tuple = (),
-                    name: str | None = None):
+def editor_timeline(
+    scene: str | Path,
+    cue: FittedCue,
+    *,
+    stem: str | Path | None = None,
+    cuts: list[float] | tuple = (),
+    scenes: list[tuple[float, float, str]] | tuple = (),
+    name: str | None = None,
+):
     """The scored scene as an OpenTimelineIO timeline, for an editing program.
 
     - ``V1``: the scene, whole, with a marker on each of its ``cuts`` and at the start of each of
@@ -79,35 +90,58 @@ def editor_timeline(scene: str | Path, cue: FittedCue, *, stem: str | Path | Non
     tl = otio.schema.Timeline(name=name or scene.stem, global_start_time=ot.from_timecode(tc, rate))
     duration = cue.duration
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+
     def media(path: Path, seconds: float):
         return otio.schema.ExternalReference(target_url=path.resolve().as_uri(), available_range=rng(0, seconds))
 
     clip = otio.schema.Clip(name=scene.name, source_range=rng(0, duration), media_reference=media(scene, info.duration))
     for k, c in enumerate(cuts, 1):
-        clip.markers.append(otio.schema.Marker(name=f"cut {k}", marked_range=ot.TimeRange(rt(c), ot.RationalTime(0, rate)),
-                                               color=otio.schema.MarkerColor.YELLOW))
+        clip.markers.append(
+            otio.schema.Marker(
+                name=f"cut {k}",
+                marked_range=ot.TimeRange(rt(c), ot.RationalTime(0, rate)),
+                color=otio.schema.MarkerColor.YELLOW,
+            )
+        )
     for k, (start, _, emotion) in enumerate(scenes, 1):
-        clip.markers.append(otio.schema.Marker(name=f"scene {k}: {emotion}", color=otio.schema.MarkerColor.GREEN,
-                                               marked_range=ot.TimeRange(rt(start), ot.RationalTime(0, rate)),
-                                               metadata={"dramatune": {"emotion": emotion}}))
+        clip.markers.append(
+            otio.schema.Marker(
+                name=f"scene {k}: {emotion}",
+                color=otio.schema.MarkerColor.GREEN,
+                marked_range=ot.TimeRange(rt(start), ot.RationalTime(0, rate)),
+                metadata={"dramatune": {"emotion": emotion}},
+            )
+        )
     video.append(clip)
     music = otio.schema.Track(name="A1 music", kind=otio.schema.TrackKind.Audio)
     rows = {r["cue"]: r for r in cue_sheet(cue)}
     segs = cue.segments or [(1, 0.0, duration, cue.track_in, cue.track_in + duration * cue.rate, cue.source)]
     numbers = sorted({s[0] for s in segs})
     # each cue owns the record time up to the middle of its crossfade with the next
-    starts = {k: (rows[k]["scene_in"] + rows[k - 1]["scene_out"]) / 2 if k > 1 and k in rows and k - 1 in rows
-              else min(s[1] for s in segs if s[0] == k) for k in numbers}
-    ends = {k: starts[numbers[i + 1]] if i + 1 < len(numbers) else max(s[2] for s in segs if s[0] == k)
-            for i, k in enumerate(numbers)}
+    starts = {
+        k: (rows[k]["scene_in"] + rows[k - 1]["scene_out"]) / 2
+        if k > 1 and k in rows and k - 1 in rows
+        else min(s[1] for s in segs if s[0] == k)
+        for k in numbers
+    }
+    ends = {
+        k: starts[numbers[i + 1]] if i + 1 < len(numbers) else max(s[2] for s in segs if s[0] == k)
+        for i, k in enumerate(numbers)
+    }
     position = 0.0
     for i, k in enumerate(numbers):
         if i and k in rows and numbers[i - 1] in rows:
             # the crossfade spans both cues' overlap, [this cue's in, the last cue's out], around the cut
-            before, after = rt(starts[k]) - rt(rows[k]["scene_in"]), rt(rows[numbers[i - 1]]["scene_out"]) - rt(starts[k])
+            before, after = (
+                rt(starts[k]) - rt(rows[k]["scene_in"]),
+                rt(rows[numbers[i - 1]]["scene_out"]) - rt(starts[k]),
+            )
             if before.value > 0 or after.value > 0:
-                music.append(otio.schema.Transition(name="crossfade", transition_type="SMPTE_Dissolve",
-                                                    in_offset=before, out_offset=after))
+                music.append(
+                    otio.schema.Transition(
+                        name="crossfade", transition_type="SMPTE_Dissolve", in_offset=before, out_offset=after
+                    )
+                )
         row = rows.get(k, {})
         speed = 1 + row.get("tempo_change_percent", 0.0) / 100
         for j, (_, a0, b0, s_in, _, path) in enumerate(s for s in segs if s[0] == k):
@@ -122,11 +156,20 @@ def editor_timeline(scene: str | Path, cue: FittedCue, *, stem: str | Path | Non
             if path not in lengths:
                 lengths[path] = audio_duration(path)
             item = otio.schema.Clip(
-                name=Path(path).name, source_range=ot.TimeRange(rt(s_in), rt(b) - rt(a)),
+                name=Path(path).name,
+                source_range=ot.TimeRange(rt(s_in), rt(b) - rt(a)),
                 media_reference=media(Path(path), lengths[path]),
-                metadata={"dramatune": {"cue": k, "scene_in": round(a, 3), "scene_out": round(b, 3),
-                                        "track_in": round(s_in, 3), "tempo_change_percent": row.get("tempo_change_percent", 0.0),
-                                        "licence": row.get("licence", "")}})
+                metadata={
+                    "dramatune": {
+                        "cue": k,
+                        "scene_in": round(a, 3),
+                        "scene_out": round(b, 3),
+                        "track_in": round(s_in, 3),
+                        "tempo_change_percent": row.get("tempo_change_percent", 0.0),
+                        "licence": row.get("licence", ""),
+                    }
+                },
+            )
             if abs(speed - 1) > 1e-6:
                 item.effects.append(otio.schema.LinearTimeWarp(name="tempo", time_scalar=speed))
             music.append(item)
@@ -134,16 +177,32 @@ def editor_timeline(scene: str | Path, cue: FittedCue, *, stem: str | Path | Non
     fade_in = rows[numbers[0]].get("fade_in", cue.fade_in) if numbers[0] in rows else cue.fade_in
     fade_out = rows[numbers[-1]].get("fade_out", cue.fade_out) if numbers[-1] in rows else cue.fade_out
     if fade_in and len(music):
-        music.insert(0, otio.schema.Transition(name="fade in", transition_type="SMPTE_Dissolve",
-                                               in_offset=ot.RationalTime(0, rate), out_offset=rt(fade_in)))
+        music.insert(
+            0,
+            otio.schema.Transition(
+                name="fade in",
+                transition_type="SMPTE_Dissolve",
+                in_offset=ot.RationalTime(0, rate),
+                out_offset=rt(fade_in),
+            ),
+        )
     if fade_out and len(music):
-        music.append(otio.schema.Transition(name="fade out", transition_type="SMPTE_Dissolve",
-                                            in_offset=rt(fade_out), out_offset=ot.RationalTime(0, rate)))
+        music.append(
+            otio.schema.Transition(
+                name="fade out",
+                transition_type="SMPTE_Dissolve",
+                in_offset=rt(fade_out),
+                out_offset=ot.RationalTime(0, rate),
+            )
+        )
     tl.tracks.extend([video, music])
     if stem:
         alt = otio.schema.Track(name="A2 mix stem", kind=otio.schema.TrackKind.Audio)
-        alt.append(otio.schema.Clip(name=Path(stem).name, source_range=rng(0, duration),
-                                    media_reference=media(Path(stem), duration)))
+        alt.append(
+            otio.schema.Clip(
+                name=Path(stem).name, source_range=rng(0, duration), media_reference=media(Path(stem), duration)
+            )
+        )
         alt.enabled = False  # an alternative to A1: switch it on instead
         tl.tracks.append(alt)
     return tl
@@ -187,8 +246,10 @@ def timeline_problem(fmt: str, rate: float) -> str | None:
     if fmt not in TIMELINE_FORMATS:
         return f"--timeline {fmt}: unknown — choose {', '.join(TIMELINE_FORMATS)}"
     if fmt == "fcpx" and abs(rate - round(rate)) > 1e-6:
-        return (f"--timeline fcpx: OpenTimelineIO's Final Cut Pro X adapter cannot write a {rate:.3f} fps timeline "
-                "— choose otio, fcp7 or edl for this scene")
+        return (
+            f"--timeline fcpx: OpenTimelineIO's Final Cut Pro X adapter cannot write a {rate:.3f} fps timeline "
+            "— choose otio, fcp7 or edl for this scene"
+        )
     return None
 
 
@@ -212,8 +273,10 @@ def write_timelines(timeline, output: str | Path, formats: list[str] | tuple[str
         try:
             text = _edl_text(timeline, rate) if fmt == "edl" else otio.adapters.write_to_string(timeline, adapter)
         except Exception as e:  # an adapter that cannot hold this timeline: say which and why
-            raise DramaTuneError(f"{path.name}: the {fmt} adapter cannot write this timeline ({type(e).__name__}: "
-                                 f"{str(e).splitlines()[0] if str(e) else ''}) — choose another --timeline format") from None
+            raise DramaTuneError(
+                f"{path.name}: the {fmt} adapter cannot write this timeline ({type(e).__name__}: "
+                f"{str(e).splitlines()[0] if str(e) else ''}) — choose another --timeline format"
+            ) from None
         tmp.write_text(text)
         os.replace(tmp, path)
         written.append(path)

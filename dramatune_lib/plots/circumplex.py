@@ -1,4 +1,5 @@
 """Figures · the circumplex: a scene as an area, tracks as points, labels that keep off each other."""
+
 from __future__ import annotations
 
 from matplotlib.figure import Figure
@@ -46,8 +47,15 @@ def marker_boxes(ax, points: list[tuple[float, float]], radius_pt: float) -> lis
     return [Bbox.from_extents(x - r, y - r, x + r, y + r) for x, y in ax.transData.transform(points)] if points else []
 
 
-def declutter(fig: Figure, texts: list, *, step: float = 0.3, max_steps: int = 40,
-              pad: tuple[float, float] = (1.04, 1.08), avoid: list | None = None) -> None:
+def declutter(
+    fig: Figure,
+    texts: list,
+    *,
+    step: float = 0.3,
+    max_steps: int = 40,
+    pad: tuple[float, float] = (1.04, 1.08),
+    avoid: list | None = None,
+) -> None:
     """Move text labels apart so no two boxes overlap: each label in turn, while it overlaps one
     placed before it or a box in ``avoid`` (markers, :func:`marker_boxes`), moves up or down (away
     from the first one it met; alternately when they sit on the same spot) by ``step`` of its
@@ -96,8 +104,14 @@ def _circumplex_axes(size: float, title: str, *, labels: bool = True):
     if labels:
         for name, (v, a) in LABEL_VA.items():
             ax.text(v, a, name, color="0.6", fontsize=8, ha="center", va="center", gid="emotion")
-    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence (unpleasant → pleasant)",
-           ylabel="arousal (calm → excited)", aspect="equal", title=title)
+    ax.set(
+        xlim=(-1.1, 1.1),
+        ylim=(-1.1, 1.1),
+        xlabel="valence (unpleasant → pleasant)",
+        ylabel="arousal (calm → excited)",
+        aspect="equal",
+        title=title,
+    )
     return fig, ax
 
 
@@ -122,20 +136,33 @@ def circumplex_figure(
     fig, ax = _circumplex_axes(size, "Scene and music on the circumplex")
     where = {t.path: matched_position(t) for t in tracks or []}  # where the matcher sees each track
     if tracks:
-        ax.scatter([where[t.path][0] for t in tracks], [where[t.path][1] for t in tracks], s=12, color="0.75",
-                   label="library")
+        ax.scatter(
+            [where[t.path][0] for t in tracks], [where[t.path][1] for t in tracks], s=12, color="0.75", label="library"
+        )
     if profile is not None:
         for c in profile.cues:
             if c.confidence > 0:
-                ax.annotate("", (c.valence, c.arousal), (profile.valence, profile.arousal),
-                            arrowprops=dict(arrowstyle="-", color="tab:blue", alpha=0.3 + 0.7 * c.confidence))
-                ax.text(c.valence, c.arousal, c.name, fontsize=7, color="tab:blue", ha="center", va="center",
-                        gid="cue")
+                ax.annotate(
+                    "",
+                    (c.valence, c.arousal),
+                    (profile.valence, profile.arousal),
+                    arrowprops=dict(arrowstyle="-", color="tab:blue", alpha=0.3 + 0.7 * c.confidence),
+                )
+                ax.text(c.valence, c.arousal, c.name, fontsize=7, color="tab:blue", ha="center", va="center", gid="cue")
         from matplotlib.patches import Ellipse
 
         rv, ra = scene_area(*profile.axis_confidence())
-        ax.add_patch(Ellipse((profile.valence, profile.arousal), 2 * rv, 2 * ra, color="tab:red", alpha=0.12,
-                             zorder=1, label="where the scene may lie"))
+        ax.add_patch(
+            Ellipse(
+                (profile.valence, profile.arousal),
+                2 * rv,
+                2 * ra,
+                color="tab:red",
+                alpha=0.12,
+                zorder=1,
+                label="where the scene may lie",
+            )
+        )
         ax.scatter([profile.valence], [profile.arousal], s=160, marker="*", color="tab:red", zorder=5, label="scene")
     for r in recommendations or []:
         v, a = where.get(r.path, (r.valence, r.arousal))
@@ -148,13 +175,18 @@ def circumplex_figure(
     else:
         ax.set_position(axes_box)
     picks = [where.get(r.path, (r.valence, r.arousal)) for r in recommendations or []]
-    declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "cue", "pick")], pad=label_pad,
-              avoid=marker_boxes(ax, picks, PICK_MARKER_S ** 0.5 / 2))  # no name hidden under a pick
+    declutter(
+        fig,
+        [t for t in ax.texts if t.get_gid() in ("emotion", "cue", "pick")],
+        pad=label_pad,
+        avoid=marker_boxes(ax, picks, PICK_MARKER_S**0.5 / 2),
+    )  # no name hidden under a pick
     return fig
 
 
-def fusion_path_figure(steps: list[tuple[str, float, float, float, float]], title: str = "", *,
-                       size: float = 4.0) -> Figure:
+def fusion_path_figure(
+    steps: list[tuple[str, float, float, float, float]], title: str = "", *, size: float = 4.0
+) -> Figure:
     """Where the scene's point goes as each cue is added (``feature_extraction.fusion_steps``):
     a numbered path, each point's area as wide as its reading is unsure (:func:`scene_area`).
 
@@ -170,8 +202,9 @@ def fusion_path_figure(steps: list[tuple[str, float, float, float, float]], titl
         rv, ra = scene_area(cv, ca)
         ax.add_patch(Ellipse((v, a), 2 * rv, 2 * ra, color="tab:red", alpha=0.06 + 0.06 * k / len(steps)))
         ax.scatter([v], [a], color="tab:red", s=30 + 20 * k, zorder=4)
-        texts.append(ax.text(v + 0.04, a - 0.08, f"{k}. +{names.split('+')[-1]}", fontsize=8, color="tab:red",
-                             gid="step"))
+        texts.append(
+            ax.text(v + 0.04, a - 0.08, f"{k}. +{names.split('+')[-1]}", fontsize=8, color="tab:red", gid="step")
+        )
     fig.tight_layout()
     declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "step")])
     return fig

@@ -1,4 +1,5 @@
 """Figures · a cue fitted to the cut, a clip planned scene by scene, and the editor's timeline (notebooks 06 and 07)."""
+
 from __future__ import annotations
 
 from matplotlib.figure import Figure
@@ -32,8 +33,12 @@ def fitted_cue_figure(cue, *, cuts: list[float] | None = None, gain=None, width:
     if gain is not None:
         gt = np.arange(0, gain.size, step) / cue.sr
         ax.plot(gt, gain[::step], color="black", lw=1, label="ducking gain")
-    ax.set(xlim=(0, cue.duration), ylim=(-1.05, 1.05), xlabel="scene time (s)",
-           title=f"Fitted cue: {cue.method}, tempo {100 * (cue.rate - 1):+.1f} %, {cue.loops} loop joins")
+    ax.set(
+        xlim=(0, cue.duration),
+        ylim=(-1.05, 1.05),
+        xlabel="scene time (s)",
+        title=f"Fitted cue: {cue.method}, tempo {100 * (cue.rate - 1):+.1f} %, {cue.loops} loop joins",
+    )
     ax.legend(loc="lower left", fontsize=7, frameon=False, ncols=5)
     fig.tight_layout()
     return fig
@@ -54,8 +59,15 @@ def scene_plan_figure(profile: SceneProfile, plan, *, width: float = 8.0) -> Fig
         ax.axvspan(part.start, part.end, color=f"C{k % 10}", alpha=0.12)
         label = pick.title if pick else "(nothing left)"
         label = label if len(label) <= 26 else label[:24] + "..."
-        ax.text((part.start + part.end) / 2, -1.5, f"{part.emotion}\n{label}", ha="center", va="center", fontsize=7,
-                gid="scene")
+        ax.text(
+            (part.start + part.end) / 2,
+            -1.5,
+            f"{part.emotion}\n{label}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            gid="scene",
+        )
     ax.set_yticks([-1, -0.5, 0, 0.5, 1])
     ax.set_title("Scenes and their picks", loc="left", fontsize=10)
     fig.tight_layout()
@@ -86,26 +98,47 @@ def editor_timeline_figure(timeline, *, width: float = 9.0) -> Figure:
             start, dur = r.start_time.value / rate, r.duration.value / rate
             if kind == "Transition":
                 dur = (item.in_offset.value + item.out_offset.value) / rate  # around the cut it sits on
-                ax.broken_barh([(start, dur)], (y - 0.36, 0.72), facecolors="none", edgecolors="0.2", hatch="////",
-                               linewidth=0.6)
+                ax.broken_barh(
+                    [(start, dur)], (y - 0.36, 0.72), facecolors="none", edgecolors="0.2", hatch="////", linewidth=0.6
+                )
                 continue
-            colour = names.setdefault(item.name, palette[len(names) % len(palette)]) if track.kind == "Audio" else "0.55"
-            ax.broken_barh([(start, dur)], (y - 0.3, 0.6), facecolors=colour, alpha=0.85 if track.enabled else 0.3,
-                           edgecolors="white")
+            colour = (
+                names.setdefault(item.name, palette[len(names) % len(palette)]) if track.kind == "Audio" else "0.55"
+            )
+            ax.broken_barh(
+                [(start, dur)],
+                (y - 0.3, 0.6),
+                facecolors=colour,
+                alpha=0.85 if track.enabled else 0.3,
+                edgecolors="white",
+            )
             label = item.name if len(item.name) <= 28 else item.name[:25] + "..."
-            ax.text(start + 0.05 * dur, y, label, va="center", ha="left", fontsize=7, clip_on=True,
-                    color="black" if track.enabled else "0.4")
+            ax.text(
+                start + 0.05 * dur,
+                y,
+                label,
+                va="center",
+                ha="left",
+                fontsize=7,
+                clip_on=True,
+                color="black" if track.enabled else "0.4",
+            )
             for m in item.markers:
                 t = (r.start_time.value + m.marked_range.start_time.value - item.source_range.start_time.value) / rate
                 scene_marker = m.name.startswith("scene")
                 ax.plot([t, t], [y + 0.32, y + 0.5], color="tab:green" if scene_marker else "goldenrod", lw=1.5)
                 if scene_marker:
-                    ax.text(t, y + 0.52, m.name.split(": ", 1)[-1], fontsize=7, ha="left", va="bottom",
-                            color="tab:green")
+                    ax.text(
+                        t, y + 0.52, m.name.split(": ", 1)[-1], fontsize=7, ha="left", va="bottom", color="tab:green"
+                    )
     ax.set_yticks(range(len(tracks)))
     ax.set_yticklabels([t.name + ("" if t.enabled else " (off)") for t in reversed(tracks)], fontsize=8)
     end = max((t.duration().value for t in tracks), default=0) / rate
-    ax.set(xlim=(0, end), ylim=(-0.6, len(tracks) - 0.2), xlabel="time in the timeline (s)",
-           title=f"{timeline.name}: the timeline an editor imports (hatched: fades and crossfades)")
+    ax.set(
+        xlim=(0, end),
+        ylim=(-0.6, len(tracks) - 0.2),
+        xlabel="time in the timeline (s)",
+        title=f"{timeline.name}: the timeline an editor imports (hatched: fades and crossfades)",
+    )
     fig.tight_layout()
     return fig

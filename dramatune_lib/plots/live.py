@@ -5,6 +5,7 @@ the numbered picks) and places its labels with the same rule (:func:`plots.declu
 a matplotlib figure laid out with the same pixel size and margins), so no two labels overlap here
 either. Hovering a point shows its track and reason; clicking a track calls back with its path.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,18 +26,32 @@ LABEL_PAD = (1.15, 1.5)
 COLOURS = {"library": "#bfbfbf", "emotion": "#999999", "cue": "#1f77b4", "scene": "#d62728", "pick": "#2ca02c"}
 
 
-def label_layout(profile: SceneProfile | None, recommendations: list[Recommendation] | None,
-                 tracks: list[TrackFeatures] | None, *, size_px: int = SIZE_PX) -> dict[str, list]:
+def label_layout(
+    profile: SceneProfile | None,
+    recommendations: list[Recommendation] | None,
+    tracks: list[TrackFeatures] | None,
+    *,
+    size_px: int = SIZE_PX,
+) -> dict[str, list]:
     """Where each label goes, by kind ("emotion", "cue", "pick"): ``(text, valence, arousal,
     font size in px)`` after :func:`plots.declutter` on a figure with the widget's own pixel layout.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
     m = MARGIN_PX
-    fig = circumplex_figure(profile, recommendations, tracks, size=size_px / 96,
-                            axes_box=(m["left"] / size_px, m["bottom"] / size_px,
-                                      1 - (m["left"] + m["right"]) / size_px, 1 - (m["top"] + m["bottom"]) / size_px),
-                            label_pad=LABEL_PAD)
+    fig = circumplex_figure(
+        profile,
+        recommendations,
+        tracks,
+        size=size_px / 96,
+        axes_box=(
+            m["left"] / size_px,
+            m["bottom"] / size_px,
+            1 - (m["left"] + m["right"]) / size_px,
+            1 - (m["top"] + m["bottom"]) / size_px,
+        ),
+        label_pad=LABEL_PAD,
+    )
     out: dict[str, list] = {"emotion": [], "cue": [], "pick": []}
     for t in fig.axes[0].texts:
         if t.get_gid() in out:
@@ -62,41 +77,108 @@ class CircumplexView:
         sc = {"x": self.xs, "y": self.ys}
         turn = np.linspace(0, 2 * np.pi, 121)
         circle = bq.Lines(x=np.cos(turn), y=np.sin(turn), scales=sc, colors=["#cccccc"], stroke_width=1)
-        cross = bq.Lines(x=[[-1.1, 1.1], [0, 0]], y=[[0, 0], [-1.1, 1.1]], scales=sc, colors=["#d9d9d9"] * 2,
-                         stroke_width=1)
-        self.area = bq.Lines(x=[], y=[], scales=sc, colors=[COLOURS["scene"]], fill="inside",
-                             fill_colors=[COLOURS["scene"]], fill_opacities=[0.12], stroke_width=0.5,
-                             close_path=True)  # where the scene may lie (plots.scene_area)
-        self.cue_lines = bq.Lines(x=[[0, 0]], y=[[0, 0]], scales=sc, colors=[COLOURS["cue"]], stroke_width=1,
-                                  visible=False)
-        tip = {"tooltip": bq.Tooltip(fields=["name"], show_labels=False),
-               "tooltip_style": {"opacity": 0.95, "max-width": "380px", "white-space": "normal"}}
+        cross = bq.Lines(
+            x=[[-1.1, 1.1], [0, 0]], y=[[0, 0], [-1.1, 1.1]], scales=sc, colors=["#d9d9d9"] * 2, stroke_width=1
+        )
+        self.area = bq.Lines(
+            x=[],
+            y=[],
+            scales=sc,
+            colors=[COLOURS["scene"]],
+            fill="inside",
+            fill_colors=[COLOURS["scene"]],
+            fill_opacities=[0.12],
+            stroke_width=0.5,
+            close_path=True,
+        )  # where the scene may lie (plots.scene_area)
+        self.cue_lines = bq.Lines(
+            x=[[0, 0]], y=[[0, 0]], scales=sc, colors=[COLOURS["cue"]], stroke_width=1, visible=False
+        )
+        tip = {
+            "tooltip": bq.Tooltip(fields=["name"], show_labels=False),
+            "tooltip_style": {"opacity": 0.95, "max-width": "380px", "white-space": "normal"},
+        }
         live = {"interactions": {"click": "select", "hover": "tooltip"}, **tip}  # points you can hover and click
-        self.library = bq.Scatter(x=[], y=[], names=[], display_names=False, scales=sc, default_size=24,
-                                  colors=[COLOURS["library"]], **live,
-                                  hovered_style={"stroke": "black", "stroke-width": 1})
-        self.scene = bq.Scatter(x=[], y=[], names=[], display_names=False, scales=sc, marker="diamond",
-                                default_size=160, colors=[COLOURS["scene"]], **tip)
-        self.picks = bq.Scatter(x=[], y=[], names=[], display_names=False, scales=sc, default_size=90,
-                                colors=[COLOURS["pick"]], **live,
-                                hovered_style={"stroke": "black", "stroke-width": 2})
+        self.library = bq.Scatter(
+            x=[],
+            y=[],
+            names=[],
+            display_names=False,
+            scales=sc,
+            default_size=24,
+            colors=[COLOURS["library"]],
+            **live,
+            hovered_style={"stroke": "black", "stroke-width": 1},
+        )
+        self.scene = bq.Scatter(
+            x=[],
+            y=[],
+            names=[],
+            display_names=False,
+            scales=sc,
+            marker="diamond",
+            default_size=160,
+            colors=[COLOURS["scene"]],
+            **tip,
+        )
+        self.picks = bq.Scatter(
+            x=[],
+            y=[],
+            names=[],
+            display_names=False,
+            scales=sc,
+            default_size=90,
+            colors=[COLOURS["pick"]],
+            **live,
+            hovered_style={"stroke": "black", "stroke-width": 2},
+        )
         # aligned as plots.circumplex_figure aligns them: names centred on their point, pick numbers after it
-        self.labels = {kind: bq.Label(x=[], y=[], text=[], scales=sc, colors=[COLOURS[kind]],
-                                      align="start" if kind == "pick" else "middle",
-                                      font_weight="bold" if kind == "pick" else "normal", default_size=11)
-                       for kind in ("emotion", "cue", "pick")}
+        self.labels = {
+            kind: bq.Label(
+                x=[],
+                y=[],
+                text=[],
+                scales=sc,
+                colors=[COLOURS[kind]],
+                align="start" if kind == "pick" else "middle",
+                font_weight="bold" if kind == "pick" else "normal",
+                default_size=11,
+            )
+            for kind in ("emotion", "cue", "pick")
+        }
         self._paths: dict[str, list[str]] = {"library": [], "picks": []}
         self.library.on_element_click(lambda _, content: self._clicked("library", content))
         self.picks.on_element_click(lambda _, content: self._clicked("picks", content))
         ticks = {"tick_values": [-1, -0.5, 0, 0.5, 1], "tick_format": ".1f", "grid_lines": "none"}
-        axes = [bq.Axis(scale=self.xs, label="valence (unpleasant → pleasant)", **ticks),
-                bq.Axis(scale=self.ys, orientation="vertical", label="arousal (calm → excited)", label_offset="35px",
-                        **ticks)]
-        marks = [circle, cross, self.area, self.cue_lines, self.library, self.labels["emotion"], self.labels["cue"],
-                 self.scene, self.picks, self.labels["pick"]]
-        self.widget = bq.Figure(marks=marks, axes=axes, fig_margin=dict(MARGIN_PX), padding_x=0, padding_y=0,
-                                min_aspect_ratio=1, max_aspect_ratio=1, display_toolbar=False,
-                                layout={"width": f"{size_px}px", "height": f"{size_px}px"})
+        axes = [
+            bq.Axis(scale=self.xs, label="valence (unpleasant → pleasant)", **ticks),
+            bq.Axis(
+                scale=self.ys, orientation="vertical", label="arousal (calm → excited)", label_offset="35px", **ticks
+            ),
+        ]
+        marks = [
+            circle,
+            cross,
+            self.area,
+            self.cue_lines,
+            self.library,
+            self.labels["emotion"],
+            self.labels["cue"],
+            self.scene,
+            self.picks,
+            self.labels["pick"],
+        ]
+        self.widget = bq.Figure(
+            marks=marks,
+            axes=axes,
+            fig_margin=dict(MARGIN_PX),
+            padding_x=0,
+            padding_y=0,
+            min_aspect_ratio=1,
+            max_aspect_ratio=1,
+            display_toolbar=False,
+            layout={"width": f"{size_px}px", "height": f"{size_px}px"},
+        )
         self.show(None, [], [])
 
     def _clicked(self, which: str, content: dict) -> None:
@@ -104,8 +186,12 @@ class CircumplexView:
         if self.on_click is not None and i is not None and 0 <= i < len(self._paths[which]):
             self.on_click(self._paths[which][i])
 
-    def show(self, profile: SceneProfile | None, recommendations: list[Recommendation] | None,
-             tracks: list[TrackFeatures] | None) -> None:
+    def show(
+        self,
+        profile: SceneProfile | None,
+        recommendations: list[Recommendation] | None,
+        tracks: list[TrackFeatures] | None,
+    ) -> None:
         """Draw the scene, its cues, the library and the numbered picks (all at once, so the
         numbers always match the picks listed beside it).
 

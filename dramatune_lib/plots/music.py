@@ -1,4 +1,5 @@
 """Figures · music measured, learned and composed (notebooks 01, 02, 03, 04 and 06)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,9 @@ def cue_plan_figure(table, *, size: float = 4.5) -> Figure:
     fig, ax = _circumplex_axes(size, "Demo cues as composed (size: tempo)", labels=False)
     colours = {"major": "tab:orange", "minor": "tab:blue"}
     for mode, grp in table.groupby(table["key"].str.split().str[-1]):
-        ax.scatter(grp["valence"], grp["arousal"], s=grp["tempo"] / 2, color=colours.get(mode, "0.5"),
-                   alpha=0.7, label=mode)
+        ax.scatter(
+            grp["valence"], grp["arousal"], s=grp["tempo"] / 2, color=colours.get(mode, "0.5"), alpha=0.7, label=mode
+        )
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
@@ -39,9 +41,15 @@ def confusion_figure(report, *, size: float = 3.6) -> Figure:
     ax.imshow(cm, cmap="Blues")
     for (i, j), v in np.ndenumerate(cm):
         ax.text(j, i, str(v), ha="center", va="center", color="white" if v > cm.max() / 2 else "black")
-    ax.set(xticks=range(len(report.classes)), xticklabels=report.classes, yticks=range(len(report.classes)),
-           yticklabels=report.classes, xlabel="predicted", ylabel="true",
-           title="Held-out recordings (seconds)")
+    ax.set(
+        xticks=range(len(report.classes)),
+        xticklabels=report.classes,
+        yticks=range(len(report.classes)),
+        yticklabels=report.classes,
+        xlabel="predicted",
+        ylabel="true",
+        title="Held-out recordings (seconds)",
+    )
     fig.tight_layout()
     return fig
 
@@ -54,9 +62,18 @@ def benchmark_placement_figure(tracks, placed, methods=("priors", "sound model")
 
     Notebook: 04_evaluation.ipynb
     """
-    colours = {"combat": "tab:red", "tension": "tab:red", "peace": "tab:green", "ambient": "0.55",
-               "defeat": "tab:blue", "lament": "tab:blue", "lose": "tab:blue", "gloom": "tab:blue",
-               "victory": "tab:orange", "win": "tab:orange"}
+    colours = {
+        "combat": "tab:red",
+        "tension": "tab:red",
+        "peace": "tab:green",
+        "ambient": "0.55",
+        "defeat": "tab:blue",
+        "lament": "tab:blue",
+        "lose": "tab:blue",
+        "gloom": "tab:blue",
+        "victory": "tab:orange",
+        "win": "tab:orange",
+    }
     fig = Figure(figsize=(size * len(methods), size))
     axes = fig.subplots(1, len(methods), squeeze=False)[0]
     for ax, m in zip(axes, methods):
@@ -64,12 +81,25 @@ def benchmark_placement_figure(tracks, placed, methods=("priors", "sound model")
         ax.axvline(0, color="0.85", lw=0.8)
         for game, ts in placed[m].items():
             groups = [b.group for b in tracks if b.game == game]
-            ax.scatter([t.valence for t in ts], [t.arousal for t in ts], c=[colours[g] for g in groups], s=14,
-                       alpha=0.75, linewidths=0)
+            ax.scatter(
+                [t.valence for t in ts],
+                [t.arousal for t in ts],
+                c=[colours[g] for g in groups],
+                s=14,
+                alpha=0.75,
+                linewidths=0,
+            )
         ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), xlabel="valence", ylabel="arousal", aspect="equal", title=m)
-    handles = [Line2D([], [], ls="", marker="o", color=c, label=lab) for lab, c in
-               (("combat, tension", "tab:red"), ("peace", "tab:green"), ("ambient", "0.55"),
-                ("defeat, lament, gloom", "tab:blue"), ("victory", "tab:orange"))]
+    handles = [
+        Line2D([], [], ls="", marker="o", color=c, label=lab)
+        for lab, c in (
+            ("combat, tension", "tab:red"),
+            ("peace", "tab:green"),
+            ("ambient", "0.55"),
+            ("defeat, lament, gloom", "tab:blue"),
+            ("victory", "tab:orange"),
+        )
+    ]
     fig.legend(handles=handles, loc="lower center", ncol=5, frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
@@ -124,16 +154,21 @@ def chroma_key_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
     x = np.arange(12)
     ax.bar(x - 0.2, chroma / chroma.max(), width=0.4, label="the track's chroma")
     ax.bar(x + 0.2, prof / prof.max(), width=0.4, label=f"{track.key} {track.mode} profile", color="tab:orange")
-    ax.set(xticks=x, xlabel="pitch class", ylabel="relative weight",
-           title=f"{Path(track.path).name}: {track.key} {track.mode} (mode strength {track.mode_strength:.2f})")
+    ax.set(
+        xticks=x,
+        xlabel="pitch class",
+        ylabel="relative weight",
+        title=f"{Path(track.path).name}: {track.key} {track.mode} (mode strength {track.mode_strength:.2f})",
+    )
     ax.set_xticklabels(_NOTES)
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     return fig
 
 
-def piano_roll_figure(pm, *, seconds: float | None = None, cuts: list[float] | None = None,
-                      width: float = 8.0) -> Figure:
+def piano_roll_figure(
+    pm, *, seconds: float | None = None, cuts: list[float] | None = None, width: float = 8.0
+) -> Figure:
     """A MIDI cue as a piano roll: one bar per note, a colour per instrument, drums left out;
     the scene's ``cuts``, if given, dotted.
 
@@ -149,8 +184,13 @@ def piano_roll_figure(pm, *, seconds: float | None = None, cuts: list[float] | N
         ax.axvline(c, color="0.3", ls=":", lw=1)
     end = seconds or pm.get_end_time()
     pitches = [n.pitch for i in pm.instruments if not i.is_drum for n in i.notes] or [60]
-    ax.set(xlim=(0, end), ylim=(min(pitches) - 2, max(pitches) + 2), xlabel="time (s)", ylabel="MIDI pitch",
-           title="Piano roll")
+    ax.set(
+        xlim=(0, end),
+        ylim=(min(pitches) - 2, max(pitches) + 2),
+        xlabel="time (s)",
+        ylabel="MIDI pitch",
+        title="Piano roll",
+    )
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     fig.tight_layout()
     return fig

@@ -1,4 +1,5 @@
 """Figures · a scene read: its frames, its timeline of cues, its pace and its faces (notebooks 01 and 02)."""
+
 from __future__ import annotations
 
 from matplotlib.figure import Figure
@@ -53,16 +54,31 @@ def pace_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
     """
     fig = Figure(figsize=(width, 2.4))
     ax = fig.subplots()
-    ax.bar([i + 0.5 for i in range(len(profile.motion))], profile.motion, width=0.8, color="tab:blue", alpha=0.6,
-           label="motion")
+    ax.bar(
+        [i + 0.5 for i in range(len(profile.motion))],
+        profile.motion,
+        width=0.8,
+        color="tab:blue",
+        alpha=0.6,
+        label="motion",
+    )
     for c in profile.cut_times:
         ax.axvline(c, color="0.4", ls=":", lw=1)
-    ax.set(xlim=(0, profile.duration), xlabel="time (s)", ylabel="frame widths / s",
-           title="Motion, cuts (dotted) and the scene's own sound")
+    ax.set(
+        xlim=(0, profile.duration),
+        xlabel="time (s)",
+        ylabel="frame widths / s",
+        title="Motion, cuts (dotted) and the scene's own sound",
+    )
     if profile.sound_level:
         ax2 = ax.twinx()
-        ax2.plot([i + 0.5 for i in range(len(profile.sound_level))], profile.sound_level, "-", color="tab:red",
-                 label="sound level")
+        ax2.plot(
+            [i + 0.5 for i in range(len(profile.sound_level))],
+            profile.sound_level,
+            "-",
+            color="tab:red",
+            label="sound level",
+        )
         ax2.set_ylabel("dBFS", color="tab:red")
     fig.tight_layout()
     return fig
@@ -83,13 +99,20 @@ def faces_figure(track, *, width: float = 7.0) -> Figure:
         t, probs = rows[:, 0], rows[:, 1:]
     else:
         t = np.asarray(track.sample_times)
-        probs = np.array([[f.probs.get(c, 0.0) for c in classes] for f in track.faces]) if track.faces else np.zeros((0, 7))
+        probs = (
+            np.array([[f.probs.get(c, 0.0) for c in classes] for f in track.faces]) if track.faces else np.zeros((0, 7))
+        )
     fig = Figure(figsize=(width, 2.6))
     ax = fig.subplots()
     if probs.size:
         ax.stackplot(t, probs.T, labels=classes, alpha=0.85, step="post")
-    ax.set(xlim=(0, float(t[-1]) + 0.5 if t.size else 1), ylim=(0, 1), xlabel="time (s)", ylabel="probability",
-           title="fer's reading of the faces over time")
+    ax.set(
+        xlim=(0, float(t[-1]) + 0.5 if t.size else 1),
+        ylim=(0, 1),
+        xlabel="time (s)",
+        ylabel="probability",
+        title="fer's reading of the faces over time",
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
     fig.tight_layout()
     return fig

@@ -1,4 +1,5 @@
 """``python -m dramatune_lib.recommend_and_merge``: serve the app (``make app``)."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,13 +18,24 @@ def main(argv: list[str] | None = None) -> None:
     """
     ap = argparse.ArgumentParser(description="Serve the DramaTune app with Voila.")
     ap.add_argument("--port", type=int, default=8866)
-    ap.add_argument("--library", metavar="DIR", help="the music folder the app opens with (default: the demo library, "
-                                                     "or the one chosen on the last visit)")
-    ap.add_argument("--ip", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this computer "
-                                                     "only); another serves the app to a network")
-    ap.add_argument("--library-root", action="append", default=[], metavar="DIR",
-                    help="a folder the app's music-folder field may read (repeatable); served to a network "
-                         "without one, only the starting folder may be read")
+    ap.add_argument(
+        "--library",
+        metavar="DIR",
+        help="the music folder the app opens with (default: the demo library, or the one chosen on the last visit)",
+    )
+    ap.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this computer only); another serves the app to a network",
+    )
+    ap.add_argument(
+        "--library-root",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder the app's music-folder field may read (repeatable); served to a network "
+        "without one, only the starting folder may be read",
+    )
     args = ap.parse_args(argv)
     ensure_demo_data()
     if args.library and not Path(args.library).is_dir():

@@ -1,4 +1,5 @@
 """Stage 05 · serving the app notebook with Voila: the command line, kernel culling and what a visitor may read."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,14 @@ KERNEL_IDLE_CULL_S = 60
 KERNEL_CULL_INTERVAL_S = 20
 
 
-def voila_command(port: int, *, notebook: str | Path | None = None, ip: str = "127.0.0.1",
-                  cull_idle: int = KERNEL_IDLE_CULL_S, cull_interval: int = KERNEL_CULL_INTERVAL_S) -> list[str]:
+def voila_command(
+    port: int,
+    *,
+    notebook: str | Path | None = None,
+    ip: str = "127.0.0.1",
+    cull_idle: int = KERNEL_IDLE_CULL_S,
+    cull_interval: int = KERNEL_CULL_INTERVAL_S,
+) -> list[str]:
     """The command line that serves the app notebook with Voila (used by ``make app`` and the tests).
 
     Uploads travel over the kernel's websocket, whose default 10 MiB message limit is raised to
@@ -33,14 +40,22 @@ def voila_command(port: int, *, notebook: str | Path | None = None, ip: str = "1
     nb = Path(notebook) if notebook else config.PROJECT_ROOT / "notebooks" / "05_recommend_and_merge.ipynb"
     limit = (MAX_UPLOAD_MB + 64) * 1024 * 1024  # base64 and message framing overhead
     return [
-        sys.executable, "-m", "voila", str(nb), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-        "--theme=light", f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
+        sys.executable,
+        "-m",
+        "voila",
+        str(nb),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--theme=light",
+        f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
         # the notebook's prose (goal, summary, exercises) is for the course, not the app's page: every
         # markdown cell is left out of the page (its headings are widgets); the tab reads "DramaTune"
         # from the notebook's metadata
         "--HTMLExporter.exclude_markdown=True",
         # closed tabs free their kernels (one that is still connected is never culled)
-        f"--MappingKernelManager.cull_idle_timeout={cull_idle}", f"--MappingKernelManager.cull_interval={cull_interval}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={cull_interval}",
         "--MappingKernelManager.cull_connected=False",
     ]
 

@@ -4,6 +4,7 @@ The notebook only lays out widgets and wires callbacks; everything they do happe
 :class:`AppSession`. Voila starts one kernel per browser tab, and each kernel makes its own
 session with its own temporary folder, so tabs never see each other's files.
 """
+
 from __future__ import annotations
 
 import base64
@@ -57,6 +58,7 @@ def guard(show_error: Callable[[str], None]) -> Callable:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
+
     def wrap(fn: Callable) -> Callable:
         def inner(*args, **kwargs):
             try:
@@ -65,9 +67,13 @@ def guard(show_error: Callable[[str], None]) -> Callable:
                 show_error(str(e))
             except Exception:  # noqa: BLE001 - the app never dies
                 traceback.print_exc()  # the details go to the server's log, not the page
-                show_error("that step failed on this file — try another scene or track; if it happens again, "
-                           "the server's log has the details")
+                show_error(
+                    "that step failed on this file — try another scene or track; if it happens again, "
+                    "the server's log has the details"
+                )
+
         return inner
+
     return wrap
 
 
@@ -117,8 +123,11 @@ class AppSession:
         safe = sanitize_filename(name)
         try:
             if Path(safe).suffix.lower() not in config.VIDEO_EXTENSIONS:
-                raise BadInputError(name, f"is not a video this app accepts ({', '.join(config.VIDEO_EXTENSIONS)}) — "
-                                          "export the scene as one of these")
+                raise BadInputError(
+                    name,
+                    f"is not a video this app accepts ({', '.join(config.VIDEO_EXTENSIONS)}) — "
+                    "export the scene as one of these",
+                )
             path = self._store_checked(safe, content, lambda p: check_complete(p, probe_scene(p)))
         except DramaTuneError:
             self._set_scene(None, "")  # a refused upload leaves no scene selected
@@ -193,14 +202,19 @@ class AppSession:
         if self.roots:
             allowed = [r.resolve() for r in self.roots]
             if not any(real == r or r in real.parents for r in allowed):
-                raise BadInputError(path, "is outside the folders this app may read ("
-                                          + ", ".join(str(r) for r in self.roots) + ") — choose a folder inside them")
+                raise BadInputError(
+                    path,
+                    "is outside the folders this app may read ("
+                    + ", ".join(str(r) for r in self.roots)
+                    + ") — choose a folder inside them",
+                )
         if not real.is_dir():
             raise BadInputError(path, "is not a folder on this computer — type the folder that holds your music")
         return real
 
-    def choose_library(self, folder: str | Path, progress: Callable[[int, int, str], None] | None = None
-                       ) -> LibraryIndex:
+    def choose_library(
+        self, folder: str | Path, progress: Callable[[int, int, str], None] | None = None
+    ) -> LibraryIndex:
         """Index the music folder ``folder`` (checked by :meth:`check_library`) and use it from now
         on; ``progress(done, total, file)`` follows the files measured. The choice is remembered for
         the next visit. Picks shown so far are cleared."""
@@ -230,8 +244,9 @@ class AppSession:
             raise DramaTuneError("choose a demo scene or upload a video first")
         if self._detector is None:
             self._detector = face_detector()
-        self.profile = pipeline.analyse(self.scene, detector=self._detector, progress=progress,
-                                        subtitles=self.subtitles)
+        self.profile = pipeline.analyse(
+            self.scene, detector=self._detector, progress=progress, subtitles=self.subtitles
+        )
         self.recommendations, self.shown, self.composed, self.plan = [], set(), None, None
         return self.profile
 
@@ -253,15 +268,26 @@ class AppSession:
         return self._next(top)
 
     def _next(self, top: int) -> list[Recommendation]:
-        recs = pipeline.rank(self.profile, self.library.tracks, top=top, exclude=self.shown,
-                             mood_vs_pace=self.intensity)
+        recs = pipeline.rank(
+            self.profile, self.library.tracks, top=top, exclude=self.shown, mood_vs_pace=self.intensity
+        )
         self.shown |= {r.path for r in recs}
         self.recommendations = recs
         return recs
 
-    def merge(self, rank: int, *, fade_in: float = 0.5, fade_out: float = 2.0, volume: float = 0.8,
-              scene_gain: float = 1.0, duck_depth: float = 10.0, music_intensity: float | None = None,
-              beats_on_cuts: bool = True, loudness: str = "web") -> ExportResult:
+    def merge(
+        self,
+        rank: int,
+        *,
+        fade_in: float = 0.5,
+        fade_out: float = 2.0,
+        volume: float = 0.8,
+        scene_gain: float = 1.0,
+        duck_depth: float = 10.0,
+        music_intensity: float | None = None,
+        beats_on_cuts: bool = True,
+        loudness: str = "web",
+    ) -> ExportResult:
         """Fit recommendation number ``rank`` (1-based; 0: the composed cue) to the scene and export
         it into this session's folder.
 
@@ -274,9 +300,16 @@ class AppSession:
             raise DramaTuneError("analyse the scene and get recommendations first")
         rec = self.composed if rank == 0 else self.recommendations[rank - 1]
         energy = (self.profile.arousal + 1) / 2 if music_intensity is None else music_intensity
-        cue = pipeline.fit(rec, self.profile.duration, tracks=self.library.tracks if rank else (), fade_in=fade_in,
-                           fade_out=fade_out, volume=volume, intensity=energy,
-                           cuts=self.profile.cut_times if beats_on_cuts else None)
+        cue = pipeline.fit(
+            rec,
+            self.profile.duration,
+            tracks=self.library.tracks if rank else (),
+            fade_in=fade_in,
+            fade_out=fade_out,
+            volume=volume,
+            intensity=energy,
+            cuts=self.profile.cut_times if beats_on_cuts else None,
+        )
         return self._export(cue, "scored", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
 
     def _export(self, cue, suffix: str, **mix) -> ExportResult:
@@ -298,14 +331,27 @@ class AppSession:
         y, pm, p, sections = compose_for_scene(self.profile, instrument=instrument, seed=self._seed)
         folder = self.workdir / "composed"
         folder.mkdir(exist_ok=True)
-        path = write_cue(unique_path(folder / sanitize_filename(f"{Path(self.scene).stem}_{instrument}_{self._seed}.flac")),
-                         y, pm)
+        path = write_cue(
+            unique_path(folder / sanitize_filename(f"{Path(self.scene).stem}_{instrument}_{self._seed}.flac")), y, pm
+        )
         on_cuts = sum(s.on_cut for s in sections)
-        reason = (f"composed for this scene: {p.key}, {p.tempo:g} BPM, {instrument}; {len(sections)} chords, "
-                  f"{on_cuts} of them on cuts; ends on a cadence")
-        self.composed = Recommendation(rank=0, path=str(path), title=f"original cue ({instrument}, take {self._seed + 1})",
-                                       score=1.0, emotion_distance=0.0, tempo_fit=1.0, duration_fit=1.0, reason=reason,
-                                       valence=self.profile.valence, arousal=self.profile.arousal, tempo=p.tempo)
+        reason = (
+            f"composed for this scene: {p.key}, {p.tempo:g} BPM, {instrument}; {len(sections)} chords, "
+            f"{on_cuts} of them on cuts; ends on a cadence"
+        )
+        self.composed = Recommendation(
+            rank=0,
+            path=str(path),
+            title=f"original cue ({instrument}, take {self._seed + 1})",
+            score=1.0,
+            emotion_distance=0.0,
+            tempo_fit=1.0,
+            duration_fit=1.0,
+            reason=reason,
+            valence=self.profile.valence,
+            arousal=self.profile.arousal,
+            tempo=p.tempo,
+        )
         return self.composed
 
     def plan_scenes(self):
@@ -316,14 +362,30 @@ class AppSession:
         self.plan = pipeline.plan(self.profile, self.library.tracks)
         return self.plan
 
-    def merge_per_scene(self, *, crossfade: float = 1.0, fade_in: float = 0.5, fade_out: float = 2.0,
-                        volume: float = 0.8, scene_gain: float = 1.0, duck_depth: float = 10.0,
-                        beats_on_cuts: bool = True, loudness: str = "web") -> ExportResult:
+    def merge_per_scene(
+        self,
+        *,
+        crossfade: float = 1.0,
+        fade_in: float = 0.5,
+        fade_out: float = 2.0,
+        volume: float = 0.8,
+        scene_gain: float = 1.0,
+        duck_depth: float = 10.0,
+        beats_on_cuts: bool = True,
+        loudness: str = "web",
+    ) -> ExportResult:
         """Export the clip scored scene by scene (the plan's tracks joined with crossfades)."""
         plan = self.plan or self.plan_scenes()
-        cue = pipeline.fit_plan(plan, self.profile.duration, crossfade=crossfade, fade_in=fade_in, fade_out=fade_out,
-                                volume=volume, cuts=self.profile.cut_times if beats_on_cuts else None,
-                                short=f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music")
+        cue = pipeline.fit_plan(
+            plan,
+            self.profile.duration,
+            crossfade=crossfade,
+            fade_in=fade_in,
+            fade_out=fade_out,
+            volume=volume,
+            cuts=self.profile.cut_times if beats_on_cuts else None,
+            short=f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music",
+        )
         result = self._export(cue, "scored_per_scene", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
         self.last_scenes = [(part.start, part.end, part.emotion) for part, _ in plan]
         return result
@@ -339,20 +401,32 @@ class AppSession:
         if self.last_cue is None or self.scene is None:
             raise DramaTuneError("merge the scene first")
         out = Path(result.output)
-        tl = editor_timeline(self.scene, self.last_cue, stem=result.stem, scenes=self.last_scenes,
-                             cuts=self.profile.cut_times if self.profile else [], name=out.stem)
+        tl = editor_timeline(
+            self.scene,
+            self.last_cue,
+            stem=result.stem,
+            scenes=self.last_scenes,
+            cuts=self.profile.cut_times if self.profile else [],
+            name=out.stem,
+        )
         rate = editor_rate(probe_scene(self.scene).fps)
         formats = [f for f in TIMELINE_FORMATS if timeline_problem(f, rate) is None]
         files = write_timelines(tl, out, formats)
         files += [Path(result.stem), Path(result.cue_sheet), Path(result.cue_sheet).with_suffix(".json")]
-        note = (f"{out.stem}: the temp score for your editing program.\n\n"
-                f"{out.with_suffix('.xml').name}: File > Import in Premiere Pro or DaVinci Resolve (Final Cut Pro 7 XML).\n"
-                + (f"{out.with_suffix('.fcpxml').name}: File > Import > XML in Final Cut Pro X.\n" if "fcpx" in formats else "")
-                + f"{out.with_suffix('.edl').name}: a CMX 3600 EDL of the music.\n"
-                f"{out.with_suffix('.otio').name}: OpenTimelineIO, for any program with an OTIO plug-in.\n\n"
-                "Track A1 holds the original music files at their source in and out; point the program at "
-                "them if it asks. A2, switched off, is the music stem as it sits in the mix. Markers show "
-                "the cuts and, for a clip scored scene by scene, each scene's emotion.\n")
+        note = (
+            f"{out.stem}: the temp score for your editing program.\n\n"
+            f"{out.with_suffix('.xml').name}: File > Import in Premiere Pro or DaVinci Resolve (Final Cut Pro 7 XML).\n"
+            + (
+                f"{out.with_suffix('.fcpxml').name}: File > Import > XML in Final Cut Pro X.\n"
+                if "fcpx" in formats
+                else ""
+            )
+            + f"{out.with_suffix('.edl').name}: a CMX 3600 EDL of the music.\n"
+            f"{out.with_suffix('.otio').name}: OpenTimelineIO, for any program with an OTIO plug-in.\n\n"
+            "Track A1 holds the original music files at their source in and out; point the program at "
+            "them if it asks. A2, switched off, is the music stem as it sits in the mix. Markers show "
+            "the cuts and, for a clip scored scene by scene, each scene's emotion.\n"
+        )
         package = out.with_name(f"{out.stem}_for_your_editor.zip")
         with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as z:
             for f in files:
@@ -379,16 +453,20 @@ class AppSession:
         return known[path], data, fmt
 
     @staticmethod
-    def download_link(result: ExportResult, label: str = "Download the scored scene",
-                      editor: str | Path | None = None) -> str:
+    def download_link(
+        result: ExportResult, label: str = "Download the scored scene", editor: str | Path | None = None
+    ) -> str:
         """HTML for download buttons carrying the exported video (its cue sheet, and the ``editor``
         package when given) as data URIs."""
+
         def link(path: str, mime: str, text: str, cls: str, colour: str) -> str:
             p = Path(path)
             data = base64.b64encode(p.read_bytes()).decode()
-            return (f'<a class="{cls}" download="{html.escape(p.name)}" href="data:{mime};base64,{data}" '
-                    f'style="display:inline-block;padding:6px 14px;margin-right:8px;background:{colour};'
-                    f'color:white;border-radius:4px;text-decoration:none">{html.escape(text)}</a>')
+            return (
+                f'<a class="{cls}" download="{html.escape(p.name)}" href="data:{mime};base64,{data}" '
+                f'style="display:inline-block;padding:6px 14px;margin-right:8px;background:{colour};'
+                f'color:white;border-radius:4px;text-decoration:none">{html.escape(text)}</a>'
+            )
 
         out = link(result.output, "video/mp4", label, "dramatune-download", "#2e7d32")
         if result.cue_sheet and Path(result.cue_sheet).exists():

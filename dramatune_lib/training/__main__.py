@@ -1,4 +1,5 @@
 """``python -m dramatune_lib.training``: train and save the sound classifier and the music-emotion model."""
+
 from __future__ import annotations
 
 from pathlib import Path

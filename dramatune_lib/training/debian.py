@@ -1,5 +1,6 @@
 """Stage 03 · labelled audio from Debian packages: fetched with ``apt-get download`` (no root needed) into the
 cache and unpacked with ``dpkg-deb``; where either tool is missing, that source is skipped and said so."""
+
 from __future__ import annotations
 
 import shutil

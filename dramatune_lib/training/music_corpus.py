@@ -1,4 +1,5 @@
 """Stage 03 · the music-emotion corpus: Debian game soundtracks labelled by where each game plays each piece."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,16 @@ from .debian import fetch_debian
 #: background and exploration music calm, its valence unknown; a dungeon or a cave gloomy; a
 #: defeat or lament sad; a game's ending music (won or lost) says only the valence.
 CONTEXT_VA: dict[str, tuple[int, int]] = {
-    "combat": (-1, 1), "tension": (-1, 1), "victory": (1, 1), "peace": (1, -1), "ambient": (0, -1),
-    "gloom": (-1, -1), "lament": (-1, -1), "defeat": (-1, -1), "win": (1, 0), "lose": (-1, 0),
+    "combat": (-1, 1),
+    "tension": (-1, 1),
+    "victory": (1, 1),
+    "peace": (1, -1),
+    "ambient": (0, -1),
+    "gloom": (-1, -1),
+    "lament": (-1, -1),
+    "defeat": (-1, -1),
+    "win": (1, 0),
+    "lose": (-1, 0),
 }
 
 
@@ -28,23 +37,39 @@ SIGN_TARGET = 0.6
 def _lordsawar_contexts(root: Path) -> dict[str, str]:
     # music/music.xml names each piece by the game event that plays it; back1 is the one marked
     # <d_background>true</d_background>; intro (the title screen) says nothing of mood
-    return {"battle": "combat", "defeat": "defeat", "victory": "victory", "hero": "victory", "bless": "peace",
-            "back1": "ambient"}
+    return {
+        "battle": "combat",
+        "defeat": "defeat",
+        "victory": "victory",
+        "hero": "victory",
+        "bless": "peace",
+        "back1": "ambient",
+    }
 
 
 def _flare_contexts(root: Path) -> dict[str, str]:
     # the file names are the places the game's maps play them; title, overworld and magical say
     # nothing of mood
-    return {"battle_theme": "combat", "boss_theme": "combat", "unrest_theme": "tension", "town_theme": "peace",
-            "safe_room_theme": "peace", "forest_theme": "ambient", "wind_ambient": "ambient",
-            "dungeon_theme": "gloom", "cave_theme": "gloom"}
+    return {
+        "battle_theme": "combat",
+        "boss_theme": "combat",
+        "unrest_theme": "tension",
+        "town_theme": "peace",
+        "safe_room_theme": "peace",
+        "forest_theme": "ambient",
+        "wind_ambient": "ambient",
+        "dungeon_theme": "gloom",
+        "cave_theme": "gloom",
+    }
 
 
 def _singularity_contexts(root: Path) -> dict[str, str]:
     # the game plays music/win/ when the player wins and music/lose/ when they lose
     music = root / "usr/share/games/singularity/music"
-    return {**{f.stem: "win" for f in (music / "win").glob("*.ogg")},
-            **{f.stem: "lose" for f in (music / "lose").glob("*.ogg")}}
+    return {
+        **{f.stem: "win" for f in (music / "win").glob("*.ogg")},
+        **{f.stem: "lose" for f in (music / "lose").glob("*.ogg")},
+    }
 
 
 def _lua_lists(text: str, name: str) -> set[str]:
@@ -57,7 +82,7 @@ def _lua_lists(text: str, name: str) -> set[str]:
         while depth and i < len(text):
             depth += {"{": 1, "}": -1}.get(text[i], 0)
             i += 1
-        out |= set(re.findall(r'"([^"]+)"', text[m.end():i]))
+        out |= set(re.findall(r'"([^"]+)"', text[m.end() : i]))
     return out
 
 
@@ -67,7 +92,9 @@ def _naev_contexts(root: Path) -> dict[str, str]:
     text = (root / "usr/share/naev/dat/snd/music.lua").read_text()
     files = {f.stem for f in (root / "usr/share/naev/dat/snd/music").glob("*.ogg")}
     combat = (_lua_lists(text, "combat") | _lua_lists(text, "factional_combat")) & files
-    ambient = (_lua_lists(text, "ambient") | _lua_lists(text, "ambient_neutral") | _lua_lists(text, "factional")) & files
+    ambient = (
+        _lua_lists(text, "ambient") | _lua_lists(text, "ambient_neutral") | _lua_lists(text, "factional")
+    ) & files
     return {**{k: "ambient" for k in ambient - combat}, **{k: "combat" for k in combat - ambient}}
 
 
@@ -90,7 +117,8 @@ def _0ad_contexts(root: Path) -> dict[str, str]:
             if name.startswith("simulation/data/civs/") and name.endswith(".json"):
                 for music in json.loads(z.read(name)).get("Music", []):
                     group = {"peace": "peace", "battle": "combat", "victory": "victory", "defeat": "defeat"}.get(
-                        music.get("Type", ""))
+                        music.get("Type", "")
+                    )
                     if group and music.get("File"):
                         found.setdefault(music["File"], group)
         out_dir.mkdir(exist_ok=True)
@@ -118,16 +146,42 @@ class Soundtrack:
 #: Every Debian soundtrack with honest context labels (see ``data/README.md``). Not used, ever:
 #: ``wesnoth-*-music`` and ``ufoai-music``, kept aside as an independent check of this work.
 SOUNDTRACKS: tuple[Soundtrack, ...] = (
-    Soundtrack("lordsawar-data", "usr/share/games/lordsawar/music/*.ogg", "GPL-3+",
-               "music/music.xml (the event that plays each piece)", _lordsawar_contexts),
-    Soundtrack("flare-game", "usr/share/games/flare/mods/fantasycore/music/*.ogg", "CC-BY-SA-3.0",
-               "the music file names the game's maps play", _flare_contexts),
-    Soundtrack("singularity-music", "usr/share/games/singularity/music/*/*.ogg", "CC-BY-SA-3.0",
-               "the win/ and lose/ folders", _singularity_contexts),
-    Soundtrack("naev-data", "usr/share/naev/dat/snd/music/*.ogg", "GPL-2+ / CC-BY(-SA), per file",
-               "dat/snd/music.lua (combat and ambient lists)", _naev_contexts),
-    Soundtrack("0ad-data", "music/*.ogg", "CC-BY-SA-3.0",
-               "gui/common/music.js and simulation/data/civs/*.json in public.zip", _0ad_contexts, full_only=True),
+    Soundtrack(
+        "lordsawar-data",
+        "usr/share/games/lordsawar/music/*.ogg",
+        "GPL-3+",
+        "music/music.xml (the event that plays each piece)",
+        _lordsawar_contexts,
+    ),
+    Soundtrack(
+        "flare-game",
+        "usr/share/games/flare/mods/fantasycore/music/*.ogg",
+        "CC-BY-SA-3.0",
+        "the music file names the game's maps play",
+        _flare_contexts,
+    ),
+    Soundtrack(
+        "singularity-music",
+        "usr/share/games/singularity/music/*/*.ogg",
+        "CC-BY-SA-3.0",
+        "the win/ and lose/ folders",
+        _singularity_contexts,
+    ),
+    Soundtrack(
+        "naev-data",
+        "usr/share/naev/dat/snd/music/*.ogg",
+        "GPL-2+ / CC-BY(-SA), per file",
+        "dat/snd/music.lua (combat and ambient lists)",
+        _naev_contexts,
+    ),
+    Soundtrack(
+        "0ad-data",
+        "music/*.ogg",
+        "CC-BY-SA-3.0",
+        "gui/common/music.js and simulation/data/civs/*.json in public.zip",
+        _0ad_contexts,
+        full_only=True,
+    ),
 )
 
 
@@ -163,8 +217,18 @@ def soundtrack_clips(full: bool = False) -> list[MusicClip]:
             group = groups.get(f.stem)
             if group:
                 sv, sa = CONTEXT_VA[group]
-                clips.append(MusicClip(str(f), SIGN_TARGET * sv if sv else None, SIGN_TARGET * sa if sa else None,
-                                       "recording", st.package, st.licence, group=group, title=f.stem))
+                clips.append(
+                    MusicClip(
+                        str(f),
+                        SIGN_TARGET * sv if sv else None,
+                        SIGN_TARGET * sa if sa else None,
+                        "recording",
+                        st.package,
+                        st.licence,
+                        group=group,
+                        title=f.stem,
+                    )
+                )
     return clips
 
 

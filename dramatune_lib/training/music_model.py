@@ -1,4 +1,5 @@
 """Stage 03 · the music-emotion model fitted on the soundtracks, and the priors' valence calibrated."""
+
 from __future__ import annotations
 
 import json
@@ -43,16 +44,23 @@ def fit_music_model(clips: list[MusicClip], feats, *, C: float = MUSIC_MODEL_C) 
     v = np.array([np.nan if c.valence is None else np.sign(c.valence) for c in clips])
     ok = np.isfinite(a)
     arousal = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(((X - mean) / scale)[ok], a[ok] > 0)
-    prior = np.array([music_va(f.mode, f.mode_strength, f.tempo, f.loudness_lufs, f.onset_density, f.centroid_hz)[0]
-                      for f in feats])
+    prior = np.array(
+        [music_va(f.mode, f.mode_strength, f.tempo, f.loudness_lufs, f.onset_density, f.centroid_hz)[0] for f in feats]
+    )
     ok = np.isfinite(v)
     valence = LogisticRegression(class_weight="balanced", max_iter=5000).fit(prior[ok, None], v[ok] > 0)
     games = sorted({c.source for c in clips})
-    return MusicModel(features=list(MUSIC_MODEL_FEATURES), mean=mean.round(6).tolist(), scale=scale.round(6).tolist(),
-                      arousal_coef=arousal.coef_[0].round(6).tolist(), arousal_intercept=round(float(arousal.intercept_[0]), 6),
-                      valence_coef=round(max(0.1, float(valence.coef_[0, 0])), 6),
-                      valence_intercept=round(float(valence.intercept_[0]), 6), prior_weight=PRIOR_WEIGHT,
-                      trained_on=f"{len(clips)} recordings of {len(games)} games: {', '.join(games)}")
+    return MusicModel(
+        features=list(MUSIC_MODEL_FEATURES),
+        mean=mean.round(6).tolist(),
+        scale=scale.round(6).tolist(),
+        arousal_coef=arousal.coef_[0].round(6).tolist(),
+        arousal_intercept=round(float(arousal.intercept_[0]), 6),
+        valence_coef=round(max(0.1, float(valence.coef_[0, 0])), 6),
+        valence_intercept=round(float(valence.intercept_[0]), 6),
+        prior_weight=PRIOR_WEIGHT,
+        trained_on=f"{len(clips)} recordings of {len(games)} games: {', '.join(games)}",
+    )
 
 
 @dataclass
@@ -83,11 +91,14 @@ def train_music_model(clips: list[MusicClip], fast: bool = True) -> tuple[MusicM
     model = fit_music_model(clips, feats)
     by_package = {st.package: st for st in SOUNDTRACKS}
     report = MusicModelReport(
-        mode="fast" if fast else "full", games=dict(Counter(c.source for c in clips)),
+        mode="fast" if fast else "full",
+        games=dict(Counter(c.source for c in clips)),
         groups=dict(Counter(c.group for c in clips)),
         labels_from={g: by_package[g].labels_from for g in sorted({c.source for c in clips}) if g in by_package},
-        licences={c.source: c.licence for c in clips}, features=list(MUSIC_MODEL_FEATURES),
-        train_s=round(time.perf_counter() - t0, 1))
+        licences={c.source: c.licence for c in clips},
+        features=list(MUSIC_MODEL_FEATURES),
+        train_s=round(time.perf_counter() - t0, 1),
+    )
     return model, report
 
 
@@ -98,8 +109,12 @@ def music_corpus_table(clips: list[MusicClip]):
     """
     import pandas as pd
 
-    df = pd.DataFrame([{"game": c.source, "group": c.group, "valence": CONTEXT_VA[c.group][0],
-                        "arousal": CONTEXT_VA[c.group][1]} for c in clips])
+    df = pd.DataFrame(
+        [
+            {"game": c.source, "group": c.group, "valence": CONTEXT_VA[c.group][0], "arousal": CONTEXT_VA[c.group][1]}
+            for c in clips
+        ]
+    )
     return df.groupby(["game", "group", "valence", "arousal"]).size().rename("recordings").reset_index()
 
 
@@ -125,8 +140,11 @@ def save_music_model(model: MusicModel, report: MusicModelReport, path: str | Pa
 
     path = Path(path) if path else music_model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"model": model.to_dict(), "report": asdict(report),
-            "method": "arousal: logistic regression (scikit-learn) on measured, loudness-independent features; "
-                      "valence: the music-psychology priors, calibrated; labels: where each game plays each piece"}
+    meta = {
+        "model": model.to_dict(),
+        "report": asdict(report),
+        "method": "arousal: logistic regression (scikit-learn) on measured, loudness-independent features; "
+        "valence: the music-psychology priors, calibrated; labels: where each game plays each piece",
+    }
     path.write_text(json.dumps(meta, indent=1))
     return path

@@ -1,5 +1,6 @@
 """Stage 03 · the sound classifier's labelled audio: recorded speech, music and other sound from Debian,
 synthesised dialogue (espeak-ng) and generated environments."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,8 +21,10 @@ DEBIAN_SOURCES: dict[str, list[tuple[str, str, str]]] = {
     "asterisk-core-sounds-en-wav": [("speech", "usr/share/asterisk/sounds/en*/**/*.wav", "CC-BY-SA-3.0")],
     "lordsawar-data": [("music", "usr/share/games/lordsawar/music/*.ogg", "GPL-3+")],
     "sound-theme-freedesktop": [("other", "usr/share/sounds/freedesktop/stereo/*.oga", "GPL-2+ / CC-BY-SA")],
-    "flare-game": [("music", "usr/share/games/flare/mods/fantasycore/music/*.ogg", "CC-BY-SA-3.0"),
-                   ("other", "usr/share/games/flare/mods/*/soundfx/**/*.ogg", "CC-BY-SA-3.0")],
+    "flare-game": [
+        ("music", "usr/share/games/flare/mods/fantasycore/music/*.ogg", "CC-BY-SA-3.0"),
+        ("other", "usr/share/games/flare/mods/*/soundfx/**/*.ogg", "CC-BY-SA-3.0"),
+    ],
 }
 
 
@@ -69,13 +72,24 @@ def debian_clips(per_source: int = 40, seed: int = 0) -> list[LabelledClip]:
 
 
 _LINES = [
-    "I told you never to come back here.", "Nobody saw you leave the party.", "We have to leave before sunrise.",
-    "Please, just listen to me for once.", "It was never about the money.", "Do you remember the summer by the lake?",
-    "Get down, they are coming through the door!", "I can't do this anymore, I'm sorry.",
-    "The train leaves at nine, don't be late.", "Look at me. Everything is going to be fine.",
-    "Who gave you permission to open that letter?", "Happy birthday, my love, I made you something.",
-    "The results came back this morning.", "Run! Don't look back, just run!", "He said he would call, but he never did.",
-    "Welcome home, we missed you so much.", "You knew, and you said nothing.", "Tell me the truth, all of it.",
+    "I told you never to come back here.",
+    "Nobody saw you leave the party.",
+    "We have to leave before sunrise.",
+    "Please, just listen to me for once.",
+    "It was never about the money.",
+    "Do you remember the summer by the lake?",
+    "Get down, they are coming through the door!",
+    "I can't do this anymore, I'm sorry.",
+    "The train leaves at nine, don't be late.",
+    "Look at me. Everything is going to be fine.",
+    "Who gave you permission to open that letter?",
+    "Happy birthday, my love, I made you something.",
+    "The results came back this morning.",
+    "Run! Don't look back, just run!",
+    "He said he would call, but he never did.",
+    "Welcome home, we missed you so much.",
+    "You knew, and you said nothing.",
+    "Tell me the truth, all of it.",
 ]
 
 
@@ -103,8 +117,22 @@ def synth_speech(folder: Path, n: int, seed: int = 0) -> list[LabelledClip]:
         if not out.exists():
             text = " ".join(rng.choice(_LINES, size=3, replace=False))
             voice = rng.choice(_VOICES) + rng.choice(_VARIANTS)
-            subprocess.run([exe, "-v", voice, "-s", str(int(rng.integers(120, 230))), "-p", str(int(rng.integers(25, 75))),
-                            "-w", str(out), text], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    exe,
+                    "-v",
+                    voice,
+                    "-s",
+                    str(int(rng.integers(120, 230))),
+                    "-p",
+                    str(int(rng.integers(25, 75))),
+                    "-w",
+                    str(out),
+                    text,
+                ],
+                check=True,
+                capture_output=True,
+            )
         clips.append(LabelledClip(str(out), "speech", "espeak-ng", "generated (GPL-3 synthesiser)", False))
     return clips
 
@@ -114,7 +142,7 @@ def _noise(n: int, rng, colour: float) -> np.ndarray:
     spec = np.fft.rfft(rng.standard_normal(n))
     f = np.arange(spec.size) + 1.0
     y = np.fft.irfft(spec / f ** (colour / 2), n)
-    return y / (np.sqrt(np.mean(y ** 2)) + 1e-12)
+    return y / (np.sqrt(np.mean(y**2)) + 1e-12)
 
 
 def synth_other(folder: Path, n: int, seed: int = 0, seconds: float = 8.0) -> list[LabelledClip]:
@@ -139,9 +167,11 @@ def synth_other(folder: Path, n: int, seed: int = 0, seconds: float = 8.0) -> li
             if kind == "rain":
                 y = 0.3 * _noise(m, rng, 0.3)
                 for s in rng.integers(0, m - 400, size=int(rng.integers(200, 800))):
-                    y[s:s + 400] += rng.uniform(0.2, 1.0) * np.exp(-np.arange(400) / 40) * rng.standard_normal(400)
+                    y[s : s + 400] += rng.uniform(0.2, 1.0) * np.exp(-np.arange(400) / 40) * rng.standard_normal(400)
             elif kind == "wind":
-                y = _noise(m, rng, 1.8) * (0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(0.05, 0.3) * t + rng.uniform(0, 6)))
+                y = _noise(m, rng, 1.8) * (
+                    0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(0.05, 0.3) * t + rng.uniform(0, 6))
+                )
             elif kind == "traffic":
                 f0 = rng.uniform(30, 70)
                 y = _noise(m, rng, 2.0) + 0.4 * np.sin(2 * np.pi * f0 * t * (1 + 0.1 * np.sin(0.3 * t)))
@@ -153,7 +183,7 @@ def synth_other(folder: Path, n: int, seed: int = 0, seconds: float = 8.0) -> li
                 for s in np.arange(rng.uniform(0, gap), seconds - 0.3, gap * rng.uniform(0.8, 1.2, size=1)[0]):
                     k = int(s * sr)
                     dur = int(sr * (rng.uniform(0.03, 0.12) if kind != "impacts" else rng.uniform(0.1, 0.4)))
-                    y[k:k + dur] += np.exp(-np.arange(dur) / (dur / 5)) * _noise(dur, rng, rng.uniform(0.5, 2))
+                    y[k : k + dur] += np.exp(-np.arange(dur) / (dur / 5)) * _noise(dur, rng, rng.uniform(0.5, 2))
             else:
                 y = 0.05 * _noise(m, rng, 1.5)
             y = y / (np.abs(y).max() + 1e-9) * rng.uniform(0.2, 0.9)
@@ -169,8 +199,11 @@ def demo_music_clips() -> list[LabelledClip]:
     """
     from ..dataset_prep import ensure_demo_data
 
-    return [LabelledClip(str(p), "music", "demo cues", "generated (CC0)", False)
-            for p in sorted(ensure_demo_data().library.iterdir()) if p.suffix in config.AUDIO_EXTENSIONS]
+    return [
+        LabelledClip(str(p), "music", "demo cues", "generated (CC0)", False)
+        for p in sorted(ensure_demo_data().library.iterdir())
+        if p.suffix in config.AUDIO_EXTENSIONS
+    ]
 
 
 def sound_corpus(fast: bool = True) -> list[LabelledClip]:

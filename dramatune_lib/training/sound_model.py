@@ -1,4 +1,5 @@
 """Stage 03 · the music / speech / other classifier trained and evaluated on whole held-out files."""
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ def clip_features(clips: list[LabelledClip], max_seconds: float = 20.0, n_jobs: 
 
     Notebook: 03_training.ipynb
     """
+
     def one(c: LabelledClip):
         try:
             a = load_audio(c.path, sr=SOUND_SR, max_seconds=max_seconds)
@@ -36,7 +38,7 @@ def clip_features(clips: list[LabelledClip], max_seconds: float = 20.0, n_jobs: 
             return None, f"{Path(c.path).name}: {e}"
         if a.size < SOUND_SR // 2:
             return None, None
-        a = a[np.argmax(np.abs(a) > 1e-3):]  # leading digital silence teaches nothing
+        a = a[np.argmax(np.abs(a) > 1e-3) :]  # leading digital silence teaches nothing
         return (mid_term_features(a) if a.size >= SOUND_SR // 2 else None), None
 
     results = parallel_map(one, clips, n_jobs=n_jobs)
@@ -111,8 +113,11 @@ def train_sound_classifier(clips: list[LabelledClip], fast: bool = True, seed: i
     f1r = f1_score(y[test][real], pred[real], labels=classes, average=None, zero_division=0)
     f1a = f1_score(y[test], pred, labels=classes, average=None, zero_division=0)
     report = SoundModelReport(
-        mode="fast" if fast else "full", files=len(set(groups.tolist())), train_seconds=int((~test).sum()),
-        test_seconds=int(test.sum()), f1={c: round(float(v), 3) for c, v in zip(classes, f1r)},
+        mode="fast" if fast else "full",
+        files=len(set(groups.tolist())),
+        train_seconds=int((~test).sum()),
+        test_seconds=int(test.sum()),
+        f1={c: round(float(v), 3) for c, v in zip(classes, f1r)},
         f1_all={c: round(float(v), 3) for c, v in zip(classes, f1a)},
         accuracy_real=round(float((pred[real] == y[test][real]).mean()), 3),
         confusion_real=confusion_matrix(y[test][real], pred[real], labels=classes).tolist(),
@@ -131,7 +136,10 @@ def save_sound_model(model, report: SoundModelReport, path: str | Path | None = 
     path = Path(path) if path else sound_model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     SoundClassifier.from_pipeline(model).save(path)
-    meta = {**asdict(report), "features": [f"{s}_{n}" for s in ("mean", "std") for n in ST_FEATURES],
-            "method": "Karydis thesis: 50 ms/25 ms short-term, 1 s mid-term mean+std, RBF SVM"}
+    meta = {
+        **asdict(report),
+        "features": [f"{s}_{n}" for s in ("mean", "std") for n in ST_FEATURES],
+        "method": "Karydis thesis: 50 ms/25 ms short-term, 1 s mid-term mean+std, RBF SVM",
+    }
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1))
     return path
