@@ -17,8 +17,8 @@ from pathlib import Path
 
 import psutil
 
-from dramatune_lib.recommend_and_merge import KERNEL_IDLE_CULL_S, voila_command
 from dramatune_lib.config import PROJECT_ROOT
+from dramatune_lib.recommend_and_merge import KERNEL_IDLE_CULL_S, voila_command
 
 OUT = Path(__file__).parent / "results"
 LOADS = 12  # as the issue asks

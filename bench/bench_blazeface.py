@@ -29,7 +29,7 @@ import numpy as np
 
 from dramatune_lib import config
 from dramatune_lib.feature_extraction import FaceFinder
-from dramatune_lib.media import stream_frames
+from dramatune_lib.frames import stream_frames
 
 OUT = Path(__file__).parent / "results"
 RATE = 4.0

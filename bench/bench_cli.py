@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import psutil
 import soundfile as sf
-
 from bench_analysis import make_clip
+
 from dramatune_lib.dataset_prep import ensure_demo_data
 from dramatune_lib.media import ffmpeg_exe
 

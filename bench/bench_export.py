@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from dramatune_lib.dataset_prep import ensure_demo_data
-from dramatune_lib.media import probe, write_video
 from dramatune_lib.fit_and_export import export_scene, fit_track, report_merge
+from dramatune_lib.frames import write_video
+from dramatune_lib.media import probe
 
 SECONDS, SIZE, FPS = 30, (1280, 720), 25
 

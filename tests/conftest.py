@@ -16,7 +16,8 @@ import soundfile as sf
 
 from dramatune_lib.compose import compose_cue, write_cue
 from dramatune_lib.dataset_prep import ensure_demo_data
-from dramatune_lib.media import ffmpeg_exe, write_video
+from dramatune_lib.frames import write_video
+from dramatune_lib.media import ffmpeg_exe
 
 
 def sha256(path: Path) -> str:

@@ -4,10 +4,10 @@ import json
 import os
 
 import pytest
-
 from conftest import video_stream_hash
-from dramatune_lib.recommend_and_merge import AppSession, guard, sanitize_filename
+
 from dramatune_lib.errors import BadInputError, DramaTuneError
+from dramatune_lib.recommend_and_merge import AppSession, guard, sanitize_filename
 
 
 @pytest.mark.parametrize(

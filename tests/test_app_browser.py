@@ -16,11 +16,11 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import video_stream_hash
-from dramatune_lib.recommend_and_merge import voila_command
+
 from dramatune_lib.config import PROJECT_ROOT
 from dramatune_lib.media import probe
+from dramatune_lib.recommend_and_merge import voila_command
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 90_000

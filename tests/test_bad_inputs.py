@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import sha256
+
 from dramatune_lib import cli
-from dramatune_lib.media import decode_audio, ffmpeg_exe, probe, write_video
+from dramatune_lib.frames import write_video
+from dramatune_lib.media import decode_audio, ffmpeg_exe, probe
 
 
 def _frames(n, size=(160, 90)):

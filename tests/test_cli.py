@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import audio_seconds, sha256, video_stream_hash
+
 from dramatune_lib.media import probe
 
 

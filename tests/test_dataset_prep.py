@@ -38,7 +38,7 @@ def _liris_copy(root):
     ratings: this checks the reading, not the data)."""
     import numpy as np
 
-    from dramatune_lib.media import write_video
+    from dramatune_lib.frames import write_video
 
     data = root / "LIRIS-ACCEDE-data" / "data"
     ann = root / "LIRIS-ACCEDE-annotations" / "annotations"

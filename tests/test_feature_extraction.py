@@ -301,7 +301,8 @@ def test_rotated_phone_video(tmp_path):
 def test_very_large_resolution(tmp_path):
     import subprocess
 
-    from dramatune_lib.media import ffmpeg_exe, stream_frames
+    from dramatune_lib.frames import stream_frames
+    from dramatune_lib.media import ffmpeg_exe
 
     subprocess.run(
         [
@@ -360,7 +361,7 @@ def test_one_frame_video(tmp_path):
 
 
 def _write_frames(path, frames, fps=25):
-    from dramatune_lib.media import write_video
+    from dramatune_lib.frames import write_video
 
     return write_video(path, frames, (320, 180), fps)
 
@@ -462,7 +463,7 @@ def test_faces_are_followed_within_a_shot_and_searched_afresh_after_a_cut(tmp_pa
     frames = (
         cup if i >= 75 else cv2.copyMakeBorder(face, 0, 0, 40 + i, 240 - i, cv2.BORDER_REPLICATE) for i in range(150)
     )
-    from dramatune_lib.media import write_video
+    from dramatune_lib.frames import write_video
 
     clip = write_video(tmp_path / "astronaut_then_coffee.mp4", frames, (640, 360), 25)
 
@@ -567,6 +568,7 @@ def _espeak(tmp_path, text: str, wpm: int = 170, voice: str = "en-us+f3"):
     import subprocess
 
     from conftest import require_espeak
+
     from dramatune_lib.media import load_audio
 
     require_espeak()
@@ -638,7 +640,7 @@ def test_music_under_a_scene_is_read_as_music(demo, tmp_path):
     same picture with a calm cue under it (the demo cues: the model's own sanity check)."""
     import soundfile as sf
 
-    from dramatune_lib.media import write_video
+    from dramatune_lib.frames import write_video
 
     frames = [np.full((90, 160, 3), 60, np.uint8)] * (25 * 8)
     read = {}

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import audio_seconds, sha256, video_stream_hash
+
 from dramatune_lib.compose import compose_cue, write_cue
 from dramatune_lib.errors import BadInputError, DramaTuneError, OutputExistsError
 from dramatune_lib.feature_extraction import beat_grid
@@ -231,7 +231,7 @@ def test_export_scene_without_audio_and_mono_low_rate_music(media, tmp_path):
 
 
 def test_scene_audio_at_another_rate(tmp_path, demo):
-    from dramatune_lib.media import write_video
+    from dramatune_lib.frames import write_video
 
     frames = (np.full((90, 160, 3), 40 * (i % 5), np.uint8) for i in range(75))
     t = np.arange(3 * 48000) / 48000

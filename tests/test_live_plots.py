@@ -5,10 +5,10 @@ import pytest
 
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib import plots
-from dramatune_lib.recommend_and_merge import AppSession
 from dramatune_lib.errors import DramaTuneError
-from dramatune_lib.plots.live import MARGIN_PX, CircumplexView, label_layout
 from dramatune_lib.matching import matched_position, recommend
+from dramatune_lib.plots.live import MARGIN_PX, CircumplexView, label_layout
+from dramatune_lib.recommend_and_merge import AppSession
 
 
 @pytest.fixture(scope="module")

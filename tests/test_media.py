@@ -2,16 +2,8 @@ import numpy as np
 import pytest
 
 from dramatune_lib.errors import BadInputError
-from dramatune_lib.media import (
-    decode_audio,
-    ffmpeg_exe,
-    load_audio,
-    probe,
-    probe_scene,
-    sample_due,
-    stream_frames,
-    stream_frames_sampled,
-)
+from dramatune_lib.frames import sample_due, stream_frames, stream_frames_sampled
+from dramatune_lib.media import decode_audio, ffmpeg_exe, load_audio, probe, probe_scene
 
 
 def test_probe_reads_streams(media):
@@ -71,7 +63,7 @@ def test_sampled_frames_are_the_same_frames_larger(media, monkeypatch, second_pi
     frame better than its neighbours."""
     import cv2
 
-    from dramatune_lib import media as m
+    from dramatune_lib import frames as m
 
     monkeypatch.setattr(m, "SECOND_PIPE", second_pipe)  # one pipe: what Windows gets
     frames = list(stream_frames_sampled(media / "scene.mp4", 25, 160, 2.0, 640))
@@ -135,7 +127,7 @@ def test_skipping_b_frame_deblocking_changes_frames_less_than_the_encoding_quali
     import imageio_ffmpeg
     from skimage import data
 
-    from dramatune_lib.media import SKIP_LOOP_FILTER
+    from dramatune_lib.frames import SKIP_LOOP_FILTER
 
     img = cv2.resize(data.astronaut(), (480, 480))
 

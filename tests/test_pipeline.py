@@ -74,7 +74,8 @@ def test_callers_do_not_rebuild_the_chain(caller):
 
 
 def test_a_profile_keeps_the_face_readings_the_notebook_draws(demo):
-    from dramatune_lib import feature_extraction as fx, plots
+    from dramatune_lib import feature_extraction as fx
+    from dramatune_lib import plots
 
     smile = pipeline.analyse(demo.scenes["smile"])
     pic = fx.watch_video(demo.scenes["smile"], faces=fx.FaceFinder(fx.face_detector()))

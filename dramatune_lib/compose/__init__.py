@@ -33,7 +33,6 @@ from ..dataset_prep.composer import (
     soundfont_path,
     write_cue,
 )
-
-from .scene_cue import Section, MIN_CHORD_GAP, plan_sections, tempo_for_cuts, compose_for_scene
-from .metrics import symbolic_metrics, music21_chorales, metrics_table, emotion_agreement, metrics_comparison
-from .scenes import ScenePart, split_scenes, part_profile, plan_per_scene
+from .metrics import emotion_agreement, metrics_comparison, metrics_table, music21_chorales, symbolic_metrics
+from .scene_cue import MIN_CHORD_GAP, Section, compose_for_scene, plan_sections, tempo_for_cuts
+from .scenes import ScenePart, part_profile, plan_per_scene, split_scenes

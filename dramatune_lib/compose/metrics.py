@@ -10,7 +10,6 @@ import pretty_midi
 
 from ..dataset_prep.composer import INSTRUMENTS, compose_cue, write_cue
 
-
 #: Scales a tone set is checked against: every transposition of major, natural minor and
 #: harmonic minor (DramaTune's minor cues use the harmonic form).
 _SCALE_SHAPES = ((0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10), (0, 2, 3, 5, 7, 8, 11))

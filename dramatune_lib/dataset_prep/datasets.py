@@ -9,7 +9,6 @@ import numpy as np
 
 from .. import config
 
-
 #: Where DramaTune looks for the report's datasets (each may also be passed explicitly).
 LIRIS_DIR = config.PROJECT_ROOT / "data" / "liris-accede"
 

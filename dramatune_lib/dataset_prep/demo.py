@@ -24,8 +24,8 @@ import numpy as np
 
 from .. import config
 from ..circumplex import quadrant
+from ..frames import write_video
 from .composer import compose_cue, params_dict, write_cue
-from ..media import write_video
 
 SCENE_SIZE = (640, 360)
 

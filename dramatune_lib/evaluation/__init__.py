@@ -18,34 +18,34 @@ random baseline is the exact expectation, not a draw.
 The stage in modules: :mod:`.report_forest` (the report's ranker, reproduced), :mod:`.demo_cases` (a sanity check on the composed cues) and :mod:`.real_music` (the real-music benchmark); ``python -m dramatune_lib.evaluation`` runs :mod:`.__main__`.
 """
 
-from .report_forest import (
-    REPORT_FEATURES,
-    QUADRANTS,
-    scene_rhythm,
-    scene_emotion_level,
-    report_formula,
-    ForestReport,
-    train_report_forest,
-    report_forest_path,
-    save_report_forest,
-    load_report_forest,
-    report_rank,
-)
-from .demo_cases import Case, evaluation_cases, track_quadrants, compare_rankers, report_style_table
+from .demo_cases import Case, compare_rankers, evaluation_cases, report_style_table, track_quadrants
 from .real_music import (
     AROUSAL_SIDES,
-    VALENCE_SIDES,
-    TARGET_MOODS,
-    BenchmarkTrack,
-    benchmark_tracks,
-    pairwise_auc,
     BENCHMARK_METHODS,
     DEFAULT_METHOD,
+    TARGET_MOODS,
+    VALENCE_SIDES,
+    BenchmarkTrack,
+    benchmark_path,
+    benchmark_tracks,
+    matcher_benchmark,
+    mood_profile,
     music_benchmark,
+    pairwise_auc,
+    run_benchmark,
     vibenet_available,
     vibenet_readings,
-    mood_profile,
-    matcher_benchmark,
-    benchmark_path,
-    run_benchmark,
+)
+from .report_forest import (
+    QUADRANTS,
+    REPORT_FEATURES,
+    ForestReport,
+    load_report_forest,
+    report_forest_path,
+    report_formula,
+    report_rank,
+    save_report_forest,
+    scene_emotion_level,
+    scene_rhythm,
+    train_report_forest,
 )

@@ -14,7 +14,6 @@ from ..matching import MatchWeights, recommend
 from ..schema import SceneProfile, TrackFeatures
 from .report_forest import report_rank
 
-
 #: Context groups on each side of the arousal comparison (issue #13): combat and tension against
 #: peace, ambient and lament music; a dungeon's gloom counts as calm.
 AROUSAL_SIDES = (("combat", "tension"), ("peace", "ambient", "lament", "gloom"))

@@ -20,7 +20,6 @@ from .music_emotion import MusicModel, load_music_model
 from .music_words import music_words_cue, words_of_track
 from .tracks import FEATURES_VERSION, BeatGrid, music_va, track_features
 
-
 #: Libraries smaller than this keep their absolute positions as their relative ones: a rank
 #: among three tracks says little (chosen by hand).
 RELATIVE_MIN_TRACKS = 5

@@ -10,7 +10,6 @@ import numpy as np
 from ..circumplex import clip_va
 from ..schema import TrackFeatures
 
-
 #: Tags read from a track's metadata (ID3, Vorbis comments, MP4 atoms, FLAC, WAV; through tinytag).
 WORD_TAGS = ("title", "album", "genre", "mood", "comment", "description", "keywords", "grouping")
 

@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 
 from ..dsp import hann
-from ..media import probe_scene, sample_due, stream_frames_sampled
+from ..frames import sample_due, stream_frames_sampled
+from ..media import probe_scene
 from .faces import FaceReading, _face_reading, face_detector
 from .light import warmth_of
 

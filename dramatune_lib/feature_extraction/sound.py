@@ -10,7 +10,6 @@ import numpy as np
 
 from .. import config
 
-
 #: What the scene's own sound is, second by second (Karydis' music / speech / other, plus silence).
 SOUND_CLASSES = ("music", "speech", "other")
 

@@ -16,7 +16,6 @@ from .music_words import read_tags
 from .picture import tempo_estimate
 from .sound import _db
 
-
 # Krumhansl & Kessler (1982) key profiles, C major / C minor.
 _KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 

@@ -30,26 +30,26 @@ starts, ends and loops), :mod:`.fit` (the audio rendered, and several tracks joi
 by :func:`dramatune_lib.pipeline.score_folder`.
 """
 
-from .plan import ANALYSIS_SR, HOP, ENERGY_STEP, MAX_TRACK_SECONDS, CUT_TOLERANCE, FitPlan, plan_fit
-from .fit import FittedCue, time_stretch, fit_track, join_cues, track_licence, cue_sheet
+from .export import export_scene, free_output, output_paths, probe_output, report_merge
+from .fit import FittedCue, cue_sheet, fit_track, join_cues, time_stretch, track_licence
 from .mix import (
     LOUDNESS_TARGETS,
     TRUE_PEAK_DBTP,
-    speech_activity,
-    duck_gain,
-    true_peak_db,
-    normalise_loudness,
     Mix,
+    duck_gain,
     mix_scene,
+    normalise_loudness,
+    speech_activity,
+    true_peak_db,
 )
-from .export import output_paths, free_output, export_scene, report_merge, probe_output
+from .plan import ANALYSIS_SR, CUT_TOLERANCE, ENERGY_STEP, HOP, MAX_TRACK_SECONDS, FitPlan, plan_fit
 from .timeline import (
     EDITOR_RATES,
     TIMELINE_FORMATS,
     TIMELINE_START_TC,
     editor_rate,
-    is_drop_frame,
     editor_timeline,
+    is_drop_frame,
     timeline_paths,
     timeline_problem,
     write_timelines,

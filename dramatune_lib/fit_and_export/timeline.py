@@ -12,7 +12,6 @@ from ..media import (
 )
 from .fit import FittedCue, cue_sheet
 
-
 #: The editing rates a scene's measured frame rate snaps to (NTSC rates exactly, as editors use them).
 EDITOR_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
 

@@ -8,23 +8,23 @@ Every figure of the course lives in this one package, one module per subject: :m
 """
 
 from .circumplex import (
-    SCENE_AREA,
     PICK_MARKER_S,
-    scene_area,
-    marker_boxes,
-    declutter,
-    label_boxes_overlap,
+    SCENE_AREA,
     circumplex_figure,
-    fusion_path_figure,
+    declutter,
     figure_png,
+    fusion_path_figure,
+    label_boxes_overlap,
+    marker_boxes,
+    scene_area,
 )
-from .scene import timeline_figure, scene_frames_figure, pace_figure, faces_figure
+from .fit import editor_timeline_figure, fitted_cue_figure, scene_plan_figure
 from .music import (
-    cue_plan_figure,
-    confusion_figure,
     benchmark_placement_figure,
-    tempogram_figure,
     chroma_key_figure,
+    confusion_figure,
+    cue_plan_figure,
     piano_roll_figure,
+    tempogram_figure,
 )
-from .fit import fitted_cue_figure, scene_plan_figure, editor_timeline_figure
+from .scene import faces_figure, pace_figure, scene_frames_figure, timeline_figure

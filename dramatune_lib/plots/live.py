@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .circumplex import circumplex_figure, scene_area
 from ..matching import matched_position
 from ..schema import Recommendation, SceneProfile, TrackFeatures
+from .circumplex import circumplex_figure, scene_area
 
 SIZE_PX = 400  # the widget is square; 400 px sits beside the scene's player at 1280 px wide
 # the plot area's margins in pixels: room for the axis names left and below (chosen by hand)

@@ -32,7 +32,8 @@ def scene_frames_figure(scenes: dict, *, at: float = 0.5, width: float = 9.0) ->
 
     Notebook: 01_dataset_prep.ipynb
     """
-    from ..media import probe, still_frame
+    from ..frames import still_frame
+    from ..media import probe
 
     fig = Figure(figsize=(width, width / (3 * 16 / 9) * len(scenes) / 3 + 0.5))
     axes = fig.subplots(1, len(scenes), squeeze=False)[0]

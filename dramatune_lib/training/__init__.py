@@ -28,35 +28,35 @@ The stage in modules: :mod:`.debian` (fetching labelled audio), :mod:`.sound_cor
 """
 
 from .debian import fetch_debian
-from .sound_corpus import (
-    DEBIAN_SOURCES,
-    CORPUS_VERSION,
-    PER_SOURCE,
-    LabelledClip,
-    debian_clips,
-    synth_speech,
-    synth_other,
-    demo_music_clips,
-    sound_corpus,
-    corpus_table,
-)
-from .sound_model import clip_features, SoundModelReport, train_sound_classifier, save_sound_model
 from .music_corpus import (
     CONTEXT_VA,
     SIGN_TARGET,
-    Soundtrack,
     SOUNDTRACKS,
     MusicClip,
+    Soundtrack,
     soundtrack_clips,
     soundtrack_features,
 )
 from .music_model import (
-    PRIOR_WEIGHT,
     MUSIC_MODEL_C,
-    fit_music_model,
+    PRIOR_WEIGHT,
     MusicModelReport,
-    train_music_model,
+    fit_music_model,
     music_corpus_table,
     music_model_table,
     save_music_model,
+    train_music_model,
 )
+from .sound_corpus import (
+    CORPUS_VERSION,
+    DEBIAN_SOURCES,
+    PER_SOURCE,
+    LabelledClip,
+    corpus_table,
+    debian_clips,
+    demo_music_clips,
+    sound_corpus,
+    synth_other,
+    synth_speech,
+)
+from .sound_model import SoundModelReport, clip_features, save_sound_model, train_sound_classifier

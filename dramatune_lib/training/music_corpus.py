@@ -9,7 +9,6 @@ from typing import Callable
 
 from .debian import fetch_debian
 
-
 #: Where a game plays a piece (its context group), and the circumplex side that place implies:
 #: (valence sign, arousal sign), 0 where the place says nothing of that axis. A battle or boss
 #: fight is tense (unpleasant, aroused); a victory or a hero's arrival bright and aroused; a
