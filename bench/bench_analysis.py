@@ -169,7 +169,9 @@ def speed() -> dict:
         "speedup": round(t_base / t_ours, 1),
         "cuts_found": f"{sum(any(abs(c - x) < 0.05 for c in prof.cut_times) for x in true_cuts)}/{len(true_cuts)}",
         "face_share": prof.face_share,
-        "report_style_cuts_found": f"{sum(any(abs(c - x) < 0.05 for c in base['cuts']) for x in true_cuts)}/{len(true_cuts)}",
+        "report_style_cuts_found": (
+            f"{sum(any(abs(c - x) < 0.05 for c in base['cuts']) for x in true_cuts)}/{len(true_cuts)}"
+        ),
     }
 
 

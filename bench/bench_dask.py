@@ -127,7 +127,8 @@ def main() -> dict:
     OUT.mkdir(exist_ok=True)
     (OUT / "dask.json").write_text(json.dumps(result, indent=1))
     print(
-        f"index of {made} excerpts (overlapping {EXCERPT_S:g} s each, from {len(recordings)} real recordings): one process "
+        f"index of {made} excerpts (overlapping {EXCERPT_S:g} s each, from {len(recordings)} real recordings): "
+        "one process "
         f"{one_s:.0f} s, a {WORKERS}-worker Dask cluster {cluster_s:.0f} s (x{one_s / cluster_s:.2f}; "
         f"the cluster took {start_s:.1f} s to start, then each worker {max(first.values()):.1f} s for its first track)"
     )

@@ -68,7 +68,8 @@ def main() -> dict:
         }
         r = result[name]
         print(
-            f"indexing {name} ({r['files']} files, {r['music_s']} s of music, one core): DramaTune {r['dramatune_s']} s "
+            f"indexing {name} ({r['files']} files, {r['music_s']} s of music, one core): "
+            f"DramaTune {r['dramatune_s']} s "
             f"({r['dramatune_x_realtime']}x realtime), the report's tempo + volume {r['report_style_s']} s "
             f"({r['report_style_x_realtime']}x): ratio {r['ratio']}"
         )

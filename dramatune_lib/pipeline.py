@@ -247,7 +247,7 @@ def score_scene(job: BatchJob) -> dict:
         row["timelines"] = " ".join(str(p) for p in written)
     except DramaTuneError as e:
         row["error"] = str(e)
-    except Exception as e:  # noqa: BLE001 - one bad file never stops the rest; the row says what happened
+    except Exception as e:  # one bad file never stops the rest; the row says what happened
         row["error"] = f"{Path(job.scene).name}: unexpected {type(e).__name__}: {e}".splitlines()[0]
     return row
 

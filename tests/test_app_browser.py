@@ -58,7 +58,7 @@ def start_voila(log_path, **options):
     deadline = time.time() + 120
     while True:
         try:
-            urllib.request.urlopen(url, timeout=5).close()  # noqa: S310 - our own loopback server
+            urllib.request.urlopen(url, timeout=5).close()  # our own loopback server
             return proc, url, log
         except OSError:
             if time.time() > deadline or proc.poll() is not None:

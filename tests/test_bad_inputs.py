@@ -108,7 +108,7 @@ def corpus(tmp_path_factory, demo):
 def _inputs(d) -> dict[str, str]:
     """Hash of every input file of the corpus (outputs land in out/ and are not inputs)."""
     out = {}
-    for root, dirs, files in os.walk(d, followlinks=False):
+    for root, _dirs, files in os.walk(d, followlinks=False):
         if os.path.basename(root) == "out" or "/out/" in root + "/":
             continue
         for f in files:

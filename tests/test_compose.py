@@ -268,7 +268,7 @@ def test_score_command_per_scene(demo, tmp_path, capsys):
     out = tmp_path / "clip_scored.mp4"
     assert main(["score", str(demo_clip(demo)), "--per-scene", "-o", str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].startswith("plan for clip.mp4 (34.0 s, 3 scenes)") and sum("->" in l for l in printed) == 3
+    assert printed[0].startswith("plan for clip.mp4 (34.0 s, 3 scenes)") and sum("->" in line for line in printed) == 3
     rows = list(csv.DictReader(open(out.with_suffix(".cues.csv"))))
     assert [(float(r["scene_in"]), float(r["scene_out"])) for r in rows] == [(0.0, 12.5), (11.5, 24.5), (23.5, 34.0)]
     assert len({r["source"] for r in rows}) == 3

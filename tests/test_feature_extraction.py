@@ -471,7 +471,7 @@ def test_faces_are_followed_within_a_shot_and_searched_afresh_after_a_cut(tmp_pa
     searched: list[tuple[int, int]] = []
 
     class Counting:
-        def detectMultiScale(self, img, **kw):  # noqa: N802 (OpenCV's name)
+        def detectMultiScale(self, img, **kw):  # OpenCV's name
             searched.append(img.shape[:2])
             return real.detectMultiScale(img, **kw)
 

@@ -53,15 +53,13 @@ def test_diversity_spreads_the_picks(tracks):
     p = profile(0.5, 0.5, tempo=(120, 150))
     plain = recommend(p, tracks, weights=MatchWeights(diversity=0.0))
     diverse = recommend(p, tracks)
-    spread = (
-        lambda rs: np.mean(
-            [
-                abs(x.tempo - y.tempo) + 100 * np.hypot(x.valence - y.valence, x.arousal - y.arousal)  # noqa: E731
-                for i, x in enumerate(rs)
-                for y in rs[i + 1 :]
-            ]
+
+    def spread(rs):
+        pairs = [(x, y) for i, x in enumerate(rs) for y in rs[i + 1 :]]
+        return np.mean(
+            [abs(x.tempo - y.tempo) + 100 * np.hypot(x.valence - y.valence, x.arousal - y.arousal) for x, y in pairs]
         )
-    )
+
     assert spread(diverse) >= spread(plain)
 
 

@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dramatune: interrupted", file=sys.stderr)
         return 130
-    except Exception as e:  # noqa: BLE001 - last line of defence: one line, no traceback
+    except Exception as e:  # last line of defence: one line, no traceback
         if args.debug:
             raise
         print(

@@ -32,7 +32,7 @@ def _library(folder: str | None):
     path = Path(folder) if folder else ensure_demo_data().library
     measured: list[int] = []
     lib = index_library(path, progress=True, callback=lambda done, total, _: measured.append(done))
-    for p, why in lib.skipped:
+    for _, why in lib.skipped:
         print(f"skipped: {why}", file=sys.stderr)
     if measured and not sys.stderr.isatty():  # a terminal had the progress bar; a log gets one line
         print(
@@ -53,7 +53,8 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
         print(prof.summary())
         for c in prof.cues:
             print(
-                f"  {c.name:6s} valence {c.valence:+.2f} arousal {c.arousal:+.2f} confidence {c.confidence:.2f}  {c.detail}"
+                f"  {c.name:6s} valence {c.valence:+.2f} arousal {c.arousal:+.2f} "
+                f"confidence {c.confidence:.2f}  {c.detail}"
             )
         if prof.cut_times:
             print("  cuts at " + ", ".join(f"{t:.2f}" for t in prof.cut_times) + " s")

@@ -1,4 +1,6 @@
-"""Stage 06 · the composer's quality, measured: the Columbia paper's symbolic metrics, and whether a cue is heard as asked."""
+"""Stage 06 · the composer's quality, measured: the Columbia paper's symbolic metrics, and whether
+a cue is heard as asked.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Stage 06 · a clip of several scenes: its shots grouped by their place on the circumplex, a track or a cue per scene."""
+"""Stage 06 · a clip of several scenes: its shots grouped by their place on the circumplex, a track
+or a cue per scene.
+"""
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) 
         i = min(short, key=lambda k: parts[k][1] - parts[k][0])
         here = (parts[i][2] / (parts[i][1] - parts[i][0]), parts[i][3] / (parts[i][1] - parts[i][0]))
 
-        def gap(j: int) -> float:
+        def gap(j: int, here: tuple[float, float] = here) -> float:
             p = parts[j]
             return math.hypot(here[0] - p[2] / (p[1] - p[0]), here[1] - p[3] / (p[1] - p[0]))
 

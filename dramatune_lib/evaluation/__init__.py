@@ -15,7 +15,9 @@ known points of each quadrant, with the pace and target tempo the scene analysis
 A ranker *hits* when its top 1 (or any of its top 3) was composed for the scene's quadrant. The
 random baseline is the exact expectation, not a draw.
 
-The stage in modules: :mod:`.report_forest` (the report's ranker, reproduced), :mod:`.demo_cases` (a sanity check on the composed cues) and :mod:`.real_music` (the real-music benchmark); ``python -m dramatune_lib.evaluation`` runs :mod:`.__main__`.
+The stage in modules: :mod:`.report_forest` (the report's ranker, reproduced), :mod:`.demo_cases` (a
+sanity check on the composed cues) and :mod:`.real_music` (the real-music benchmark); ``python -m
+dramatune_lib.evaluation`` runs :mod:`.__main__`.
 """
 
 from .demo_cases import Case, compare_rankers, evaluation_cases, report_style_table, track_quadrants

@@ -177,7 +177,7 @@ def word_valence(word: str) -> float | None:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    global _VADER  # a read-only lexicon, loaded once  # noqa: PLW0603
+    global _VADER  # a read-only lexicon, loaded once
     if _VADER is None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 

@@ -1,4 +1,6 @@
-"""Stage 07 · the mix: the music ducked under speech, the whole brought to a loudness target under a true-peak ceiling."""
+"""Stage 07 · the mix: the music ducked under speech, the whole brought to a loudness target under
+a true-peak ceiling.
+"""
 
 from __future__ import annotations
 

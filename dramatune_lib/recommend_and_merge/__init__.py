@@ -4,7 +4,9 @@ The notebook only lays out widgets and wires callbacks; everything they do happe
 :class:`AppSession`. Voila starts one kernel per browser tab, and each kernel makes its own
 session with its own temporary folder, so tabs never see each other's files.
 
-The stage in modules: :mod:`.session` (what each button does) and :mod:`.serve` (Voila); ``python -m dramatune_lib.recommend_and_merge`` (``make app``) runs :mod:`.__main__`. The ranking it shows is :mod:`dramatune_lib.matching`.
+The stage in modules: :mod:`.session` (what each button does) and :mod:`.serve` (Voila); ``python -m
+dramatune_lib.recommend_and_merge`` (``make app``) runs :mod:`.__main__`. The ranking it shows is
+:mod:`dramatune_lib.matching`.
 """
 
 from .serve import KERNEL_CULL_INTERVAL_S, KERNEL_IDLE_CULL_S, server_settings, voila_command

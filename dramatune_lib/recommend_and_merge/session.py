@@ -65,7 +65,7 @@ def guard(show_error: Callable[[str], None]) -> Callable:
                 return fn(*args, **kwargs)
             except DramaTuneError as e:
                 show_error(str(e))
-            except Exception:  # noqa: BLE001 - the app never dies
+            except Exception:  # the app never dies
                 traceback.print_exc()  # the details go to the server's log, not the page
                 show_error(
                     "that step failed on this file — try another scene or track; if it happens again, "

@@ -24,7 +24,9 @@ unpacked with ``dpkg-deb``; where either tool is missing, that source is skipped
 Evaluation holds out whole files, never seconds of a file seen in training, and reports
 per-class F1 on the held-out files that are real recordings, apart from generated ones.
 
-The stage in modules: :mod:`.debian` (fetching labelled audio), :mod:`.sound_corpus` and :mod:`.sound_model` (the sound classifier), :mod:`.music_corpus` and :mod:`.music_model` (the music-emotion model); ``python -m dramatune_lib.training`` runs :mod:`.__main__`.
+The stage in modules: :mod:`.debian` (fetching labelled audio), :mod:`.sound_corpus` and
+:mod:`.sound_model` (the sound classifier), :mod:`.music_corpus` and :mod:`.music_model` (the
+music-emotion model); ``python -m dramatune_lib.training`` runs :mod:`.__main__`.
 """
 
 from .debian import fetch_debian
