@@ -7,7 +7,7 @@ PORT   ?= 8866
 STAMP  := $(VENV)/.dramatune-setup
 
 .DEFAULT_GOAL := help
-.PHONY: help setup app demo test bench models notebooks screenshot freeze clean
+.PHONY: help setup app demo test lint bench models notebooks screenshot freeze clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,11 @@ demo: $(STAMP) ## score the embedded demo scenes from the command line, into out
 test: $(STAMP) ## run the test suite (unit, end-to-end, notebooks, browser)
 	$(PY) -m pytest
 
+lint: $(STAMP) ## check the code: ruff (lint and format) on the code, mypy on the package
+	$(VENV)/bin/ruff check dramatune_lib tests bench requirements
+	$(VENV)/bin/ruff format --check dramatune_lib tests bench requirements
+	$(VENV)/bin/mypy
+
 bench: $(STAMP) ## run the benchmark scripts in bench/
 	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done
 
@@ -44,11 +49,12 @@ screenshot: $(STAMP) ## regenerate the README's screenshots (docs/app-*.png) wit
 notebooks: $(STAMP) ## render every notebook to HTML in out/notebooks/ for reading without Jupyter
 	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir out/notebooks notebooks/*.ipynb
 
-freeze: ## rewrite requirements/constraints.txt from the current .venv
+freeze: ## rewrite requirements/constraints.txt from the current .venv, and environment.yml from it
 	head -3 requirements/constraints.txt > requirements/constraints.new
 	$(PIP) freeze --exclude-editable | grep -viE '^(fer|scenedetect|tinysoundfont)==' >> requirements/constraints.new
 	grep '^setuptools<' requirements/constraints.txt >> requirements/constraints.new
 	mv requirements/constraints.new requirements/constraints.txt
+	$(PY) requirements/make_environment.py
 
 clean: ## remove .venv, out/ and the generated demo data cache
 	rm -rf $(VENV) out

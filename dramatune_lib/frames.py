@@ -166,10 +166,11 @@ def stream_frames_sampled(
     if not info.has_video or info.width <= 0:
         raise BadInputError(path, "no video stream found — give a video")
     two_pipes = sample_fps is not None and SECOND_PIPE
-    big = _size(info, sample_side) if sample_fps is not None else None
+    big = _size(info, sample_side)  # the sampled frames' size (used only with sample_fps)
     small = _size(info, side) if (sample_fps is None or two_pipes) else big
     fps = f"fps={rate:.6f}"
     if two_pipes:
+        assert sample_fps is not None  # two pipes only carry sampled frames
         r = min(sample_fps, rate) / rate  # the rule of sample_due, in ffmpeg's expression language
         pick = f"select=eq(n\\,0)+gt(floor(n*{r:.9f}+1e-6)\\,floor((n-1)*{r:.9f}+1e-6))"
         graph = [
@@ -205,7 +206,7 @@ def stream_frames_sampled(
             "bgr24",
             "-",
         ]
-    read_fd = write_fd = None
+    read_fd = write_fd = -1
     if two_pipes:
         read_fd, write_fd = os.pipe()
         graph[-1] = graph[-1].format(fd=write_fd)
@@ -233,9 +234,10 @@ def stream_frames_sampled(
                 pass_fds=(write_fd,) if two_pipes else (),
             )
         finally:
-            if write_fd is not None:
+            if write_fd >= 0:
                 os.close(write_fd)
         side_stream = os.fdopen(read_fd, "rb", buffering=big[0] * big[1] * 3) if two_pipes else None
+        assert proc.stdout is not None  # stdout=PIPE
         main = _Pipe(proc.stdout, small[0] * small[1] * 3, ahead, stop)
         extra = _Pipe(side_stream, big[0] * big[1] * 3, max(2, ahead // 4), stop) if two_pipes else None
         i = 0
@@ -244,7 +246,7 @@ def stream_frames_sampled(
                 frame = np.frombuffer(buf, np.uint8).reshape(small[1], small[0], 3)
                 sample = None
                 if sample_fps is not None and sample_due(i, rate, sample_fps):
-                    if two_pipes:
+                    if extra is not None:
                         sbuf = extra.get()
                         sample = None if sbuf is None else np.frombuffer(sbuf, np.uint8).reshape(big[1], big[0], 3)
                     else:
@@ -259,7 +261,7 @@ def stream_frames_sampled(
                 proc.kill()
             main.thread.join()
             proc.stdout.close()
-            if extra is not None:
+            if extra is not None and side_stream is not None:
                 extra.thread.join()
                 side_stream.close()
             proc.wait()

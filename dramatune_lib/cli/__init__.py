@@ -78,7 +78,7 @@ class _UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors reach :func:`main` as one line, instead of usage text and an exit."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         raise _UsageError(f"{self.prog}: error: {message}")
 
 

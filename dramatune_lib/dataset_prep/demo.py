@@ -157,7 +157,7 @@ def _chase_frames(seconds: float, seed: int = 7):
     n = int(seconds * SCENE_FPS)
     n_shots = int(seconds / CHASE_SHOT) + 1
     hues = [(k * 67) % 180 for k in range(n_shots)]  # well-separated hues, one per shot
-    palettes = [cv2.cvtColor(np.uint8([[[h, 170, 250]]]), cv2.COLOR_HSV2RGB)[0, 0] for h in hues]
+    palettes = [cv2.cvtColor(np.array([[[h, 170, 250]]], dtype=np.uint8), cv2.COLOR_HSV2RGB)[0, 0] for h in hues]
     for i in range(n):
         t = i / SCENE_FPS
         shot = int(t // CHASE_SHOT)

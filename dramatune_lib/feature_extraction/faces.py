@@ -105,6 +105,12 @@ class FaceReading:
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # (x, y, w, h) in the frame
 
 
+def _box(values) -> tuple[int, int, int, int]:
+    """A face box (x, y, w, h) as four ints."""
+    x, y, w, h = (int(round(float(v))) for v in values)
+    return x, y, w, h
+
+
 def read_faces(detector, frame_bgr: np.ndarray) -> FaceReading:
     """Run fer on one frame and weight each face's probabilities by its area.
 
@@ -123,4 +129,4 @@ def _face_reading(found: list, h: int, w: int) -> FaceReading:
         a = float(f["box"][2] * f["box"][3]) / total
         for k, p in f["emotions"].items():
             probs[k] = probs.get(k, 0.0) + a * float(p)
-    return FaceReading(probs=probs, face_area=total / (h * w), boxes=[tuple(int(v) for v in f["box"]) for f in found])
+    return FaceReading(probs=probs, face_area=total / (h * w), boxes=[_box(f["box"]) for f in found])

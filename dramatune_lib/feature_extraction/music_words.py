@@ -161,7 +161,8 @@ def read_tags(path: str | Path) -> dict[str, str]:
     out = {}
     for key in WORD_TAGS:
         value = getattr(tag, key, None) if key in ("title", "album", "genre", "comment") else None
-        value = value or (tag.other or {}).get(key)
+        other: dict = tag.other or {}
+        value = value or other.get(key)
         text = " ".join(str(v) for v in value) if isinstance(value, list) else str(value or "")
         if re.search(r"[A-Za-z]{3,}", text) and "http" not in text:
             out[key] = text.strip()[:200]

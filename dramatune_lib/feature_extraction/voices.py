@@ -37,7 +37,7 @@ def voice_cue(sound: SoundTrack) -> Cue | None:
         return None
     share = sound.classes.count("speech") / len(sound.classes)
     measured = {"rate": sound.speech_rate, "range": sound.pitch_range, "level": sound.speech_db}
-    steps = [(measured[k] - mid) / span for k, (mid, span) in VOICE_NEUTRAL.items() if measured[k] is not None]
+    steps = [(x - mid) / span for k, (mid, span) in VOICE_NEUTRAL.items() if (x := measured[k]) is not None]
     pitch = f", pitch range {sound.pitch_range:.0f} semitones" if sound.pitch_range is not None else ""
     return Cue(
         "voice",

@@ -91,7 +91,8 @@ def time_stretch(y: np.ndarray, rate: float, sr: int) -> np.ndarray:
     stretcher = python_stretch.Signalsmith.Stretch()
     stretcher.preset(y.shape[1], sr)
     stretcher.timeFactor = rate
-    return np.ascontiguousarray(stretcher.process(np.ascontiguousarray(y.T, dtype=np.float32)).T)
+    out = np.asarray(stretcher.process(np.ascontiguousarray(y.T, dtype=np.float32)))
+    return np.ascontiguousarray(out.T)
 
 
 def fit_track(
@@ -136,10 +137,12 @@ def fit_track(
     if grid is None or intensity is not None:
         mono = resample(y.mean(axis=1), sr, ANALYSIS_SR)
     if grid is None:
+        assert mono is not None  # resampled just above
         grid = beat_grid(mono, ANALYSIS_SR)
     n = int(round(duration * sr))
     energy = None  # level per 0.1 s, needed only to choose a section by intensity
     if intensity is not None:
+        assert mono is not None  # resampled just above
         energy = 20 * np.log10(np.maximum(frame_rms(mono, int(ENERGY_STEP * ANALYSIS_SR)), 1e-5))
     plan = None
     if grid is not None:

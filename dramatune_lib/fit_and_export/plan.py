@@ -126,7 +126,7 @@ def plan_fit(
                 if cut_arr.size
                 else 0.0
             )
-            if level_range is not None:
+            if level_range is not None and energy is not None:
                 score -= 3.0 * abs(_segment_level(energy, level_range, s * r, duration * r, loop, r) - want)
             score -= 0.001 * s  # otherwise prefer an earlier start
             if best is None or score > best[0] + 1e-9:

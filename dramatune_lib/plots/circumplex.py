@@ -32,7 +32,7 @@ def _renderer(fig: Figure):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         FigureCanvasAgg(fig)
-    return fig.canvas.get_renderer()
+    return fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas made above has one
 
 
 def marker_boxes(ax, points: list[tuple[float, float]], radius_pt: float) -> list:

@@ -54,9 +54,10 @@ def label_layout(
     )
     out: dict[str, list] = {"emotion": [], "cue": [], "pick": []}
     for t in fig.axes[0].texts:
-        if t.get_gid() in out:
+        gid = t.get_gid()
+        if gid in out:
             v, a = t.get_position()
-            out[t.get_gid()].append((t.get_text(), float(v), float(a), t.get_fontsize() * PT_TO_PX))
+            out[gid].append((t.get_text(), float(v), float(a), float(t.get_fontsize()) * PT_TO_PX))
     return out
 
 
@@ -219,7 +220,7 @@ class CircumplexView:
                 self.scene.x, self.scene.y, self.scene.names = [], [], []
                 self.area.x, self.area.y = [], []
             self.cue_lines.visible = bool(cues)
-            if cues:
+            if cues and profile is not None:
                 self.cue_lines.x = [[profile.valence, c.valence] for c in cues]
                 self.cue_lines.y = [[profile.arousal, c.arousal] for c in cues]
                 self.cue_lines.opacities = [0.3 + 0.7 * c.confidence for c in cues]

@@ -115,11 +115,11 @@ def _0ad_contexts(root: Path) -> dict[str, str]:
         for name in z.namelist():
             if name.startswith("simulation/data/civs/") and name.endswith(".json"):
                 for music in json.loads(z.read(name)).get("Music", []):
-                    group = {"peace": "peace", "battle": "combat", "victory": "victory", "defeat": "defeat"}.get(
+                    context = {"peace": "peace", "battle": "combat", "victory": "victory", "defeat": "defeat"}.get(
                         music.get("Type", "")
                     )
-                    if group and music.get("File"):
-                        found.setdefault(music["File"], group)
+                    if context and music.get("File"):
+                        found.setdefault(music["File"], context)
         out_dir.mkdir(exist_ok=True)
         for f in found:
             target = out_dir / f
