@@ -13,7 +13,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PACKAGE = ROOT / "dramatune_lib"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py")
 #: Shared kernels: any stage may import them; they import only each other.
-KERNELS = {"config", "errors", "schema", "circumplex", "media", "frames", "dsp", "parallel", "matching"}
+KERNELS = {"config", "errors", "schema", "circumplex", "media", "frames", "dsp", "parallel", "matching", "storage"}
 #: The stages in the order they may import each other, each with its notebook. The app (05), the
 #: pipeline it calls and the command line drive every stage, so they sit on top, above the figures.
 STAGES = {
@@ -125,3 +125,15 @@ def test_importing_the_package_changes_no_environment():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+def test_environment_yml_is_generated_from_the_pins():
+    """environment.yml is written by requirements/make_environment.py from pyproject.toml and
+    constraints.txt (make freeze), so the conda environment cannot drift from make setup's."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_environment", ROOT / "requirements" / "make_environment.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert (ROOT / "environment.yml").read_text() == gen.render(), "run: make freeze"
+    assert "music21==" in gen.render()
