@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -10,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import config
 from ..circumplex import EMOTION_VA
 from ..schema import Recommendation, SceneProfile, TrackFeatures
+from ..storage import model_path, model_target, write_report
 
 #: What the report's forest reads, in order.
 REPORT_FEATURES = ("video_rhythm_bpm", "video_emotion_arousal", "tempo_bpm", "volume_lufs")
@@ -41,7 +40,7 @@ def scene_emotion_level(profile: SceneProfile) -> float:
     from ..circumplex import LABEL_VA
 
     if profile.face_emotions:
-        top = max(profile.face_emotions, key=profile.face_emotions.get)
+        top = max(profile.face_emotions, key=lambda k: profile.face_emotions[k])
         return float(EMOTION_VA.get(top, (0.0, 0.0))[1])
     return float(LABEL_VA.get(profile.emotion, (0.0, profile.arousal))[1])
 
@@ -112,7 +111,7 @@ def report_forest_path() -> Path:
 
     Notebook: 04_evaluation.ipynb
     """
-    return config.PROJECT_ROOT / "models" / "report_forest.joblib"
+    return model_path("report_forest.joblib")
 
 
 def save_report_forest(model, report: ForestReport, path: str | Path | None = None) -> Path:
@@ -122,10 +121,9 @@ def save_report_forest(model, report: ForestReport, path: str | Path | None = No
     """
     import joblib
 
-    path = Path(path) if path else report_forest_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = model_target(path, report_forest_path().name)
     joblib.dump(model, path, compress=3)
-    path.with_suffix(".json").write_text(json.dumps(asdict(report), indent=1))
+    write_report(path, asdict(report))
     return path
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import config
 from ..errors import DramaTuneError
 from ..schema import TrackFeatures
+from ..storage import model_path
 from .tracks import DESCRIPTORS, music_va
 
 #: What the music-emotion model reads of a track: nothing that depends on how loud the track
@@ -127,7 +127,7 @@ def music_model_path() -> Path:
 
     Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
-    return config.PROJECT_ROOT / "models" / "music_emotion.json"
+    return model_path("music_emotion.json")
 
 
 def load_music_model(path: str | Path | None = None) -> MusicModel | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .. import config
+from ..storage import model_path
 
 #: What the scene's own sound is, second by second (Karydis' music / speech / other, plus silence).
 SOUND_CLASSES = ("music", "speech", "other")
@@ -165,7 +166,7 @@ def sound_model_path() -> Path:
 
     Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
-    return config.PROJECT_ROOT / "models" / "sound_classes.npz"
+    return model_path("sound_classes.npz")
 
 
 @dataclass
@@ -239,7 +240,8 @@ class SoundClassifier:
 
         Notebook: 03_training.ipynb
         """
-        np.savez_compressed(path, **{k: np.asarray(v) for k, v in self.__dict__.items()})
+        arrays: dict[str, Any] = {k: np.asarray(v) for k, v in self.__dict__.items()}
+        np.savez_compressed(path, **arrays)
         return Path(path)
 
 
@@ -252,7 +254,8 @@ def load_sound_model(path: str | Path | None = None) -> SoundClassifier | None:
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as z:
-        return SoundClassifier(**{k: (float(z[k]) if k == "gamma" else z[k]) for k in z.files})
+        numbers: dict[str, Any] = {k: (float(z[k]) if k == "gamma" else z[k]) for k in z.files}
+        return SoundClassifier(**numbers)
 
 
 @dataclass

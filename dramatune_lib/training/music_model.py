@@ -12,6 +12,7 @@ import numpy as np
 from ..feature_extraction import (
     MusicModel,
 )
+from ..storage import model_target
 from .music_corpus import CONTEXT_VA, SOUNDTRACKS, MusicClip, soundtrack_features
 
 #: Share of the priors in the arousal reading (:class:`feature_extraction.MusicModel`): half,
@@ -138,8 +139,7 @@ def save_music_model(model: MusicModel, report: MusicModelReport, path: str | Pa
     """
     from ..feature_extraction import music_model_path
 
-    path = Path(path) if path else music_model_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = model_target(path, music_model_path().name)
     meta = {
         "model": model.to_dict(),
         "report": asdict(report),

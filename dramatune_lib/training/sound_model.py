@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from ..feature_extraction import (
 )
 from ..media import load_audio
 from ..parallel import parallel_map
+from ..storage import model_target, write_report
 from .sound_corpus import LabelledClip
 
 
@@ -91,10 +91,10 @@ def train_sound_classifier(clips: list[LabelledClip], fast: bool = True, seed: i
     t0 = time.perf_counter()
     X, y, groups = clip_features(clips, max_seconds=10.0 if fast else 30.0)
     rng = np.random.default_rng(seed)
-    test_files = set()
+    test_files: set[int] = set()
     for label in SOUND_CLASSES:  # hold out a quarter of each label's files, real and generated alike
-        for real in (True, False):
-            files = sorted({g for g in set(groups.tolist()) if clips[g].label == label and clips[g].real == real})
+        for recorded in (True, False):
+            files = sorted({g for g in set(groups.tolist()) if clips[g].label == label and clips[g].real == recorded})
             k = max(1, len(files) // 4) if len(files) >= 2 else 0
             test_files.update(rng.choice(files, size=k, replace=False).tolist() if k else [])
     test = np.isin(groups, list(test_files))
@@ -133,13 +133,12 @@ def save_sound_model(model, report: SoundModelReport, path: str | Path | None = 
 
     Notebook: 03_training.ipynb
     """
-    path = Path(path) if path else sound_model_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = model_target(path, sound_model_path().name)
     SoundClassifier.from_pipeline(model).save(path)
     meta = {
         **asdict(report),
         "features": [f"{s}_{n}" for s in ("mean", "std") for n in ST_FEATURES],
         "method": "Karydis thesis: 50 ms/25 ms short-term, 1 s mid-term mean+std, RBF SVM",
     }
-    path.with_suffix(".json").write_text(json.dumps(meta, indent=1))
+    write_report(path, meta)
     return path
