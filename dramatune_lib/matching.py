@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -245,17 +244,3 @@ def recommend_batch(
 
 def _recommend_one(profile: SceneProfile, *, tracks, top, weights) -> list[Recommendation]:
     return recommend(profile, tracks, top=top, weights=weights)
-
-
-def unique_path(path: str | Path) -> Path:
-    """``path`` if free, else ``name-2.ext``, ``name-3.ext``...: never replaces a file.
-
-    Notebook: 05_recommend_and_merge.ipynb
-    """
-    path = Path(path)
-    k = 2
-    out = path
-    while out.exists():
-        out = path.with_name(f"{path.stem}-{k}{path.suffix}")
-        k += 1
-    return out

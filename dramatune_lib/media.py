@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import numpy as np
 import soundfile as sf
 
 from .dsp import resample
-from .errors import BadInputError, DramaTuneError
+from .errors import BadInputError, DramaTuneError, OutputExistsError
 
 
 def ffmpeg_exe() -> str:
@@ -217,6 +217,32 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def refuse_existing(paths: Iterable[str | Path], overwrite: bool) -> None:
+    """Stop, before any work, when an output exists and ``overwrite`` was not given
+    (:class:`OutputExistsError`, one line naming the file and the option that replaces it).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    for p in paths:
+        if Path(p).exists() and not overwrite:
+            raise OutputExistsError(p)
+
+
+def unique_path(path: str | Path, writes: Callable[[Path], Iterable[Path]] | None = None) -> Path:
+    """``path``, or ``name-2.ext``, ``name-3.ext``...: the first name for which every file it
+    would write (``writes(name)``: an export's video, stem and cue sheets; by default the name
+    alone) is free, so nothing earlier is ever replaced.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    path = Path(path)
+    k, out = 2, path
+    while any(Path(p).exists() for p in (writes(out) if writes else [out])):
+        out = path.with_name(f"{path.stem}-{k}{path.suffix}")
+        k += 1
+    return out
+
+
 def guard_outputs(
     outputs: Iterable[str | Path], inputs: Iterable[str | Path | None], *, library: str | Path | None = None
 ) -> None:
@@ -238,7 +264,7 @@ def guard_outputs(
         for given, resolved, inode in ins:
             if real == resolved or (ident is not None and ident == inode):
                 raise OutputIsInputError(out, given)
-        if lib is not None and (real == lib or lib in real.parents):
+        if library is not None and lib is not None and (real == lib or lib in real.parents):
             raise OutputIsInputError(out, library, library=True)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import config
-from .errors import BadInputError, DramaTuneError, OutputExistsError
+from .errors import BadInputError, DramaTuneError
 from .schema import ExportResult, Recommendation, SceneProfile, TrackFeatures
 
 if TYPE_CHECKING:
@@ -117,7 +117,9 @@ def fit_plan(
     """
     from .fit_and_export import join_cues
 
-    parts = [(pick.path, part.start, part.end) for part, pick in scene_plan if pick]
+    parts: list[tuple[str | Path, float, float]] = [
+        (pick.path, part.start, part.end) for part, pick in scene_plan if pick
+    ]
     if not parts or len(parts) < len(scene_plan):
         raise DramaTuneError(short)
     return join_cues(parts, duration, **options)
@@ -137,13 +139,11 @@ def check_outputs(
     Notebook: 05_recommend_and_merge.ipynb
     """
     from .fit_and_export import editor_rate, output_paths, timeline_paths, timeline_problem
-    from .media import guard_outputs, probe_scene
+    from .media import guard_outputs, probe_scene, refuse_existing
 
-    outs = [*output_paths(output).values(), *timeline_paths(output, timelines).values()]
+    outs = [*output_paths(output).values(), *timeline_paths(output, list(timelines)).values()]
     guard_outputs(outs, list(inputs), library=library)
-    for p in outs:
-        if p.exists() and not overwrite:
-            raise OutputExistsError(p)
+    refuse_existing(outs, overwrite)
     if timelines:
         rate = editor_rate(probe_scene(inputs[0]).fps)
         for fmt in timelines:
@@ -201,7 +201,7 @@ def score_scene(job: BatchJob) -> dict:
     from .fit_and_export import output_paths, timeline_paths
     from .media import guard_outputs
 
-    row = {
+    row: dict[str, object] = {
         "scene": job.scene,
         "emotion": "",
         "valence": "",
@@ -272,7 +272,7 @@ def score_folder(
     Notebook: 07_fit_and_export.ipynb
     """
     from .fit_and_export.export import _write_sheet_csv
-    from .media import guard_outputs
+    from .media import guard_outputs, refuse_existing
     from .parallel import parallel_map
 
     folder, out_dir = Path(folder), Path(out_dir)
@@ -289,8 +289,7 @@ def score_folder(
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = out_dir / "summary.csv"
     guard_outputs([summary], scenes)
-    if summary.exists() and not overwrite:
-        raise OutputExistsError(summary)
+    refuse_existing([summary], overwrite)
     jobs = [
         BatchJob(
             str(p), str(out_dir / f"{p.stem}_scored.mp4"), tracks, per_scene, tuple(timelines), overwrite, **options

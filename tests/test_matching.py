@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from dramatune_lib.feature_extraction import index_library
-from dramatune_lib.matching import MatchWeights, recommend, unique_path
+from dramatune_lib.matching import MatchWeights, recommend
+from dramatune_lib.media import unique_path
 from dramatune_lib.schema import SceneProfile
 
 

@@ -94,11 +94,9 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
 
 def _refuse_existing(paths, overwrite: bool) -> None:
     """Stop before any work if an output exists and ``--overwrite`` was not given."""
-    from ..errors import OutputExistsError
+    from ..media import refuse_existing
 
-    for p in paths:
-        if p.exists() and not overwrite:
-            raise OutputExistsError(p)
+    refuse_existing(paths, overwrite)
 
 
 def _cmd_merge(args: argparse.Namespace) -> None:
@@ -236,7 +234,7 @@ def _cmd_score(args: argparse.Namespace) -> None:
     )
     print(
         f"wrote {res.output} ({res.duration:.1f} s, {res.loudness_lufs:.1f} LUFS, {res.true_peak_dbtp:.1f} dBTP), "
-        f"{res.stem} and {res.cue_sheet} ({len(cue.sheet)} cue{'s' if len(cue.sheet) > 1 else ''})"
+        f"{res.stem} and {res.cue_sheet} ({len(cue.sheet or [])} cue{'s' if len(cue.sheet or []) > 1 else ''})"
     )
     if timelines:
         print("wrote " + ", ".join(str(p) for p in timelines) + " (timelines)")
@@ -280,7 +278,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from ..dataset_prep import ensure_demo_data
     from ..feature_extraction import face_detector
     from ..fit_and_export import free_output
-    from ..matching import unique_path
+    from ..media import unique_path
     from ..pipeline import analyse, export, fit, rank
 
     demo = ensure_demo_data()

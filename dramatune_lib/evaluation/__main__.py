@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from ..errors import OutputExistsError
+    from ..media import refuse_existing
 
     ap = argparse.ArgumentParser(description="Train the report's Random Forest and run the real-music benchmark")
     ap.add_argument(
@@ -32,10 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     out = Path(a.out) if a.out else report_forest_path()
     bench = out.with_name(benchmark_path().name)
-    for f in (out, bench):
-        if f.exists() and not a.overwrite:
-            print(f"dramatune: error: {OutputExistsError(f)}", file=sys.stderr)
-            return 2
+    try:
+        refuse_existing([out, bench], a.overwrite)
+    except OutputExistsError as e:
+        print(f"dramatune: error: {e}", file=sys.stderr)
+        return 2
     model, report = train_report_forest(fast=not a.full)
     save_report_forest(model, report, out)
     print(f"saved {out}: R² {report.r2_held_out} on held-out pairs, MAE {report.mae_held_out}")

@@ -20,7 +20,9 @@ from ..media import (
     load_audio,
     probe,
     probe_scene,
+    refuse_existing,
     run_ffmpeg,
+    unique_path,
 )
 from ..schema import ExportResult
 from .fit import FittedCue, cue_sheet
@@ -47,12 +49,7 @@ def free_output(path: str | Path) -> Path:
 
     Notebook: 07_fit_and_export.ipynb
     """
-    path = Path(path)
-    k, out = 2, path
-    while any(p.exists() for p in output_paths(out).values()):
-        out = path.with_name(f"{path.stem}-{k}{path.suffix}")
-        k += 1
-    return out
+    return unique_path(path, writes=lambda p: output_paths(p).values())
 
 
 def _write_sheet_csv(path: Path, rows: list[dict]) -> None:
@@ -87,9 +84,7 @@ def export_scene(
     if output.suffix.lower() not in (".mp4", ".mov", ".mkv", ".m4v"):
         raise DramaTuneError(f"{output.name}: is not a video file name — name the output .mp4, .mov, .mkv or .m4v")
     guard_outputs(outs.values(), [scene, cue.source, *(r.get("path") for r in cue.sheet or [])])
-    for p in outs.values():
-        if p.exists() and not overwrite:
-            raise OutputExistsError(p)
+    refuse_existing(outs.values(), overwrite)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         fd, wav = tempfile.mkstemp(prefix=".dramatune-", suffix=".wav", dir=output.parent)
@@ -136,7 +131,7 @@ def export_scene(
     except OSError as e:
         raise DramaTuneError(f"{output}: export failed — {e.strerror or e}") from None
     finally:
-        for f in [wav, *tmp.values()]:
+        for f in [str(wav), *map(str, tmp.values())]:
             try:
                 os.unlink(f)
             except OSError:
@@ -171,8 +166,7 @@ def report_merge(scene: str | Path, track: str | Path, output: str | Path) -> Pa
 
     AudioSegment.converter = ffmpeg_exe()
     output = Path(output)
-    if output.exists():
-        raise OutputExistsError(output)
+    refuse_existing([output], overwrite=False)
     with VideoFileClip(str(scene)) as video:
         ms = int(video.duration * 1000)
         y = load_audio(track, sr=44100, mono=False)

@@ -23,8 +23,7 @@ from ..dataset_prep import ensure_demo_data
 from ..errors import BadInputError, DramaTuneError
 from ..feature_extraction import LibraryIndex, face_detector, index_library
 from ..fit_and_export import free_output
-from ..matching import unique_path
-from ..media import check_complete, probe_scene
+from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
 
 #: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).
@@ -267,9 +266,21 @@ class AppSession:
             self.shown = set()
         return self._next(top)
 
+    def _analysed(self) -> SceneProfile:
+        """The analysed scene's profile, or the one-line error that says to analyse it."""
+        if self.profile is None:
+            raise DramaTuneError("analyse the scene first")
+        return self.profile
+
+    def _selected(self) -> Path:
+        """The selected scene's file, or the one-line error that says to choose one."""
+        if self.scene is None:
+            raise DramaTuneError("choose a demo scene or upload a video first")
+        return self.scene
+
     def _next(self, top: int) -> list[Recommendation]:
         recs = pipeline.rank(
-            self.profile, self.library.tracks, top=top, exclude=self.shown, mood_vs_pace=self.intensity
+            self._analysed(), self.library.tracks, top=top, exclude=self.shown, mood_vs_pace=self.intensity
         )
         self.shown |= {r.path for r in recs}
         self.recommendations = recs
@@ -299,6 +310,8 @@ class AppSession:
         if self.profile is None or not (self.recommendations or self.composed):
             raise DramaTuneError("analyse the scene and get recommendations first")
         rec = self.composed if rank == 0 else self.recommendations[rank - 1]
+        if rec is None:  # checked above; this tells the type checker
+            raise DramaTuneError("compose an original cue first")
         energy = (self.profile.arousal + 1) / 2 if music_intensity is None else music_intensity
         cue = pipeline.fit(
             rec,
@@ -317,8 +330,9 @@ class AppSession:
         self.last_cue, self.last_scenes = cue, []
         out = self.workdir / "exports"
         out.mkdir(exist_ok=True)
-        name = sanitize_filename(f"{Path(self.scene).stem}_{suffix}.mp4")
-        return pipeline.export(self.scene, cue, free_output(out / name), **mix)[0]
+        scene = self._selected()
+        name = sanitize_filename(f"{scene.stem}_{suffix}.mp4")
+        return pipeline.export(scene, cue, free_output(out / name), **mix)[0]
 
     def compose(self, instrument: str = "strings", *, another: bool = False) -> Recommendation:
         """Compose an original cue for the analysed scene (chords on its cuts, its emotion followed,
@@ -332,7 +346,7 @@ class AppSession:
         folder = self.workdir / "composed"
         folder.mkdir(exist_ok=True)
         path = write_cue(
-            unique_path(folder / sanitize_filename(f"{Path(self.scene).stem}_{instrument}_{self._seed}.flac")), y, pm
+            unique_path(folder / sanitize_filename(f"{self._selected().stem}_{instrument}_{self._seed}.flac")), y, pm
         )
         on_cuts = sum(s.on_cut for s in sections)
         reason = (
@@ -375,15 +389,16 @@ class AppSession:
         loudness: str = "web",
     ) -> ExportResult:
         """Export the clip scored scene by scene (the plan's tracks joined with crossfades)."""
+        profile = self._analysed()
         plan = self.plan or self.plan_scenes()
         cue = pipeline.fit_plan(
             plan,
-            self.profile.duration,
+            profile.duration,
             crossfade=crossfade,
             fade_in=fade_in,
             fade_out=fade_out,
             volume=volume,
-            cuts=self.profile.cut_times if beats_on_cuts else None,
+            cuts=profile.cut_times if beats_on_cuts else None,
             short=f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music",
         )
         result = self._export(cue, "scored_per_scene", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..errors import OutputExistsError
     from ..feature_extraction import music_model_path
+    from ..media import refuse_existing
 
     ap = argparse.ArgumentParser(description="Train the music/speech/other classifier and the music-emotion model")
     ap.add_argument("--full", action="store_true", help="all sources and a C search (slow)")
@@ -37,10 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--out needs --only sound or --only music")
     which = [a.only] if a.only else ["sound", "music"]
     outs = {w: Path(a.out) if a.out else (sound_model_path() if w == "sound" else music_model_path()) for w in which}
-    for out in outs.values():
-        if out.exists() and not a.overwrite:  # refuse before minutes of training, not after
-            print(f"dramatune: error: {OutputExistsError(out)}", file=sys.stderr)
-            return 2
+    try:
+        refuse_existing(outs.values(), a.overwrite)  # before minutes of training, not after
+    except OutputExistsError as e:
+        print(f"dramatune: error: {e}", file=sys.stderr)
+        return 2
     if "sound" in outs:
         model, report = train_sound_classifier(sound_corpus(fast=not a.full), fast=not a.full)
         out = save_sound_model(model, report, outs["sound"])
