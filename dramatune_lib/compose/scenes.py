@@ -76,13 +76,12 @@ def part_profile(profile, part: ScenePart):
     """
     import dataclasses
 
-    from ..feature_extraction import pace_of
+    from ..feature_extraction import pace_of, target_tempo
 
     length = part.end - part.start
     cuts = [round(c - part.start, 3) for c in profile.cut_times if part.start < c < part.end]
     motion = profile.motion[int(part.start) : int(math.ceil(part.end))]
     pace = pace_of(float(np.mean(motion)) if motion else 0.0, 60.0 * len(cuts) / max(length, 1e-6))
-    lo = 60 + 60 * (part.arousal + 1) / 2 + 40 * pace
     return dataclasses.replace(
         profile,
         duration=round(length, 3),
@@ -90,7 +89,7 @@ def part_profile(profile, part: ScenePart):
         arousal=part.arousal,
         emotion=part.emotion,
         pace=round(pace, 3),
-        target_tempo=(round(lo), round(lo * 1.25)),
+        target_tempo=target_tempo(part.arousal, pace),
         cut_times=cuts,
         cuts_per_minute=round(60.0 * len(cuts) / max(length, 1e-6), 1),
         timeline=[[r[0] - part.start, *r[1:]] for r in profile.timeline if part.start <= r[0] < part.end],

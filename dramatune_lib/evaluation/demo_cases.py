@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..circumplex import label_for
+from ..feature_extraction import target_tempo
 from ..matching import MatchWeights, recommend
 from ..schema import SceneProfile, TrackFeatures
 from .report_forest import QUADRANTS, report_rank
@@ -39,7 +40,6 @@ def evaluation_cases(per_quadrant: int = 8, seed: int = 1) -> list[Case]:
         for k in range(per_quadrant):
             v, a = sv * rng.uniform(0.25, 0.9), sa * rng.uniform(0.25, 0.9)
             pace = float(np.clip((a + 1) / 2 + rng.normal(0, 0.1), 0, 1))
-            lo = 60 + 60 * (a + 1) / 2 + 40 * pace
             profile = SceneProfile(
                 path=f"case-{q}-{k}",
                 duration=round(float(rng.uniform(12, 45)), 1),
@@ -52,7 +52,7 @@ def evaluation_cases(per_quadrant: int = 8, seed: int = 1) -> list[Case]:
                 confidence=0.7,
                 emotion=label_for(v, a),
                 pace=round(pace, 3),
-                target_tempo=(round(lo), round(lo * 1.25)),
+                target_tempo=target_tempo(a, pace),
                 face_share=0.0,
                 brightness=0.5,
             )

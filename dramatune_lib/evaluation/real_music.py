@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import config
 from ..circumplex import label_for
+from ..feature_extraction import target_tempo
 from ..matching import MatchWeights, recommend
 from ..schema import SceneProfile, TrackFeatures
 from .report_forest import report_rank
@@ -245,7 +246,6 @@ def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
 
     v, a = LABEL_VA[TARGET_MOODS[mood][0]]
     pace = (a + 1) / 2
-    lo = 60 + 60 * (a + 1) / 2 + 40 * pace
     return SceneProfile(
         path=f"scene-{mood}",
         duration=duration,
@@ -260,7 +260,7 @@ def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
         arousal_confidence=0.8,
         emotion=label_for(v, a),
         pace=round(pace, 3),
-        target_tempo=(round(lo), round(lo * 1.25)),
+        target_tempo=target_tempo(a, pace),
         face_share=0.0,
         brightness=0.5,
     )

@@ -82,13 +82,20 @@ from .picture import (
     MIN_FACE_SHARE,
     MIN_VISUAL_MOTION,
     MOTION_FULL,
+    PACE_MOTION_SHARE,
+    TEMPO_AROUSAL_BPM,
+    TEMPO_FLOOR_BPM,
+    TEMPO_PACE_BPM,
     TEMPO_PRIOR_BPM,
     TEMPO_PRIOR_OCTAVES,
+    TEMPO_SPAN,
     TEMPO_WINDOW_S,
     FaceFinder,
     PictureTrack,
     find_cuts,
+    pace_cue,
     pace_of,
+    target_tempo,
     tempo_estimate,
     visual_tempo,
     watch_video,
@@ -149,5 +156,13 @@ from .voices import (
     scene_music_cue,
     voice_cue,
 )
-from .weights import CUE_AXES, SCENE_WEIGHTS
-from .words import Line, decode_text, read_subtitles, words_cue
+from .weights import (
+    CUE_AXES,
+    CUE_CONFIDENCE,
+    SCENE_WEIGHTS,
+    SOUND_NEUTRAL_DB,
+    SOUND_SPAN_DB,
+    WORDS_CONFIDENCE_COVERAGE,
+    WORDS_CONFIDENCE_FLOOR,
+)
+from .words import Line, decode_text, read_subtitles, words_confidence, words_cue

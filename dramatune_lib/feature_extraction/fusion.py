@@ -14,11 +14,11 @@ from ..media import decode_audio, probe_scene
 from ..schema import CueReading, SceneProfile
 from .faces import FER_CLASSES
 from .light import light_cue
-from .picture import FaceFinder, PictureTrack, pace_of, visual_tempo, watch_video
+from .picture import FaceFinder, PictureTrack, pace_cue, pace_of, target_tempo, visual_tempo, watch_video
 from .sound import SOUND_CLASSES, SOUND_SR, SoundTrack, _db, listen, load_sound_model
 from .voices import scene_music_cue, voice_cue
-from .weights import CUE_AXES, SCENE_WEIGHTS
-from .words import read_subtitles, words_cue
+from .weights import CUE_AXES, CUE_CONFIDENCE, SCENE_WEIGHTS, SOUND_NEUTRAL_DB, SOUND_SPAN_DB
+from .words import read_subtitles, words_confidence, words_cue
 
 
 def _nanmean(x) -> float:
@@ -83,7 +83,7 @@ def analyze_scene(
     if with_face:
         fv, fa = emotions_to_va(face_probs)
         certainty = float(np.mean([max(f.probs.values()) for f in with_face]))
-        top = max(face_probs, key=face_probs.get)
+        top = max(face_probs, key=lambda k: face_probs[k])
         cues.append(
             Cue(
                 "faces",
@@ -104,12 +104,10 @@ def analyze_scene(
     pace = pace_of(m, cpm)
     vt, vt_strength = visual_tempo(pic.diff, pic.rate)
     beat = f", visual beat {vt:.0f}/min" if vt else ""
-    cues.append(
-        Cue("pace", 0.0, 2 * pace - 1, 0.7, SCENE_WEIGHTS["pace"], f"motion {m:.2f} widths/s, {cpm:.0f} cuts/min{beat}")
-    )
+    cues.append(pace_cue(pace, f"motion {m:.2f} widths/s, {cpm:.0f} cuts/min{beat}"))
     # sound: level, and (with the trained model) music / speech / other per second
     loud, snd = hearing.result()
-    if snd is not None:
+    if snd is not None and loud is not None:  # _hear gives both or neither
         heard = ""
         if snd.classes:
             share = {c: snd.classes.count(c) / len(snd.classes) for c in (*SOUND_CLASSES, "silence")}
@@ -120,8 +118,8 @@ def analyze_scene(
             Cue(
                 "sound",
                 0.0,
-                clip_va((loud + 35) / 20),
-                0.5,
+                clip_va((loud - SOUND_NEUTRAL_DB) / SOUND_SPAN_DB),
+                CUE_CONFIDENCE["sound"],
                 SCENE_WEIGHTS["sound"],
                 f"scene audio at {loud:.0f} dBFS{heard}",
             )
@@ -139,7 +137,6 @@ def analyze_scene(
     conf = (conf_v + conf_a) / 2
     motion_s = _per_second(pic.motion_times, pic.motion, duration)
     timeline = _timeline(pic, motion_s, cuts, duration, placed)
-    lo = 60 + 60 * (a + 1) / 2 + 40 * pace
     if progress:
         progress(1.0)
     return SceneProfile(
@@ -157,7 +154,7 @@ def analyze_scene(
         emotion=label_for(v, a),
         mood=mood_for(v, a, conf_v, conf_a),
         pace=round(pace, 3),
-        target_tempo=(round(lo), round(lo * 1.25)),
+        target_tempo=target_tempo(a, pace),
         face_share=round(face_share, 3),
         brightness=round(b, 3),
         cut_times=cuts,
@@ -247,14 +244,12 @@ def _timeline(
         )
         n_cuts = sum(1 for c in cuts if sec <= c < sec + 1)
         p = pace_of(motion_s[sec] if sec < len(motion_s) else 0.0, 60.0 * n_cuts)
-        cues.append(Cue("pace", 0.0, 2 * p - 1, 0.7, SCENE_WEIGHTS["pace"]))
+        cues.append(pace_cue(p))
         spoken = [(min(b, sec + 1) - max(a, sec), val) for a, b, val in placed if a < sec + 1 and b > sec]
         if spoken:
             w = sum(t for t, _ in spoken)
             cues.append(
-                Cue(
-                    "words", sum(t * val for t, val in spoken) / w, 0.0, 0.3 + 0.5 * min(1.0, w), SCENE_WEIGHTS["words"]
-                )
+                Cue("words", sum(t * val for t, val in spoken) / w, 0.0, words_confidence(w), SCENE_WEIGHTS["words"])
             )
         v, a, cv, ca = fuse_axes(cues)
         out.append([float(sec), round(v, 3), round(a, 3), round((cv + ca) / 2, 3)])

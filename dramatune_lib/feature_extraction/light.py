@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..circumplex import Cue, clip_va
-from .weights import SCENE_WEIGHTS
+from .weights import CUE_CONFIDENCE, SCENE_WEIGHTS
 
 #: The light cue's base, from Valdez, P. & Mehrabian, A. (1994), "Effects of color on emotions",
 #: Journal of Experimental Psychology: General 123(4), 394-409: pleasure = .69 brightness + .22
@@ -90,7 +90,7 @@ def light_cue(brightness: float, colourfulness: float, warmth: float = 0.0, cont
         "light",
         clip_va(v),
         clip_va(a),
-        0.5,
+        CUE_CONFIDENCE["light"],
         SCENE_WEIGHTS["light"],
         f"{key}{tone} light: brightness {brightness:.2f}, colourfulness {colourfulness:.2f}, "
         f"warmth {warmth:+.2f}, contrast {contrast:.2f}",

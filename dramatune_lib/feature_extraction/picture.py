@@ -8,17 +8,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..circumplex import Cue
 from ..dsp import hann
 from ..frames import sample_due, stream_frames_sampled
 from ..media import probe_scene
-from .faces import FaceReading, _face_reading, face_detector
+from .faces import FaceReading, _box, _face_reading, face_detector
 from .light import warmth_of
+from .weights import CUE_CONFIDENCE, SCENE_WEIGHTS
 
 #: Optical-flow speed (frame widths per second) and cuts per minute that count as full pace.
 MOTION_FULL = 0.3
-
-
 CUTS_FULL = 40.0
+#: How much motion counts in the pace, against the cuts' 1 - this (chosen by hand: motion is
+#: measured all through a shot, cuts only at its ends).
+PACE_MOTION_SHARE = 0.6
+#: The tempo range that suits a scene: from TEMPO_FLOOR_BPM for a calm, still scene, rising by up to
+#: TEMPO_AROUSAL_BPM with arousal and TEMPO_PACE_BPM with pace; the range spans TEMPO_SPAN times its
+#: lower end (chosen by hand, so that 60-180 BPM, the composer's range, is covered).
+TEMPO_FLOOR_BPM, TEMPO_AROUSAL_BPM, TEMPO_PACE_BPM, TEMPO_SPAN = 60.0, 60.0, 40.0, 1.25
 
 
 #: Frames are read at the video's own rate, at most this many per second, for cuts and motion.
@@ -93,7 +100,8 @@ class FaceFinder:
 
     def __init__(self, detector=None, detect_side: int = FACE_DETECT_SIDE):
         self.fer = detector if detector is not None else face_detector()
-        self.cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+        cascades = cv2.data.haarcascades  # type: ignore[attr-defined]  # cv2.data is missing from OpenCV's stubs
+        self.cascade = cv2.CascadeClassifier(cascades + "haarcascade_frontalface_default.xml")
         self.detect_side = detect_side
 
     def find(
@@ -117,11 +125,11 @@ class FaceFinder:
         if not boxes:
             side = max(HAAR_WINDOW, round(MIN_FACE_SHARE * min(small.shape)))
             boxes = list(
-                self.cascade.detectMultiScale(
+                self.cascade.detectMultiScale(  # type: ignore[arg-type]  # OpenCV's stubs: Sequence[Rect]
                     small, scaleFactor=1.1, minNeighbors=5, flags=cv2.CASCADE_SCALE_IMAGE, minSize=(side, side)
                 )
             )
-        return [tuple(int(round(v / s)) for v in b) for b in boxes]
+        return [_box(v / s for v in b) for b in boxes]
 
     def read(self, frame_bgr: np.ndarray, near: list[tuple[int, int, int, int]] | None = None) -> FaceReading:
         """fer's reading of one frame (faces from :meth:`find`), faces weighted by their area.
@@ -203,7 +211,8 @@ def watch_video(
         if i % flow_step in (0, flow_step - 1):  # the flow between consecutive frames, every flow_step
             fg = cv2.resize(gray, (FLOW_WIDTH, max(2, round(FLOW_WIDTH * h / w))), interpolation=cv2.INTER_AREA)
             if i % flow_step == 0 and prev_flow is not None and prev_flow[0] == i - 1:
-                flow = cv2.calcOpticalFlowFarneback(prev_flow[1], fg, None, 0.5, 2, 9, 2, 5, 1.1, 0)
+                # flow=None: OpenCV allocates it (its stubs want an array there)
+                flow = cv2.calcOpticalFlowFarneback(prev_flow[1], fg, None, 0.5, 2, 9, 2, 5, 1.1, 0)  # type: ignore[call-overload]
                 px = float(np.hypot(flow[..., 0], flow[..., 1]).mean())
                 track.motion.append(px / FLOW_WIDTH * rate)
                 track.motion_times.append(t)
@@ -324,4 +333,24 @@ def pace_of(motion: float, cuts_per_minute: float) -> float:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    return float(np.clip(0.6 * min(1.0, motion / MOTION_FULL) + 0.4 * min(1.0, cuts_per_minute / CUTS_FULL), 0, 1))
+    motion_part = PACE_MOTION_SHARE * min(1.0, motion / MOTION_FULL)
+    cuts_part = (1 - PACE_MOTION_SHARE) * min(1.0, cuts_per_minute / CUTS_FULL)
+    return float(np.clip(motion_part + cuts_part, 0, 1))
+
+
+def pace_cue(pace: float, detail: str = "") -> Cue:
+    """The pace cue: arousal from pace (0 still .. 1 frantic), valence unread.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    return Cue("pace", 0.0, 2 * pace - 1, CUE_CONFIDENCE["pace"], SCENE_WEIGHTS["pace"], detail)
+
+
+def target_tempo(arousal: float, pace: float) -> tuple[int, int]:
+    """The tempo range (BPM) that suits a scene of this arousal and pace: the one rule behind
+    every profile's ``target_tempo`` (see :data:`TEMPO_FLOOR_BPM`).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    lo = TEMPO_FLOOR_BPM + TEMPO_AROUSAL_BPM * (arousal + 1) / 2 + TEMPO_PACE_BPM * pace
+    return round(lo), round(lo * TEMPO_SPAN)

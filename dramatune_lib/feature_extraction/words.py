@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..circumplex import Cue, clip_va
 from ..errors import BadInputError
-from .weights import SCENE_WEIGHTS
+from .weights import SCENE_WEIGHTS, WORDS_CONFIDENCE_COVERAGE, WORDS_CONFIDENCE_FLOOR
 
 
 @dataclass
@@ -144,4 +144,13 @@ def words_cue(lines: list[Line], duration: float) -> tuple[Cue, list[tuple[float
     detail = f"{len(placed)} lines on {coverage:.0%} of the scene"
     if late:
         detail += f"; {late} after its end left out"
-    return Cue("words", clip_va(v), 0.0, 0.3 + 0.5 * coverage, SCENE_WEIGHTS["words"], detail), placed
+    return Cue("words", clip_va(v), 0.0, words_confidence(coverage), SCENE_WEIGHTS["words"], detail), placed
+
+
+def words_confidence(coverage: float) -> float:
+    """The words cue's confidence when its lines cover ``coverage`` (0..1) of the scene (or of a
+    second of it, in the timeline): see :data:`WORDS_CONFIDENCE_FLOOR`.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    return WORDS_CONFIDENCE_FLOOR + WORDS_CONFIDENCE_COVERAGE * min(1.0, coverage)
