@@ -15,12 +15,14 @@ from ..dataset_prep.composer import (
     _PROGRESSIONS,
     REGISTER_FROM,
     REGISTER_UP,
+    STABS_FROM,
     CueParams,
     _segment,
     _Voices,
     normalise,
     plan_cue,
     render_midi,
+    velocity_for,
 )
 
 
@@ -187,11 +189,11 @@ def compose_for_scene(
             deg=sec.degree,
             minor=sec.minor,
             level=level,
-            vel=int(round(45 + 70 * level)),
+            vel=velocity_for(level),
             scale=_MAJOR_SCALE if sec.mode == "major" else _MINOR_SCALE,
             root_midi=root_midi,
             beat=beat,
-            percussion=level > 0.45 if percussion is None else percussion,
+            percussion=level > STABS_FROM if percussion is None else percussion,
             last=last,
             register=REGISTER_UP if sec.valence > REGISTER_FROM else 0,
         )

@@ -17,10 +17,18 @@ the caches.
 """
 
 from .composer import (
+    DRIVING_FROM,
+    HATS_SIXTEENTHS_FROM,
     INSTRUMENTS,
+    MELODY_EIGHTHS_FROM,
+    MELODY_REST,
+    MELODY_STEPS,
     NOTE_NAMES,
     REGISTER_FROM,
     REGISTER_UP,
+    STABS_FROM,
+    VELOCITY_RANGE,
+    VELOCITY_SOFT,
     CueParams,
     compose_cue,
     compose_midi,
@@ -29,6 +37,7 @@ from .composer import (
     plan_cue,
     render_midi,
     soundfont_path,
+    velocity_for,
     write_cue,
 )
 from .datasets import (

@@ -115,11 +115,35 @@ def plan_cue(
         tonic=int(rng.integers(0, 12)),
         instrument=instrument,
         percussion=bool(arousal > -0.1) if percussion is None else percussion,
-        velocity=int(round(45 + 70 * level)),
+        velocity=velocity_for(level),
         loudness_dbfs=-27.0 + 13.0 * level,
         seed=seed,
         register=REGISTER_UP if valence > REGISTER_FROM else 0,
     )
+
+
+#: MIDI velocity of a cue: VELOCITY_SOFT at the calmest, up by VELOCITY_RANGE at the most aroused
+#: (chosen by hand: 45..115 stays clear of the soundfont's whisper and clipping).
+VELOCITY_SOFT, VELOCITY_RANGE = 45, 70
+#: Arousal levels (0..1) at which the arrangement gets busier, chosen by hand: rhythmic chords
+#: instead of pads (and a bass on every beat) above STABS_FROM, two chord strokes a beat above
+#: DRIVING_FROM, a melody in eighths above MELODY_EIGHTHS_FROM, sixteenth-note hats and a kick on
+#: the off-beat above HATS_SIXTEENTHS_FROM.
+STABS_FROM, DRIVING_FROM, MELODY_EIGHTHS_FROM, HATS_SIXTEENTHS_FROM = 0.45, 0.55, 0.7, 0.8
+#: The melody's random walk: the scale steps it may take (a step twice as likely as a leap of a
+#: third), and the chance that a note is a rest (chosen by hand; exercise 2 of notebook 06).
+MELODY_STEPS, MELODY_REST = (-2, -1, -1, 1, 1, 2), 0.15
+#: How far below the cue's velocity the pads, the chord strokes and the melody play (an accented
+#: stroke gets STROKE_ACCENT back), so the melody sits above the chords (chosen by hand).
+PAD_SOFTER, STROKE_SOFTER, STROKE_ACCENT, MELODY_SOFTER = 10, 15, 8, 5
+
+
+def velocity_for(level: float) -> int:
+    """The MIDI velocity of a cue or a stretch of one at arousal ``level`` (0..1).
+
+    Notebook: 01_dataset_prep.ipynb, 06_compose.ipynb
+    """
+    return int(round(VELOCITY_SOFT + VELOCITY_RANGE * level))
 
 
 class _Voices:
@@ -162,24 +186,26 @@ def _segment(
     percussion: bool,
     last: bool,
     register: int = 0,
+    melody_steps: tuple[int, ...] = MELODY_STEPS,
 ) -> None:
     """Write one harmonic segment (a bar, or the stretch up to a cut) with its chord on ``deg``."""
-    sub = 2 if level > 0.55 else 1  # subdivisions per beat: 1 (calm) to 2 (driving)
+    sub = 2 if level > DRIVING_FROM else 1  # subdivisions per beat: 1 (calm) to 2 (driving)
     triad = [deg, deg + (3 if minor else 4), deg + 7]
     voicing = [root_midi + 12 + ((x - 0) % 12) for x in triad]
-    if level < 0.45 or last:  # sustained pads
+    if level < STABS_FROM or last:  # sustained pads
         for n in voicing:
-            v.chords.notes.append(pretty_midi.Note(vel - 10, n, t0, t_end))
+            v.chords.notes.append(pretty_midi.Note(vel - PAD_SOFTER, n, t0, t_end))
     else:  # rhythmic stabs
         step = beat / sub
         k = 0
         while t0 + k * step < t0 + length - 1e-6:
             s = t0 + k * step
             for n in voicing:
-                v.stabs.notes.append(pretty_midi.Note(vel - 15 + (8 if k % sub == 0 else 0), n, s, s + step * 0.8))
+                accent = STROKE_ACCENT if k % sub == 0 else 0
+                v.stabs.notes.append(pretty_midi.Note(vel - STROKE_SOFTER + accent, n, s, s + step * 0.8))
             k += 1
     # bass: root on each beat (driving) or each half bar (calm)
-    b_step = beat if level > 0.45 else 2 * beat
+    b_step = beat if level > STABS_FROM else 2 * beat
     k = 0
     while t0 + k * b_step < t0 + length - 1e-6 and not last:
         s = t0 + k * b_step
@@ -188,7 +214,7 @@ def _segment(
     if last:
         v.bass.notes.append(pretty_midi.Note(vel, root_midi - 12 + deg % 12, t0, t_end))
     # melody: a random walk on the scale, landing on a chord tone at each segment start
-    m_step = beat / (2 if level > 0.7 else 1)  # the melody states the pulse
+    m_step = beat / (2 if level > MELODY_EIGHTHS_FROM else 1)  # the melody states the pulse
     k = 0
     while t0 + k * m_step < t0 + length - 1e-6 and not last:
         s = t0 + k * m_step
@@ -197,15 +223,15 @@ def _segment(
         else:
             pc = (v.pitch - root_midi) % 12
             idx = min(range(7), key=lambda i: abs(scale[i] - pc))
-            idx = int(np.clip(idx + rng.choice([-2, -1, -1, 1, 1, 2]), 0, 6))
+            idx = int(np.clip(idx + rng.choice(melody_steps), 0, 6))
             v.pitch = root_midi + 24 + register + scale[idx]
-        if rng.random() > 0.15:
-            v.lead.notes.append(pretty_midi.Note(vel - 5, v.pitch, s, s + m_step * 0.9))
+        if rng.random() > MELODY_REST:
+            v.lead.notes.append(pretty_midi.Note(vel - MELODY_SOFTER, v.pitch, s, s + m_step * 0.9))
         k += 1
     if last:
-        v.lead.notes.append(pretty_midi.Note(vel - 5, root_midi + 24 + register + deg % 12, t0, t_end))
+        v.lead.notes.append(pretty_midi.Note(vel - MELODY_SOFTER, root_midi + 24 + register + deg % 12, t0, t_end))
     if percussion and not last:
-        hat_step = beat / (4 if level > 0.8 else 2)
+        hat_step = beat / (4 if level > HATS_SIXTEENTHS_FROM else 2)
         k = 0
         while t0 + k * hat_step < t0 + length - 1e-6:
             s = t0 + k * hat_step
@@ -216,16 +242,17 @@ def _segment(
             s = t0 + i * beat
             drum = 36 if i % 2 == 0 else 38
             v.drums.notes.append(pretty_midi.Note(vel, drum, s, s + 0.1))
-            if level > 0.8 and i % 2 == 0:
-                v.drums.notes.append(pretty_midi.Note(vel - 10, 36, s + beat / 2, s + beat / 2 + 0.1))
+            if level > HATS_SIXTEENTHS_FROM and i % 2 == 0:
+                v.drums.notes.append(pretty_midi.Note(vel - PAD_SOFTER, 36, s + beat / 2, s + beat / 2 + 0.1))
             i += 1
     if percussion and last:
         v.drums.notes.append(pretty_midi.Note(vel, 49, t0, t0 + 1.0))  # crash on the final chord
         v.drums.notes.append(pretty_midi.Note(vel, 36, t0, t0 + 0.1))
 
 
-def compose_midi(p: CueParams) -> pretty_midi.PrettyMIDI:
-    """Write the notes of a cue: chords, bass, melody and (if asked) percussion.
+def compose_midi(p: CueParams, *, melody_steps: tuple[int, ...] = MELODY_STEPS) -> pretty_midi.PrettyMIDI:
+    """Write the notes of a cue: chords, bass, melody and (if asked) percussion; ``melody_steps``
+    are the scale steps the melody's walk may take (:data:`MELODY_STEPS`).
 
     Notebook: 01_dataset_prep.ipynb
     """
@@ -260,6 +287,7 @@ def compose_midi(p: CueParams) -> pretty_midi.PrettyMIDI:
             root_midi=root_midi,
             beat=beat,
             percussion=p.percussion,
+            melody_steps=melody_steps,
             last=last,
             register=p.register,
         )
