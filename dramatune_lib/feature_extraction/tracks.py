@@ -140,6 +140,42 @@ def estimate_key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
     return _NOTES[best[mode][1]], mode, float(best[mode][0] - best[other][0])
 
 
+#: The spans the priors and the energy read each measure on, mapped to 0..1 and clipped (chosen by
+#: hand to cover the demo cues and commercial masters): tempo 60..180 BPM, loudness -32..-12 LUFS,
+#: onsets 0..6 a second, spectral centroid 800..3200 Hz.
+TEMPO_SPAN_BPM, LOUDNESS_SPAN_LUFS, ONSET_SPAN, CENTROID_SPAN_HZ = (60, 180), (-32, -12), (0, 6), (800, 3200)
+
+
+def _unit(x: float, span: tuple[float, float]) -> float:
+    """``x`` on ``span`` as 0..1, clipped."""
+    lo, hi = span
+    return float(np.clip((x - lo) / (hi - lo), 0, 1))
+
+
+def music_scales(tempo: float, lufs: float, onset_density: float, centroid_hz: float) -> dict[str, float]:
+    """A track's tempo, loudness, onset rate and brightness each as 0..1 on its span
+    (:data:`TEMPO_SPAN_BPM` ...): the one scaling behind the priors and the energy.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    return {
+        "tempo": _unit(tempo, TEMPO_SPAN_BPM) if tempo > 0 else 0.0,
+        "loudness": _unit(lufs, LOUDNESS_SPAN_LUFS) if np.isfinite(lufs) else 0.0,
+        "onsets": _unit(onset_density, ONSET_SPAN),
+        "brightness": _unit(centroid_hz, CENTROID_SPAN_HZ),
+    }
+
+
+#: The priors' arousal: weights of the scaled tempo, loudness and onset rate (Gabrielsson &
+#: Lindström 2010 name the three; the weights are chosen by hand).
+PRIOR_AROUSAL_WEIGHTS = {"tempo": 0.35, "loudness": 0.4, "onsets": 0.25}
+#: The priors' valence: the mode's weight, its clarity read as PRIOR_MODE_FLOOR + PRIOR_MODE_GAIN x
+#: mode strength (at most 1), and the nudges of tempo and brightness (chosen by hand).
+PRIOR_MODE_WEIGHT, PRIOR_MODE_FLOOR, PRIOR_MODE_GAIN, PRIOR_TEMPO_NUDGE, PRIOR_BRIGHT_NUDGE = 0.75, 0.3, 4.0, 0.15, 0.1
+#: The thesis' energy: weights of the scaled loudness, onset rate and brightness (chosen by hand).
+ENERGY_WEIGHTS = {"loudness": 0.45, "onsets": 0.3, "brightness": 0.25}
+
+
 def music_va(
     mode: str, mode_strength: float, tempo: float, lufs: float, onset_density: float, centroid_hz: float
 ) -> tuple[float, float]:
@@ -153,12 +189,15 @@ def music_va(
     Notebook: 02_feature_extraction.ipynb
     """
     sign = 1.0 if mode == "major" else -1.0
-    t = float(np.clip((tempo - 60) / 120, 0, 1)) if tempo > 0 else 0.0
-    loud = float(np.clip((lufs + 32) / 20, 0, 1)) if np.isfinite(lufs) else 0.0
-    dens = float(np.clip(onset_density / 6, 0, 1))
-    bright = float(np.clip((centroid_hz - 800) / 2400, 0, 1))
-    valence = 0.75 * sign * min(1.0, 0.3 + 4 * max(0.0, mode_strength)) + 0.15 * (2 * t - 1) + 0.1 * (2 * bright - 1)
-    arousal = 2 * (0.35 * t + 0.4 * loud + 0.25 * dens) - 1
+    x = music_scales(tempo, lufs, onset_density, centroid_hz)
+    clarity = min(1.0, PRIOR_MODE_FLOOR + PRIOR_MODE_GAIN * max(0.0, mode_strength))
+    valence = (
+        PRIOR_MODE_WEIGHT * sign * clarity
+        + PRIOR_TEMPO_NUDGE * (2 * x["tempo"] - 1)
+        + PRIOR_BRIGHT_NUDGE * (2 * x["brightness"] - 1)
+    )
+    w = PRIOR_AROUSAL_WEIGHTS
+    arousal = 2 * (w["tempo"] * x["tempo"] + w["loudness"] * x["loudness"] + w["onsets"] * x["onsets"]) - 1
     return clip_va(valence), clip_va(arousal)
 
 
@@ -324,12 +363,8 @@ def energy_of(lufs: float, onset_density: float, centroid_hz: float) -> float:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    loud = float(np.clip((lufs + 32) / 20, 0, 1)) if np.isfinite(lufs) else 0.0
-    return (
-        0.45 * loud
-        + 0.3 * float(np.clip(onset_density / 6, 0, 1))
-        + 0.25 * float(np.clip((centroid_hz - 800) / 2400, 0, 1))
-    )
+    x, w = music_scales(0.0, lufs, onset_density, centroid_hz), ENERGY_WEIGHTS
+    return w["loudness"] * x["loudness"] + w["onsets"] * x["onsets"] + w["brightness"] * x["brightness"]
 
 
 def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP) -> float:

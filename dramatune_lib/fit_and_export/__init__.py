@@ -42,7 +42,19 @@ from .mix import (
     speech_activity,
     true_peak_db,
 )
-from .plan import ANALYSIS_SR, CUT_TOLERANCE, ENERGY_STEP, HOP, MAX_TRACK_SECONDS, FitPlan, plan_fit
+from .plan import (
+    ANALYSIS_SR,
+    CUT_TOLERANCE,
+    ENERGY_STEP,
+    FIT_CLOSENESS,
+    FIT_CUT_HIT,
+    FIT_EARLY_START,
+    FIT_LEVEL_COST,
+    FIT_NUDGE_COST,
+    MAX_TRACK_SECONDS,
+    FitPlan,
+    plan_fit,
+)
 from .timeline import (
     EDITOR_RATES,
     TIMELINE_FORMATS,

@@ -7,13 +7,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DramaTuneError
-from ..feature_extraction import BeatGrid
+from ..feature_extraction import SR, BeatGrid
 
-ANALYSIS_SR = 22050
+#: The rate a track is analysed at here: the index's (tracks.SR), so a beat grid tracked here and
+#: one the index measured agree.
+ANALYSIS_SR = SR
 
 
-HOP = 256
-
+#: How the fit plan scores a start and a rate (chosen by hand, in this order of importance): points
+#: for each cut on a beat, up to FIT_CLOSENESS for how close the beats fall to the cuts, a cost for
+#: the full nudge (max_stretch), a cost for a section whose level misses the asked intensity (on a
+#: 0..1 scale), and a tie-break per second of start that prefers the earlier one.
+FIT_CUT_HIT, FIT_CLOSENESS, FIT_NUDGE_COST, FIT_LEVEL_COST, FIT_EARLY_START = 10.0, 5.0, 0.5, 3.0, 0.001
 
 #: A track's level is read every 0.1 s to choose a calm or an energetic section (chosen by hand).
 ENERGY_STEP = 0.1
@@ -119,16 +124,17 @@ def plan_fit(
             # just scrapes inside the tolerance); a nudge costs a little, so none is made for nothing
             score = (
                 (
-                    10.0 * hits
-                    + 5.0 * np.clip(1 - dist / (2 * CUT_TOLERANCE), 0, 1).mean()
-                    - 0.5 * abs(r - 1) / max(max_stretch, 1e-9)
+                    FIT_CUT_HIT * hits
+                    + FIT_CLOSENESS * np.clip(1 - dist / (2 * CUT_TOLERANCE), 0, 1).mean()
+                    - FIT_NUDGE_COST * abs(r - 1) / max(max_stretch, 1e-9)
                 )
                 if cut_arr.size
                 else 0.0
             )
             if level_range is not None and energy is not None:
-                score -= 3.0 * abs(_segment_level(energy, level_range, s * r, duration * r, loop, r) - want)
-            score -= 0.001 * s  # otherwise prefer an earlier start
+                level = _segment_level(energy, level_range, s * r, duration * r, loop, r)
+                score -= FIT_LEVEL_COST * abs(level - want)
+            score -= FIT_EARLY_START * s  # otherwise prefer an earlier start
             if best is None or score > best[0] + 1e-9:
                 best = (
                     score,
