@@ -47,6 +47,10 @@ LABEL_VA: dict[str, tuple[float, float]] = {
 class Cue:
     """One source's reading of the scene or track on the circumplex.
 
+    *Cue* here is the psychologist's word: a piece of evidence about emotion (a face, the light).
+    A piece of music fitted to a scene is a cue in the film editor's sense; DramaTune calls that a
+    *music cue* (:class:`fit_and_export.FittedCue`, the cue sheet) and never mixes the two.
+
     Notebook: 02_feature_extraction.ipynb
     """
 

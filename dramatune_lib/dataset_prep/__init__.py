@@ -62,7 +62,7 @@ from .demo import (
     DemoData,
     build_demo_library,
     build_demo_scenes,
-    cue_table,
+    composed_cues_table,
     demo_clip,
     ensure_demo_data,
     scene_table,

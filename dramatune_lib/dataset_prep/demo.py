@@ -244,7 +244,7 @@ def ensure_demo_data(*, rebuild: bool = False) -> DemoData:
     )
 
 
-def cue_table(demo: DemoData):
+def composed_cues_table(demo: DemoData):
     """The demo library's cues and the parameters they were composed with, as a DataFrame.
 
     Notebook: 01_dataset_prep.ipynb
