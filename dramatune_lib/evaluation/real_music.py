@@ -11,7 +11,7 @@ import numpy as np
 from .. import config
 from ..circumplex import label_for
 from ..feature_extraction import target_tempo
-from ..matching import MatchWeights, recommend
+from ..matching import RELATIVE_WEIGHT, MatchWeights, recommend
 from ..schema import SceneProfile, TrackFeatures
 from .report_forest import report_rank
 
@@ -273,21 +273,28 @@ def matcher_benchmark(
     *,
     top: int = 3,
     method: str = DEFAULT_METHOD,
+    weights: MatchWeights | None = None,
+    relative_weight: float = RELATIVE_WEIGHT,
 ):
     """For each left-out game and each of the :data:`TARGET_MOODS` it has fitting music for, the
     share of the top ``top`` picks from a fitting context group: the matcher on the tracks as
     ``method`` placed them (leave one game out; library-relative and absolute blended), the same
     on the priors' placement, a tempo-only ranking, the report's forest (when given) and random
-    choice (its exact expectation). Returns ``(table, summary)``: one row per game and mood, and
-    the mean per mood and ranker.
+    choice (its exact expectation). ``weights`` and ``relative_weight`` are the matcher's (its
+    defaults when not given). Returns ``(table, summary)``: one row per game and mood, and the
+    mean per mood and ranker.
 
     Notebook: 04_evaluation.ipynb
     """
     import pandas as pd
 
     rankers = {
-        "DramaTune matcher": lambda p, ts, _: recommend(p, ts, top=top),
-        "matcher on the priors": lambda p, _, pr: recommend(p, pr, top=top),
+        "DramaTune matcher": lambda p, ts, _: recommend(
+            p, ts, top=top, weights=weights, relative_weight=relative_weight
+        ),
+        "matcher on the priors": lambda p, _, pr: recommend(
+            p, pr, top=top, weights=weights, relative_weight=relative_weight
+        ),
         "tempo only": lambda p, ts, _: recommend(
             p, ts, top=top, weights=MatchWeights(emotion=0, tempo=1, duration=0, diversity=0)
         ),

@@ -30,7 +30,9 @@ def fit_music_model(clips: list[MusicClip], feats, *, C: float = MUSIC_MODEL_C) 
     arousal from the standardised features (a logistic regression, both sides weighted equally;
     the reading mixes it with the priors, :data:`PRIOR_WEIGHT`),
     valence as the priors calibrated (a logistic regression on the prior's one number, whose
-    slope is kept positive so it can never turn the priors round).
+    slope is kept positive so it can never turn the priors round). Recordings all on one side of
+    valence (one game's ambient and combat music, say) cannot calibrate it: the priors' one
+    number then goes through unscaled (slope 1, intercept 0).
 
     Notebook: 03_training.ipynb
     """
@@ -49,7 +51,10 @@ def fit_music_model(clips: list[MusicClip], feats, *, C: float = MUSIC_MODEL_C) 
         [music_va(f.mode, f.mode_strength, f.tempo, f.loudness_lufs, f.onset_density, f.centroid_hz)[0] for f in feats]
     )
     ok = np.isfinite(v)
-    valence = LogisticRegression(class_weight="balanced", max_iter=5000).fit(prior[ok, None], v[ok] > 0)
+    v_coef, v_intercept = 1.0, 0.0
+    if len(set((v[ok] > 0).tolist())) == 2:
+        valence = LogisticRegression(class_weight="balanced", max_iter=5000).fit(prior[ok, None], v[ok] > 0)
+        v_coef, v_intercept = float(valence.coef_[0, 0]), float(valence.intercept_[0])
     games = sorted({c.source for c in clips})
     return MusicModel(
         features=list(MUSIC_MODEL_FEATURES),
@@ -57,8 +62,8 @@ def fit_music_model(clips: list[MusicClip], feats, *, C: float = MUSIC_MODEL_C) 
         scale=scale.round(6).tolist(),
         arousal_coef=arousal.coef_[0].round(6).tolist(),
         arousal_intercept=round(float(arousal.intercept_[0]), 6),
-        valence_coef=round(max(0.1, float(valence.coef_[0, 0])), 6),
-        valence_intercept=round(float(valence.intercept_[0]), 6),
+        valence_coef=round(max(0.1, v_coef), 6),
+        valence_intercept=round(v_intercept, 6),
         prior_weight=PRIOR_WEIGHT,
         trained_on=f"{len(clips)} recordings of {len(games)} games: {', '.join(games)}",
     )
