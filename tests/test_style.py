@@ -27,6 +27,7 @@ STAGES = {
     "pipeline": None,
     "recommend_and_merge": "05_recommend_and_merge.ipynb",
     "cli": None,
+    "solutions": None,
 }
 #: "About 500 lines" (issue #16), with the margin the word "about" gives.
 MAX_MODULE_LINES = 520

@@ -1,0 +1,93 @@
+"""Solutions to the exercises of notebook 04 (evaluation), on the fast benchmark."""
+
+from __future__ import annotations
+
+
+def _benchmark():
+    from ..evaluation import benchmark_tracks, music_benchmark
+
+    tracks = benchmark_tracks(fast=True)
+    table, placed = music_benchmark(tracks)
+    return tracks, table, placed
+
+
+def solution_04_1(show: bool = False):
+    """Exercise 1: the matcher on the benchmark's libraries reading each track by its rank in the
+    library only (relative_weight=1), by its absolute place only (0), and blended (the default):
+    share of top-3 picks from a fitting context, per mood.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import pandas as pd
+
+    from ..evaluation import matcher_benchmark
+    from ..matching import RELATIVE_WEIGHT
+
+    tracks, _, placed = _benchmark()
+    cols = {}
+    for name, rw in (
+        ("absolute only (0)", 0.0),
+        (f"blended ({RELATIVE_WEIGHT})", RELATIVE_WEIGHT),
+        ("rank only (1)", 1.0),
+    ):
+        _, summary = matcher_benchmark(tracks, placed, relative_weight=rw)
+        cols[name] = summary["DramaTune matcher"]
+    table = pd.DataFrame(cols)
+    if show:
+        print(table.to_string())
+    return table
+
+
+def solution_04_2(show: bool = False):
+    """Exercise 2: the matcher with the emotion weight only (no tempo, no length) beside its
+    default weights, on the benchmark's libraries.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import pandas as pd
+
+    from ..evaluation import matcher_benchmark
+    from ..matching import MatchWeights
+
+    tracks, _, placed = _benchmark()
+    _, default = matcher_benchmark(tracks, placed)
+    _, emotion = matcher_benchmark(tracks, placed, weights=MatchWeights(emotion=1, tempo=0, duration=0))
+    table = pd.DataFrame(
+        {"default weights": default["DramaTune matcher"], "emotion only": emotion["DramaTune matcher"]}
+    )
+    if show:
+        print(table.to_string())
+    return table
+
+
+def solution_04_3(show: bool = False):
+    """Exercise 3: the game whose tracks the default method places worst (lowest mean of the
+    valence and arousal AUC), and what its "peace" tracks measure: tempo, loudness, mode, onsets.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import pandas as pd
+
+    from ..evaluation import DEFAULT_METHOD
+
+    tracks, table, _ = _benchmark()
+    games = table[(table["game"] != "all games") & (table["method"] == DEFAULT_METHOD)].copy()
+    games["mean AUC"] = (games["valence AUC"] + games["arousal AUC"]) / 2
+    hardest = games.sort_values("mean AUC").iloc[0]
+    peace = pd.DataFrame(
+        [
+            {
+                "track": b.name,
+                "tempo": b.features.tempo,
+                "LUFS": b.features.loudness_lufs,
+                "mode": b.features.mode,
+                "onsets/s": b.features.onset_density,
+            }
+            for b in tracks
+            if b.game == hardest["game"] and b.group == "peace"
+        ]
+    )
+    if show:
+        print(f"hardest: {hardest['game']} (mean AUC {hardest['mean AUC']:.2f}); its peace tracks:")
+        print(peace.to_string())
+    return hardest["game"], peace
