@@ -60,6 +60,12 @@ def warmth_of(frame_bgr: np.ndarray) -> float:
     return float(np.clip((((r - b) / (r + b + 1e-6)) * light).sum() / light.sum() / WARMTH_FULL, -1, 1))
 
 
+#: How the cue's detail names the lighting (words only; the reading does not use them): low-key or
+#: dim from half of DIM_BRIGHTNESS's dimness (and half of HARD_CONTRAST), high-key above
+#: HIGH_KEY's brightness and under its contrast, warm or cold beyond TONE_NAMED warmth (chosen by hand).
+NAMED_FROM, HIGH_KEY, TONE_NAMED = 0.5, (0.6, 0.15), 0.2
+
+
 def light_cue(brightness: float, colourfulness: float, warmth: float = 0.0, contrast: float = 0.0) -> Cue:
     """Light and colour as a cinematographer uses them: bright pictures read pleasant and saturated
     ones lively (:data:`LIGHT_PLEASURE`, :data:`LIGHT_AROUSAL`); in dim light warm light reads
@@ -78,14 +84,14 @@ def light_cue(brightness: float, colourfulness: float, warmth: float = 0.0, cont
         v, a = v + share * dv, a + share * da
     key = (
         "low-key "
-        if dim >= 0.5 and hard >= 0.5
+        if dim >= NAMED_FROM and hard >= NAMED_FROM
         else "dim "
-        if dim >= 0.5
+        if dim >= NAMED_FROM
         else "high-key "
-        if brightness > 0.6 and contrast < 0.15
+        if brightness > HIGH_KEY[0] and contrast < HIGH_KEY[1]
         else ""
     )
-    tone = "warm" if warmth > 0.2 else "cold" if warmth < -0.2 else "neutral"
+    tone = "warm" if warmth > TONE_NAMED else "cold" if warmth < -TONE_NAMED else "neutral"
     return Cue(
         "light",
         clip_va(v),
