@@ -28,6 +28,7 @@ The stage in modules, scene first, then music:
 - :mod:`.library`: a folder indexed, cached and placed as one library.
 """
 
+from .beats import TIGHTNESS, beat_track
 from .faces import FER_CLASSES, FaceReading, face_detector, load_fer, read_faces
 from .fusion import analyze_scene, cue_table, fuse_axes, fusion_steps, fusion_table
 from .library import (

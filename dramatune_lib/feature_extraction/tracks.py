@@ -12,6 +12,7 @@ from ..circumplex import clip_va, label_for
 from ..errors import BadInputError
 from ..media import audio_duration, load_audio
 from ..schema import TrackFeatures
+from .beats import beat_track
 from .music_words import read_tags
 from .picture import tempo_estimate
 from .sound import _db
@@ -84,8 +85,9 @@ def onset_envelope(y: np.ndarray, sr: int = SR, *, n_mels: int = 128, fmax: floa
 def beat_grid(
     y: np.ndarray, sr: int = SR, *, oenv: np.ndarray | None = None, tempo: float | None = None
 ) -> BeatGrid | None:
-    """Beats (librosa, hop 256) and bars: the downbeat phase with the strongest low-frequency
-    onsets and chord changes. Assumes a steady tempo in 4/4, as most temp music has.
+    """Beats (librosa's tracker, :func:`beats.beat_track`, hop 256) and bars: the downbeat phase
+    with the strongest low-frequency onsets and chord changes. Assumes a steady tempo in 4/4, as
+    most temp music has.
 
     ``oenv`` (the onset strength at hop 256) and ``tempo`` may be passed when already measured.
     Returns None when there is no usable pulse (fewer than two bars of beats).
@@ -98,7 +100,7 @@ def beat_grid(
         return None
     if oenv is None:
         oenv = onset_envelope(y, sr)
-    _, frames = librosa.beat.beat_track(onset_envelope=oenv, sr=sr, hop_length=HOP, bpm=tempo)
+    frames = beat_track(oenv, sr, HOP, bpm=tempo)
     if len(frames) < 8:
         return None
     # a steady grid: the median beat period, its phase fitted to the detected beats, laid over
