@@ -105,7 +105,7 @@ def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: in
         extra += f"; looped {loops}x to cover {p.duration:.0f} s"
     if note:
         extra += f"; {note}"
-    if " or " in p.mood:  # a mood that admits doubt: "gloomy or calm, valence unclear"
+    if p.mood and min(p.axis_confidence()) < AXIS_UNCLEAR:  # the mood admits doubt (circumplex.mood_for)
         scene = f"{_pace_word(p)} scene ({p.mood.split(', ')[0]})"
     else:
         scene = f"{_pace_word(p)}, {p.mood or p.emotion} scene"

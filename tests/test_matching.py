@@ -125,3 +125,21 @@ def test_an_unsure_axis_counts_less(tracks):
     sure = emotion_fit(scene, [far])[0][0]
     scene.valence_confidence = 0.0
     assert emotion_fit(scene, [far])[0][0] > sure
+
+
+def test_a_reason_says_the_doubt_from_the_axis_confidences(tracks):
+    """The reason names the scene's mood as mood_for gave it; where an axis (or both) is unclear it
+    says so in brackets, read from the confidences rather than from the words of the mood."""
+    from dataclasses import replace
+
+    from dramatune_lib.circumplex import mood_for
+
+    def reason(cv, ca):
+        p = replace(profile(-0.4, -0.5), valence_confidence=cv, arousal_confidence=ca)
+        p = replace(p, mood=mood_for(p.valence, p.arousal, cv, ca))
+        return recommend(p, tracks, top=1)[0].reason
+
+    assert "(unclear: too little to read)" in reason(0.1, 0.1)
+    bracket = reason(0.1, 0.8).split("scene (", 1)[1].split(")")[0]
+    assert " or " in bracket and "unclear" not in bracket  # the two moods it may be
+    assert "scene (" not in reason(0.8, 0.8) and "gloomy" in reason(0.8, 0.8)
