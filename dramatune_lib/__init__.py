@@ -15,6 +15,7 @@ ones before it and from the shared kernels below them all::
     plots               every figure of the course
     pipeline            video -> SceneProfile -> Recommendations -> fitted cue -> exported scene
     05 recommend_and_merge, cli   the app and the command line, which drive the whole pipeline
+    solutions           the exercises' answers, for teachers (no notebook imports them)
 
 Nothing is imported here, so ``import dramatune_lib.media`` stays light.
 """
