@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> None:
 
     Notebook: 01_dataset_prep.ipynb
     """
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m dramatune_lib.pipeline", description=__doc__.splitlines()[0])
     ap.add_argument("--rebuild", action="store_true", help="regenerate even if present")
     ap.add_argument("--warm", action="store_true", help="compile librosa's numba code and index the demo library")
     args = ap.parse_args(argv)

@@ -22,7 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import OutputExistsError
     from ..media import refuse_existing
 
-    ap = argparse.ArgumentParser(description="Train the report's Random Forest and run the real-music benchmark")
+    ap = argparse.ArgumentParser(
+        prog="python -m dramatune_lib.evaluation",
+        description="Train the report's Random Forest and run the real-music benchmark",
+    )
     ap.add_argument(
         "--full",
         action="store_true",

@@ -16,7 +16,9 @@ def main(argv: list[str] | None = None) -> None:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    ap = argparse.ArgumentParser(description="Serve the DramaTune app with Voila.")
+    ap = argparse.ArgumentParser(
+        prog="python -m dramatune_lib.recommend_and_merge", description="Serve the DramaTune app with Voila."
+    )
     ap.add_argument("--port", type=int, default=8866)
     ap.add_argument(
         "--library",

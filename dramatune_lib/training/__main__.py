@@ -28,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     from ..feature_extraction import music_model_path
     from ..media import refuse_existing
 
-    ap = argparse.ArgumentParser(description="Train the music/speech/other classifier and the music-emotion model")
+    ap = argparse.ArgumentParser(
+        prog="python -m dramatune_lib.training",
+        description="Train the music/speech/other classifier and the music-emotion model",
+    )
     ap.add_argument("--full", action="store_true", help="all sources and a C search (slow)")
     ap.add_argument("--only", choices=("sound", "music"), help="train one model only")
     ap.add_argument("--out", default=None, help="where to save (with --only; default: models/)")
