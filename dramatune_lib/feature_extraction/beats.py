@@ -43,8 +43,6 @@ def _dynamic_programme(score: np.ndarray, period: float, tightness: float) -> tu
     offsets = np.arange(near, far + 1)  # i - loc
     # librosa's score for a predecessor: cumscore[loc] - tightness (log(i - loc) - log(period))^2
     penalty = np.float32(tightness) * (np.log(offsets) - np.log(dtype(period))) ** 2
-    threshold = np.float64(0.01) * np.float64(score.max())
-    first = True
     block = max(1, near)
     for start in range(0, n, block):
         rows = np.arange(start, min(n, start + block))
@@ -54,13 +52,10 @@ def _dynamic_programme(score: np.ndarray, period: float, tightness: float) -> tu
         best_score = cand[np.arange(rows.size), best]
         found = np.isfinite(best_score)
         cumscore[rows] = np.where(found, score[rows] + best_score, score[rows])
-        link = np.where(found, locs[np.arange(rows.size), best], -1)
-        for j, r in enumerate(rows):  # the first beat waits for an onset above the threshold
-            if first and score[r] < threshold:
-                backlink[r] = -1
-            else:
-                backlink[r] = link[j]
-                first = False
+        backlink[rows] = np.where(found, locs[np.arange(rows.size), best], -1)
+    # the first beat waits for an onset above 1 % of the strongest: no frame before it links back
+    above = np.flatnonzero(score >= np.float64(0.01) * np.float64(score.max()))
+    backlink[: above[0] if above.size else n] = -1
     return backlink, cumscore
 
 
