@@ -88,10 +88,15 @@ def fit(
 
 
 def plan(
-    profile: SceneProfile, tracks: list[TrackFeatures], *, per_scene: bool = True
+    profile: SceneProfile,
+    tracks: list[TrackFeatures],
+    *,
+    per_scene: bool = True,
+    picks: list[Recommendation] | None = None,
 ) -> list[tuple[ScenePart, Recommendation | None]]:
     """A clip split into scenes by their emotion, a track for each, never the same twice
-    (:func:`compose.plan_per_scene`); with ``per_scene=False`` the whole clip with the top pick.
+    (:func:`compose.plan_per_scene`); with ``per_scene=False`` the whole clip with the top pick
+    (the first of ``picks`` when the clip was ranked already).
 
     Notebook: 05_recommend_and_merge.ipynb
     """
@@ -103,7 +108,23 @@ def plan(
     whole = ScenePart(
         0.0, profile.duration, profile.valence, profile.arousal, profile.emotion, len(profile.cut_times) + 1
     )
-    return [(whole, next(iter(recommend(profile, tracks, top=1)), None))]
+    top = picks if picks is not None else recommend(profile, tracks, top=1)
+    return [(whole, top[0] if top else None)]
+
+
+def scene_markers(scene_plan: list[tuple[ScenePart, Recommendation | None]]) -> list[tuple[float, float, str]]:
+    """The plan's scenes as the editor's timeline marks them: (start, end, emotion).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    return [(part.start, part.end, part.emotion) for part, _ in scene_plan]
+
+
+def _files_written(output: str | Path, timelines: Sequence[str]) -> list[Path]:
+    """Every file an export to ``output`` writes: video, stem, cue sheets and the timelines."""
+    from .fit_and_export import output_paths, timeline_paths
+
+    return [*output_paths(output).values(), *timeline_paths(output, list(timelines)).values()]
 
 
 def fit_plan(
@@ -138,10 +159,10 @@ def check_outputs(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .fit_and_export import editor_rate, output_paths, timeline_paths, timeline_problem
+    from .fit_and_export import editor_rate, timeline_problem
     from .media import guard_outputs, probe_scene, refuse_existing
 
-    outs = [*output_paths(output).values(), *timeline_paths(output, list(timelines)).values()]
+    outs = _files_written(output, timelines)
     guard_outputs(outs, list(inputs), library=library)
     refuse_existing(outs, overwrite)
     if timelines:
@@ -198,7 +219,6 @@ def score_scene(job: BatchJob) -> dict:
 
     Notebook: 07_fit_and_export.ipynb
     """
-    from .fit_and_export import output_paths, timeline_paths
     from .media import guard_outputs
 
     row: dict[str, object] = {
@@ -220,7 +240,7 @@ def score_scene(job: BatchJob) -> dict:
         row.update(emotion=prof.emotion, valence=prof.valence, arousal=prof.arousal)
         picks = rank(prof, job.tracks, top=3)
         row.update({f"pick {r.rank}": Path(r.path).name for r in picks})
-        scene_plan = plan(prof, job.tracks, per_scene=job.per_scene)
+        scene_plan = plan(prof, job.tracks, per_scene=job.per_scene, picks=picks)
         cue = fit_plan(
             scene_plan,
             prof.duration,
@@ -229,10 +249,9 @@ def score_scene(job: BatchJob) -> dict:
             short=f"{job.scene}: too few tracks in the library for its {len(scene_plan)} scenes — add music",
         )
         guard_outputs(
-            [*output_paths(job.output).values(), *timeline_paths(job.output, job.timelines).values()],
-            [job.scene, *(pick.path for _, pick in scene_plan if pick)],
+            _files_written(job.output, job.timelines), [job.scene, *(pick.path for _, pick in scene_plan if pick)]
         )
-        scenes = [(p.start, p.end, p.emotion) for p, _ in scene_plan] if job.per_scene else []
+        scenes = scene_markers(scene_plan) if job.per_scene else []
         res, written = export(
             job.scene,
             cue,

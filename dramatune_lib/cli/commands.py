@@ -196,7 +196,7 @@ def _cmd_compose(args: argparse.Namespace) -> None:
 
 def _cmd_score(args: argparse.Namespace) -> None:
     from ..dataset_prep import ensure_demo_data
-    from ..pipeline import analyse, check_outputs, export, fit_plan
+    from ..pipeline import analyse, check_outputs, export, fit_plan, scene_markers
     from ..pipeline import plan as plan_of
 
     library = Path(args.library) if args.library else ensure_demo_data().library
@@ -221,7 +221,7 @@ def _cmd_score(args: argparse.Namespace) -> None:
         cuts=prof.cut_times if args.beats_on_cuts else None,
         short=f"{lib.folder}: too few tracks for {len(plan)} scenes — add music or score without --per-scene",
     )
-    scenes = [(part.start, part.end, part.emotion) for part, _ in plan] if args.per_scene else []
+    scenes = scene_markers(plan) if args.per_scene else []
     res, timelines = export(
         args.clip,
         cue,

@@ -402,7 +402,7 @@ class AppSession:
             short=f"{self.library.folder}: too few tracks for {len(plan)} scenes — add music",
         )
         result = self._export(cue, "scored_per_scene", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
-        self.last_scenes = [(part.start, part.end, part.emotion) for part, _ in plan]
+        self.last_scenes = pipeline.scene_markers(plan)
         return result
 
     def editor_package(self, result: ExportResult) -> Path:
