@@ -110,6 +110,25 @@ def _loudness(text: str) -> str | float:
     return value
 
 
+def _export_options(p: argparse.ArgumentParser) -> None:
+    """The options of every command that exports a scored scene (merge, score)."""
+    p.add_argument(
+        "--loudness",
+        default="web",
+        type=_loudness,
+        help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS",
+    )
+    p.add_argument(
+        "--timeline",
+        action="append",
+        default=[],
+        choices=TIMELINE_CHOICES,
+        help="also write a timeline for your editing program beside OUT: otio, fcp7 (Premiere, "
+        "Resolve), fcpx (Final Cut Pro X) or edl; repeat for several",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dramatune`` command.
 
@@ -162,21 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DB",
         help="how far the music dips under speech, dB (0 = off, at most 40)",
     )
-    p.add_argument(
-        "--loudness",
-        default="web",
-        type=_loudness,
-        help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS",
-    )
-    p.add_argument(
-        "--timeline",
-        action="append",
-        default=[],
-        choices=TIMELINE_CHOICES,
-        help="also write a timeline for your editing program beside OUT: otio, fcp7 (Premiere, "
-        "Resolve), fcpx (Final Cut Pro X) or edl; repeat for several",
-    )
-    p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
+    _export_options(p)
     p.set_defaults(func=_cmd_merge)
     p = sub.add_parser("compose", help="compose an original cue for a scene, or for a valence-arousal point")
     p.add_argument("scene", nargs="?", help="a scene video: the cue follows its emotion, changes chords on its cuts")
@@ -214,21 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="crossfade on each scene boundary, seconds (0-10)",
     )
     p.add_argument("--beats-on-cuts", action="store_true", help="nudge each track (at most 8%%) so beats land on cuts")
-    p.add_argument(
-        "--loudness",
-        default="web",
-        type=_loudness,
-        help="web (-16 LUFS, default), broadcast (-23 LUFS) or a number in LUFS",
-    )
-    p.add_argument(
-        "--timeline",
-        action="append",
-        default=[],
-        choices=TIMELINE_CHOICES,
-        help="also write a timeline for your editing program beside OUT: otio, fcp7 (Premiere, "
-        "Resolve), fcpx (Final Cut Pro X) or edl; repeat for several",
-    )
-    p.add_argument("--overwrite", action="store_true", help="replace OUT (and its stem and cue sheet) if they exist")
+    _export_options(p)
     p.set_defaults(func=_cmd_score)
     p = sub.add_parser("demo", help="score the embedded demo scenes into out/")
     p.add_argument("--out", help="output folder (default: ./out or $DRAMATUNE_OUT)")
