@@ -57,7 +57,7 @@ def clips(tmp: Path) -> dict[str, Path]:
 
 
 def main() -> dict:
-    finders = {side: FaceFinder(detect_side=side) for side in SIDES}
+    finders = {side: FaceFinder(detect_side=side, finder="haar") for side in SIDES}
     result = {}
     with tempfile.TemporaryDirectory() as d:
         for name, path in clips(Path(d)).items():

@@ -3,8 +3,9 @@
 Scene analysis (:func:`analyze_scene`) streams a video once, samples frames at ``fps``
 (default 2 per second) and reads four cues:
 
-- **faces**: fer's seven class probabilities on each sampled frame, weighted by face area,
-  mapped onto the circumplex (:data:`circumplex.EMOTION_VA`);
+- **faces**: found by BlazeFace and confirmed by mediapipe's face-landmark model (:mod:`.blazeface`),
+  fer's seven class probabilities on each sampled frame, weighted by face area, mapped onto the
+  circumplex (:data:`circumplex.EMOTION_VA`);
 - **light**: brightness and saturation (bright -> pleasant, saturated -> lively), and dim or
   low-key lighting by its colour temperature (warm -> intimate, cold -> gloomy or menacing);
 - **pace**: motion energy between sampled frames and hard cuts found by scenedetect;
@@ -22,6 +23,7 @@ track's rank within its library.
 The stage in modules, scene first, then music:
 
 - :mod:`.weights`: how much each scene cue counts, and on which axes;
+- :mod:`.blazeface`: the face finder;
 - :mod:`.faces`, :mod:`.words`, :mod:`.sound`, :mod:`.light`, :mod:`.picture`, :mod:`.voices`: one per cue;
 - :mod:`.fusion`: :func:`analyze_scene`, the cues fused into one point, and the tables of notebook 02;
 - :mod:`.tracks`, :mod:`.music_words`, :mod:`.music_emotion`: a track measured and placed;
@@ -29,6 +31,7 @@ The stage in modules, scene first, then music:
 """
 
 from .beats import TIGHTNESS, beat_track
+from .blazeface import PRESENCE_MIN, BlazeFace, BlazeFaceFinder, FacePresence, model_folder
 from .faces import FER_CLASSES, FaceReading, face_detector, load_fer, read_faces
 from .fusion import analyze_scene, cue_table, fuse_axes, fusion_steps, fusion_table
 from .library import (
@@ -76,6 +79,7 @@ from .picture import (
     CUT_WIDTH,
     CUTS_FULL,
     FACE_DETECT_SIDE,
+    FACE_FINDERS,
     FLOW_RATE,
     FLOW_WIDTH,
     HAAR_WINDOW,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import numpy as np
 
 from ..circumplex import Cue
 from ..dsp import hann
+from ..errors import DramaTuneError
 from ..frames import sample_due, stream_frames_sampled
 from ..media import probe_scene
+from .blazeface import BlazeFaceFinder, model_folder
 from .faces import FaceReading, _box, _face_reading, face_detector
 from .light import warmth_of
 from .weights import CUE_CONFIDENCE, SCENE_WEIGHTS
@@ -57,6 +60,10 @@ FACE_DETECT_SIDE = 256
 MIN_FACE_SHARE = 50 / 360
 
 
+#: The face finders :class:`FaceFinder` offers.
+FACE_FINDERS = ("auto", "blazeface", "haar")
+
+
 #: The Haar cascade's own window (haarcascade_frontalface_default: 24x24 px).
 HAAR_WINDOW = 24
 
@@ -91,32 +98,55 @@ class PictureTrack:
 
 
 class FaceFinder:
-    """fer's Haar cascade run on a downscaled copy of each frame (:data:`FACE_DETECT_SIDE`: 6x
-    fewer pixels than fer's own 640 px search), with fer's emotion model on the face cut from
-    the full frame. The smallest face searched for scales with the frame.
+    """Faces found, then fer's emotion model on each face cut from the full frame.
+
+    ``finder="blazeface"`` (the default where mediapipe's models are installed: ``"auto"``) finds
+    them with BlazeFace, each find confirmed by mediapipe's face-landmark model
+    (:mod:`.blazeface`: turned heads and small faces, but not animals' or most drawn faces).
+    ``finder="haar"`` is fer's own Haar cascade, run on a copy downscaled to ``detect_side``
+    (:data:`FACE_DETECT_SIDE`: 6x fewer pixels than fer's own 640 px search); the smallest face
+    it searches for scales with the frame. ``"auto"`` falls back to it, with a warning, when
+    mediapipe's models are not installed.
 
     Notebook: 02_feature_extraction.ipynb
     """
 
-    def __init__(self, detector=None, detect_side: int = FACE_DETECT_SIDE):
+    def __init__(self, detector=None, detect_side: int = FACE_DETECT_SIDE, finder: str = "auto"):
+        if finder not in FACE_FINDERS:
+            raise DramaTuneError(f"face finder {finder!r}: choose one of {', '.join(FACE_FINDERS)}")
         self.fer = detector if detector is not None else face_detector()
         cascades = cv2.data.haarcascades  # type: ignore[attr-defined]  # cv2.data is missing from OpenCV's stubs
         self.cascade = cv2.CascadeClassifier(cascades + "haarcascade_frontalface_default.xml")
         self.detect_side = detect_side
+        folder = model_folder() if finder != "haar" else None
+        if folder is None and finder == "blazeface":
+            raise DramaTuneError(
+                "BlazeFace needs mediapipe 0.10.14's models: run `make setup`, or "
+                "`pip install --no-deps mediapipe==0.10.14` (Python 3.12 or older)"
+            )
+        if folder is None and finder == "auto":
+            logging.getLogger(__name__).warning(
+                "mediapipe 0.10.14 is not installed: faces are found by the Haar cascade (frontal faces only)"
+            )
+        self.blaze = BlazeFaceFinder(folder) if folder is not None else None
+        self.finder = "blazeface" if self.blaze is not None else "haar"
 
     def find(
         self,
         frame_bgr: np.ndarray,
         near: list[tuple[int, int, int, int]] | None = None,
     ) -> list[tuple[int, int, int, int]]:
-        """Face boxes ``(x, y, w, h)`` in the frame's own pixels, by fer's Haar cascade on a copy
-        downscaled to ``detect_side``.
+        """Face boxes ``(x, y, w, h)`` in the frame's own pixels: BlazeFace's confirmed finds, or
+        fer's Haar cascade on a copy downscaled to ``detect_side``.
 
-        ``near`` (boxes found in an earlier frame of the same shot) first searches only around
-        them, for faces of about their size; if none is found there, the whole frame is searched.
+        For the cascade, ``near`` (boxes found in an earlier frame of the same shot) first searches
+        only around them, for faces of about their size; if none is found there, the whole frame
+        is searched. BlazeFace always searches the whole frame (a few milliseconds).
 
         Notebook: 02_feature_extraction.ipynb
         """
+        if self.blaze is not None:
+            return self.blaze.find(frame_bgr)
         h, w = frame_bgr.shape[:2]
         s = min(1.0, self.detect_side / max(h, w))
         gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
