@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..circumplex import clip_va, label_for
+from ..dsp import SPECTRUM_BLOCK, chroma_stft, mel_filterbank, onset_strength, power_to_db, stft_power, sync_mean
 from ..errors import BadInputError
 from ..media import audio_duration, load_audio
 from ..schema import TrackFeatures
@@ -54,32 +55,23 @@ class BeatGrid:
 N_FFT = 2048
 
 
-#: Spectrum frames computed at a time by :func:`onset_envelope` (47 s of music at hop 256): bounds
-#: the memory of a 5-minute track's spectrum (chosen by hand).
-SPECTRUM_BLOCK = 4096
-
-
 def onset_envelope(y: np.ndarray, sr: int = SR, *, n_mels: int = 128, fmax: float | None = None) -> np.ndarray:
     """``librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP, n_mels=..., fmax=...)``, bit for
-    bit, with its mel spectrogram computed :data:`SPECTRUM_BLOCK` frames at a time: librosa holds
-    the whole complex spectrum at once (about 300 MB for a 5-minute track) (issue #17).
+    bit, in numpy (:mod:`..dsp`), its mel spectrogram computed :data:`SPECTRUM_BLOCK` frames at a
+    time: librosa holds the whole complex spectrum at once (about 300 MB for a 5-minute track), and
+    its import costs a new process about a second (issue #17).
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import librosa
-
     n = 1 + y.size // HOP
     padded = np.pad(y, N_FFT // 2)  # librosa.stft's centred frames, zero-padded
-    basis = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=n_mels, fmax=fmax)
-    mel = np.empty((n_mels, n), np.float32)
+    basis = mel_filterbank(sr, N_FFT, n_mels, fmax)
+    mel = np.empty((n_mels, n), np.float64 if padded.dtype == np.float64 else np.float32)  # as librosa's
     for f0 in range(0, n, SPECTRUM_BLOCK):
         f1 = min(n, f0 + SPECTRUM_BLOCK)
-        power = (
-            np.abs(librosa.stft(padded[f0 * HOP : (f1 - 1) * HOP + N_FFT], n_fft=N_FFT, hop_length=HOP, center=False))
-            ** 2
-        )
+        power = stft_power(padded[f0 * HOP : (f1 - 1) * HOP + N_FFT], N_FFT, HOP, centred=False)
         mel[:, f0:f1] = np.einsum("...ft,mf->...mt", power, basis, optimize=True)  # as melspectrogram does
-    return librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr, hop_length=HOP)
+    return onset_strength(power_to_db(mel), HOP, N_FFT)
 
 
 def beat_grid(
@@ -94,8 +86,6 @@ def beat_grid(
 
     Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
     """
-    import librosa
-
     if y.size < sr or float(np.abs(y).max()) < 1e-4:
         return None
     if oenv is None:
@@ -105,7 +95,7 @@ def beat_grid(
         return None
     # a steady grid: the median beat period, its phase fitted to the detected beats, laid over
     # the whole track (quiet passages, where the tracker finds few beats, get bar lines too)
-    found = librosa.frames_to_time(frames, sr=sr, hop_length=HOP)
+    found = (np.asarray(frames) * HOP).astype(int) / float(sr)  # as librosa's frames_to_time
     period = float(np.median(np.diff(found)))
     # the period to a fraction of a frame: a straight line through the beats against their
     # numbers (a median of frame-quantised gaps drifts 36 ms in 20 s of a 120 BPM click track)
@@ -113,15 +103,20 @@ def beat_grid(
     period, start = np.polyfit(k, found, 1)
     offset = float(start) % float(period)
     beats = np.arange(offset, y.size / sr, period)
-    bframes = np.minimum(librosa.time_to_frames(beats, sr=sr, hop_length=HOP), oenv.size - 1)
+    bframes = np.minimum(_time_to_frames(beats, sr, HOP), oenv.size - 1)
     low = onset_envelope(y, sr, n_mels=32, fmax=250)
     # chords change on bar lines: chroma at a coarser hop is enough to see them
-    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=4 * HOP)
-    cframes = np.minimum(librosa.time_to_frames(beats, sr=sr, hop_length=4 * HOP), chroma.shape[1] - 1)
-    change = np.r_[0, np.abs(np.diff(librosa.util.sync(chroma, cframes), axis=1)).sum(axis=0)]
+    chroma = chroma_stft(y, sr, 4 * HOP)
+    cframes = np.minimum(_time_to_frames(beats, sr, 4 * HOP), chroma.shape[1] - 1)
+    change = np.r_[0, np.abs(np.diff(sync_mean(chroma, cframes), axis=1)).sum(axis=0)]
     strength = low[bframes] / (low.max() or 1) + change[: bframes.size] / (change.max() or 1)
     phase = int(np.argmax([strength[p::4].mean() for p in range(4)]))
     return BeatGrid(tempo=60.0 / period, beats=beats, bars=beats[phase::4])
+
+
+def _time_to_frames(times: np.ndarray, sr: int, hop: int) -> np.ndarray:
+    """``librosa.time_to_frames(times, sr=sr, hop_length=hop)``: whole samples, then whole frames."""
+    return np.floor((np.asarray(times) * sr).astype(int) // hop).astype(int)
 
 
 def estimate_key(chroma_mean: np.ndarray) -> tuple[str, str, float]:

@@ -1,0 +1,89 @@
+"""The spectra DramaTune computes in numpy (dramatune_lib.dsp) are librosa 0.11's, bit for bit:
+a merge of a never-indexed track then needs no librosa import (issue #17). Checked on demo cues,
+a detuned chord (so the tuning estimate is not 0), a float64 signal, a short one and noise."""
+
+import librosa
+import numpy as np
+import pytest
+import scipy.signal
+
+from dramatune_lib import dsp
+from dramatune_lib import feature_extraction as fx
+from dramatune_lib.media import load_audio
+
+SR = 22050
+
+
+@pytest.fixture(scope="module")
+def signals(demo):
+    rng = np.random.default_rng(7)
+    t = np.arange(SR * 6) / SR
+    detuned = sum(np.sin(2 * np.pi * f * 2 ** (0.3 / 12) * t) for f in (220.0, 277.2, 329.6)).astype(np.float32)
+    cues = [load_audio(p, sr=SR) for p in sorted(demo.library.glob("*.ogg"))[:3]]
+    return {
+        **{f"cue {k}": y for k, y in enumerate(cues)},
+        "detuned chord": detuned,
+        "float64": rng.normal(size=SR * 3),
+        "short": rng.normal(size=3000).astype(np.float32),
+        "noise": (0.1 * rng.normal(size=SR * 4)).astype(np.float32),
+    }
+
+
+def test_window_and_filterbanks_are_librosas():
+    for n in (256, 1024, 2048, 800):
+        assert np.array_equal(dsp.hann(n), scipy.signal.get_window("hann", n, fftbins=True))
+    for n_mels, fmax in ((128, None), (32, 250.0), (40, 8000.0)):
+        assert np.array_equal(
+            dsp.mel_filterbank(SR, 2048, n_mels, fmax), librosa.filters.mel(sr=SR, n_fft=2048, n_mels=n_mels, fmax=fmax)
+        )
+    for tuning in (0.0, 0.3, -0.45):
+        assert np.array_equal(
+            dsp.chroma_filterbank(SR, 2048, tuning), librosa.filters.chroma(sr=SR, n_fft=2048, tuning=tuning)
+        )
+
+
+def test_spectra_are_librosas(signals):
+    for name, y in signals.items():
+        for hop in (256, 1024):
+            power = dsp.stft_power(y, 2048, hop)
+            expected = np.abs(librosa.stft(y, n_fft=2048, hop_length=hop)) ** 2
+            assert power.dtype == expected.dtype and np.array_equal(power, expected), name
+        assert dsp.estimate_tuning(power, SR, 2048) == librosa.estimate_tuning(S=expected, sr=SR), name
+        assert np.array_equal(dsp.chroma_stft(y, SR, 1024), librosa.feature.chroma_stft(y=y, sr=SR, hop_length=1024)), (
+            name
+        )
+        db = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR, hop_length=256))
+        assert np.array_equal(dsp.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR, hop_length=256)), db), name
+        assert np.array_equal(dsp.onset_strength(db, 256), librosa.onset.onset_strength(S=db, sr=SR, hop_length=256)), (
+            name
+        )
+    # a chord 0.3 semitone sharp: the estimate is far from 0 (librosa's own reads 0.25 on pure sines)
+    assert dsp.estimate_tuning(dsp.stft_power(signals["detuned chord"], 2048, 1024), SR, 2048) > 0.2
+
+
+def test_onset_envelope_and_sync_are_librosas(signals):
+    for name, y in signals.items():
+        for n_mels, fmax in ((128, None), (32, 250.0)):
+            expected = librosa.onset.onset_strength(y=y, sr=SR, hop_length=fx.HOP, n_mels=n_mels, fmax=fmax)
+            assert np.array_equal(fx.onset_envelope(y, SR, n_mels=n_mels, fmax=fmax), expected), name
+    chroma = librosa.feature.chroma_stft(y=signals["cue 0"], sr=SR, hop_length=1024)
+    for frames in (np.array([3, 10, 10, 40]), np.array([0, 5, 500]), np.arange(0, chroma.shape[1], 7)):
+        assert np.array_equal(dsp.sync_mean(chroma, frames), librosa.util.sync(chroma, frames))
+
+
+def test_a_never_indexed_merge_imports_no_librosa(demo, tmp_path):
+    """Beats, bar lines and the onset envelope of a track come without librosa's import."""
+    import subprocess
+    import sys
+
+    track = sorted(demo.library.glob("*.ogg"))[0]
+    code = (
+        "import sys\n"
+        "from dramatune_lib.feature_extraction import tracks\n"
+        "from dramatune_lib.media import load_audio\n"
+        f"grid = tracks.beat_grid(load_audio({str(track)!r}, sr=tracks.SR))\n"
+        "assert grid is not None and len(grid.bars) > 2\n"
+        "print('librosa' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
