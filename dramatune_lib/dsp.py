@@ -64,8 +64,9 @@ SPECTRUM_BLOCK = 4096
 FFT_BLOCK = 64
 
 
-def stft_power(y: np.ndarray, n_fft: int, hop: int, *, centred: bool = True) -> np.ndarray:
-    """``abs(librosa.stft(y, n_fft=n_fft, hop_length=hop)) ** 2`` bit for bit: frames centred and
+def stft_power(y: np.ndarray, n_fft: int, hop: int, *, centred: bool = True, power: int = 2) -> np.ndarray:
+    """``abs(librosa.stft(y, n_fft=n_fft, hop_length=hop)) ** power`` bit for bit (``power=1``: the
+    magnitude): frames centred and
     zero-padded (``centred=False``: ``y`` is already padded), librosa's float64 window, the
     spectrum stored as complex64 (complex128 for float64 ``y``) as librosa stores it;
     :data:`FFT_BLOCK` frames at a time.
@@ -79,11 +80,11 @@ def stft_power(y: np.ndarray, n_fft: int, hop: int, *, centred: bool = True) -> 
         y = np.pad(y, n_fft // 2)
     frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop]
     window = hann(n_fft)
-    power = np.empty((len(frames), n_fft // 2 + 1), y.dtype)  # frames first: librosa's layout (order F)
+    out = np.empty((len(frames), n_fft // 2 + 1), y.dtype)  # frames first: librosa's layout (order F)
     for f0 in range(0, len(frames), FFT_BLOCK):
         block = frames[f0 : f0 + FFT_BLOCK] * window
-        power[f0 : f0 + len(block)] = np.abs(np.fft.rfft(block, axis=-1).astype(spectrum)) ** 2
-    return power.T
+        out[f0 : f0 + len(block)] = np.abs(np.fft.rfft(block, axis=-1).astype(spectrum)) ** power
+    return out.T
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
@@ -124,6 +125,14 @@ def mel_filterbank(sr: float, n_fft: int, n_mels: int = 128, fmax: float | None 
     return weights
 
 
+def mel_frequencies(n_mels: int, fmax: float) -> np.ndarray:
+    """``librosa.mel_frequencies(n_mels=n_mels, fmax=fmax)``: centres evenly spaced on Slaney's scale.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    return _mel_to_hz(np.linspace(_hz_to_mel(np.array([0.0]))[0], _hz_to_mel(np.array([fmax]))[0], n_mels))
+
+
 def power_to_db(power: np.ndarray, top_db: float = 80.0) -> np.ndarray:
     """``librosa.power_to_db(power)``: decibels re 1, floored at 1e-10 and ``top_db`` below the peak.
 
@@ -162,38 +171,49 @@ PITCH_RANGE_HZ, PITCH_THRESHOLD, TUNING_RESOLUTION = (150.0, 4000.0), 0.1, 0.01
 def estimate_tuning(power: np.ndarray, sr: float, n_fft: int) -> float:
     """``librosa.estimate_tuning(S=power, sr=sr)``: the spectral peaks' offset from equal
     temperament (A440), in fractions of a semitone, as the histogram peak of piptrack's
-    parabolically interpolated peaks above their median magnitude.
+    parabolically interpolated peaks above their median magnitude. Frames are searched
+    :data:`FFT_BLOCK` at a time, keeping only the peaks: piptrack holds six arrays the spectrum's
+    size.
 
     Notebook: 02_feature_extraction.ipynb
     """
-    s = np.abs(power)
-    x0, below, above = s[1:-1], s[:-2], s[2:]
-    a = (above + below).astype(np.float64) - 2 * x0.astype(np.float64)  # librosa's numba stencil: float64
-    b = (above - below).astype(np.float64) / 2
-    shift = np.zeros_like(s)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shift[1:-1] = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
-    skew = 0.5 * np.gradient(s, axis=0) * shift
     hz = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
     in_range = ((PITCH_RANGE_HZ[0] <= hz) & (hz < min(PITCH_RANGE_HZ[1], sr / 2)))[:, None]
-    t = s * (s > PITCH_THRESHOLD * s.max(axis=0)[None])
-    peak = np.zeros(t.shape, bool)  # librosa's local-maximum stencil: the first bin never counts
-    peak[1:-1] = (t[1:-1] > t[:-2]) & (t[1:-1] >= t[2:])
-    peak[-1] = t[-1] > t[-2]
-    idx = np.nonzero(in_range & peak)
-    pitches, mags = np.zeros_like(s), np.zeros_like(s)
-    pitches[idx] = (idx[0] + shift[idx]) * float(sr) / n_fft
-    mags[idx] = s[idx] + skew[idx]
-    voiced = pitches > 0
-    threshold = np.median(mags[voiced]) if voiced.any() else 0.0
-    freqs = pitches[(mags >= threshold) & voiced]
-    freqs = freqs[freqs > 0]
+    pitches, mags = [], []
+    for f0 in range(0, power.shape[1], FFT_BLOCK):
+        p, m = _spectral_peaks(np.abs(power[:, f0 : f0 + FFT_BLOCK]), in_range, sr, n_fft)
+        pitches.append(p)
+        mags.append(m)
+    pitch, mag = np.concatenate(pitches), np.concatenate(mags)
+    voiced = pitch > 0
+    threshold = np.median(mag[voiced]) if voiced.any() else 0.0
+    freqs = pitch[(mag >= threshold) & voiced]
     if not freqs.size:
         return 0.0
     residual = np.mod(12 * np.log2(freqs / (440.0 / 16)), 1.0)
     residual[residual >= 0.5] -= 1.0
     counts, edges = np.histogram(residual, np.linspace(-0.5, 0.5, int(np.ceil(1.0 / TUNING_RESOLUTION)) + 1))
     return float(edges[np.argmax(counts)])
+
+
+def _spectral_peaks(s: np.ndarray, in_range: np.ndarray, sr: float, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    """piptrack's peaks in some frames of a power spectrum: their interpolated frequencies and
+    magnitudes (librosa's numba stencils, in float64 as numba computes them)."""
+    x0, below, above = s[1:-1], s[:-2], s[2:]
+    a = (above + below).astype(np.float64) - 2 * x0.astype(np.float64)
+    b = (above - below).astype(np.float64) / 2
+    shift = np.zeros_like(s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift[1:-1] = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
+    t = s * (s > PITCH_THRESHOLD * s.max(axis=0)[None])
+    peak = np.zeros(t.shape, bool)  # librosa's local-maximum stencil: the first bin never counts
+    peak[1:-1] = (t[1:-1] > t[:-2]) & (t[1:-1] >= t[2:])
+    peak[-1] = t[-1] > t[-2]
+    idx = np.nonzero(in_range & peak)
+    pitch = np.zeros_like(s)
+    pitch[idx] = (idx[0] + shift[idx]) * float(sr) / n_fft
+    mag = (s + 0.5 * np.gradient(s, axis=0) * shift)[idx]
+    return pitch[idx], mag
 
 
 def chroma_filterbank(sr: float, n_fft: int, tuning: float = 0.0) -> np.ndarray:
@@ -240,3 +260,100 @@ def sync_mean(x: np.ndarray, frames: np.ndarray) -> np.ndarray:
     for i, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
         out[:, i] = np.mean(x[:, a:b], axis=1)
     return out
+
+
+def spectral_centroid(y: np.ndarray, sr: float, hop: int, n_fft: int = 2048) -> np.ndarray:
+    """``librosa.feature.spectral_centroid(y=y, sr=sr, hop_length=hop)[0]``: each frame's
+    magnitude-weighted mean frequency, Hz.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    magnitude = stft_power(y, n_fft, hop, power=1)
+    hz = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)[:, None]
+    return np.sum(hz * _normalise(magnitude, 1), axis=0)
+
+
+def hpss(spec: np.ndarray, kernel: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``librosa.decompose.hpss(spec, kernel_size=kernel)``: Fitzgerald's (2010) harmonic and
+    percussive parts of a (mel) power spectrogram, by median filters along time (``kernel[0]``
+    frames) and frequency (``kernel[1]`` bins) and soft masks (power 2).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    from scipy.ndimage import median_filter
+
+    harm = np.empty_like(spec)
+    harm[:] = median_filter(spec, size=[1, kernel[0]], mode="reflect")
+    perc = np.empty_like(spec)
+    perc[:] = median_filter(spec, size=[kernel[1], 1], mode="reflect")
+    return spec * _softmask(harm, perc), spec * _softmask(perc, harm)
+
+
+def _softmask(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """``librosa.util.softmask(x, ref, power=2, split_zeros=True)``."""
+    z = np.maximum(x, ref).astype(x.dtype)
+    bad = z < np.finfo(x.dtype).tiny
+    z[bad] = 1
+    mask = (x / z) ** 2.0
+    ref_mask = (ref / z) ** 2.0
+    good = ~bad
+    mask[good] /= mask[good] + ref_mask[good]
+    mask[bad] = 0.5
+    return mask
+
+
+def autocorrelate(x: np.ndarray) -> np.ndarray:
+    """``librosa.autocorrelate(x)``: by FFT, zero-padded to a fast length at least ``2n - 1``.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import scipy.fft
+
+    n_pad = scipy.fft.next_fast_len(2 * x.shape[-1] - 1, real=True)
+    spectrum = scipy.fft.rfft(x, n=n_pad)
+    return scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad)[: x.shape[-1]]
+
+
+#: librosa's onset picking (found "by large-scale search", Böck et al. 2012): a peak is the maximum
+#: of the 30 ms before it, at least DELTA over the mean of the 100 ms around it, and 30 ms after
+#: the last peak.
+ONSET_PRE_MAX_S, ONSET_AVG_S, ONSET_WAIT_S, ONSET_DELTA = 0.03, 0.10, 0.03, 0.07
+
+
+def onset_frames(envelope: np.ndarray, sr: float, hop: int) -> np.ndarray:
+    """``librosa.onset.onset_detect(onset_envelope=envelope, sr=sr, hop_length=hop)``: the
+    envelope scaled to 0..1, then librosa's peak picker, frame by frame as its compiled loop
+    does (float32 means summed in order).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    x = envelope - np.min(envelope, keepdims=True, axis=-1)
+    x /= np.max(x, keepdims=True, axis=-1) + np.finfo(x.dtype).tiny
+    if not x.any() or not np.all(np.isfinite(x)):
+        return np.array([], dtype=int)
+    pre_max = int(np.ceil(ONSET_PRE_MAX_S * sr // hop))
+    post_max = 1
+    pre_avg = int(np.ceil(ONSET_AVG_S * sr // hop))
+    post_avg = int(np.ceil(ONSET_AVG_S * sr // hop + 1))
+    wait = int(np.ceil(ONSET_WAIT_S * sr // hop))
+    n = x.shape[0]
+
+    def mean(a: int, b: int) -> float:
+        return float(np.cumsum(x[a:b], dtype=x.dtype)[-1]) / (b - a)  # numba's in-order sum
+
+    # a frame can only be a peak where it equals the maximum of its window: find those at once
+    padded = np.concatenate([np.full(pre_max, -np.inf, x.dtype), x])
+    window_max = np.lib.stride_tricks.sliding_window_view(padded, pre_max + post_max).max(axis=1)
+    candidates = np.flatnonzero(x == window_max[:n])
+    peaks = []
+    start = 1
+    if x[0] >= x[: min(post_max, n)].max() and x[0] >= mean(0, min(post_avg, n)) + ONSET_DELTA:
+        peaks.append(0)
+        start = wait + 1
+    for k in candidates:
+        if k < start:
+            continue
+        if x[k] >= mean(max(0, k - pre_avg), min(k + post_avg, n)) + ONSET_DELTA:
+            peaks.append(int(k))
+            start = k + wait + 1
+    return np.array(peaks, dtype=int)

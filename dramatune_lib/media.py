@@ -322,6 +322,10 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_secon
     return y.mean(axis=1) if mono else y.copy()
 
 
+#: Seconds of a music file :func:`load_audio` reads at a time when it mixes down to mono (chosen by hand).
+DECODE_BLOCK_S = 10.0
+
+
 def load_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None) -> np.ndarray:
     """Load a music file: soundfile (libsndfile) first, ffmpeg for other formats (m4a...).
 
@@ -337,17 +341,18 @@ def load_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds
         with sf.SoundFile(str(path)) as f:
             file_sr = f.samplerate
             frames = -1 if not max_seconds else int(max_seconds * file_sr)
-            y = f.read(frames, dtype="float32", always_2d=True)
+            if mono:  # mixed down a block at a time: a 5-minute stereo file never sits whole in memory
+                block = int(DECODE_BLOCK_S * file_sr)
+                parts = [b.mean(axis=1) for b in f.blocks(block, frames=frames, dtype="float32", always_2d=True)]
+                y: np.ndarray = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            else:
+                y = f.read(frames, dtype="float32", always_2d=True)
     except Exception:  # libsndfile does not know the format: let ffmpeg try
         return decode_audio(path, sr=sr, mono=mono, max_seconds=max_seconds)
     if y.size == 0:
         raise BadInputError(path, "holds no audio samples")
-    if mono:
-        y = y.mean(axis=1)
-    elif y.shape[1] == 1:
-        y = np.repeat(y, 2, axis=1)
-    else:
-        y = y[:, :2]
+    if not mono:
+        y = np.repeat(y, 2, axis=1) if y.shape[1] == 1 else y[:, :2]
     if file_sr != sr:
         y = resample(y, file_sr, sr)
     return np.ascontiguousarray(y, dtype=np.float32)

@@ -61,6 +61,25 @@ def test_spectra_are_librosas(signals):
     assert dsp.estimate_tuning(dsp.stft_power(signals["detuned chord"], 2048, 1024), SR, 2048) > 0.2
 
 
+def test_the_index_measures_are_librosas(signals):
+    """Centroid, harmonic/percussive parts, autocorrelation, onsets and mel centres."""
+    assert np.array_equal(dsp.mel_frequencies(64, SR / 2), librosa.mel_frequencies(n_mels=64, fmax=SR / 2))
+    for name, y in signals.items():
+        assert np.array_equal(
+            dsp.spectral_centroid(y, SR, 2048), librosa.feature.spectral_centroid(y=y, sr=SR, hop_length=2048)[0]
+        ), name
+        mel = librosa.feature.melspectrogram(y=y, sr=SR, hop_length=1024, n_mels=64)
+        for ours, theirs in zip(dsp.hpss(mel, (17, 9)), librosa.decompose.hpss(mel, kernel_size=(17, 9))):
+            assert np.array_equal(ours, theirs), name
+        env = fx.onset_envelope(y, SR)
+        x = env - env.mean()
+        assert np.array_equal(dsp.autocorrelate(x), librosa.autocorrelate(x)), name
+        onsets = librosa.onset.onset_detect(onset_envelope=env, sr=SR, hop_length=fx.HOP)
+        assert len(onsets) > 0 and np.array_equal(dsp.onset_frames(env, SR, fx.HOP), onsets), name
+    flat = np.zeros(500, np.float32)
+    assert dsp.onset_frames(flat, SR, fx.HOP).size == 0 == librosa.onset.onset_detect(onset_envelope=flat, sr=SR).size
+
+
 def test_onset_envelope_and_sync_are_librosas(signals):
     for name, y in signals.items():
         for n_mels, fmax in ((128, None), (32, 250.0)):
@@ -71,19 +90,28 @@ def test_onset_envelope_and_sync_are_librosas(signals):
         assert np.array_equal(dsp.sync_mean(chroma, frames), librosa.util.sync(chroma, frames))
 
 
-def test_a_never_indexed_merge_imports_no_librosa(demo, tmp_path):
-    """Beats, bar lines and the onset envelope of a track come without librosa's import."""
+def test_beats_and_the_index_import_no_librosa(demo):
+    """A track's beats and bar lines (a never-indexed merge) and its whole index entry come
+    without librosa's import (about 185 MB and a second of a new process, with numba and
+    scikit-learn), and the entry is the one the test process measures."""
+    import json
     import subprocess
     import sys
+    from dataclasses import asdict
 
     track = sorted(demo.library.glob("*.ogg"))[0]
     code = (
-        "import sys\n"
+        "import json, sys\n"
+        "from dataclasses import asdict\n"
         "from dramatune_lib.feature_extraction import tracks\n"
         "from dramatune_lib.media import load_audio\n"
         f"grid = tracks.beat_grid(load_audio({str(track)!r}, sr=tracks.SR))\n"
         "assert grid is not None and len(grid.bars) > 2\n"
-        "print('librosa' in sys.modules)\n"
+        "before = 'librosa' in sys.modules\n"
+        f"entry = asdict(tracks.track_features({str(track)!r}))\n"
+        "print(json.dumps([before, 'librosa' in sys.modules, entry]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    before, after, entry = json.loads(out.stdout)
+    assert not before and not after
+    assert entry == json.loads(json.dumps(asdict(fx.track_features(track))))

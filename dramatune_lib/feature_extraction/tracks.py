@@ -9,7 +9,20 @@ from pathlib import Path
 import numpy as np
 
 from ..circumplex import clip_va, label_for
-from ..dsp import SPECTRUM_BLOCK, chroma_stft, mel_filterbank, onset_strength, power_to_db, stft_power, sync_mean
+from ..dsp import (
+    SPECTRUM_BLOCK,
+    autocorrelate,
+    chroma_stft,
+    hpss,
+    mel_filterbank,
+    mel_frequencies,
+    onset_frames,
+    onset_strength,
+    power_to_db,
+    spectral_centroid,
+    stft_power,
+    sync_mean,
+)
 from ..errors import BadInputError
 from ..media import audio_duration, load_audio
 from ..schema import TrackFeatures
@@ -245,14 +258,13 @@ def sound_descriptors(y: np.ndarray, sr: int = SR) -> dict[str, float]:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import librosa
-
-    S = librosa.feature.melspectrogram(
-        y=y, sr=sr, n_fft=2048, hop_length=DESCRIPTOR_HOP, n_mels=DESCRIPTOR_MELS, power=2.0
+    # librosa.feature.melspectrogram(y=y, sr=sr, n_fft=2048, hop_length=DESCRIPTOR_HOP, n_mels=DESCRIPTOR_MELS)
+    S = np.einsum(
+        "...ft,mf->...mt", stft_power(y, 2048, DESCRIPTOR_HOP), mel_filterbank(sr, 2048, DESCRIPTOR_MELS), optimize=True
     )
     if not np.any(S > 0):
         return {k: 0.0 for k in DESCRIPTORS}
-    H, P = librosa.decompose.hpss(S, kernel_size=HPSS_KERNEL)
+    H, P = hpss(S, HPSS_KERNEL)
     frame = S.sum(axis=0)
     floor = frame.max() * 1e-8
     heard = frame > frame.max() * 1e-5  # ignore digital silence before and after the music
@@ -262,7 +274,7 @@ def sound_descriptors(y: np.ndarray, sr: int = SR) -> dict[str, float]:
     k = max(1, int(round(DYNAMICS_WINDOW * sr / DESCRIPTOR_HOP)))
     short = 10 * np.log10(np.convolve(frame, np.ones(k) / k, mode="valid") + floor)
     p95, p10 = np.percentile(short, [95, 10])
-    f = librosa.mel_frequencies(n_mels=DESCRIPTOR_MELS, fmax=sr / 2)
+    f = mel_frequencies(DESCRIPTOR_MELS, sr / 2)
     harm = H.sum(axis=1) / max(float(H.sum()), 1e-12)
     spec = S.sum(axis=1) / float(S.sum())
     flat = np.exp(np.mean(np.log(S + floor), axis=0)) / (S.mean(axis=0) + floor)
@@ -300,7 +312,6 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import librosa
     import pyloudnorm
 
     path = Path(path)
@@ -318,13 +329,13 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
         raise BadInputError(path, "is silent — skipped")
     oenv = onset_envelope(y, SR)
     tempo = tempo_estimate(oenv, SR, HOP)  # librosa.feature.tempo's answer, a block at a time
-    onsets = librosa.onset.onset_detect(onset_envelope=oenv, sr=SR, hop_length=HOP)
-    chroma = librosa.feature.chroma_stft(y=y, sr=SR, hop_length=2048)
+    onsets = onset_frames(oenv, SR, HOP)
+    chroma = chroma_stft(y, SR, 2048)
     key, mode, strength = estimate_key(chroma.mean(axis=1))
     meter = pyloudnorm.Meter(SR)
     lufs = float(meter.integrated_loudness(y)) if analysed >= 0.5 else _db(y) - 0.7
     lufs = lufs if np.isfinite(lufs) else -70.0
-    centroid = float(np.mean(librosa.feature.spectral_centroid(y=y, sr=SR, hop_length=2048)))
+    centroid = float(np.mean(spectral_centroid(y, SR, 2048)))
     density = len(onsets) / analysed
     lra = float(meter.loudness_range(y)) if analysed >= 3.0 else 0.0
     grid = beat_grid(y, SR, oenv=oenv, tempo=tempo)
@@ -371,12 +382,10 @@ def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import librosa
-
     if tempo <= 0 or oenv.size < 8:
         return 0.0
     x = oenv - oenv.mean()
-    ac = librosa.autocorrelate(x)
+    ac = autocorrelate(x)
     if ac[0] <= 0:
         return 0.0
     lag = 60.0 / tempo * sr / hop
