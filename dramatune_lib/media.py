@@ -268,19 +268,19 @@ def guard_outputs(
             raise OutputIsInputError(out, library, library=True)
 
 
-def run_ffmpeg(args: list[str], what: str | Path) -> None:
-    """Run ffmpeg; on failure raise a one-line :class:`DramaTuneError` about ``what``.
+def run_ffmpeg(args: list[str], what: str | Path, stdin: bytes | None = None) -> None:
+    """Run ffmpeg (``stdin``: bytes for an input named ``-``); on failure raise a one-line
+    :class:`DramaTuneError` about ``what``.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
     r = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", *args],
+        [ffmpeg_exe(), "-hide_banner", *(["-nostdin"] if stdin is None else []), "-y", "-v", "error", *args],
+        input=stdin,
         capture_output=True,
-        text=True,
-        errors="replace",
     )
     if r.returncode != 0:
-        last = (r.stderr.strip().splitlines() or ["unknown error"])[-1]
+        last = (r.stderr.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
         raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")
 
 

@@ -287,7 +287,7 @@ def test_full_disk_leaves_nothing_behind(demo, tmp_path, monkeypatch, where):
 
     if where == "ffmpeg":
 
-        def broken(args, what):
+        def broken(args, what, stdin=None):
             open(args[-1], "wb").write(b"half a file")  # ffmpeg wrote part of the output, then died
             raise DramaTuneError("x.mp4: ffmpeg failed — No space left on device")
 
