@@ -333,7 +333,7 @@ def warm_up(progress: Callable[[str], None] = print) -> None:
     t = time.time()
     index_library(demo.library)
     prof = analyse(demo.scenes["chase"])
-    fit(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # beats tracked (numba), once
+    fit(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # the fit and its stretch, once
     progress(f"caches warm ({time.time() - t:.1f} s)")
 
 
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     ap = argparse.ArgumentParser(prog="python -m dramatune_lib.pipeline", description=__doc__.splitlines()[0])
     ap.add_argument("--rebuild", action="store_true", help="regenerate even if present")
-    ap.add_argument("--warm", action="store_true", help="compile librosa's numba code and index the demo library")
+    ap.add_argument("--warm", action="store_true", help="index the demo library and run the chain once")
     args = ap.parse_args(argv)
     from .dataset_prep import ensure_demo_data
 
