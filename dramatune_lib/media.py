@@ -326,6 +326,31 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_secon
 DECODE_BLOCK_S = 10.0
 
 
+def _read_frames(f: sf.SoundFile, frames: int, mono: bool) -> np.ndarray:
+    """Up to ``frames`` frames of an open file, float32, read :data:`DECODE_BLOCK_S` at a time and
+    mixed down to mono block by block when ``mono`` (a 5-minute stereo file never sits whole in
+    memory). Each block is read into NaN and frames still NaN at its end are dropped:
+    libsndfile's Ogg Vorbis reader sometimes counts frames its decoder never writes (an excerpt
+    cut without re-encoding ends 1,024 frames short of its header), and an uninitialised buffer
+    then carried whatever memory held before, NaN included, into a library's index."""
+    step = max(1, int(DECODE_BLOCK_S * f.samplerate))
+    parts, done = [], 0
+    while done < frames:
+        want = min(step, frames - done)
+        got = f.read(want, dtype="float32", always_2d=True, out=np.full((want, f.channels), np.nan, np.float32))
+        written = np.isfinite(got).all(axis=1)
+        n = len(written) - int(np.argmax(written[::-1])) if written.any() else 0
+        if n:
+            block = np.nan_to_num(got[:n], nan=0.0, posinf=0.0, neginf=0.0)
+            parts.append(block.mean(axis=1) if mono else block)
+        done += n
+        if n < want:
+            break
+    if not parts:
+        return np.zeros(0 if mono else (0, f.channels), np.float32)
+    return np.concatenate(parts)
+
+
 def load_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None) -> np.ndarray:
     """Load a music file: soundfile (libsndfile) first, ffmpeg for other formats (m4a...).
 
@@ -340,13 +365,7 @@ def load_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds
     try:
         with sf.SoundFile(str(path)) as f:
             file_sr = f.samplerate
-            frames = -1 if not max_seconds else int(max_seconds * file_sr)
-            if mono:  # mixed down a block at a time: a 5-minute stereo file never sits whole in memory
-                block = int(DECODE_BLOCK_S * file_sr)
-                parts = [b.mean(axis=1) for b in f.blocks(block, frames=frames, dtype="float32", always_2d=True)]
-                y: np.ndarray = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-            else:
-                y = f.read(frames, dtype="float32", always_2d=True)
+            y = _read_frames(f, f.frames if not max_seconds else min(f.frames, int(max_seconds * file_sr)), mono)
     except Exception:  # libsndfile does not know the format: let ffmpeg try
         return decode_audio(path, sr=sr, mono=mono, max_seconds=max_seconds)
     if y.size == 0:

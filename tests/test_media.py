@@ -158,3 +158,35 @@ def test_skipping_b_frame_deblocking_changes_frames_less_than_the_encoding_quali
     by_shortcut = float(np.abs(shortcut - filtered).mean())
     by_quality = float(np.abs(other - filtered).mean())
     assert 0 < by_shortcut < by_quality
+
+
+def test_an_excerpt_cut_without_reencoding_loads_the_same_every_time(tmp_path):
+    """lordsawar's defeat theme (Debian), cut at 1.4 s for 8 s with ffmpeg's stream copy, as a
+    user's tool might: libsndfile counts 1,024 frames more than its decoder writes. Loading it
+    gives only decoded samples, the same after the heap has held NaN as in a fresh process (an
+    uninitialised buffer once carried NaN into a library's index)."""
+    import subprocess
+
+    import soundfile as sf
+
+    from dramatune_lib.training.debian import fetch_debian
+
+    root = fetch_debian("lordsawar-data")
+    if root is None:
+        pytest.skip("apt-get is not available here")
+    src = root / "usr/share/games/lordsawar/music/defeat.ogg"
+    cut = tmp_path / "cut.ogg"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-ss", "1.40", "-t", "8.0", "-i", str(src), "-c", "copy", str(cut)], check=True
+    )
+    with sf.SoundFile(str(cut)) as f:
+        counted = f.frames
+        decoded = len(f.read(out=np.zeros((counted, f.channels), np.float32)))
+    assert decoded < counted  # the file is as described
+    for seconds in (None, 300.0):  # 300: as the index reads a track
+        first = load_audio(cut, sr=44100, mono=False, max_seconds=seconds)
+        for _ in range(20):  # leave NaN where the next buffers will be allocated
+            np.full((counted, 2), np.nan, np.float32)
+        again, mono = load_audio(cut, sr=44100, mono=False, max_seconds=seconds), load_audio(cut, sr=44100)
+        assert first.shape == (decoded, 2) and np.array_equal(first, again)
+        assert np.isfinite(again).all() and np.array_equal(mono, first.mean(axis=1))
