@@ -724,3 +724,20 @@ def test_library_relative_placement_reaches_both_ends(demo):
     assert rel.max() == 1.0 and rel.min() == -1.0
     assert np.all(np.diff(rel[np.argsort(a, kind="stable")]) >= 0)
     assert all(t.valence_confidence == pytest.approx(abs(t.valence_sound), abs=0.002) for t in tracks if not t.words)
+
+
+def test_library_ranks_are_scipys():
+    """A track's place within its library uses scipy's average ranks, written in numpy so ranking
+    a library does not import scipy.stats (0.6 s of a new process): equal on ties and NaN."""
+    from scipy.stats import rankdata
+
+    from dramatune_lib.feature_extraction.library import _average_ranks
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 5, 28, 1000):
+        x = rng.normal(size=n)
+        assert np.array_equal(_average_ranks(x), rankdata(x))
+        tied = rng.integers(0, 5, size=n).astype(float)
+        assert np.array_equal(_average_ranks(tied), rankdata(tied))
+    with_nan = np.array([0.3, np.nan, 0.1])
+    assert np.array_equal(_average_ranks(with_nan), rankdata(with_nan), equal_nan=True)
