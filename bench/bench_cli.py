@@ -2,9 +2,9 @@
 in this process once it is warm (issue #17). Both in one run, on the bench clip of
 ``bench_analysis.py`` (30 s, 1280x720 H.264) and a 60 s track (a demo cue played over and over).
 
-Whole-process figures are the best of :data:`ROUNDS` with warm caches (numba's on-disk cache, the
-index); peak memory is the largest sum of resident memory over the command's process tree (the
-library index runs joblib workers), polled every 20 ms. ``merge`` is measured twice: with a track
+Whole-process figures are the best of :data:`ROUNDS` with warm caches (the index, the demo data);
+peak memory is the largest sum of resident memory over the command's process tree (ffmpeg's
+children included), polled every 20 ms. ``merge`` is measured twice: with a track
 an index has measured (its beat grid is reused) and with a never-indexed copy of it (beats tracked
 anew). Run: ``make bench``.
 """

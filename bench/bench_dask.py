@@ -5,7 +5,7 @@ stream copy, no re-encoding) from the 19 real game soundtracks notebook 03 fetch
 (lordsawar, flare), each under a name of its own: real recordings, but many excerpts of each,
 which is stated with the figure. The cluster is a ``dask.distributed.LocalCluster`` of :data:`WORKERS` worker processes
 (one thread each) on this machine; its start-up (until every worker answers) is timed apart, as is
-each worker's first track (imports, and numba compiling librosa's beat tracker), before the index. Both runs
+each worker's first track (its imports and first measurement), before the index. Both runs
 start from an empty index cache. Needs the Debian soundtracks (``make models`` or notebook 03)
 and dask (``.[dev]``). ``BENCH_DASK_TRACKS`` sets a smaller library for a quick look.
 Run: ``make bench``.
@@ -65,8 +65,7 @@ def cut_library(folder: Path, recordings: list[Path]) -> int:
 
 
 def first_task(track: str) -> float:
-    """What a fresh worker pays before its first track: DramaTune's imports and one track
-    (numba compiles librosa's beat tracker in each new process)."""
+    """What a fresh worker pays before its first track: DramaTune's imports and one track."""
     t = time.perf_counter()
     from dramatune_lib.feature_extraction import track_features
 
