@@ -116,7 +116,7 @@ def mel_filterbank(sr: float, n_fft: int, n_mels: int = 128, fmax: float | None 
     fmax = float(sr) / 2 if fmax is None else fmax
     weights = np.zeros((n_mels, 1 + n_fft // 2), dtype=np.float32)
     fft_hz = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array([0.0]))[0], _hz_to_mel(np.array([fmax]))[0], n_mels + 2))
+    edges = mel_frequencies(n_mels + 2, fmax)  # as librosa builds its bank
     widths = np.diff(edges)
     ramps = np.subtract.outer(edges, fft_hz)
     for i in range(n_mels):

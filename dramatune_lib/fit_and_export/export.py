@@ -204,11 +204,9 @@ def probe_output(path: str | Path) -> dict:
 
     Notebook: 07_fit_and_export.ipynb
     """
-    import pyloudnorm
-
     info = probe(path)
     y = decode_audio(path, sr=48000, mono=False) if info.has_audio else np.zeros((0, 2), np.float32)
-    lufs = pyloudnorm.Meter(48000).integrated_loudness(y) if y.shape[0] > 48000 else -math.inf
+    lufs = loudness_of(y, 48000) if y.shape[0] > 48000 else -math.inf
     return {
         "duration": info.duration,
         "video_codec": info.video_codec,

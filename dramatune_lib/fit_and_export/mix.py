@@ -171,11 +171,8 @@ def normalise_loudness(
 
     Notebook: 07_fit_and_export.ipynb
     """
-    import pyloudnorm
-
-    meter = pyloudnorm.Meter(sr)
     gain = np.ones(y.shape[0], np.float32)
-    lufs = meter.integrated_loudness(y)
+    lufs = loudness_of(y, sr)
     if not np.isfinite(lufs):
         return y, gain, -math.inf, true_peak_db(y, sr)
     ceiling = true_peak - _TP_MARGIN_DB
@@ -184,7 +181,7 @@ def normalise_loudness(
     if tp0 + g0 <= ceiling:  # a plain gain is enough: its true peak moves by exactly the gain
         gain *= np.float32(10 ** (g0 / 20))
         out = y * gain[:, None]
-        lufs = float(meter.integrated_loudness(out)) if remeasure else math.nan
+        lufs = loudness_of(out, sr) if remeasure else math.nan
         return out.astype(np.float32), gain, lufs, tp0 + g0
     out = y
     for _ in range(4):  # gain, limit, measure: the limiter costs a little loudness each time
@@ -193,7 +190,7 @@ def normalise_loudness(
         if true_peak_db(out, sr) > ceiling:
             gain *= _limiter_gain(out, ceiling, sr)
             out = y * gain[:, None]
-        lufs = meter.integrated_loudness(out)
+        lufs = loudness_of(out, sr)
         if abs(lufs - target_lufs) < 0.2:
             break
     return out.astype(np.float32), gain, float(lufs), true_peak_db(out, sr)
