@@ -237,16 +237,16 @@ LARGE_ARRAY_BYTES = 16 * 2**20
 def _release_large_arrays() -> None:
     """Fix glibc's mmap threshold at :data:`LARGE_ARRAY_BYTES` for this process (the command line
     owns its process; elsewhere, and on other C libraries, nothing changes)."""
+    if not sys.platform.startswith("linux"):
+        return
     import ctypes
     import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
-        mallopt = getattr(libc, "mallopt", None)
+        mallopt = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallopt", None)
     except OSError:
         return
-    if mallopt is not None and sys.platform.startswith("linux"):
+    if mallopt is not None:
         mallopt(-3, LARGE_ARRAY_BYTES)  # M_MMAP_THRESHOLD, from glibc's malloc.h
 
 

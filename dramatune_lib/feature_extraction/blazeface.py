@@ -27,6 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .faces import _box
+
 #: Where in the mediapipe wheel the models live, and their file names.
 MODELS = {
     "short range": "face_detection/face_detection_short_range.tflite",
@@ -242,11 +244,11 @@ class BlazeFaceFinder:
         found: list[Detection] = []
         for det in self.detectors:
             for d in det.detect(rgb):
-                if not any(_iou(d.box, f.box) > NMS_IOU for f in found):
+                same = next((k for k, f in enumerate(found) if _iou(d.box, f.box) > NMS_IOU), None)
+                if same is None:
                     found.append(d)
                 else:  # the same face from both ranges: keep the surer box
-                    k = next(k for k, f in enumerate(found) if _iou(d.box, f.box) > NMS_IOU)
-                    found[k] = max(found[k], d, key=lambda x: x.score)
+                    found[same] = max(found[same], d, key=lambda x: x.score)
         return [(d, self.check.presence(rgb, d)) for d in found]
 
     def find(self, frame_bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -256,12 +258,8 @@ class BlazeFaceFinder:
         Notebook: 02_feature_extraction.ipynb
         """
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
-        boxes = []
-        for d, presence in self.find_rgb(rgb):
-            if presence > PRESENCE_MIN:
-                x0, y0, x1, y1 = d.box
-                boxes.append((int(round(x0)), int(round(y0)), int(round(x1 - x0)), int(round(y1 - y0))))
-        return boxes
+        confirmed = [d.box for d, presence in self.find_rgb(rgb) if presence > PRESENCE_MIN]
+        return [_box((x0, y0, x1 - x0, y1 - y0)) for x0, y0, x1, y1 in confirmed]
 
 
 def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
