@@ -1,6 +1,8 @@
 """The spectra DramaTune computes in numpy (dramatune_lib.dsp) are librosa 0.11's, bit for bit:
 a merge of a never-indexed track then needs no librosa import (issue #17). Checked on demo cues,
-a detuned chord (so the tuning estimate is not 0), a float64 signal, a short one and noise."""
+a detuned chord (so the tuning estimate is not 0), a float64 signal, a short one and noise.
+The loudness meter is pyloudnorm's and the IIR filter scipy's, to 1e-6 LU and 1e-10: an export
+then needs no scipy.signal import."""
 
 import librosa
 import numpy as np
@@ -115,3 +117,96 @@ def test_beats_and_the_index_import_no_librosa(demo):
     before, after, entry = json.loads(out.stdout)
     assert not before and not after
     assert entry == json.loads(json.dumps(asdict(fx.track_features(track))))
+
+
+# --- scipy's lfilter and pyloudnorm's meter: the export's loudness without scipy.signal -------------
+
+
+def test_lfilter_is_scipys():
+    """The blockwise IIR filter gives scipy's answer to 1e-10 of the signal's scale: K-weighting at
+    three rates, at lengths around the block size, float32 and float64, and the limiter's one-pole
+    release from a starting state."""
+    rng = np.random.default_rng(3)
+    for sr in (22050, 44100, 48000):
+        for b, a in dsp.k_weighting(sr):
+            for n in (1, 5, dsp.IIR_BLOCK - 1, dsp.IIR_BLOCK, dsp.IIR_BLOCK + 1, 3000, 200_000):
+                for dtype in (np.float32, np.float64):
+                    x = rng.normal(size=n).astype(dtype)
+                    ref = scipy.signal.lfilter(b, a, x)
+                    assert np.allclose(dsp.lfilter(b, a, x), ref, rtol=0, atol=1e-10 * max(1.0, np.abs(ref).max()))
+    need = rng.random(100_000)
+    c = 0.999
+    ref = scipy.signal.lfilter([1 - c], [1, -c], need, zi=[need[0] * c])[0]
+    assert np.allclose(dsp.lfilter(np.array([1 - c]), np.array([1, -c]), need, zi=np.array([need[0] * c])), ref, atol=1e-12)
+    for taps, cutoff in ((48, 0.25), (47, 0.3), (101, 0.1)):
+        assert np.allclose(dsp.firwin(taps, cutoff), scipy.signal.firwin(taps, cutoff), rtol=0, atol=1e-15)
+
+
+@pytest.fixture(scope="module")
+def recordings(demo):
+    """Demo cues (mono, stereo) and real recordings: lordsawar's game music (Debian)."""
+    from dramatune_lib.training.debian import fetch_debian
+
+    clips = {f"cue {k}": load_audio(p, sr=44100, mono=False) for k, p in enumerate(sorted(demo.library.glob("*.ogg"))[:3])}
+    clips["cue mono"] = load_audio(sorted(demo.library.glob("*.ogg"))[0], sr=SR)
+    root = fetch_debian("lordsawar-data")
+    if root is not None:
+        for name in ("battle", "defeat", "intro"):
+            clips[f"lordsawar {name}"] = load_audio(root / f"usr/share/games/lordsawar/music/{name}.ogg", sr=44100, mono=False)
+    return clips
+
+
+def test_loudness_is_pyloudnorms(recordings):
+    """Integrated loudness and loudness range agree with pyloudnorm's to 1e-6 LU on demo cues and
+    real recordings, and at the edges: silence, a track half under the absolute gate, five
+    channels, float64, and audio shorter than a block (pyloudnorm's error)."""
+    import pyloudnorm
+
+    rng = np.random.default_rng(5)
+    quiet = np.concatenate([0.2 * rng.normal(size=44100 * 3), 1e-5 * rng.normal(size=44100 * 3)]).astype(np.float32)
+    cases = {
+        **recordings,
+        "half under the gate": quiet,
+        "five channels": (0.1 * rng.normal(size=(48000 * 2, 5))).astype(np.float32),
+        "float64": 0.3 * rng.normal(size=(44100 * 2, 2)),
+    }
+    for name, y in cases.items():
+        sr = SR if name == "cue mono" else (48000 if name == "five channels" else 44100)
+        meter = pyloudnorm.Meter(sr)
+        assert abs(dsp.integrated_loudness(y, sr) - meter.integrated_loudness(y)) < 1e-6, name
+        if y.shape[0] > 4 * sr and y.ndim == 1 or name.startswith("lordsawar"):
+            assert abs(dsp.loudness_range(y, sr) - meter.loudness_range(y)) < 1e-6, name
+    assert dsp.integrated_loudness(np.zeros((44100, 2), np.float32), 44100) == -np.inf
+    assert pyloudnorm.Meter(44100).integrated_loudness(np.zeros((44100, 2), np.float32)) == -np.inf
+    assert np.isnan(dsp.loudness_range(np.zeros(44100 * 4), 44100))
+    with pytest.raises(ValueError, match="block size"):
+        dsp.integrated_loudness(np.ones(1000, np.float32), 44100)
+
+
+def test_an_export_imports_no_scipy_signal(demo, tmp_path):
+    """A whole merge of an indexed demo track in a new process measures loudness and true peak
+    without importing scipy.signal (0.85 s of CPU) or pyloudnorm, and reports the loudness the
+    test process's pyloudnorm measures in the file it wrote."""
+    import json
+    import subprocess
+    import sys
+
+    import pyloudnorm
+
+    from dramatune_lib.media import decode_audio
+
+    scene = next(iter(demo.scenes.values()))
+    track = sorted(demo.library.glob("*.ogg"))[0]
+    out = tmp_path / "scored.mp4"
+    code = (
+        "import json, sys\n"
+        "from dramatune_lib.cli import main\n"
+        f"main(['merge', {str(scene)!r}, {str(track)!r}, '-o', {str(out)!r}])\n"
+        "print(json.dumps(['scipy.signal' in sys.modules, 'pyloudnorm' in sys.modules]))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == [False, False]
+    sheet = json.loads(out.with_suffix(".cues.json").read_text())
+    heard = pyloudnorm.Meter(44100).integrated_loudness(decode_audio(out, sr=44100, mono=False))
+    assert sheet["loudness_lufs"] == pytest.approx(-16.0, abs=0.2)  # the web target
+    assert heard == pytest.approx(sheet["loudness_lufs"], abs=0.2)  # AAC moves it a little

@@ -14,6 +14,8 @@ from ..dsp import (
     autocorrelate,
     chroma_stft,
     hpss,
+    integrated_loudness,
+    loudness_range,
     mel_filterbank,
     mel_frequencies,
     onset_frames,
@@ -312,8 +314,6 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import pyloudnorm
-
     path = Path(path)
     y = (
         audio[: int(MAX_ANALYSIS_SECONDS * SR)]
@@ -332,12 +332,11 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
     onsets = onset_frames(oenv, SR, HOP)
     chroma = chroma_stft(y, SR, 2048)
     key, mode, strength = estimate_key(chroma.mean(axis=1))
-    meter = pyloudnorm.Meter(SR)
-    lufs = float(meter.integrated_loudness(y)) if analysed >= 0.5 else _db(y) - 0.7
+    lufs = integrated_loudness(y, SR) if analysed >= 0.5 else _db(y) - 0.7
     lufs = lufs if np.isfinite(lufs) else -70.0
     centroid = float(np.mean(spectral_centroid(y, SR, 2048)))
     density = len(onsets) / analysed
-    lra = float(meter.loudness_range(y)) if analysed >= 3.0 else 0.0
+    lra = loudness_range(y, SR) if analysed >= 3.0 else 0.0
     grid = beat_grid(y, SR, oenv=oenv, tempo=tempo)
     v, a = music_va(mode, strength, tempo, lufs, density, centroid)
     return TrackFeatures(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dsp import power_spectrogram, resample
+from ..dsp import firwin, integrated_loudness, lfilter, power_spectrogram, resample
 from ..feature_extraction import SOUND_SR, listen, load_sound_model
 from .fit import FittedCue
 
@@ -104,7 +104,6 @@ def _oversampled_peaks(y: np.ndarray, floor: float | None = None) -> np.ndarray:
     true peak exactly.
     """
     from scipy.ndimage import maximum_filter1d
-    from scipy.signal import firwin
 
     h = (firwin(48, 0.25) * 4).astype(np.float32)  # 4x interpolation: each phase has unity DC gain
     phases = np.stack([h[p::4] for p in range(4)])  # (4, 12)
@@ -124,13 +123,11 @@ def _oversampled_peaks(y: np.ndarray, floor: float | None = None) -> np.ndarray:
 
 
 def loudness_of(y: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS (ITU-R BS.1770-4, pyloudnorm).
+    """Integrated loudness in LUFS (ITU-R BS.1770-4, pyloudnorm's meter: :func:`dsp.integrated_loudness`).
 
     Notebook: 07_fit_and_export.ipynb
     """
-    import pyloudnorm
-
-    return float(pyloudnorm.Meter(sr).integrated_loudness(y))
+    return integrated_loudness(y, sr)
 
 
 def true_peak_db(y: np.ndarray, sr: int) -> float:
@@ -146,7 +143,6 @@ def true_peak_db(y: np.ndarray, sr: int) -> float:
 def _limiter_gain(y: np.ndarray, ceiling_db: float, sr: int, release: float = 0.08) -> np.ndarray:
     """Gain curve of a look-ahead peak limiter working on the 4x oversampled peak of each sample."""
     from scipy.ndimage import maximum_filter1d
-    from scipy.signal import lfilter
 
     ceiling = 10 ** (ceiling_db / 20)
     look = max(1, int(0.005 * sr))
@@ -154,7 +150,7 @@ def _limiter_gain(y: np.ndarray, ceiling_db: float, sr: int, release: float = 0.
     need = np.minimum(1.0, ceiling / np.maximum(peak, 1e-12))
     a = math.exp(-1 / (release * sr))
     # release: the gain recovers smoothly; the minimum keeps every peak under the ceiling
-    smooth = lfilter([1 - a], [1, -a], need, zi=[need[0] * a])[0]
+    smooth = lfilter(np.array([1 - a]), np.array([1, -a]), need, zi=np.array([need[0] * a]))
     return np.minimum(need, smooth).astype(np.float32)
 
 
