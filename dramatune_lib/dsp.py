@@ -492,21 +492,31 @@ def block_loudness(y: np.ndarray, sr: float, block: float = LOUDNESS_BLOCK_S, ov
 
 def integrated_loudness(y: np.ndarray, sr: float) -> float:
     """pyloudnorm's ``Meter(sr).integrated_loudness(y)`` (ITU-R BS.1770-4) in LUFS, equal to it
-    to about 1e-9 LU (``tests/test_dsp.py``); ``-inf`` for silence. ``y``: samples, or samples x
+    to about 1e-6 LU (``tests/test_dsp.py``); ``-inf`` for silence. ``y``: samples, or samples x
     channels (at most five).
 
     Notebook: 07_fit_and_export.ipynb
     """
-    z, loud = block_loudness(y, sr)
+    return gated_loudness(block_loudness(y, sr)[0])
+
+
+def gated_loudness(z: np.ndarray) -> float:
+    """The integrated loudness (LUFS) of blocks whose K-weighted mean squares are ``z`` (channels x
+    blocks, from :func:`block_loudness`): BS.1770-4's two gates. The filter is linear, so ``z *
+    g**2`` is the loudness of the signal times ``g``, without filtering it again.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
     weights = np.asarray(CHANNEL_WEIGHTS[: z.shape[0]])
+    with np.errstate(divide="ignore"):
+        loud = -0.691 + 10.0 * np.log10((weights[:, None] * z).sum(axis=0))
     above = loud >= ABSOLUTE_GATE_LUFS
     if not above.any():  # silence, or nothing above the absolute gate
         return -math.inf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        relative = -0.691 + 10.0 * np.log10(np.sum(weights * z[:, above].mean(axis=1))) + RELATIVE_GATE_LU
-        gated = (loud > relative) & (loud > ABSOLUTE_GATE_LUFS)
-        mean = np.nan_to_num(z[:, gated].mean(axis=1))
-        return float(-0.691 + 10.0 * np.log10(np.sum(weights * mean)))
+    relative = -0.691 + 10.0 * np.log10(np.sum(weights * z[:, above].mean(axis=1))) + RELATIVE_GATE_LU
+    gated = (loud > relative) & (loud > ABSOLUTE_GATE_LUFS)
+    with np.errstate(divide="ignore"):
+        return float(-0.691 + 10.0 * np.log10(np.sum(weights * np.nan_to_num(z[:, gated].mean(axis=1)))))
 
 
 #: EBU Tech 3342: loudness range from 3 s blocks every 0.09 s (overlap 0.97), gated at -70 LUFS and

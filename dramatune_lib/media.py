@@ -268,20 +268,44 @@ def guard_outputs(
             raise OutputIsInputError(out, library, library=True)
 
 
-def run_ffmpeg(args: list[str], what: str | Path, stdin: bytes | None = None) -> None:
+def start_ffmpeg(args: list[str], *, stdin: bool = False) -> subprocess.Popen:
+    """ffmpeg started with ``args``; with ``stdin`` it reads an input named ``-`` from a pipe, and
+    opens its other inputs and its output while the caller prepares what it will be handed
+    (:func:`wait_ffmpeg`).
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    return subprocess.Popen(
+        [ffmpeg_exe(), "-hide_banner", *([] if stdin else ["-nostdin"]), "-y", "-v", "error", *args],
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_ffmpeg(proc: subprocess.Popen, what: str | Path, stdin: bytes | memoryview | None = None) -> None:
+    """Hand a started ffmpeg its piped input (``stdin``) and wait for it; on failure raise a
+    one-line :class:`DramaTuneError` about ``what``.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    try:
+        _, err = proc.communicate(stdin)
+    except BrokenPipeError:  # it stopped before reading everything: its message says why
+        err = proc.stderr.read() if proc.stderr else b""
+        proc.wait()
+    if proc.returncode != 0:
+        last = (err.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
+        raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")
+
+
+def run_ffmpeg(args: list[str], what: str | Path, stdin: bytes | memoryview | None = None) -> None:
     """Run ffmpeg (``stdin``: bytes for an input named ``-``); on failure raise a one-line
     :class:`DramaTuneError` about ``what``.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    r = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", *(["-nostdin"] if stdin is None else []), "-y", "-v", "error", *args],
-        input=stdin,
-        capture_output=True,
-    )
-    if r.returncode != 0:
-        last = (r.stderr.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
-        raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")
+    wait_ffmpeg(start_ffmpeg(args, stdin=stdin is not None), what, stdin)
 
 
 def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds: float | None = None) -> np.ndarray:

@@ -137,7 +137,9 @@ def test_lfilter_is_scipys():
     need = rng.random(100_000)
     c = 0.999
     ref = scipy.signal.lfilter([1 - c], [1, -c], need, zi=[need[0] * c])[0]
-    assert np.allclose(dsp.lfilter(np.array([1 - c]), np.array([1, -c]), need, zi=np.array([need[0] * c])), ref, atol=1e-12)
+    assert np.allclose(
+        dsp.lfilter(np.array([1 - c]), np.array([1, -c]), need, zi=np.array([need[0] * c])), ref, atol=1e-12
+    )
     for taps, cutoff in ((48, 0.25), (47, 0.3), (101, 0.1)):
         assert np.allclose(dsp.firwin(taps, cutoff), scipy.signal.firwin(taps, cutoff), rtol=0, atol=1e-15)
 
@@ -147,12 +149,16 @@ def recordings(demo):
     """Demo cues (mono, stereo) and real recordings: lordsawar's game music (Debian)."""
     from dramatune_lib.training.debian import fetch_debian
 
-    clips = {f"cue {k}": load_audio(p, sr=44100, mono=False) for k, p in enumerate(sorted(demo.library.glob("*.ogg"))[:3])}
+    clips = {
+        f"cue {k}": load_audio(p, sr=44100, mono=False) for k, p in enumerate(sorted(demo.library.glob("*.ogg"))[:3])
+    }
     clips["cue mono"] = load_audio(sorted(demo.library.glob("*.ogg"))[0], sr=SR)
     root = fetch_debian("lordsawar-data")
     if root is not None:
         for name in ("battle", "defeat", "intro"):
-            clips[f"lordsawar {name}"] = load_audio(root / f"usr/share/games/lordsawar/music/{name}.ogg", sr=44100, mono=False)
+            clips[f"lordsawar {name}"] = load_audio(
+                root / f"usr/share/games/lordsawar/music/{name}.ogg", sr=44100, mono=False
+            )
     return clips
 
 

@@ -287,11 +287,13 @@ def test_full_disk_leaves_nothing_behind(demo, tmp_path, monkeypatch, where):
 
     if where == "ffmpeg":
 
-        def broken(args, what, stdin=None):
-            open(args[-1], "wb").write(b"half a file")  # ffmpeg wrote part of the output, then died
+        def broken(proc, what, stdin=None):
+            proc.kill()
+            proc.communicate()
+            open(proc.args[-1], "wb").write(b"half a file")  # ffmpeg wrote part of the output, then died
             raise DramaTuneError("x.mp4: ffmpeg failed — No space left on device")
 
-        monkeypatch.setattr(fe.export, "run_ffmpeg", broken)
+        monkeypatch.setattr(fe.export, "wait_ffmpeg", broken)
     else:
 
         def broken(path, rows):

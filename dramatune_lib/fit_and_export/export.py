@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import os
+import subprocess
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -23,7 +24,9 @@ from ..media import (
     probe_scene,
     refuse_existing,
     run_ffmpeg,
+    start_ffmpeg,
     unique_path,
+    wait_ffmpeg,
 )
 from ..schema import ExportResult
 from .fit import FittedCue, cue_sheet
@@ -84,7 +87,7 @@ def export_scene(
         decoding = pool.submit(decode_audio, scene, sr=cue.sr, mono=False)
         jobs: list[Future] = [decoding]
         info = probe_scene(scene)
-        checking = pool.submit(check_complete, scene, info)  # read to its end while the mix is made
+        checking = pool.submit(check_complete, scene, info)  # read to its end while the sound decodes
         jobs.append(checking)
         outs = output_paths(output)
         if output.suffix.lower() not in (".mp4", ".mov", ".mkv", ".m4v"):
@@ -92,9 +95,6 @@ def export_scene(
         guard_outputs(outs.values(), [scene, cue.source, *(r.get("path") for r in cue.sheet or [])])
         refuse_existing(outs.values(), overwrite)
         scene_audio = decoding.result() if info.has_audio else None
-        m = mix_scene(
-            cue, scene_audio, scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness, remeasure=False
-        )
         checking.result()  # a truncated scene is refused before anything is written
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -103,11 +103,13 @@ def export_scene(
         except OSError as e:
             raise DramaTuneError(f"{output.parent}: cannot write there — {e.strerror}; choose another folder") from None
         tmp = {k: p.with_name(f".{p.stem}.partial{p.suffix}") for k, p in outs.items()}
+        muxer = start_ffmpeg(_mux_args(scene, cue.sr, tmp["video"]), stdin=True)  # opens the scene while we mix
         try:
-            muxing = pool.submit(_mux, scene, m.audio, cue.sr, tmp["video"])
+            m = mix_scene(cue, scene_audio, scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
+            muxing = pool.submit(_mux, muxer, scene, m.audio, cue.sr, tmp["video"])
             jobs.append(muxing)
-            # while ffmpeg encodes the mix: its loudness after a plain gain, the stem, the cue sheet
-            lufs = m.lufs if math.isfinite(m.lufs) else loudness_of(m.audio, cue.sr)
+            # while ffmpeg encodes the mix: the stem and the cue sheet
+            lufs = m.lufs
             sf.write(tmp["stem"], m.music, cue.sr, subtype="PCM_24", format="WAV")
             rows = cue_sheet(cue)
             _write_sheet_csv(tmp["csv"], rows)
@@ -132,6 +134,9 @@ def export_scene(
             raise DramaTuneError(f"{output}: export failed — {e.strerror or e}") from None
         finally:
             wait(jobs)  # ffmpeg done before its temporary files go
+            if muxer.poll() is None:  # the mix failed: ffmpeg still waits for it
+                muxer.kill()
+                muxer.communicate()
             for f in map(str, tmp.values()):
                 try:
                     os.unlink(f)
@@ -149,21 +154,32 @@ def export_scene(
     )
 
 
-def _mux(scene: Path, audio: np.ndarray, sr: int, video: Path) -> bool:
-    """The scene's video stream copied beside the mix (float32 samples, handed to ffmpeg on a
-    pipe) encoded as AAC; returns whether the video was copied (a codec the container cannot
-    hold as it is is re-encoded once)."""
-    pcm = np.ascontiguousarray(audio, dtype="<f4").tobytes()
-    common = ["-i", str(scene), "-f", "f32le", "-ar", str(sr), "-ac", "2", "-i", "-", "-map", "0:v:0", "-map", "1:a:0"]
+def _mux_args(scene: Path, sr: int, video: Path, *, copy: bool = True) -> list[str]:
+    """ffmpeg's arguments for the scene's video stream (copied, or re-encoded once for a codec
+    the container cannot hold as it is) beside the mix, read as float32 samples from a pipe and
+    encoded as AAC."""
     # ffmpeg's "fast" AAC coder: 3x faster than the default, 25 dB SNR at 192 kbit/s
     aac = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-movflags", "+faststart"]
+    picture = ["-c:v", "copy"] if copy else ["-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p"]
+    return [
+        *["-i", str(scene), "-f", "f32le", "-ar", str(sr), "-ac", "2", "-i", "-", "-map", "0:v:0", "-map", "1:a:0"],
+        *picture,
+        *aac,
+        str(video),
+    ]
+
+
+def _mux(muxer: subprocess.Popen, scene: Path, audio: np.ndarray, sr: int, video: Path) -> bool:
+    """Hand the started ffmpeg (:func:`_mux_args`) the mix and wait for the video; returns
+    whether its video stream was copied (when copying fails, it is re-encoded once)."""
+    pcm = np.ascontiguousarray(audio, dtype="<f4").data.cast("B")  # the samples themselves, not a copy
     try:
-        run_ffmpeg([*common, "-c:v", "copy", *aac, str(video)], scene, stdin=pcm)
+        wait_ffmpeg(muxer, scene, pcm)
         return True
     except DramaTuneError as e:
         if "No space left" in str(e):
             raise
-    run_ffmpeg([*common, "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", *aac, str(video)], scene, stdin=pcm)
+    run_ffmpeg(_mux_args(scene, sr, video, copy=False), scene, stdin=pcm)
     return False
 
 

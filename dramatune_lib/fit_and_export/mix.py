@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dsp import firwin, integrated_loudness, lfilter, power_spectrogram, resample
+from ..dsp import block_loudness, firwin, gated_loudness, integrated_loudness, lfilter, power_spectrogram, resample
 from ..feature_extraction import SOUND_SR, listen, load_sound_model
 from .fit import FittedCue
 
@@ -117,8 +117,9 @@ def _oversampled_peaks(y: np.ndarray, floor: float | None = None) -> np.ndarray:
     xp = np.pad(x, ((6, 6), (0, 0)))
     offsets = 12 - np.arange(12)  # out[n] = sum_k phase[k] * x[n + 6 - k]
     for chunk in np.array_split(idx, max(1, idx.size // 200_000)):
-        vals = np.einsum("mkc,pk->mpc", xp[chunk[:, None] + offsets], phases)
-        peak[chunk] = np.maximum(peak[chunk], np.abs(vals).max(axis=(1, 2)))
+        near = xp[chunk[:, None] + offsets].transpose(0, 2, 1).reshape(-1, 12)  # (sample, channel) x tap
+        vals = np.abs(near @ phases.T).reshape(chunk.size, -1)  # a matrix product: 2.5x faster than einsum
+        peak[chunk] = np.maximum(peak[chunk], vals.max(axis=1))
     return peak
 
 
@@ -155,30 +156,27 @@ def _limiter_gain(y: np.ndarray, ceiling_db: float, sr: int, release: float = 0.
 
 
 def normalise_loudness(
-    y: np.ndarray, sr: int, *, target_lufs: float = -16.0, true_peak: float = TRUE_PEAK_DBTP, remeasure: bool = True
+    y: np.ndarray, sr: int, *, target_lufs: float = -16.0, true_peak: float = TRUE_PEAK_DBTP
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Bring a mix to ``target_lufs`` integrated loudness with its true peak at or below ``true_peak``.
 
     Returns ``(y, gain, lufs, dbtp)``: the processed audio, the gain curve applied to it (so a
     stem can get exactly the same treatment) and the loudness and true peak measured after
-    processing. A silent mix is returned as is. ``remeasure=False`` leaves the loudness after a
-    plain gain unmeasured (``nan``) for the caller to measure with :func:`loudness_of` while it
-    does other work (the export, while ffmpeg encodes).
+    processing. A silent mix is returned as is.
 
     Notebook: 07_fit_and_export.ipynb
     """
     gain = np.ones(y.shape[0], np.float32)
-    lufs = loudness_of(y, sr)
+    energies = block_loudness(y, sr)[0]  # K-weighted block energies: a plain gain scales them
+    lufs, tp0 = gated_loudness(energies), true_peak_db(y, sr)
     if not np.isfinite(lufs):
-        return y, gain, -math.inf, true_peak_db(y, sr)
+        return y, gain, -math.inf, tp0
     ceiling = true_peak - _TP_MARGIN_DB
-    tp0 = true_peak_db(y, sr)
     g0 = target_lufs - lufs
-    if tp0 + g0 <= ceiling:  # a plain gain is enough: its true peak moves by exactly the gain
-        gain *= np.float32(10 ** (g0 / 20))
-        out = y * gain[:, None]
-        lufs = loudness_of(out, sr) if remeasure else math.nan
-        return out.astype(np.float32), gain, lufs, tp0 + g0
+    if tp0 + g0 <= ceiling:  # a plain gain is enough: its true peak and loudness move by exactly the gain
+        g = np.float32(10 ** (g0 / 20))
+        gain *= g
+        return (y * g).astype(np.float32, copy=False), gain, gated_loudness(energies * float(g) ** 2), tp0 + g0
     out = y
     for _ in range(4):  # gain, limit, measure: the limiter costs a little loudness each time
         gain *= np.float32(10 ** ((target_lufs - lufs) / 20))
@@ -189,7 +187,7 @@ def normalise_loudness(
         lufs = loudness_of(out, sr)
         if abs(lufs - target_lufs) < 0.2:
             break
-    return out.astype(np.float32), gain, float(lufs), true_peak_db(out, sr)
+    return out.astype(np.float32, copy=False), gain, float(lufs), true_peak_db(out, sr)
 
 
 @dataclass
@@ -213,14 +211,12 @@ def mix_scene(
     duck_depth: float = 10.0,
     loudness: str | float = "web",
     sound_model="auto",
-    remeasure: bool = True,
 ) -> Mix:
     """Mix the cue under the scene's own sound, duck it under speech, normalise the loudness.
 
     ``loudness`` is "web" (-16 LUFS), "broadcast" (-23 LUFS) or a number in LUFS. The trained
     music/speech/other classifier (``sound_model``: "auto" loads it from ``models/``, None skips
-    it) keeps the music from ducking under the scene's own music. ``remeasure``: as for
-    :func:`normalise_loudness` (``lufs`` may then be ``nan``).
+    it) keeps the music from ducking under the scene's own music.
 
     Notebook: 07_fit_and_export.ipynb
     """
@@ -230,9 +226,10 @@ def mix_scene(
     mask = np.zeros(0, bool)
     if scene_audio is not None and scene_audio.size:
         s = scene_audio[: music.shape[0]]
-        scene[: s.shape[0]] = s * scene_gain
+        scene[: s.shape[0]] = s * scene_gain if scene_gain != 1.0 else s
         if duck_depth > 0:
-            mono = scene_audio.mean(axis=1)
+            channels = scene_audio.shape[1]  # mean(axis=1)'s bits, 10x faster on two channels
+            mono = sum(scene_audio[:, c] for c in range(channels)) / channels
             classes = None
             model = load_sound_model() if sound_model == "auto" else sound_model
             if model is not None:
@@ -240,8 +237,8 @@ def mix_scene(
             mask = speech_activity(mono, cue.sr, classes=classes)
     gain = duck_gain(mask, music.shape[0], cue.sr, depth_db=duck_depth)
     music *= gain[:, None]
-    out, norm, lufs, tp = normalise_loudness(music + scene, cue.sr, target_lufs=target, remeasure=remeasure)
-    stem = (music * norm[:, None]).astype(np.float32)  # the music exactly as it sits in the mix
+    out, norm, lufs, tp = normalise_loudness(music + scene, cue.sr, target_lufs=target)
+    stem = (music * norm[:, None]).astype(np.float32, copy=False)  # the music exactly as it sits in the mix
     return Mix(
         audio=out, music=stem, sr=cue.sr, lufs=lufs, true_peak=tp, speech_seconds=float(mask.sum() * 0.01), gain=gain
     )
