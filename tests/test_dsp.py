@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from dramatune_lib import dsp
+from dramatune_lib import dsp, loudness
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib.media import load_audio
 
@@ -128,7 +128,7 @@ def test_lfilter_is_scipys():
     release from a starting state."""
     rng = np.random.default_rng(3)
     for sr in (22050, 44100, 48000):
-        for b, a in dsp.k_weighting(sr):
+        for b, a in loudness.k_weighting(sr):
             for n in (1, 5, dsp.IIR_BLOCK - 1, dsp.IIR_BLOCK, dsp.IIR_BLOCK + 1, 3000, 200_000):
                 for dtype in (np.float32, np.float64):
                     x = rng.normal(size=n).astype(dtype)
@@ -179,14 +179,14 @@ def test_loudness_is_pyloudnorms(recordings):
     for name, y in cases.items():
         sr = SR if name == "cue mono" else (48000 if name == "five channels" else 44100)
         meter = pyloudnorm.Meter(sr)
-        assert abs(dsp.integrated_loudness(y, sr) - meter.integrated_loudness(y)) < 1e-6, name
+        assert abs(loudness.integrated_loudness(y, sr) - meter.integrated_loudness(y)) < 1e-6, name
         if y.shape[0] > 4 * sr and y.ndim == 1 or name.startswith("lordsawar"):
-            assert abs(dsp.loudness_range(y, sr) - meter.loudness_range(y)) < 1e-6, name
-    assert dsp.integrated_loudness(np.zeros((44100, 2), np.float32), 44100) == -np.inf
+            assert abs(loudness.loudness_range(y, sr) - meter.loudness_range(y)) < 1e-6, name
+    assert loudness.integrated_loudness(np.zeros((44100, 2), np.float32), 44100) == -np.inf
     assert pyloudnorm.Meter(44100).integrated_loudness(np.zeros((44100, 2), np.float32)) == -np.inf
-    assert np.isnan(dsp.loudness_range(np.zeros(44100 * 4), 44100))
+    assert np.isnan(loudness.loudness_range(np.zeros(44100 * 4), 44100))
     with pytest.raises(ValueError, match="block size"):
-        dsp.integrated_loudness(np.ones(1000, np.float32), 44100)
+        loudness.integrated_loudness(np.ones(1000, np.float32), 44100)
 
 
 def test_an_export_imports_no_scipy_signal(demo, tmp_path):

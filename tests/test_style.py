@@ -13,7 +13,19 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PACKAGE = ROOT / "dramatune_lib"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py")
 #: Shared kernels: any stage may import them; they import only each other.
-KERNELS = {"config", "errors", "schema", "circumplex", "media", "frames", "dsp", "parallel", "matching", "storage"}
+KERNELS = {
+    "config",
+    "errors",
+    "schema",
+    "circumplex",
+    "media",
+    "frames",
+    "dsp",
+    "loudness",
+    "parallel",
+    "matching",
+    "storage",
+}
 #: The stages in the order they may import each other, each with its notebook. The app (05), the
 #: pipeline it calls and the command line drive every stage, so they sit on top, above the figures.
 STAGES = {

@@ -14,8 +14,6 @@ from ..dsp import (
     autocorrelate,
     chroma_stft,
     hpss,
-    integrated_loudness,
-    loudness_range,
     mel_filterbank,
     mel_frequencies,
     onset_frames,
@@ -26,6 +24,7 @@ from ..dsp import (
     sync_mean,
 )
 from ..errors import BadInputError
+from ..loudness import integrated_loudness, loudness_range
 from ..media import audio_duration, load_audio
 from ..schema import TrackFeatures
 from .beats import beat_track

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dsp import block_loudness, firwin, gated_loudness, integrated_loudness, lfilter, power_spectrogram, resample
+from ..dsp import firwin, lfilter, power_spectrogram, resample
 from ..feature_extraction import SOUND_SR, listen, load_sound_model
+from ..loudness import block_loudness, gated_loudness, integrated_loudness
 from .fit import FittedCue
 
 #: Loudness targets: web (EBU R128 s2 / streaming practice) and broadcast (EBU R128).
@@ -124,7 +125,7 @@ def _oversampled_peaks(y: np.ndarray, floor: float | None = None) -> np.ndarray:
 
 
 def loudness_of(y: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS (ITU-R BS.1770-4, pyloudnorm's meter: :func:`dsp.integrated_loudness`).
+    """Integrated loudness in LUFS (ITU-R BS.1770-4, pyloudnorm's meter: :func:`loudness.integrated_loudness`).
 
     Notebook: 07_fit_and_export.ipynb
     """
