@@ -71,8 +71,8 @@ def block_loudness(y: np.ndarray, sr: float, block: float = LOUDNESS_BLOCK_S, ov
     for c in range(x.shape[1]):
         weighted = x[:, c]
         for b, a in k_weighting(sr):  # each stage kept at the input's precision, as pyloudnorm does
-            weighted = lfilter(b, a, weighted).astype(x.dtype)
-        stretch = np.add.reduceat(np.square(weighted), edges, dtype=np.float64)
+            weighted = lfilter(b, a, weighted, dtype=x.dtype)
+        stretch = np.add.reduceat(np.square(weighted, out=weighted), edges, dtype=np.float64)
         energy = np.concatenate([[0.0], np.cumsum(stretch)])
         z[c] = (energy[last] - energy[first]) / (block * sr)
     weights = np.asarray(CHANNEL_WEIGHTS[: x.shape[1]])[:, None]
