@@ -124,17 +124,20 @@ def test_beats_and_the_index_import_no_librosa(demo):
 
 def test_lfilter_is_scipys():
     """The blockwise IIR filter gives scipy's answer to 1e-10 of the signal's scale: K-weighting at
-    three rates, at lengths around the block size, float32 and float64, and the limiter's one-pole
-    release from a starting state."""
+    three rates, at lengths around the block size and past a chunk, float32 and float64, and the
+    limiter's one-pole release from a starting state, over two chunks."""
     rng = np.random.default_rng(3)
     for sr in (22050, 44100, 48000):
         for b, a in loudness.k_weighting(sr):
-            for n in (1, 5, dsp.IIR_BLOCK - 1, dsp.IIR_BLOCK, dsp.IIR_BLOCK + 1, 3000, 200_000):
+            for n in (1, 5, dsp.IIR_BLOCK - 1, dsp.IIR_BLOCK, dsp.IIR_BLOCK + 1, 3000, dsp.IIR_CHUNK + 65):
                 for dtype in (np.float32, np.float64):
                     x = rng.normal(size=n).astype(dtype)
                     ref = scipy.signal.lfilter(b, a, x)
                     assert np.allclose(dsp.lfilter(b, a, x), ref, rtol=0, atol=1e-10 * max(1.0, np.abs(ref).max()))
-    need = rng.random(100_000)
+    x = rng.normal(size=2 * dsp.IIR_CHUNK).astype(np.float32)  # whole chunks, and the state between them
+    b, a = loudness.k_weighting(44100)[1]
+    assert np.array_equal(dsp.lfilter(b, a, x, dtype=np.float32), dsp.lfilter(b, a, x).astype(np.float32))
+    need = rng.random(dsp.IIR_CHUNK + 1000)
     c = 0.999
     ref = scipy.signal.lfilter([1 - c], [1, -c], need, zi=[need[0] * c])[0]
     assert np.allclose(
