@@ -4,8 +4,8 @@ cue to the cut and export the scored scene.
 The package reads like the course, one subpackage per notebook, each importing only from the
 ones before it and from the shared kernels below them all::
 
-    kernels             config, errors, schema, circumplex, media, frames, dsp, loudness,
-                        parallel, matching, storage
+    kernels             config, errors, schema, circumplex, media, frames, dsp, filters,
+                        loudness, parallel, matching, storage
     01 dataset_prep     the demo data, and the cue composer that writes its library
     02 feature_extraction   a scene and a track as points on the valence-arousal circumplex
     03 training         the sound classifier and the music-emotion model

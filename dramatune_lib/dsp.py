@@ -1,11 +1,9 @@
 """Shared kernel: the few signal-processing steps DramaTune writes in numpy (each checked against
-the librosa or scipy function it stands for), so a new process need not import librosa or
-scipy.signal for them."""
+the librosa or scipy function it stands for), so a new process need not import librosa for them."""
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import DTypeLike
 
 
 def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -316,6 +314,59 @@ def autocorrelate(x: np.ndarray) -> np.ndarray:
     return scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad)[: x.shape[-1]]
 
 
+def frame_rms_centred(y: np.ndarray, frame: int, hop: int) -> np.ndarray:
+    """``librosa.feature.rms(y=y, frame_length=frame, hop_length=hop)[0]``: frames centred
+    (zero-padded), the mean square in float32.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(y, frame // 2), frame)[::hop]
+    return np.sqrt(np.mean(np.square(frames, dtype=np.float32), axis=-1))
+
+
+#: librosa's YIN: a trough of the normalised difference below this is a period (de Cheveigné and
+#: Kawahara 2002's absolute threshold, librosa's default).
+YIN_TROUGH = 0.1
+
+
+def yin(y: np.ndarray, fmin: float, fmax: float, sr: float, frame: int, hop: int) -> np.ndarray:
+    """``librosa.yin(y, fmin=fmin, fmax=fmax, sr=sr, frame_length=frame, hop_length=hop)``: the
+    fundamental frequency of each centred frame, by the cumulative mean normalised difference,
+    the first trough under :data:`YIN_TROUGH` (else the lowest point) and a parabola through it.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import scipy.fft
+
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(y, frame // 2), frame)[::hop].T  # (frame, n)
+    lo, hi = int(np.floor(sr / fmax)), min(int(np.ceil(sr / fmin)), frame - 1)
+    n_pad = scipy.fft.next_fast_len(2 * frame - 1, real=True)
+    spectrum = scipy.fft.rfft(frames, n=n_pad, axis=0)
+    acf = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad, axis=0)[: hi + 1]
+    energy = np.cumsum(np.square(frames), axis=0)
+    energy[0] = 0  # librosa zeroes the first row of the array that holds the energy before using it
+    diff = np.empty_like(energy[: hi + 1])
+    diff[0] = 0
+    diff[1:] = 2 * (acf[0:1] - acf[1:]) - energy[:hi]
+    mean = np.cumsum(diff[1:], axis=0) / np.arange(1, hi + 1)[:, None]
+    below = mean[lo - 1 : hi]
+    d = diff[lo:] / (below + np.finfo(below.dtype).tiny)  # (periods, n)
+    # the parabola's shift at each inner point (librosa's numba stencil: 0 where it would leave the bin)
+    shifts = np.zeros_like(d)
+    a = (d[2:] + d[:-2]) - 2 * d[1:-1]
+    b = (d[2:] - d[:-2]) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shifts[1:-1] = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
+    trough = np.zeros(d.shape, bool)
+    trough[1:-1] = (d[1:-1] < d[:-2]) & (d[1:-1] <= d[2:])
+    trough[0] = d[0] < d[1]
+    trough[-1] = d[-1] < d[-2]
+    deep = trough & (d < YIN_TROUGH)
+    period = np.where(deep.any(axis=0), np.argmax(deep, axis=0), np.argmin(d, axis=0))
+    period = lo + period + np.take_along_axis(shifts, period[None], axis=0)[0]
+    return sr / period
+
+
 #: librosa's onset picking (found "by large-scale search", Böck et al. 2012): a peak is the maximum
 #: of the 30 ms before it, at least DELTA over the mean of the 100 ms around it, and 30 ms after
 #: the last peak.
@@ -359,87 +410,3 @@ def onset_frames(envelope: np.ndarray, sr: float, hop: int) -> np.ndarray:
             peaks.append(int(k))
             start = k + wait + 1
     return np.array(peaks, dtype=int)
-
-
-# --- scipy.signal's IIR filter and FIR design: the export's loudness and true peak without it -----
-# scipy.signal costs a new process 0.85 s of CPU to import: most of what a ``dramatune merge`` of an
-# indexed track spent importing, for pyloudnorm's one call to lfilter (issue #17).
-
-#: Samples an IIR filter solves at once in :func:`lfilter` (64 was fastest of 32, 64 and 128 here;
-#: the error stays near 1e-12 for each; chosen by timing).
-IIR_BLOCK = 64
-#: Samples :func:`lfilter` works on at a time, a multiple of :data:`IIR_BLOCK`: its working arrays
-#: stay near 4 MB however long the track (chosen by hand; as fast as the whole signal at once).
-IIR_CHUNK = 2**18
-
-
-def lfilter(
-    b: np.ndarray, a: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None, dtype: DTypeLike = np.float64
-) -> np.ndarray:
-    """``scipy.signal.lfilter(b, a, x, zi=zi)`` for a 1-D ``x`` (``zi``: the initial state of
-    scipy's transposed direct form II; zero when ``None``), computed in float64 to about 1e-12 of
-    scipy's and returned as ``dtype``.
-
-    The recursion runs :data:`IIR_BLOCK` samples at a time as matrix products: each block's
-    answer from a zero state, plus what the state carried in from the block before adds, the
-    carried states found for all blocks at once by a doubling scan; :data:`IIR_CHUNK` samples at
-    a time, each chunk starting from the state the one before ended in.
-
-    Notebook: 07_fit_and_export.ipynb
-    """
-    b = np.asarray(b, np.float64) / a[0]
-    a = np.asarray(a, np.float64) / a[0]
-    order = max(len(a), len(b)) - 1
-    b, a = np.pad(b, (0, order + 1 - len(b))), np.pad(a, (0, order + 1 - len(a)))
-    x = np.asarray(x)
-    n, size = x.size, IIR_BLOCK
-    if order == 0:
-        return (b[0] * x.astype(np.float64)).astype(dtype, copy=False)
-    # state space of the transposed direct form II: s' = A s + B x, y = b0 x + s[0]
-    A = np.zeros((order, order))
-    A[:, 0] = -a[1:]
-    A[np.arange(order - 1), np.arange(1, order)] = 1.0
-    B = b[1:] - a[1:] * b[0]
-    powers = [np.eye(order)]
-    for _ in range(size):
-        powers.append(A @ powers[-1])
-    response = np.concatenate([[b[0]], [p[0] @ B for p in powers[: size - 1]]])  # impulse response
-    lag = np.subtract.outer(np.arange(size), np.arange(size))
-    inside = np.where(lag >= 0, response[np.clip(lag, 0, None)], 0.0)  # a block from a zero state
-    from_state = np.array([p[0] for p in powers[:size]])  # what the starting state adds to each output
-    to_state = np.array([powers[size - 1 - j] @ B for j in range(size)])  # each input's part of the end state
-    block_output = np.vstack([inside.T, from_state.T])
-    out: np.ndarray = np.empty(n, dtype)
-    state = np.zeros(order) if zi is None else np.asarray(zi, np.float64)
-    for start in range(0, n, IIR_CHUNK):
-        piece = x[start : start + IIR_CHUNK]
-        # one row per block: its samples, then the state it starts from (one matrix product gives y)
-        m, k, full = piece.size, -(-piece.size // size), piece.size // size
-        rows = np.zeros((k, size + order))
-        rows[:full, :size] = piece[: full * size].reshape(full, size)
-        rows[full:, : m - full * size] = piece[full * size :]
-        carried = rows[:, :size] @ to_state  # (k, order): each block's end state from a zero start
-        carried[0] += powers[size] @ state
-        step, P = 1, powers[size]
-        while step < k:  # end state of block j = sum over i <= j of M^(j - i) carried[i], M = A^size
-            carried[step:] += carried[:-step] @ P.T
-            P = P @ P
-            step *= 2
-        rows[0, size:] = state
-        rows[1:, size:] = carried[:-1]
-        out[start : start + m] = (rows @ block_output).reshape(-1)[:m]
-        state = carried[-1]  # where the next chunk starts (chunks are whole blocks but the last)
-    return out
-
-
-def firwin(taps: int, cutoff: float) -> np.ndarray:
-    """``scipy.signal.firwin(taps, cutoff)``: a low-pass FIR filter, a sinc under a Hamming
-    window, scaled to unity gain at DC (``cutoff`` as a fraction of Nyquist).
-
-    Notebook: 07_fit_and_export.ipynb
-    """
-    m = np.arange(0, taps) - 0.5 * (taps - 1)
-    h = cutoff * np.sinc(cutoff * m)
-    fac = np.linspace(-np.pi, np.pi, taps)
-    h *= np.zeros(taps) + 0.54 * np.cos(0 * fac) + 0.46 * np.cos(1 * fac)  # scipy's general_cosine
-    return h / np.sum(h)

@@ -1,6 +1,6 @@
 """Shared kernel: pyloudnorm's loudness meter (ITU-R BS.1770-4) and loudness range (EBU Tech 3342)
 written out in numpy, each tested equal to pyloudnorm's to 1e-6 LU: pyloudnorm imports scipy.signal
-(0.85 s of CPU in a new process) for one IIR filter, which :func:`dsp.lfilter` stands in for."""
+(0.85 s of CPU in a new process) for one IIR filter, which :func:`filters.lfilter` stands in for."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .dsp import lfilter
+from .filters import lfilter
 
 #: ITU-R BS.1770-4: 400 ms gating blocks overlapping by 75 %, an absolute gate at -70 LUFS and a
 #: relative gate 10 LU under the loudness of the blocks above it; channel weights L, R, C, Ls, Rs.

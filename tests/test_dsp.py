@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from dramatune_lib import dsp, loudness
+from dramatune_lib import dsp, filters, loudness
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib.media import load_audio
 
@@ -129,22 +129,30 @@ def test_lfilter_is_scipys():
     rng = np.random.default_rng(3)
     for sr in (22050, 44100, 48000):
         for b, a in loudness.k_weighting(sr):
-            for n in (1, 5, dsp.IIR_BLOCK - 1, dsp.IIR_BLOCK, dsp.IIR_BLOCK + 1, 3000, dsp.IIR_CHUNK + 65):
+            for n in (
+                1,
+                5,
+                filters.IIR_BLOCK - 1,
+                filters.IIR_BLOCK,
+                filters.IIR_BLOCK + 1,
+                3000,
+                filters.IIR_CHUNK + 65,
+            ):
                 for dtype in (np.float32, np.float64):
                     x = rng.normal(size=n).astype(dtype)
                     ref = scipy.signal.lfilter(b, a, x)
-                    assert np.allclose(dsp.lfilter(b, a, x), ref, rtol=0, atol=1e-10 * max(1.0, np.abs(ref).max()))
-    x = rng.normal(size=2 * dsp.IIR_CHUNK).astype(np.float32)  # whole chunks, and the state between them
+                    assert np.allclose(filters.lfilter(b, a, x), ref, rtol=0, atol=1e-10 * max(1.0, np.abs(ref).max()))
+    x = rng.normal(size=2 * filters.IIR_CHUNK).astype(np.float32)  # whole chunks, and the state between them
     b, a = loudness.k_weighting(44100)[1]
-    assert np.array_equal(dsp.lfilter(b, a, x, dtype=np.float32), dsp.lfilter(b, a, x).astype(np.float32))
-    need = rng.random(dsp.IIR_CHUNK + 1000)
+    assert np.array_equal(filters.lfilter(b, a, x, dtype=np.float32), filters.lfilter(b, a, x).astype(np.float32))
+    need = rng.random(filters.IIR_CHUNK + 1000)
     c = 0.999
     ref = scipy.signal.lfilter([1 - c], [1, -c], need, zi=[need[0] * c])[0]
     assert np.allclose(
-        dsp.lfilter(np.array([1 - c]), np.array([1, -c]), need, zi=np.array([need[0] * c])), ref, atol=1e-12
+        filters.lfilter(np.array([1 - c]), np.array([1, -c]), need, zi=np.array([need[0] * c])), ref, atol=1e-12
     )
     for taps, cutoff in ((48, 0.25), (47, 0.3), (101, 0.1)):
-        assert np.allclose(dsp.firwin(taps, cutoff), scipy.signal.firwin(taps, cutoff), rtol=0, atol=1e-15)
+        assert np.allclose(filters.firwin(taps, cutoff), scipy.signal.firwin(taps, cutoff), rtol=0, atol=1e-15)
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +227,67 @@ def test_an_export_imports_no_scipy_signal(demo, tmp_path):
     heard = pyloudnorm.Meter(44100).integrated_loudness(decode_audio(out, sr=44100, mono=False))
     assert sheet["loudness_lufs"] == pytest.approx(-16.0, abs=0.2)  # the web target
     assert heard == pytest.approx(sheet["loudness_lufs"], abs=0.2)  # AAC moves it a little
+
+
+# --- a scene with speech: librosa's YIN and scipy's band-pass and peak finder, in numpy ----------
+
+
+@pytest.fixture(scope="module")
+def speech():
+    """Real speech: Asterisk's English prompts (Debian), at the scene sound's 16 kHz."""
+    from dramatune_lib.training.debian import fetch_debian
+
+    root = fetch_debian("asterisk-core-sounds-en-wav")
+    if root is None:
+        pytest.skip("apt-get is not available here")
+    files = sorted(root.rglob("*.wav"))[::40][:12]
+    return [load_audio(f, sr=16000) for f in files]
+
+
+def test_voice_measures_are_librosas_and_scipys(speech):
+    """YIN's pitch and the frame RMS are librosa's bit for bit; the 300-3000 Hz Butterworth
+    band-pass, filtered forward and backward, is scipy's to 1e-7, and the peak finder picks
+    scipy's peaks, on real speech and on random signals with flat tops and ties."""
+    rng = np.random.default_rng(11)
+    signals = [*speech, rng.normal(size=20000).astype(np.float32), rng.normal(size=9000)]
+    for y in signals:
+        f0 = librosa.yin(y, fmin=65.0, fmax=450.0, sr=16000, frame_length=1024, hop_length=256)
+        assert np.array_equal(dsp.yin(y, 65.0, 450.0, 16000, 1024, 256), f0)
+        rms = librosa.feature.rms(y=y, frame_length=1024, hop_length=256)[0]
+        assert np.array_equal(dsp.frame_rms_centred(y, 1024, 256), rms)
+        ref = scipy.signal.sosfiltfilt(scipy.signal.butter(4, [300, 3000], btype="band", fs=16000, output="sos"), y)
+        band = filters.sosfiltfilt(filters.butter_bandpass(4, 300, 3000, 16000), y)
+        assert np.abs(band - ref).max() <= 1e-7 * np.abs(ref).max()
+        db = 20 * np.log10(np.sqrt(np.convolve(ref**2, np.ones(640) / 640, "same")[::160] + 1e-12))
+        assert np.array_equal(
+            filters.find_peaks(db, 10, 3.0), scipy.signal.find_peaks(db, distance=10, prominence=3.0)[0]
+        )
+    for _ in range(300):
+        x = np.round(rng.normal(size=int(rng.integers(3, 300))) * 3) / 3
+        distance, prominence = int(rng.integers(1, 12)), float(rng.random() * 2)
+        expected = scipy.signal.find_peaks(x, distance=distance, prominence=prominence)[0]
+        assert np.array_equal(filters.find_peaks(x, distance, prominence), expected)
+
+
+def test_a_scene_with_speech_imports_neither_librosa_nor_scipy_signal(demo):
+    """The chase scene's sound is heard as speech, so its speech rate and the voice's pitch range
+    are measured: in a new process that costs no librosa and no scipy.signal import (1.8 s and
+    170 MB of a `dramatune analyze` before), and gives the test process's reading."""
+    import json
+    import subprocess
+    import sys
+
+    from dramatune_lib.pipeline import analyse
+
+    scene = demo.scenes["chase"]
+    code = (
+        "import json, sys\n"
+        "from dramatune_lib.pipeline import analyse\n"
+        f"p = analyse({str(scene)!r})\n"
+        "print(json.dumps([p.to_dict(), 'librosa' in sys.modules, 'scipy.signal' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    profile, librosa_loaded, signal_loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not librosa_loaded and not signal_loaded
+    assert "speech" in profile["sound_classes"] and profile["speech_rate"] > 0
+    assert profile == json.loads(json.dumps(analyse(scene).to_dict()))

@@ -21,6 +21,7 @@ KERNELS = {
     "media",
     "frames",
     "dsp",
+    "filters",
     "loudness",
     "parallel",
     "matching",

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..dsp import frame_rms_centred, yin
+from ..filters import butter_bandpass, find_peaks, sosfiltfilt
 from ..storage import model_path
 
 #: What the scene's own sound is, second by second (Karydis' music / speech / other, plus silence).
@@ -301,18 +303,17 @@ VOICE_PITCH_MAX_S = 60
 
 
 def pitch_range(y: np.ndarray, sr: int = SOUND_SR) -> float | None:
-    """Semitones between the 10th and 90th percentile of a voice's pitch (librosa's YIN, on the
-    frames within 25 dB of the loudest, where a voice is); None when too little is voiced.
+    """Semitones between the 10th and 90th percentile of a voice's pitch (librosa's YIN,
+    :func:`dsp.yin`, on the frames within 25 dB of the loudest, where a voice is); None when too
+    little is voiced.
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import librosa
-
     frame, hop = 1024, 256
     if y.size < 4 * frame:
         return None
-    f0 = librosa.yin(y, fmin=VOICE_PITCH_HZ[0], fmax=VOICE_PITCH_HZ[1], sr=sr, frame_length=frame, hop_length=hop)
-    level = 20 * np.log10(librosa.feature.rms(y=y, frame_length=frame, hop_length=hop)[0] + 1e-9)
+    f0 = yin(y, VOICE_PITCH_HZ[0], VOICE_PITCH_HZ[1], sr, frame, hop)
+    level = 20 * np.log10(frame_rms_centred(y, frame, hop) + 1e-9)
     voiced = f0[(level > level.max() - 25) & (f0 > VOICE_PITCH_HZ[0] * 1.05) & (f0 < VOICE_PITCH_HZ[1] * 0.95)]
     if voiced.size < 20:
         return None
@@ -326,19 +327,16 @@ def speech_rate(y: np.ndarray, sr: int = SOUND_SR) -> float:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    from scipy.signal import butter, find_peaks, sosfiltfilt
-
     if y.size < sr // 4:
         return 0.0
-    band = sosfiltfilt(butter(4, [300, 3000], btype="band", fs=sr, output="sos"), y)
+    band = sosfiltfilt(butter_bandpass(4, 300, 3000, sr), y)
     hop = sr // 100
     env = np.sqrt(np.convolve(band**2, np.ones(hop * 4) / (hop * 4), "same")[::hop] + 1e-12)
     db = 20 * np.log10(env)
     voiced = db > db.max() - 30
-    peaks, _ = find_peaks(db, distance=10, prominence=3.0)
-    peaks = [p for p in peaks if voiced[p]]
+    nuclei = [p for p in find_peaks(db, distance=10, prominence=3.0) if voiced[p]]
     seconds = max(voiced.sum() / 100.0, 0.25)
-    return round(len(peaks) / seconds, 2)
+    return round(len(nuclei) / seconds, 2)
 
 
 def _db(x: np.ndarray) -> float:

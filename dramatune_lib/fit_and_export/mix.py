@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dsp import firwin, lfilter, power_spectrogram, resample
+from ..dsp import power_spectrogram, resample
 from ..feature_extraction import SOUND_SR, listen, load_sound_model
+from ..filters import firwin, lfilter
 from ..loudness import block_loudness, gated_loudness, integrated_loudness
 from .fit import FittedCue
 
