@@ -108,6 +108,8 @@ def butter_bandpass(order: int, low: float, high: float, sr: float) -> np.ndarra
     digital = (4.0 + p) / (4.0 - p)  # bilinear_zpk: zeros at 0 (order of them) go to +1, the rest to -1
     gain *= np.real(4.0**order / np.prod(4.0 - p))
     upper = digital[digital.imag > 0]
+    if 2 * len(upper) != len(digital):
+        raise ValueError(f"a band from {low} to {high} Hz of order {order} has real poles: not supported")
     sos = np.zeros((len(upper), 6))
     sos[:, 0], sos[:, 2] = 1.0, -1.0
     sos[:, 3], sos[:, 4], sos[:, 5] = 1.0, -2 * upper.real, np.abs(upper) ** 2
