@@ -303,7 +303,8 @@ def _softmask(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
 
 
 def autocorrelate(x: np.ndarray) -> np.ndarray:
-    """``librosa.autocorrelate(x)``: by FFT, zero-padded to a fast length at least ``2n - 1``.
+    """``librosa.autocorrelate(x)``: by FFT along the last axis, zero-padded to a fast length at
+    least ``2n - 1``.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -311,7 +312,7 @@ def autocorrelate(x: np.ndarray) -> np.ndarray:
 
     n_pad = scipy.fft.next_fast_len(2 * x.shape[-1] - 1, real=True)
     spectrum = scipy.fft.rfft(x, n=n_pad)
-    return scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad)[: x.shape[-1]]
+    return scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad)[..., : x.shape[-1]]
 
 
 def frame_rms_centred(y: np.ndarray, frame: int, hop: int) -> np.ndarray:
@@ -336,13 +337,10 @@ def yin(y: np.ndarray, fmin: float, fmax: float, sr: float, frame: int, hop: int
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import scipy.fft
-
-    frames = np.lib.stride_tricks.sliding_window_view(np.pad(y, frame // 2), frame)[::hop].T  # (frame, n)
+    rows = np.lib.stride_tricks.sliding_window_view(np.pad(y, frame // 2), frame)[::hop]  # (n, frame)
+    frames = rows.T
     lo, hi = int(np.floor(sr / fmax)), min(int(np.ceil(sr / fmin)), frame - 1)
-    n_pad = scipy.fft.next_fast_len(2 * frame - 1, real=True)
-    spectrum = scipy.fft.rfft(frames, n=n_pad, axis=0)
-    acf = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad, axis=0)[: hi + 1]
+    acf = autocorrelate(rows).T[: hi + 1]
     energy = np.cumsum(np.square(frames), axis=0)
     energy[0] = 0  # librosa zeroes the first row of the array that holds the energy before using it
     diff = np.empty_like(energy[: hi + 1])

@@ -289,11 +289,7 @@ def wait_ffmpeg(proc: subprocess.Popen, what: str | Path, stdin: bytes | memoryv
 
     Notebook: 07_fit_and_export.ipynb
     """
-    try:
-        _, err = proc.communicate(stdin)
-    except BrokenPipeError:  # it stopped before reading everything: its message says why
-        err = proc.stderr.read() if proc.stderr else b""
-        proc.wait()
+    _, err = proc.communicate(stdin)  # one that stops before reading everything still says why
     if proc.returncode != 0:
         last = (err.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
         raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")
@@ -365,7 +361,7 @@ def _read_frames(f: sf.SoundFile, frames: int, mono: bool) -> np.ndarray:
         written = np.isfinite(got).all(axis=1)
         n = len(written) - int(np.argmax(written[::-1])) if written.any() else 0
         if n:
-            block = np.nan_to_num(got[:n], nan=0.0, posinf=0.0, neginf=0.0)
+            block = got[:n] if written[:n].all() else np.nan_to_num(got[:n], nan=0.0, posinf=0.0, neginf=0.0)
             parts.append(block.mean(axis=1) if mono else block)
         done += n
         if n < want:

@@ -15,6 +15,7 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import DramaTuneError, OutputExistsError
+from ..loudness import integrated_loudness
 from ..media import (
     check_complete,
     decode_audio,
@@ -30,7 +31,7 @@ from ..media import (
 )
 from ..schema import ExportResult
 from .fit import FittedCue, cue_sheet
-from .mix import loudness_of, mix_scene, true_peak_db
+from .mix import mix_scene, true_peak_db
 
 
 def output_paths(output: str | Path) -> dict[str, Path]:
@@ -109,7 +110,6 @@ def export_scene(
             muxing = pool.submit(_mux, muxer, scene, m.audio, cue.sr, tmp["video"])
             jobs.append(muxing)
             # while ffmpeg encodes the mix: the stem and the cue sheet
-            lufs = m.lufs
             sf.write(tmp["stem"], m.music, cue.sr, subtype="PCM_24", format="WAV")
             rows = cue_sheet(cue)
             _write_sheet_csv(tmp["csv"], rows)
@@ -118,7 +118,7 @@ def export_scene(
                     {
                         "scene": str(scene),
                         "output": str(output),
-                        "loudness_lufs": round(lufs, 2),
+                        "loudness_lufs": round(m.lufs, 2),
                         "true_peak_dbtp": round(m.true_peak, 2),
                         "cues": rows,
                     },
@@ -149,7 +149,7 @@ def export_scene(
         track=cue.source,
         stem=str(outs["stem"]),
         cue_sheet=str(outs["csv"]),
-        loudness_lufs=round(lufs, 2),
+        loudness_lufs=round(m.lufs, 2),
         true_peak_dbtp=round(m.true_peak, 2),
     )
 
@@ -222,7 +222,7 @@ def probe_output(path: str | Path) -> dict:
     """
     info = probe(path)
     y = decode_audio(path, sr=48000, mono=False) if info.has_audio else np.zeros((0, 2), np.float32)
-    lufs = loudness_of(y, 48000) if y.shape[0] > 48000 else -math.inf
+    lufs = integrated_loudness(y, 48000) if y.shape[0] > 48000 else -math.inf
     return {
         "duration": info.duration,
         "video_codec": info.video_codec,

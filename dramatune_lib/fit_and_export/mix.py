@@ -125,14 +125,6 @@ def _oversampled_peaks(y: np.ndarray, floor: float | None = None) -> np.ndarray:
     return peak
 
 
-def loudness_of(y: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS (ITU-R BS.1770-4, pyloudnorm's meter: :func:`loudness.integrated_loudness`).
-
-    Notebook: 07_fit_and_export.ipynb
-    """
-    return integrated_loudness(y, sr)
-
-
 def true_peak_db(y: np.ndarray, sr: int) -> float:
     """True peak in dBTP: the peak of the 4x oversampled signal (ITU-R BS.1770-4, Annex 2).
 
@@ -186,7 +178,7 @@ def normalise_loudness(
         if true_peak_db(out, sr) > ceiling:
             gain *= _limiter_gain(out, ceiling, sr)
             out = y * gain[:, None]
-        lufs = loudness_of(out, sr)
+        lufs = integrated_loudness(out, sr)
         if abs(lufs - target_lufs) < 0.2:
             break
     return out.astype(np.float32, copy=False), gain, float(lufs), true_peak_db(out, sr)
