@@ -31,6 +31,16 @@ def signals(demo):
     }
 
 
+def _in_a_new_process(code: str):
+    """What ``code``, run by a new Python process, prints last, read as JSON."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def test_window_and_filterbanks_are_librosas():
     for n in (256, 1024, 2048, 800):
         assert np.array_equal(dsp.hann(n), scipy.signal.get_window("hann", n, fftbins=True))
@@ -97,8 +107,6 @@ def test_beats_and_the_index_import_no_librosa(demo):
     without librosa's import (about 185 MB and a second of a new process, with numba and
     scikit-learn), and the entry is the one the test process measures."""
     import json
-    import subprocess
-    import sys
     from dataclasses import asdict
 
     track = sorted(demo.library.glob("*.ogg"))[0]
@@ -113,8 +121,7 @@ def test_beats_and_the_index_import_no_librosa(demo):
         f"entry = asdict(tracks.track_features({str(track)!r}))\n"
         "print(json.dumps([before, 'librosa' in sys.modules, entry]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    before, after, entry = json.loads(out.stdout)
+    before, after, entry = _in_a_new_process(code)
     assert not before and not after
     assert entry == json.loads(json.dumps(asdict(fx.track_features(track))))
 
@@ -205,8 +212,6 @@ def test_an_export_imports_no_scipy_signal(demo, tmp_path):
     without importing scipy.signal (0.85 s of CPU) or pyloudnorm, and reports the loudness the
     test process's pyloudnorm measures in the file it wrote."""
     import json
-    import subprocess
-    import sys
 
     import pyloudnorm
 
@@ -221,8 +226,7 @@ def test_an_export_imports_no_scipy_signal(demo, tmp_path):
         f"main(['merge', {str(scene)!r}, {str(track)!r}, '-o', {str(out)!r}])\n"
         "print(json.dumps(['scipy.signal' in sys.modules, 'pyloudnorm' in sys.modules]))\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == [False, False]
+    assert _in_a_new_process(code) == [False, False]
     sheet = json.loads(out.with_suffix(".cues.json").read_text())
     heard = pyloudnorm.Meter(44100).integrated_loudness(decode_audio(out, sr=44100, mono=False))
     assert sheet["loudness_lufs"] == pytest.approx(-16.0, abs=0.2)  # the web target
@@ -276,8 +280,6 @@ def test_a_scene_with_speech_imports_neither_librosa_nor_scipy_signal(demo):
     are measured: in a new process that costs no librosa and no scipy.signal import (1.8 s and
     170 MB of a `dramatune analyze` before), and gives the test process's reading."""
     import json
-    import subprocess
-    import sys
 
     from dramatune_lib.pipeline import analyse
 
@@ -288,8 +290,7 @@ def test_a_scene_with_speech_imports_neither_librosa_nor_scipy_signal(demo):
         f"p = analyse({str(scene)!r})\n"
         "print(json.dumps([p.to_dict(), 'librosa' in sys.modules, 'scipy.signal' in sys.modules]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    profile, librosa_loaded, signal_loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    profile, librosa_loaded, signal_loaded = _in_a_new_process(code)
     assert not librosa_loaded and not signal_loaded
     assert "speech" in profile["sound_classes"] and profile["speech_rate"] > 0
     assert profile == json.loads(json.dumps(analyse(scene).to_dict()))
