@@ -240,10 +240,9 @@ def _release_large_arrays() -> None:
     if not sys.platform.startswith("linux"):
         return
     import ctypes
-    import ctypes.util
 
-    try:
-        mallopt = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallopt", None)
+    try:  # the process's own symbols include the C library's: no search for it (find_library runs ldconfig)
+        mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
     except OSError:
         return
     if mallopt is not None:
