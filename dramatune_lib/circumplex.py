@@ -43,6 +43,27 @@ LABEL_VA: dict[str, tuple[float, float]] = {
 }
 
 
+#: Music named in music's words: the nine emotions of the Geneva Emotional Music Scale (GEMS;
+#: Zentner, Grandjean & Scherer 2008, "Emotions evoked by the sound of music", Emotion 8(4),
+#: 494-521), the feelings listeners report music evokes. Their points, (valence, arousal), are
+#: placed by hand after the arrangement of the nine in valence and arousal ratings reported by
+#: Trost, Ethofer, Zentner & Vuilleumier (2012), "Mapping aesthetic musical emotions in the
+#: brain", Cerebral Cortex 22(12), 2769-2783: joyful activation, power and tension aroused
+#: (tension unpleasant), peacefulness, tenderness, nostalgia and sadness calm (sadness
+#: unpleasant), wonder and transcendence between. fer's face classes stay for faces.
+MUSIC_VA: dict[str, tuple[float, float]] = {
+    "joyful activation": (0.65, 0.60),
+    "power": (0.20, 0.75),
+    "tension": (-0.55, 0.60),
+    "wonder": (0.60, 0.20),
+    "transcendence": (0.35, -0.05),
+    "tenderness": (0.55, -0.40),
+    "peacefulness": (0.45, -0.70),
+    "nostalgia": (0.00, -0.45),
+    "sadness": (-0.55, -0.45),
+}
+
+
 @dataclass(frozen=True)
 class Cue:
     """One source's reading of the scene or track on the circumplex.
@@ -99,6 +120,17 @@ def label_for(valence: float, arousal: float) -> str:
         (k for k in LABEL_VA if k != "neutral"),
         key=lambda k: math.hypot(LABEL_VA[k][0] - valence, LABEL_VA[k][1] - arousal),
     )
+
+
+def music_label_for(valence: float, arousal: float) -> str:
+    """The GEMS emotion (:data:`MUSIC_VA`) nearest to a track's point on the circumplex
+    ("neutral" near the centre, as :func:`label_for`).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    if math.hypot(valence, arousal) < 0.15:
+        return "neutral"
+    return min(MUSIC_VA, key=lambda k: math.hypot(MUSIC_VA[k][0] - valence, MUSIC_VA[k][1] - arousal))
 
 
 #: Below this confidence an axis of a reading is unclear, and the mood names both readings it

@@ -77,7 +77,7 @@ class SceneProfile(_JsonMixin):
     valence: float
     arousal: float
     confidence: float
-    emotion: str
+    emotion: str  # the reading in words, the same as `mood` (profiles from before it: the nearest label)
     pace: float  # 0 = still, 1 = frantic
     target_tempo: tuple[float, float]  # BPM range that suits the scene's pace
     face_share: float  # share of sampled frames with a face
@@ -141,7 +141,7 @@ class TrackFeatures(_JsonMixin):
     onset_density: float  # onsets per second
     valence: float
     arousal: float
-    emotion: str
+    emotion: str  # the point in music's words (circumplex.music_label_for, GEMS)
     analysed_seconds: float = 0.0  # how much of the track was measured (long files: the start)
     loudness_range_lu: float = 0.0  # EBU Tech 3342 loudness range (pyloudnorm), 0 if too short
     energy: float = 0.0  # 0..1: perceived intensity (loudness, onset rate, brightness)
@@ -150,6 +150,10 @@ class TrackFeatures(_JsonMixin):
     bars: list[float] = field(default_factory=list)  # downbeats: bar lines in seconds
     descriptors: dict[str, float] = field(default_factory=dict)  # feature_extraction.sound_descriptors
     tags: dict[str, str] = field(default_factory=dict)  # mood-bearing tags: title, album, genre, mood...
+    # what musicnn hears (feature_extraction.musicnn): each MagnaTagATune tag's mean probability,
+    # and the mean of its 200-number penultimate layer (timbre, instruments, rhythm)
+    ear_tags: dict[str, float] = field(default_factory=dict)
+    embedding: list[float] = field(default_factory=list)
     # where the library places it (feature_extraction.place_tracks); valence/arousal above are
     # the absolute reading, sound and words fused
     valence_confidence: float = 0.0
@@ -158,7 +162,9 @@ class TrackFeatures(_JsonMixin):
     arousal_rel: float = 0.0
     valence_sound: float = 0.0  # the sound's reading alone, before the words
     arousal_sound: float = 0.0
+    arousal_ear: float | None = None  # musicnn's arousal, calibrated (MusicModel.ear); None without the ear
     words: str = ""  # the words that spoke (folder names, title, tags)
+    tempo_confidence: float = 0.0  # how far the tempo can be trusted (feature_extraction.tempo_confidence)
     placed_by: str = ""  # "model", "priors", "... + words"
 
 

@@ -56,3 +56,16 @@ def test_a_mood_admits_doubt_where_an_axis_is_unclear(v, a, cv, ca, expected):
 def test_the_doubt_threshold_is_the_one_named():
     assert mood_for(0.9, 0.8, AXIS_UNCLEAR, 0.9) == label_for(0.9, 0.8)
     assert "unclear" in mood_for(0.9, 0.8, AXIS_UNCLEAR - 0.01, 0.9)
+
+
+def test_music_is_named_in_musics_words():
+    """GEMS words for music (Zentner et al. 2008): a battle's point is tension, a victory's joyful
+    activation, a lament's sadness, a lullaby's peacefulness; never fer's face classes."""
+    from dramatune_lib.circumplex import EMOTION_VA, MUSIC_VA, music_label_for
+
+    assert music_label_for(-0.5, 0.7) == "tension"
+    assert music_label_for(0.7, 0.6) == "joyful activation"
+    assert music_label_for(-0.6, -0.5) == "sadness"
+    assert music_label_for(0.4, -0.8) == "peacefulness"
+    assert music_label_for(0.05, 0.05) == "neutral"
+    assert not set(MUSIC_VA) & set(EMOTION_VA)

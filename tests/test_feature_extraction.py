@@ -709,7 +709,7 @@ def test_words_that_come_with_a_track(tmp_path):
     w = fx.music_words_cue(fx.words_of_track(sad, tmp_path))
     assert w.valence < 0 and w.arousal < 0 and set(w.words) >= {"sad", "farewell"}
     assert fx.music_words_cue(fx.words_of_track(epic, tmp_path)).arousal > 0
-    assert "sad" in sad.words and sad.placed_by == "model + words"
+    assert "sad" in sad.words and sad.placed_by == "model + ear + words"
     # the words move the same sound apart
     assert sad.arousal < sad.arousal_sound and epic.arousal > epic.arousal_sound
     assert fx.music_words_cue(["track", "untitled"]) is None

@@ -75,6 +75,14 @@ from .music_words import (
     word_valence,
     words_of_track,
 )
+from .musicnn import (
+    AROUSED_TAGS,
+    CALM_TAGS,
+    MTT_TAGS,
+    EarReading,
+    MusicnnTagger,
+    ear_arousal,
+)
 from .picture import (
     CUT_WIDTH,
     CUTS_FULL,
@@ -150,6 +158,7 @@ from .tracks import (
     music_va,
     onset_envelope,
     sound_descriptors,
+    tempo_confidence,
     track_features,
 )
 from .voices import (

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from .. import config
-from ..circumplex import clip_va, label_for
+from ..circumplex import music_label_for
 from ..errors import BadInputError, DramaTuneError, EmptyLibraryError
 from ..parallel import parallel_map
 from ..schema import TrackFeatures
 from .music_emotion import MusicModel, load_music_model
 from .music_words import music_words_cue, words_of_track
-from .tracks import FEATURES_VERSION, BeatGrid, music_va, track_features
+from .tracks import FEATURES_VERSION, BeatGrid, music_va, tempo_confidence, track_features
 
 #: Libraries smaller than this keep their absolute positions as their relative ones: a rank
 #: among three tracks says little (chosen by hand).
@@ -59,23 +59,26 @@ def place_tracks(
     """Place a library's tracks on the circumplex, in place, and return them.
 
     1. **Sound**: ``model`` (a :class:`MusicModel`) gives each axis, with its distance from 0 as
-       the confidence; with ``model=None`` the priors of :func:`music_va` (confidence
-       :data:`PRIOR_CONFIDENCE`).
+       the confidence, its arousal mostly musicnn's (the ear, kept in ``arousal_ear``); with
+       ``model=None`` the priors of :func:`music_va` (confidence :data:`PRIOR_CONFIDENCE`).
     2. **Words** (``words=True``): folder names, title and tags (:func:`music_words_cue`) are fused
        with the sound on each axis, each weighted by its confidence.
     3. **Library-relative**: ``valence_rel`` and ``arousal_rel`` are each track's rank within the
        library on each axis, -1 .. 1, so the most energetic tracks of any library reach the top
        of the circumplex (libraries under :data:`RELATIVE_MIN_TRACKS` tracks keep the absolute).
 
-    ``valence`` / ``arousal`` stay the absolute reading; ``emotion`` is named from it.
+    ``valence`` / ``arousal`` stay the absolute reading; ``emotion`` names it in music's words
+    (:func:`circumplex.music_label_for`, the Geneva Emotional Music Scale).
 
     Notebook: 02_feature_extraction.ipynb
     """
     if not tracks:
         return tracks
+    ear = np.full(len(tracks), np.nan)
     if model is not None:
         v, a = model.place(tracks)
         cv, ca = np.abs(v), np.abs(a)
+        ear = model.ear(tracks)
         how = "model"
     else:
         va = np.array(
@@ -99,24 +102,27 @@ def place_tracks(
             if wa > 0:
                 a[i] = (ca[i] * a[i] + wa * cue.arousal) / (ca[i] + wa)
                 ca[i] = max(ca[i], wa)
-        t.placed_by = how + (" + words" if cue is not None else "")
+        t.arousal_ear = round(float(ear[i]), 3) if np.isfinite(ear[i]) else None
+        t.placed_by = how + (" + ear" if np.isfinite(ear[i]) else "") + (" + words" if cue is not None else "")
+        t.tempo_confidence = round(tempo_confidence(t), 3)
     return set_placement(tracks, v, a, cv, ca)
 
 
 def set_placement(tracks: list[TrackFeatures], v, a, cv, ca) -> list[TrackFeatures]:
     """Write a placement into ``tracks``, in place: the absolute valence and arousal (clipped to
     the circumplex), each axis' confidence, each track's rank within the list
-    (:func:`place_tracks` step 3) and the emotion named from the absolute point.
+    (:func:`place_tracks` step 3) and the emotion named from the absolute point in music's words.
 
     Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb
     """
-    v, a = np.asarray(v, float), np.asarray(a, float)
+    # ranked as stored (clipped, 3 decimals), so the ranks never contradict the readings shown
+    v, a = (np.round(np.clip(np.asarray(x, float), -1, 1), 3) for x in (v, a))
     rv, ra = _relative(v), _relative(a)
     for i, t in enumerate(tracks):
-        t.valence, t.arousal = round(clip_va(float(v[i])), 3), round(clip_va(float(a[i])), 3)
+        t.valence, t.arousal = float(v[i]), float(a[i])
         t.valence_confidence, t.arousal_confidence = round(float(cv[i]), 3), round(float(ca[i]), 3)
         t.valence_rel, t.arousal_rel = round(float(rv[i]), 3), round(float(ra[i]), 3)
-        t.emotion = label_for(t.valence, t.arousal)
+        t.emotion = music_label_for(t.valence, t.arousal)
     return tracks
 
 

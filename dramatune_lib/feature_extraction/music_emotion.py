@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import DramaTuneError
 from ..schema import TrackFeatures
 from ..storage import model_path
+from .musicnn import ear_arousal
 from .tracks import DESCRIPTORS, music_va
 
 #: What the music-emotion model reads of a track: nothing that depends on how loud the track
@@ -71,6 +72,10 @@ class MusicModel:
       games it has not seen best, but it learns those soundtracks' style as much as their mood:
       on DramaTune's composed cues it orders arousal no better than chance, the priors
       perfectly, and the half-and-half mix holds on both (notebook 04);
+    - **the ear** (when :attr:`ear_weight` > 0): musicnn's tag score (:func:`ear_arousal`), its
+      zero point and scale calibrated on the same soundtracks by a logistic regression on that
+      one number, takes :attr:`ear_weight` of the arousal reading; a track measured before the
+      ear existed (no ``ear_tags``) keeps the reading above;
     - **valence**: the priors' valence (mode, tempo, brightness), its zero point and scale
       calibrated on the same soundtracks by a logistic regression on that one number. A learned
       valence model did worse than the priors on games it had not seen (notebook 04): the few
@@ -88,6 +93,9 @@ class MusicModel:
     valence_intercept: float = 0.0
     prior_weight: float = 0.5
     trained_on: str = ""
+    ear_coef: float = 0.0
+    ear_intercept: float = 0.0
+    ear_weight: float = 0.0
 
     def place(self, tracks: list[TrackFeatures]) -> tuple[np.ndarray, np.ndarray]:
         """Valence and arousal of each track, shape (n,) each, in [-1, 1].
@@ -109,8 +117,24 @@ class MusicModel:
             ]
         ).reshape(-1, 2)
         arousal = (1 - self.prior_weight) * learned + self.prior_weight * prior[:, 1]
+        ear = self.ear(tracks)
+        heard = np.isfinite(ear)
+        arousal[heard] = (1 - self.ear_weight) * arousal[heard] + self.ear_weight * ear[heard]
         valence = 2 / (1 + np.exp(-(self.valence_coef * prior[:, 0] + self.valence_intercept))) - 1
         return valence, arousal
+
+    def ear(self, tracks: list[TrackFeatures]) -> np.ndarray:
+        """The ear's calibrated arousal of each track, in [-1, 1]; NaN where the model has no ear
+        (:attr:`ear_weight` 0) or the track was measured without it.
+
+        Notebook: 03_training.ipynb
+        """
+        out = np.full(len(tracks), np.nan)
+        if self.ear_weight > 0:
+            for i, t in enumerate(tracks):
+                if t.ear_tags:
+                    out[i] = 2 / (1 + np.exp(-(self.ear_coef * ear_arousal(t.ear_tags) + self.ear_intercept))) - 1
+        return out
 
     def to_dict(self) -> dict:
         """JSON-ready form (what ``models/music_emotion.json`` holds beside the report).

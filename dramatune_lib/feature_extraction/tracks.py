@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..circumplex import clip_va, label_for
+from ..circumplex import clip_va, music_label_for
 from ..dsp import (
     SPECTRUM_BLOCK,
     autocorrelate,
@@ -29,6 +29,7 @@ from ..media import audio_duration, load_audio
 from ..schema import TrackFeatures
 from .beats import beat_track
 from .music_words import read_tags
+from .musicnn import MusicnnTagger
 from .picture import tempo_estimate
 from .sound import _db
 
@@ -42,7 +43,7 @@ _KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69
 _NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
-FEATURES_VERSION = 5  # 4: beats, bars, loudness range, energy, danceability; 5: sound descriptors
+FEATURES_VERSION = 6  # 4: beats, bars, loudness range, energy, danceability; 5: sound descriptors; 6: musicnn
 
 
 SR = 22050
@@ -338,6 +339,7 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
     lra = loudness_range(y, SR) if analysed >= 3.0 else 0.0
     grid = beat_grid(y, SR, oenv=oenv, tempo=tempo)
     v, a = music_va(mode, strength, tempo, lufs, density, centroid)
+    ear = MusicnnTagger().hear(y, SR)
     return TrackFeatures(
         path=str(path),
         title=title,
@@ -351,7 +353,7 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
         onset_density=round(density, 2),
         valence=round(v, 3),
         arousal=round(a, 3),
-        emotion=label_for(v, a),
+        emotion=music_label_for(v, a),
         analysed_seconds=round(analysed, 3),
         loudness_range_lu=round(lra, 1) if np.isfinite(lra) else 0.0,
         energy=round(energy_of(lufs, density, centroid), 3),
@@ -360,6 +362,8 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
         bars=[round(float(b), 3) for b in grid.bars] if grid else [],
         descriptors=sound_descriptors(y, SR),
         tags=read_tags(path) if audio is None else {},
+        ear_tags={k: round(p, 4) for k, p in ear.mean_tags().items()},
+        embedding=np.round(ear.embedding.mean(axis=0), 3).tolist(),
     )
 
 
@@ -371,6 +375,34 @@ def energy_of(lufs: float, onset_density: float, centroid_hz: float) -> float:
     """
     x, w = music_scales(0.0, lufs, onset_density, centroid_hz), ENERGY_WEIGHTS
     return w["loudness"] * x["loudness"] + w["onsets"] * x["onsets"] + w["brightness"] * x["brightness"]
+
+
+def _tempo_preference(tempo: float) -> float:
+    """Moelants (2002): people move most readily near 120 BPM; 1 there, falling by octaves."""
+    return max(math.exp(-0.5 * (math.log2(f * tempo / 120) / 0.5) ** 2) for f in (0.5, 1, 2))
+
+
+#: Tolerance within which the tempo estimate and the beat grid's own tempo agree, allowing half
+#: and double time (4 %, about 5 BPM at 120; chosen by hand).
+TEMPO_AGREEMENT = 0.04
+
+
+def tempo_confidence(t: TrackFeatures) -> float:
+    """How far a track's tempo can be trusted, 0 .. 1: the pulse's clarity (the onset curve's
+    autocorrelation at the beat period, recovered from :func:`danceability_of`'s product),
+    halved where the tempo estimate and the beat grid's tempo disagree (beyond
+    :data:`TEMPO_AGREEMENT`, half and double time allowed). Orchestral tracks with no clear
+    pulse get little: their tempo estimates cluster near 120 BPM whatever they play.
+
+    Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb
+    """
+    if t.tempo <= 0:
+        return 0.0
+    grid = 60.0 / float(np.median(np.diff(t.beats))) if len(t.beats) >= 8 else t.tempo
+    clarity = min(1.0, t.danceability / (0.5 + 0.5 * _tempo_preference(grid)))
+    if min(abs(math.log(grid * f / t.tempo)) for f in (0.5, 1.0, 2.0)) > math.log1p(TEMPO_AGREEMENT):
+        clarity *= 0.5
+    return clarity
 
 
 def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP) -> float:
@@ -392,5 +424,4 @@ def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP
         for k in (0.5, 1, 2)
         if 2 <= k * lag < ac.size - 3
     )
-    pref = max(math.exp(-0.5 * (math.log2(f * tempo / 120) / 0.5) ** 2) for f in (0.5, 1, 2))
-    return float(np.clip(clarity, 0, 1) * (0.5 + 0.5 * pref))
+    return float(np.clip(clarity, 0, 1) * (0.5 + 0.5 * _tempo_preference(tempo)))

@@ -20,19 +20,28 @@ from .music_corpus import CONTEXT_VA, SOUNDTRACKS, MusicClip, soundtrack_feature
 PRIOR_WEIGHT = 0.5
 
 
+#: Share of the ear (musicnn's calibrated tag score, :meth:`MusicModel.ear`) in the arousal
+#: reading. Chosen on notebook 04's benchmark (leave one game out) among 0, 0.25, 0.5, 0.75 and 1.
+EAR_WEIGHT = 0.75
+
+
 #: Regularisation of the arousal model's logistic regression (inverse strength, scikit-learn's
 #: C). Chosen by hand; 0.1 to 2 gave leave-one-game-out arousal AUCs within 0.02 of each other.
 MUSIC_MODEL_C = 0.5
 
 
-def fit_music_model(clips: list[MusicClip], feats, *, C: float = MUSIC_MODEL_C) -> MusicModel:
+def fit_music_model(
+    clips: list[MusicClip], feats, *, C: float = MUSIC_MODEL_C, ear_weight: float = EAR_WEIGHT
+) -> MusicModel:
     """Fit the music-emotion model (:class:`feature_extraction.MusicModel`) on labelled recordings:
     arousal from the standardised features (a logistic regression, both sides weighted equally;
     the reading mixes it with the priors, :data:`PRIOR_WEIGHT`),
     valence as the priors calibrated (a logistic regression on the prior's one number, whose
     slope is kept positive so it can never turn the priors round). Recordings all on one side of
     valence (one game's ambient and combat music, say) cannot calibrate it: the priors' one
-    number then goes through unscaled (slope 1, intercept 0).
+    number then goes through unscaled (slope 1, intercept 0). The ear (musicnn's tag score) is
+    calibrated the same way on the arousal labels and takes ``ear_weight`` of the arousal reading
+    (0: no ear; tracks measured without it keep the rest).
 
     Notebook: 03_training.ipynb
     """
@@ -55,6 +64,16 @@ def fit_music_model(clips: list[MusicClip], feats, *, C: float = MUSIC_MODEL_C) 
     if len(set((v[ok] > 0).tolist())) == 2:
         valence = LogisticRegression(class_weight="balanced", max_iter=5000).fit(prior[ok, None], v[ok] > 0)
         v_coef, v_intercept = float(valence.coef_[0, 0]), float(valence.intercept_[0])
+    from ..feature_extraction import ear_arousal
+
+    heard = np.isfinite(a) & np.array([bool(f.ear_tags) for f in feats])
+    ear_coef = ear_intercept = 0.0
+    if ear_weight > 0 and len(set((a[heard] > 0).tolist())) == 2:
+        score = np.array([ear_arousal(f.ear_tags) for f, h in zip(feats, heard) if h])
+        ear = LogisticRegression(class_weight="balanced", max_iter=5000).fit(score[:, None], a[heard] > 0)
+        ear_coef, ear_intercept = float(ear.coef_[0, 0]), float(ear.intercept_[0])
+    else:
+        ear_weight = 0.0
     games = sorted({c.source for c in clips})
     return MusicModel(
         features=list(MUSIC_MODEL_FEATURES),
@@ -66,6 +85,9 @@ def fit_music_model(clips: list[MusicClip], feats, *, C: float = MUSIC_MODEL_C) 
         valence_intercept=round(v_intercept, 6),
         prior_weight=PRIOR_WEIGHT,
         trained_on=f"{len(clips)} recordings of {len(games)} games: {', '.join(games)}",
+        ear_coef=round(max(0.1, ear_coef), 6),
+        ear_intercept=round(ear_intercept, 6),
+        ear_weight=ear_weight,
     )
 
 

@@ -1,0 +1,181 @@
+"""Stage 02 · a pretrained ear: musicnn's MagnaTagATune tagger (Pons & Serra 2019) on LiteRT.
+
+musicnn (ISC licence, Jordi Pons / MTG-UPF) ships its trained checkpoints in its PyPI wheel. Its
+MagnaTagATune model, converted once to TFLite by ``models/musicnn/convert_musicnn.py`` (checked
+against the original TensorFlow model in ``tests/test_musicnn.py``), tags each 3 s patch of a
+track with 50 tags (loud, quiet, fast, slow, drums, ambient, strings, ...); its penultimate
+layer (200 numbers) describes the sound: timbre, instruments, rhythm. DramaTune reads arousal
+from the tags (:func:`ear_arousal`) and keeps the mean embedding for similarity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import config
+from ..dsp import mel_filterbank, resample, stft_power
+
+#: musicnn's front end (its ``configuration.py``): 16 kHz, 512-point FFT, hop 256, 96 mel bands,
+#: patches of 187 frames (3 s), log10(1 + 10000 x) of the mel power.
+MUSICNN_SR, MUSICNN_N_FFT, MUSICNN_HOP, MUSICNN_MELS, PATCH_FRAMES = 16000, 512, 256, 96, 187
+#: The MagnaTagATune tags the model gives, in its output order (musicnn's ``MTT_LABELS``).
+MTT_TAGS = (
+    "guitar",
+    "classical",
+    "slow",
+    "techno",
+    "strings",
+    "drums",
+    "electronic",
+    "rock",
+    "fast",
+    "piano",
+    "ambient",
+    "beat",
+    "violin",
+    "vocal",
+    "synth",
+    "female",
+    "indian",
+    "opera",
+    "male",
+    "singing",
+    "vocals",
+    "no vocals",
+    "harpsichord",
+    "loud",
+    "quiet",
+    "flute",
+    "woman",
+    "male vocal",
+    "no vocal",
+    "pop",
+    "soft",
+    "sitar",
+    "solo",
+    "man",
+    "classic",
+    "choir",
+    "voice",
+    "new age",
+    "dance",
+    "male voice",
+    "female vocal",
+    "beats",
+    "harp",
+    "cello",
+    "no voice",
+    "weird",
+    "country",
+    "metal",
+    "female voice",
+    "choral",
+)
+#: The arousal score, fixed before it was tried on any recording (issue #26): the mean of the
+#: tags that name energy minus the mean of those that name calm.
+AROUSED_TAGS = ("loud", "fast", "drums", "rock", "metal", "techno", "beat")
+CALM_TAGS = ("soft", "quiet", "slow", "ambient")
+#: At most this many patches of a track are tagged, spread evenly over what was analysed: 40
+#: patches (2 minutes of a 5-minute track) keep indexing fast; the arousal score of 117 labelled
+#: soundtracks moved by under 0.01 against tagging every patch (notebook 04).
+MAX_PATCHES = 40
+
+
+def model_file() -> Path:
+    """The converted model (``models/musicnn/MTT_musicnn.tflite``, ISC: ``models/musicnn/LICENSE``).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    return config.PROJECT_ROOT / "models" / "musicnn" / "MTT_musicnn.tflite"
+
+
+def log_mel(y: np.ndarray, sr: int) -> np.ndarray:
+    """musicnn's input for a mono signal: ``(frames, 96)`` float32 log-mel patches' rows,
+    librosa's mel spectrogram (power, centred frames) at 16 kHz, computed in float32 (musicnn's
+    own extractor computes ``10000 * float16`` and overflows under numpy 2).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    y16 = resample(np.asarray(y, dtype=np.float32), sr, MUSICNN_SR)
+    power = stft_power(y16, MUSICNN_N_FFT, MUSICNN_HOP)
+    mel = mel_filterbank(MUSICNN_SR, MUSICNN_N_FFT, MUSICNN_MELS) @ power
+    return np.log10(1 + 10000 * mel.T.astype(np.float32))
+
+
+def patches(mel: np.ndarray, max_patches: int | None = MAX_PATCHES) -> np.ndarray:
+    """Non-overlapping 3 s patches ``(n, 187, 96)`` of a log-mel spectrogram (at most
+    ``max_patches``, evenly spread); a spectrogram shorter than one patch is repeated to fill it,
+    as musicnn was trained (``pad_short: repeat-pad``).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    if mel.shape[0] < PATCH_FRAMES:
+        mel = np.tile(mel, (int(np.ceil(PATCH_FRAMES / max(mel.shape[0], 1))), 1))
+    n = mel.shape[0] // PATCH_FRAMES
+    starts = np.arange(n) * PATCH_FRAMES
+    if max_patches and n > max_patches:
+        starts = starts[np.linspace(0, n - 1, max_patches).round().astype(int)]
+    return np.stack([mel[s : s + PATCH_FRAMES] for s in starts])
+
+
+@dataclass
+class EarReading:
+    """What musicnn hears in a track: the tag probabilities of each patch ``(n, 50)``, in
+    :data:`MTT_TAGS` order, and each patch's embedding ``(n, 200)``."""
+
+    taggram: np.ndarray
+    embedding: np.ndarray
+
+    def mean_tags(self) -> dict[str, float]:
+        """Each tag's probability averaged over the track."""
+        return dict(zip(MTT_TAGS, self.taggram.mean(axis=0).tolist()))
+
+
+class MusicnnTagger:
+    """musicnn's MagnaTagATune model on LiteRT (one patch at a time, one thread: indexing runs
+    tracks in parallel threads already).
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.net = Interpreter(model_path=str(path or model_file()), num_threads=1)
+        self.net.allocate_tensors()
+        self.input = self.net.get_input_details()[0]["index"]
+        outs = {d["shape"][-1]: d["index"] for d in self.net.get_output_details()}
+        self.tags_out, self.embedding_out = outs[len(MTT_TAGS)], outs[200]
+
+    def run(self, batch: np.ndarray) -> EarReading:
+        """Tag each patch of ``batch`` ``(n, 187, 96)``.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        tags, emb = [], []
+        for p in np.asarray(batch, dtype=np.float32):
+            self.net.set_tensor(self.input, p[None])
+            self.net.invoke()
+            tags.append(self.net.get_tensor(self.tags_out)[0].copy())
+            emb.append(self.net.get_tensor(self.embedding_out)[0].copy())
+        return EarReading(np.array(tags), np.array(emb))
+
+    def hear(self, y: np.ndarray, sr: int, *, max_patches: int | None = MAX_PATCHES) -> EarReading:
+        """Tag a mono signal: its log-mel patches (:func:`log_mel`, :func:`patches`) through the model.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        return self.run(patches(log_mel(y, sr), max_patches))
+
+
+def ear_arousal(reading: EarReading | dict[str, float]) -> float:
+    """The tags' arousal score: mean of :data:`AROUSED_TAGS` minus mean of :data:`CALM_TAGS`,
+    the taggram averaged over the track first (about -0.5 .. 0.5).
+
+    Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb
+    """
+    tags = reading.mean_tags() if isinstance(reading, EarReading) else reading
+    return float(np.mean([tags[t] for t in AROUSED_TAGS]) - np.mean([tags[t] for t in CALM_TAGS]))
