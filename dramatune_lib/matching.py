@@ -23,21 +23,38 @@ from .schema import Recommendation, SceneProfile, TrackFeatures
 
 @dataclass
 class MatchWeights:
-    """How much each criterion counts in the ranking (normalised when used)."""
+    """How much each criterion counts in the ranking (normalised when used). Each term spans
+    0 .. 1 over the range that matters (:data:`EMOTION_SPAN` for the emotion), so a weight says
+    what its term can move. The defaults follow the ablation on notebook 04's benchmark (leave
+    one game out, labelled and whole libraries): tempo never helped there, so it counts only when
+    the app's mood-against-pace slider asks for it (:func:`weights_for_intensity`); length and
+    diversity neither helped nor hurt, and stay as small tie-breakers (chosen by hand) for what a
+    user expects: a track that covers the scene, and three picks that are not one sound thrice."""
 
-    emotion: float = 0.6
-    tempo: float = 0.25
-    duration: float = 0.15
-    diversity: float = 0.2  # penalty for a pick close to one already chosen
+    emotion: float = 1.0
+    tempo: float = 0.0
+    duration: float = 0.05
+    diversity: float = 0.05  # penalty for a pick close to one already chosen, among fitting tracks
+
+
+#: Tempo's weight when the app's slider says pace matters most (intensity 0); chosen by hand.
+PACE_TEMPO_WEIGHT = 0.5
 
 
 def weights_for_intensity(intensity: float) -> MatchWeights:
-    """Weights for the app's "mood intensity" slider (0 = pace matters most, 1 = mood does).
+    """Weights for the app's "mood intensity" slider (0 = pace matters most, 1 = mood does: the
+    defaults, :class:`MatchWeights`).
 
     Notebook: 05_recommend_and_merge.ipynb
     """
     i = float(np.clip(intensity, 0, 1))
-    return MatchWeights(emotion=0.3 + 0.6 * i, tempo=0.5 - 0.35 * i, duration=0.15)
+    return MatchWeights(tempo=PACE_TEMPO_WEIGHT * (1 - i))
+
+
+#: Emotion distance at which the emotion term reaches 0: one unit of the circumplex, from its
+#: centre to its edge (chosen so the term spans 0 .. 1 over the distances a library spreads over;
+#: the whole diagonal, 2√2, left a full unit costing only 0.35 of the term).
+EMOTION_SPAN = 1.0
 
 
 def _tempo_fit(tempos: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +132,8 @@ def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: in
 def emotion_fit(
     profile: SceneProfile, tracks: list[TrackFeatures], *, relative_weight: float = RELATIVE_WEIGHT
 ) -> tuple[np.ndarray, np.ndarray]:
-    """How close each track sits to the scene on the circumplex, in [0, 1], and the distance.
+    """How close each track sits to the scene on the circumplex, in [0, 1] (0 from
+    :data:`EMOTION_SPAN` away), and the distance.
 
     Each axis counts by the scene's confidence on it times the track's (each at least
     :data:`AXIS_FLOOR`), so an axis the scene barely shows, or a track's reading barely supports,
@@ -132,7 +150,38 @@ def emotion_fit(
     wa = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sa) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * ta)
     dv, da = pos[:, 0] - profile.valence, pos[:, 1] - profile.arousal
     dist = np.sqrt(2 * (wv * dv**2 + wa * da**2) / (wv + wa))
-    return 1 - dist / (2 * math.sqrt(2)), dist
+    return np.clip(1 - dist / EMOTION_SPAN, 0, 1), dist
+
+
+#: A clear scene axis (confidence at least :data:`circumplex.AXIS_UNCLEAR`) further than this from
+#: 0 has a side, and the top picks come from that side of the library where it has music there
+#: (the radius within which :func:`circumplex.label_for` names a point neutral).
+SIDE_MARGIN = 0.15
+#: What the music on each side of a clear axis sounds like, for the reason given when a folder
+#: has none: (valence side, arousal side) -> words; None where that axis has no side.
+SIDE_WORDS = {
+    (-1, -1): "both slow and dark",
+    (-1, 1): "both driving and dark",
+    (1, 1): "both driving and bright",
+    (1, -1): "both calm and bright",
+    (-1, None): "dark",
+    (1, None): "bright",
+    (None, -1): "slow or quiet",
+    (None, 1): "driving",
+}
+
+
+def scene_sides(profile: SceneProfile) -> tuple[int | None, int | None]:
+    """The side (-1 or 1) of each axis the scene reads clearly (:data:`SIDE_MARGIN`), None where
+    it has no side.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    conf = profile.axis_confidence()
+    return tuple(  # type: ignore[return-value]
+        (1 if x > 0 else -1) if c >= AXIS_UNCLEAR and abs(x) >= SIDE_MARGIN else None
+        for x, c in zip((profile.valence, profile.arousal), conf)
+    )
 
 
 def recommend(
@@ -146,10 +195,25 @@ def recommend(
 ) -> list[Recommendation]:
     """Rank ``tracks`` for a scene and return a diverse top ``top`` (vectorised over tracks).
 
-    The score mixes :func:`emotion_fit`, tempo fit (half and double time allowed) and length.
-    Where the scene's valence is unclear (confidence under :data:`VALENCE_UNCLEAR`), the picks
-    after the first alternate darker and brighter than it, and each reason says so.
-    ``exclude`` holds paths already shown (for "show alternatives").
+    Args:
+        profile: the scene (its valence, arousal and their confidences, duration, target tempo).
+        tracks: the placed library (:func:`feature_extraction.place_tracks`).
+        top: how many picks.
+        exclude: paths already shown (for "show alternatives").
+        weights: the terms' weights (:class:`MatchWeights`; its defaults when None).
+        relative_weight: how much a track's rank in its library counts (:func:`matched_position`).
+
+    Returns:
+        The picks, best first, each with its score, its terms and the reason in a sentence.
+
+    The score mixes :func:`emotion_fit`, tempo fit (half and double time allowed; each track's
+    counts as far as its :attr:`TrackFeatures.tempo_confidence`, the rest neutral) and length.
+    Where the scene reads an axis clearly (:func:`scene_sides`), picks come from the library's
+    music on that side (where the matcher places it) while it has any; where no track's own
+    reading is on that side, the first reason says so ("nothing in this folder is both slow and
+    dark; closest: ..."). The diversity penalty only reorders tracks on that side. Where the
+    scene's valence is unclear (confidence under :data:`VALENCE_UNCLEAR`), the picks after the
+    first alternate darker and brighter than it, and each reason says so.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
@@ -163,16 +227,28 @@ def recommend(
     dur = np.array([t.duration for t in pool])
     emo, dist = emotion_fit(profile, pool, relative_weight=relative_weight)
     tfit, factor = _tempo_fit(tempo, *profile.target_tempo)
+    trust = np.array([t.tempo_confidence if t.placed_by else 1.0 for t in pool])
+    tfit = trust * tfit + (1 - trust) * 0.5  # an untrusted tempo neither helps nor hurts
     dfit = np.where(dur >= profile.duration, 1.0, 0.5 + 0.5 * dur / max(profile.duration, 1e-6))
     total = w.emotion + w.tempo + w.duration
     base = (w.emotion * emo + w.tempo * tfit + w.duration * dfit) / total
     unclear = profile.axis_confidence()[0] < VALENCE_UNCLEAR and w.emotion > 0
+    sides = scene_sides(profile) if w.emotion > 0 else (None, None)
+    on_side = np.ones(len(pool), bool)  # where the matcher places them (rank within the library too)
+    heard_there = np.ones(len(pool), bool)  # by their own reading, whatever the library
+    absolute = (np.array([t.valence for t in pool]), np.array([t.arousal for t in pool]))
+    for x, x_abs, axis_side in zip((v, a), absolute, sides):
+        if axis_side is not None:
+            on_side &= np.sign(x) == axis_side
+            heard_there &= np.sign(x_abs) == axis_side
     chosen: list[int] = []
     picked_score: list[float] = []
     penalty = np.zeros_like(base)
     for k in range(min(top, len(pool))):
         score = base - penalty
         score[chosen] = -np.inf
+        if np.isfinite(score[on_side]).any():
+            score[~on_side] = -np.inf
         if unclear and k > 0:
             # alternate: a darker pick, then a brighter one, than the first
             side = v < v[chosen[0]] if k % 2 else v > v[chosen[0]]
@@ -190,10 +266,12 @@ def recommend(
     for rank, (i, sc) in enumerate(zip(chosen, picked_score), 1):
         t = pool[i]
         loops = 0 if t.duration >= profile.duration else math.ceil(profile.duration / max(t.duration, 1e-6)) - 1
-        note = ""
+        notes = []
+        if rank == 1 and not heard_there.any():
+            notes.append(f"nothing in this folder is {SIDE_WORDS[sides]}; closest: {t.title}")
         if unclear:
-            side = "the closest" if rank == 1 else "darker" if v[i] < v[chosen[0]] else "brighter"
-            note = f"valence unclear: {side} of the options (one darker, one brighter)"
+            which = "the closest" if rank == 1 else "darker" if v[i] < v[chosen[0]] else "brighter"
+            notes.append(f"valence unclear: {which} of the options (one darker, one brighter)")
         out.append(
             Recommendation(
                 rank=rank,
@@ -203,7 +281,7 @@ def recommend(
                 emotion_distance=round(float(dist[i]), 3),
                 tempo_fit=round(float(tfit[i]), 3),
                 duration_fit=round(float(dfit[i]), 3),
-                reason=reason_for(t, profile, float(factor[i]), loops, note),
+                reason=reason_for(t, profile, float(factor[i]), loops, "; ".join(notes)),
                 valence=t.valence,
                 arousal=t.arousal,
                 tempo=t.tempo,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dramatune_lib.feature_extraction import index_library
-from dramatune_lib.matching import MatchWeights, recommend
+from dramatune_lib.matching import MatchWeights, matched_position, recommend
 from dramatune_lib.media import unique_path
 from dramatune_lib.schema import SceneProfile
 
@@ -51,9 +51,11 @@ def test_top_three_are_distinct_ranked_and_explained(tracks):
 
 
 def test_diversity_spreads_the_picks(tracks):
+    """A strong diversity penalty spreads the top 3 strictly wider (on the circumplex and in tempo)
+    than none, and still only among tracks on the clear scene's side."""
     p = profile(0.5, 0.5, tempo=(120, 150))
     plain = recommend(p, tracks, weights=MatchWeights(diversity=0.0))
-    diverse = recommend(p, tracks)
+    diverse = recommend(p, tracks, weights=MatchWeights(diversity=0.5))
 
     def spread(rs):
         pairs = [(x, y) for i, x in enumerate(rs) for y in rs[i + 1 :]]
@@ -61,7 +63,12 @@ def test_diversity_spreads_the_picks(tracks):
             [abs(x.tempo - y.tempo) + 100 * np.hypot(x.valence - y.valence, x.arousal - y.arousal) for x, y in pairs]
         )
 
-    assert spread(diverse) >= spread(plain)
+    assert spread(diverse) > spread(plain)
+    assert [r.path for r in plain] != [r.path for r in diverse]
+    by_path = {t.path: t for t in tracks}
+    for r in diverse:
+        v, a = matched_position(by_path[r.path])
+        assert v > 0 and a > 0
 
 
 def test_alternatives_are_not_repeated(tracks):
@@ -92,7 +99,7 @@ def test_reasons_quote_the_index(tracks):
     for p in (profile(-0.6, 0.7, tempo=(140, 175)), profile(0.6, -0.6, tempo=(70, 90))):
         for r in recommend(p, tracks):
             t = by_path[r.path]
-            m = re.match(r"(\w+) \(valence ([+-][\d.]+), arousal ([+-][\d.]+)\), (major|minor), (\d+) BPM", r.reason)
+            m = re.match(r"([\w ]+) \(valence ([+-][\d.]+), arousal ([+-][\d.]+)\), (major|minor), (\d+) BPM", r.reason)
             assert m, r.reason
             assert m.group(1) == t.emotion and m.group(4) == t.mode and int(m.group(5)) == round(t.tempo)
             assert float(m.group(2)) == pytest.approx(t.valence, abs=0.0051)
@@ -143,3 +150,46 @@ def test_a_reason_says_the_doubt_from_the_axis_confidences(tracks):
     bracket = reason(0.1, 0.8).split("scene (", 1)[1].split(")")[0]
     assert " or " in bracket and "unclear" not in bracket  # the two moods it may be
     assert "scene (" not in reason(0.8, 0.8) and "gloomy" in reason(0.8, 0.8)
+
+
+def test_a_clear_scene_keeps_its_side_of_the_library(tracks):
+    """A clearly sad scene's top 3 all come from the slow, dark part of the library (where the
+    matcher places them), and a tense one's from the driving, dark part."""
+    by_path = {t.path: t for t in tracks}
+    for v, a in ((-0.63, -0.27), (-0.35, 0.8)):
+        for r in recommend(profile(v, a), tracks):
+            mv, ma = matched_position(by_path[r.path])
+            assert np.sign(mv) == np.sign(v) and np.sign(ma) == np.sign(a), r.reason
+
+
+def test_a_folder_without_such_music_says_so(tracks):
+    """Where the folder has nothing on the scene's side, the first reason says so and names the
+    closest track; with such music there, no reason says it."""
+    from dramatune_lib.feature_extraction import set_placement
+
+    bright = [t for t in tracks if matched_position(t)[0] > 0 and matched_position(t)[1] > 0]
+    assert len(bright) >= 3
+    alone = set_placement(
+        bright,
+        [abs(t.valence) + 0.2 for t in bright],
+        [abs(t.arousal) + 0.2 for t in bright],
+        [0.8] * len(bright),
+        [0.8] * len(bright),
+    )
+    recs = recommend(profile(-0.63, -0.27), alone)
+    assert f"nothing in this folder is both slow and dark; closest: {recs[0].title}" in recs[0].reason
+    assert not any("nothing in this folder" in r.reason for r in recommend(profile(-0.63, -0.27), tracks))
+
+
+def test_tempo_counts_as_far_as_it_is_trusted(tracks):
+    """With tempo weighed heavily, a track whose tempo fits the scene rises; with its tempo
+    untrusted (confidence 0) the same track's tempo term is neutral (0.5), whatever it is."""
+    import dataclasses
+
+    p = profile(0.5, 0.5, tempo=(120, 150))
+    w = MatchWeights(emotion=1.0, tempo=1.0, duration=0, diversity=0)
+    trusted = [dataclasses.replace(t, tempo_confidence=1.0) for t in tracks]
+    untrusted = [dataclasses.replace(t, tempo_confidence=0.0) for t in tracks]
+    fits = {r.path: r.tempo_fit for r in recommend(p, trusted, weights=w, top=len(tracks))}
+    assert len(set(fits.values())) > 2
+    assert {r.tempo_fit for r in recommend(p, untrusted, weights=w, top=len(tracks))} == {0.5}
