@@ -13,6 +13,7 @@ from ..circumplex import label_for
 from ..feature_extraction import target_tempo
 from ..matching import RELATIVE_WEIGHT, MatchWeights, recommend
 from ..schema import SceneProfile, TrackFeatures
+from ..training.music_model import EAR_WEIGHT
 from .report_forest import report_rank
 
 #: Context groups on each side of the arousal comparison (issue #13): combat and tension against
@@ -41,7 +42,7 @@ class BenchmarkTrack:
 
     name: str  # "game 3 / track 07"
     game: str  # the Debian package
-    group: str  # its context group (training.CONTEXT_VA)
+    group: str  # its context group (training.CONTEXT_VA); "" for a track its game does not label
     features: TrackFeatures  # path and title anonymised; tags that repeat the file name dropped
     source: str = ""  # the real file, for readers that need the audio again (vibenet)
 
@@ -54,17 +55,18 @@ def _anonymise(t: TrackFeatures, name: str) -> TrackFeatures:
     return TrackFeatures.from_dict({**t.to_dict(), "path": f"/benchmark/{name}.ogg", "title": name, "tags": tags})
 
 
-def benchmark_tracks(fast: bool = True) -> list[BenchmarkTrack]:
-    """The labelled game soundtracks (notebook 03's :func:`training.soundtrack_clips`; 0 A.D.'s
-    1.4 GB only when ``fast`` is False), measured (cached) and anonymised: each file becomes
+def benchmark_tracks(fast: bool = True, *, whole: bool = True) -> list[BenchmarkTrack]:
+    """The game soundtracks (notebook 03's :func:`training.soundtrack_clips`; 0 A.D.'s 1.4 GB and
+    hedgewars only when ``fast`` is False), measured (cached) and anonymised: each file becomes
     "game G / track NN", and a tag that repeats a word of the file name is dropped, so only the
-    sound and words the name does not give can speak.
+    sound and words the name does not give can speak. ``whole`` keeps every music file each
+    game ships, the unlabelled ones with ``group`` "" (the distractors of a real library).
 
     Notebook: 04_evaluation.ipynb
     """
     from ..training import soundtrack_clips, soundtrack_features
 
-    clips, feats = soundtrack_features(soundtrack_clips(full=not fast))
+    clips, feats = soundtrack_features(soundtrack_clips(full=not fast, whole=whole))
     games = sorted({c.source for c in clips})
     out, count = [], {g: 0 for g in games}
     for c, f in zip(clips, feats):
@@ -93,8 +95,8 @@ def pairwise_auc(score, groups, sides, games) -> tuple[float, int]:
 
 
 def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrack]) -> list[TrackFeatures]:
-    """Copies of ``test``'s tracks placed by ``method``, having learned (where it learns) from
-    ``train`` only."""
+    """Copies of ``test``'s tracks placed by ``method`` as one library, having learned (where it
+    learns) from ``train``'s labelled tracks only."""
     from ..feature_extraction import place_tracks
     from ..training import CONTEXT_VA, SIGN_TARGET, MusicClip, fit_music_model
 
@@ -103,6 +105,7 @@ def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrac
         return place_tracks(tracks, None, words=False)
     if method == "vibenet as it comes":
         return _vibenet_place(test, tracks)
+    train = [b for b in train if b.group]
     clips = [
         MusicClip(
             b.features.path,
@@ -115,21 +118,35 @@ def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrac
         )
         for b in train
     ]
-    model = fit_music_model(clips, [b.features for b in train])
-    return place_tracks(tracks, model, words=method.endswith("+ words"))
+    ear_weight, words = METHOD_EAR[method]
+    model = fit_music_model(clips, [b.features for b in train], ear_weight=ear_weight)
+    return place_tracks(tracks, model, words=words)
+
+
+#: The learned methods: (the ear's share of arousal, whether the words speak). "sound model +
+#: words" was DramaTune's default before the ear (musicnn) came in.
+METHOD_EAR: dict[str, tuple[float, bool]] = {
+    "sound model": (0.0, False),
+    "sound model + words": (0.0, True),
+    "ear + words": (1.0, True),
+    "sound model + ear + words": (EAR_WEIGHT, True),
+}
 
 
 #: Ways of placing music the benchmark compares.
-BENCHMARK_METHODS = ("priors", "sound model", "sound model + words")
+BENCHMARK_METHODS = ("priors", "sound model", "sound model + words", "ear + words", "sound model + ear + words")
 
 
 #: DramaTune's default placement (``index_library``: the model in ``models/``, with the words).
-DEFAULT_METHOD = "sound model + words"
+DEFAULT_METHOD = "sound model + ear + words"
+#: The default before the ear: the placement the new default is measured against.
+PREVIOUS_METHOD = "sound model + words"
 
 
 def music_benchmark(tracks: list[BenchmarkTrack], methods: tuple[str, ...] = BENCHMARK_METHODS):
-    """Leave one game out: each game's tracks placed by each method having learned from the other
-    games only. Returns ``(table, placed)``: per game and method, the valence and arousal AUC
+    """Leave one game out: each game's tracks (its whole soundtrack, as one library) placed by
+    each method having learned from the other games' labelled tracks only. Returns
+    ``(table, placed)``: per game and method, over the labelled tracks, the valence and arousal AUC
     (:func:`pairwise_auc` with :data:`VALENCE_SIDES`, :data:`AROUSAL_SIDES`), their pairs and the
     share of tracks in their quadrant (where the group gives both sides), with an "all games"
     row pooling the pairs; and ``placed[method][game]``, the placed tracks.
@@ -148,7 +165,7 @@ def music_benchmark(tracks: list[BenchmarkTrack], methods: tuple[str, ...] = BEN
     rows = []
     for m in methods:
         for g in [*games, "all games"]:
-            sel = [i for i, b in enumerate(tracks) if g in (b.game, "all games")]
+            sel = [i for i, b in enumerate(tracks) if g in (b.game, "all games") and b.group]
             flat = [t for gg in games for t in placed[m][gg]]
             order = [b for gg in games for b in tracks if b.game == gg]
             idx = [order.index(tracks[i]) for i in sel]
@@ -266,21 +283,48 @@ def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
     )
 
 
+def as_library(tracks: list[TrackFeatures]) -> list[TrackFeatures]:
+    """Copies of placed tracks ranked again within themselves, as a library of their own (the
+    labelled tracks of a game without its unlabelled ones, say).
+
+    Notebook: 04_evaluation.ipynb
+    """
+    from ..feature_extraction import set_placement
+
+    copies = [TrackFeatures.from_dict(t.to_dict()) for t in tracks]
+    return set_placement(
+        copies,
+        [t.valence for t in copies],
+        [t.arousal for t in copies],
+        [t.valence_confidence for t in copies],
+        [t.arousal_confidence for t in copies],
+    )
+
+
+#: The two libraries the matcher is measured on: each game's labelled tracks only, and its whole
+#: soundtrack, where the unlabelled tracks count as not fitting (as a user's folder holds them).
+LIBRARIES = ("labelled", "whole")
+
+
 def matcher_benchmark(
     tracks: list[BenchmarkTrack],
     placed: dict[str, dict[str, list[TrackFeatures]]],
     forest=None,
     *,
+    library: str = "whole",
     top: int = 3,
     method: str = DEFAULT_METHOD,
     weights: MatchWeights | None = None,
     relative_weight: float = RELATIVE_WEIGHT,
 ):
     """For each left-out game and each of the :data:`TARGET_MOODS` it has fitting music for, the
-    share of the top ``top`` picks from a fitting context group: the matcher on the tracks as
-    ``method`` placed them (leave one game out; library-relative and absolute blended), the same
-    on the priors' placement, a tempo-only ranking, the report's forest (when given) and random
-    choice (its exact expectation). ``weights`` and ``relative_weight`` are the matcher's (its
+    share of the top ``top`` picks from a fitting context group, in one of the :data:`LIBRARIES`
+    (``library``: the game's labelled tracks, or its whole soundtrack with the unlabelled tracks
+    counted as misses): the matcher on the tracks as ``method`` placed them (leave one game out),
+    the same on the placement it replaced (:data:`PREVIOUS_METHOD`, where ``placed`` has it) and
+    on the priors' placement, a tempo-only ranking, the report's forest (when given), random
+    choice (its exact expectation) and the ceiling (the best any ranking could do: a game with one
+    sad piece gives at most 1/3). ``weights`` and ``relative_weight`` are the matcher's (its
     defaults when not given). Returns ``(table, summary)``: one row per game and mood, and the
     mean per mood and ranker.
 
@@ -288,39 +332,100 @@ def matcher_benchmark(
     """
     import pandas as pd
 
+    def matcher(placement: str):
+        return lambda p, libs: recommend(p, libs[placement], top=top, weights=weights, relative_weight=relative_weight)
+
     rankers = {
-        "DramaTune matcher": lambda p, ts, _: recommend(
-            p, ts, top=top, weights=weights, relative_weight=relative_weight
-        ),
-        "matcher on the priors": lambda p, _, pr: recommend(
-            p, pr, top=top, weights=weights, relative_weight=relative_weight
-        ),
-        "tempo only": lambda p, ts, _: recommend(
-            p, ts, top=top, weights=MatchWeights(emotion=0, tempo=1, duration=0, diversity=0)
+        "DramaTune matcher": matcher(method),
+        "matcher on the model before": matcher(PREVIOUS_METHOD),
+        "matcher on the priors": matcher("priors"),
+        "tempo only": lambda p, libs: recommend(
+            p, libs[method], top=top, weights=MatchWeights(emotion=0, tempo=1, duration=0, diversity=0)
         ),
     }
+    if PREVIOUS_METHOD not in placed or PREVIOUS_METHOD == method:
+        del rankers["matcher on the model before"]
     if forest is not None:
-        rankers["the report's forest"] = lambda p, ts, _: report_rank(forest, p, ts, top=top)
+        rankers["the report's forest"] = lambda p, libs: report_rank(forest, p, libs[method], top=top)
     rows = []
     for game in sorted(placed[method]):
-        ts, pr = placed[method][game], placed["priors"][game]
-        group = {t.path: b.group for t, b in zip(ts, [b for b in tracks if b.game == game])}
+        bt = [b for b in tracks if b.game == game]
+        keep = [i for i, b in enumerate(bt) if b.group or library == "whole"]
+        libs = {m: [placed[m][game][i] for i in keep] for m in {method, PREVIOUS_METHOD, "priors"} if m in placed}
+        if library != "whole":
+            libs = {m: as_library(ts) for m, ts in libs.items()}
+        group = {t.path: bt[i].group for t, i in zip(libs[method], keep)}
         for mood, (_, fits) in TARGET_MOODS.items():
             k = sum(g in fits for g in group.values())
-            if not k or len(ts) <= top:
+            if not k or len(group) <= top:
                 continue
             profile = mood_profile(mood)
-            row = {"game": game, "mood": mood, "tracks": len(ts), "fitting": k}
+            row = {"game": game, "mood": mood, "tracks": len(group), "fitting": k}
             for name, rank in rankers.items():
-                picks = rank(profile, ts, pr)
+                picks = rank(profile, libs)
                 row[name] = float(np.mean([group[r.path] in fits for r in picks]))
-            row["random (expected)"] = k / len(ts)
+            row["random (expected)"] = k / len(group)
+            row["ceiling"] = min(k, top) / top
             rows.append(row)
     table = pd.DataFrame(rows).round(3)
-    names = [*rankers, "random (expected)"]
+    names = [*rankers, "random (expected)", "ceiling"]
     summary = table.groupby("mood", sort=False)[names].mean().round(3)
     summary.loc["all moods"] = table[names].mean().round(3)
     return table, summary
+
+
+def _untrusted(placed: dict[str, dict[str, list[TrackFeatures]]], method: str) -> dict:
+    """``placed`` with ``method``'s tracks copied and their tempo trusted fully."""
+    import dataclasses
+
+    out = dict(placed)
+    out[method] = {g: [dataclasses.replace(t, tempo_confidence=1.0) for t in ts] for g, ts in placed[method].items()}
+    return out
+
+
+def matcher_ablation(
+    tracks: list[BenchmarkTrack], placed: dict[str, dict[str, list[TrackFeatures]]], *, method: str = DEFAULT_METHOD
+):
+    """Each term of the matcher taken away or added alone, on both :data:`LIBRARIES`: the mean
+    top-3 precision over the games and moods of :func:`matcher_benchmark` for each variant (the
+    default weights; emotion alone; emotion with each other term; the tempo trusted whatever
+    its confidence; the weights before the terms' ranges were matched; the library-relative
+    blend from 0 to 1). Returns a table, one row per variant, a column per library.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import pandas as pd
+
+    d = MatchWeights()
+    variants = {
+        "default": (MatchWeights(), RELATIVE_WEIGHT, placed),
+        "emotion only": (MatchWeights(1, 0, 0, 0), RELATIVE_WEIGHT, placed),
+        "emotion + tempo": (MatchWeights(1, d.tempo, 0, 0), RELATIVE_WEIGHT, placed),
+        "emotion + tempo, trusted whatever its confidence": (
+            MatchWeights(1, d.tempo, 0, 0),
+            RELATIVE_WEIGHT,
+            _untrusted(placed, method),
+        ),
+        "emotion + duration": (MatchWeights(1, 0, d.duration, 0), RELATIVE_WEIGHT, placed),
+        "emotion + diversity": (MatchWeights(1, 0, 0, d.diversity), RELATIVE_WEIGHT, placed),
+        "the weights before (0.6, 0.25, 0.15, 0.2)": (MatchWeights(0.6, 0.25, 0.15, 0.2), RELATIVE_WEIGHT, placed),
+        **{
+            f"default, relative weight {rw}": (MatchWeights(), rw, placed)
+            for rw in (0.0, 0.25, 0.5, 0.75, 1.0)
+            if rw != RELATIVE_WEIGHT
+        },
+    }
+    rows = []
+    for name, (weights, rw, pl) in variants.items():
+        row: dict = {"variant": name}
+        for library in LIBRARIES:
+            _, summary = matcher_benchmark(
+                tracks, pl, library=library, method=method, weights=weights, relative_weight=rw
+            )
+            row[library] = summary.loc["all moods", "DramaTune matcher"]
+            row[f"{library}: worst mood"] = summary["DramaTune matcher"].drop("all moods").min()
+        rows.append(row)
+    return pd.DataFrame(rows).round(3)
 
 
 def benchmark_path() -> Path:
@@ -333,19 +438,71 @@ def benchmark_path() -> Path:
 
 def run_benchmark(fast: bool = True, forest=None) -> dict:
     """The whole real-music benchmark in one call: :func:`music_benchmark` (with vibenet's row
-    when the optional package is installed) and :func:`matcher_benchmark`, as JSON-ready tables.
+    when the optional package is installed) and :func:`matcher_benchmark` on both
+    :data:`LIBRARIES`, as JSON-ready tables.
 
     Notebook: 04_evaluation.ipynb
     """
     tracks = benchmark_tracks(fast=fast)
     methods = BENCHMARK_METHODS + (("vibenet as it comes",) if vibenet_available() else ())
     table, placed = music_benchmark(tracks, methods)
-    matches, summary = matcher_benchmark(tracks, placed, forest)
-    return {
+    out = {
         "mode": "fast" if fast else "full",
         "games": sorted({b.game for b in tracks}),
-        "tracks": len(tracks),
+        "tracks": sum(bool(b.group) for b in tracks),
+        "whole_tracks": len(tracks),
         "placement": table.to_dict(orient="records"),
-        "matcher": matches.to_dict(orient="records"),
-        "matcher_summary": summary.reset_index().to_dict(orient="records"),
     }
+    for library in LIBRARIES:
+        matches, summary = matcher_benchmark(tracks, placed, forest, library=library)
+        out[f"matcher_{library}"] = matches.to_dict(orient="records")
+        out[f"matcher_summary_{library}"] = summary.reset_index().to_dict(orient="records")
+    out["matcher_ablation"] = matcher_ablation(tracks, placed).to_dict(orient="records")
+    return out
+
+
+def load_benchmark(path: str | Path | None = None) -> dict:
+    """The stored benchmark (:func:`benchmark_path`, full mode, written by ``make models``) as
+    tables: ``placement`` (pooled over games), ``matcher`` (labelled and whole libraries side by
+    side, per mood) and ``ablation``; plus its ``mode`` and ``games``.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    import pandas as pd
+
+    d = json.loads(Path(path or benchmark_path()).read_text())
+    placement = pd.DataFrame(d["placement"])
+    matcher = pd.concat({lib: pd.DataFrame(d[f"matcher_summary_{lib}"]).set_index("mood") for lib in LIBRARIES}, axis=1)
+    return {
+        "mode": d["mode"],
+        "games": d["games"],
+        "placement": placement[placement["game"] == "all games"].set_index("method"),
+        "matcher": matcher,
+        "ablation": pd.DataFrame(d["matcher_ablation"]).set_index("variant"),
+    }
+
+
+def benchmark_findings(table, runs: dict) -> list[str]:
+    """The benchmark's headline figures in sentences, computed from this run's tables (so a
+    notebook's summary never types a figure its run contradicts): each method's pooled arousal
+    and valence AUC with their pairs, and the matcher's mean top-3 precision on each library
+    beside the placement before the ear and random. ``runs`` maps a library to
+    :func:`matcher_benchmark`'s ``(table, summary)``.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    pooled = table[table["game"] == "all games"].set_index("method")
+    out = [
+        f"{m}: arousal AUC {r['arousal AUC']:.2f} ({r['arousal pairs']} pairs), "
+        f"valence AUC {r['valence AUC']:.2f} ({r['valence pairs']} pairs), quadrant {r['quadrant']:.0%}"
+        for m, r in pooled.iterrows()
+    ]
+    for library, (_, summary) in runs.items():
+        s = summary.loc["all moods"]
+        before = s.get("matcher on the model before", float("nan"))
+        out.append(
+            f"matcher, {library} libraries: top-3 precision {s['DramaTune matcher']:.2f} "
+            f"(placement before the ear {before:.2f}, random {s['random (expected)']:.2f}); "
+            f"worst mood: {summary['DramaTune matcher'].drop('all moods').idxmin()}"
+        )
+    return out

@@ -58,7 +58,7 @@ def benchmark_placement_figure(tracks, placed, methods=("priors", "sound model")
     """Where each method puts the benchmark's soundtracks, each game placed having learned from
     the others only: one panel a method, one colour a context group (red: combat and tension,
     green: peace, grey: ambient, blue: defeat, lament, lost endings and gloom, orange: victory
-    and won endings).
+    and won endings); tracks their game does not label are left out.
 
     Notebook: 04_evaluation.ipynb
     """
@@ -80,11 +80,11 @@ def benchmark_placement_figure(tracks, placed, methods=("priors", "sound model")
         ax.axhline(0, color="0.85", lw=0.8)
         ax.axvline(0, color="0.85", lw=0.8)
         for game, ts in placed[m].items():
-            groups = [b.group for b in tracks if b.game == game]
+            labelled = [(t, b.group) for t, b in zip(ts, [b for b in tracks if b.game == game]) if b.group]
             ax.scatter(
-                [t.valence for t in ts],
-                [t.arousal for t in ts],
-                c=[colours[g] for g in groups],
+                [t.valence for t, _ in labelled],
+                [t.arousal for t, _ in labelled],
+                c=[colours[g] for _, g in labelled],
                 s=14,
                 alpha=0.75,
                 linewidths=0,

@@ -71,6 +71,22 @@ def _singularity_contexts(root: Path) -> dict[str, str]:
     }
 
 
+def _hedgewars_contexts(root: Path) -> dict[str, str]:
+    # the engine's default sudden-death music (Music/credits.txt: sdmusic.ogg, "Hitman [sheepluva
+    # edit]") and each theme's own `sd-music` (Data/Themes/*/theme.cfg): the tenser variant a
+    # match switches to when its time runs out. hell.ogg is a theme's music in some themes and
+    # sudden death in others: it stays unlabelled, as does every theme's ordinary music
+    data = root / "usr/share/games/hedgewars/Data"
+    music: set[str] = set()
+    sudden = {"sdmusic"}
+    for cfg in (data / "Themes").glob("*/theme.cfg"):
+        for line in cfg.read_text(errors="replace").splitlines():
+            key, _, value = (x.strip() for x in line.partition("="))
+            if key in ("music", "sd-music") and value:
+                (sudden if key == "sd-music" else music).add(Path(value).stem)
+    return {k: "tension" for k in sudden - music}
+
+
 def _lua_lists(text: str, name: str) -> set[str]:
     """Every string in every ``name = { ... }`` table of a Lua file (nested tables included)."""
     import re
@@ -99,7 +115,8 @@ def _naev_contexts(root: Path) -> dict[str, str]:
 
 def _0ad_contexts(root: Path) -> dict[str, str]:
     # gui/common/music.js (the default playlists) and simulation/data/civs/*.json (each
-    # civilisation's peace music) inside public.zip; the labelled pieces are unpacked beside it
+    # civilisation's peace music) inside public.zip; every piece of its audio/music/ (the labelled
+    # ones and the rest, for the whole-soundtrack benchmark) is unpacked beside it
     import re
     import zipfile
 
@@ -121,11 +138,11 @@ def _0ad_contexts(root: Path) -> dict[str, str]:
                     if context and music.get("File"):
                         found.setdefault(music["File"], context)
         out_dir.mkdir(exist_ok=True)
-        for f in found:
-            target = out_dir / f
-            if not target.exists() and f"audio/music/{f}" in z.namelist():
+        for name in z.namelist():
+            target = out_dir / Path(name).name
+            if name.startswith("audio/music/") and name.endswith(".ogg") and not target.exists():
                 tmp = target.with_suffix(".part")
-                tmp.write_bytes(z.read(f"audio/music/{f}"))
+                tmp.write_bytes(z.read(name))
                 tmp.replace(target)
     return {Path(f).stem: g for f, g in found.items() if (out_dir / f).exists()}
 
@@ -161,7 +178,7 @@ SOUNDTRACKS: tuple[Soundtrack, ...] = (
     ),
     Soundtrack(
         "singularity-music",
-        "usr/share/games/singularity/music/*/*.ogg",
+        "usr/share/games/singularity/music/**/*.ogg",
         "CC-BY-SA-3.0",
         "the win/ and lose/ folders",
         _singularity_contexts,
@@ -172,6 +189,14 @@ SOUNDTRACKS: tuple[Soundtrack, ...] = (
         "GPL-2+ / CC-BY(-SA), per file",
         "dat/snd/music.lua (combat and ambient lists)",
         _naev_contexts,
+    ),
+    Soundtrack(
+        "hedgewars-data",
+        "usr/share/games/hedgewars/Data/Music/*.ogg",
+        "GPL-2 (music: per file, Data/Music/credits.txt)",
+        "Data/Themes/*/theme.cfg (sd-music) and the engine's default sudden-death music",
+        _hedgewars_contexts,
+        full_only=True,
     ),
     Soundtrack(
         "0ad-data",
@@ -198,11 +223,13 @@ class MusicClip:
     title: str = ""
 
 
-def soundtrack_clips(full: bool = False) -> list[MusicClip]:
+def soundtrack_clips(full: bool = False, *, whole: bool = False) -> list[MusicClip]:
     """The Debian soundtracks of :data:`SOUNDTRACKS` with their game-context labels
     (the large ones only when ``full``). ``source`` is the package, the benchmark's "game".
+    ``whole`` adds every other music file each package ships, unlabelled (``group`` ""): a whole
+    soundtrack as a user's library holds it, for the matcher's benchmark.
 
-    Notebook: 03_training.ipynb
+    Notebook: 03_training.ipynb, 04_evaluation.ipynb
     """
     clips = []
     for st in SOUNDTRACKS:
@@ -214,7 +241,9 @@ def soundtrack_clips(full: bool = False) -> list[MusicClip]:
         groups = st.contexts(root)
         for f in sorted(root.glob(st.music)):
             group = groups.get(f.stem)
-            if group:
+            if not group and whole:
+                clips.append(MusicClip(str(f), None, None, "recording", st.package, st.licence, title=f.stem))
+            elif group:
                 sv, sa = CONTEXT_VA[group]
                 clips.append(
                     MusicClip(
