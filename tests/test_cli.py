@@ -47,6 +47,8 @@ def test_analyze_json(demo):
     prof = json.loads(r.stdout)
     assert -1 <= prof["valence"] <= 1 and -1 <= prof["arousal"] <= 1
     assert all(isinstance(t, float) for t in prof["cut_times"]) and len(prof["cut_times"]) == 7
+    # one reading of the scene: the emotion is the mood that admits doubt, never a second word
+    assert prof["emotion"] == prof["mood"] and prof["mood"]
 
 
 def test_recommend_json(demo):
@@ -63,9 +65,17 @@ def test_index_lists_skipped_files(small_library, tmp_path, monkeypatch):
     data = json.loads(r.stdout)
     assert len(data["tracks"]) == 3 and {"path", "valence", "arousal", "tempo"} <= set(data["tracks"][0])
     # each axis with its confidence, and the track's place within this library beside the absolute
+    from dramatune_lib.circumplex import MUSIC_VA
+    from dramatune_lib.feature_extraction import MTT_TAGS
+
     for t in data["tracks"]:
         assert 0 <= t["valence_confidence"] <= 1 and 0 <= t["arousal_confidence"] <= 1
-        assert t["placed_by"].startswith("model")
+        # the arousal is mostly the ear's (musicnn), its confidence how far from 0 it reads
+        assert t["placed_by"].startswith("model + ear")
+        assert -1 <= t["arousal_ear"] <= 1 and set(t["ear_tags"]) == set(MTT_TAGS) and len(t["embedding"]) == 200
+        assert t["arousal_confidence"] == pytest.approx(abs(t["arousal_sound"]), abs=0.002) or t["words"]
+        # music is named in music's words (GEMS), never with a face's
+        assert t["emotion"] in MUSIC_VA or t["emotion"] == "neutral"
     assert len(data["tracks"]) < 5  # too few to rank: the relative reading is the absolute one
     assert all(t["arousal_rel"] == t["arousal"] for t in data["tracks"])
     assert "skipped: broken.ogg" in r.stderr

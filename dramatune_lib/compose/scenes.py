@@ -28,11 +28,12 @@ def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) 
     """Group a clip's shots (the stretches between its cuts) into scenes by their place on the
     circumplex: a shot joins the scene before it when its mean valence and arousal lie within
     ``threshold`` of that scene's; a scene shorter than ``min_seconds`` is merged into the
-    neighbour nearest to it on the circumplex.
+    neighbour nearest to it on the circumplex. Each part is named as the whole clip's reading is
+    (:func:`circumplex.mood_for`, with the clip's confidence on each axis).
 
     Notebook: 06_compose.ipynb
     """
-    from ..circumplex import label_for
+    from ..circumplex import mood_for
 
     edges = [0.0] + [c for c in sorted(profile.cut_times) if 0 < c < profile.duration] + [profile.duration]
     overall = (profile.valence, profile.arousal)
@@ -64,7 +65,8 @@ def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) 
     out = []
     for a, b, vs, as_, n in parts:
         v, ar = vs / (b - a), as_ / (b - a)
-        out.append(ScenePart(round(a, 3), round(b, 3), round(v, 3), round(ar, 3), label_for(v, ar), int(n)))
+        mood = mood_for(v, ar, *profile.axis_confidence())
+        out.append(ScenePart(round(a, 3), round(b, 3), round(v, 3), round(ar, 3), mood, int(n)))
     return out
 
 
@@ -88,6 +90,7 @@ def part_profile(profile, part: ScenePart):
         valence=part.valence,
         arousal=part.arousal,
         emotion=part.emotion,
+        mood=part.emotion,
         pace=round(pace, 3),
         target_tempo=target_tempo(part.arousal, pace),
         cut_times=cuts,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..circumplex import Cue, clip_va, emotions_to_va, fuse, label_for, mood_for
+from ..circumplex import Cue, clip_va, emotions_to_va, fuse, mood_for
 from ..errors import BadInputError
 from ..media import decode_audio, probe_scene
 from ..schema import CueReading, SceneProfile
@@ -151,7 +151,7 @@ def analyze_scene(
         confidence=round(conf, 3),
         valence_confidence=round(conf_v, 3),
         arousal_confidence=round(conf_a, 3),
-        emotion=label_for(v, a),
+        emotion=mood_for(v, a, conf_v, conf_a),  # one reading of the scene everywhere: the mood
         mood=mood_for(v, a, conf_v, conf_a),
         pace=round(pace, 3),
         target_tempo=target_tempo(a, pace),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from ..circumplex import LABEL_VA
+from ..circumplex import LABEL_VA, MUSIC_VA
 from ..schema import Recommendation, SceneProfile, TrackFeatures
 
 #: The scene is drawn as an area, not a point: on each axis it spans this far either way times
@@ -94,15 +94,17 @@ def label_boxes_overlap(fig: Figure, texts: list) -> bool:
     return any(boxes[i].overlaps(boxes[j]) for i in range(len(boxes)) for j in range(i))
 
 
-def _circumplex_axes(size: float, title: str, *, labels: bool = True):
-    """A square figure with the unit circle, the two axes and (optionally) the emotion names."""
+def _circumplex_axes(size: float, title: str, *, labels: bool = True, words: dict | None = None):
+    """A square figure with the unit circle, the two axes and (optionally) the names of its
+    regions: ``words`` (name -> point), the scene's emotions (:data:`circumplex.LABEL_VA`) by
+    default."""
     fig = Figure(figsize=(size, size))
     ax = fig.subplots()
     ax.add_patch(Circle((0, 0), 1, fill=False, color="0.8"))
     ax.axhline(0, color="0.85", lw=0.8)
     ax.axvline(0, color="0.85", lw=0.8)
     if labels:
-        for name, (v, a) in LABEL_VA.items():
+        for name, (v, a) in (words or LABEL_VA).items():
             ax.text(v, a, name, color="0.6", fontsize=8, ha="center", va="center", gid="emotion")
     ax.set(
         xlim=(-1.1, 1.1),
@@ -133,7 +135,8 @@ def circumplex_figure(
     """
     from ..matching import matched_position
 
-    fig, ax = _circumplex_axes(size, "Scene and music on the circumplex")
+    # music is named in music's words (the Geneva Emotional Music Scale) where tracks are drawn
+    fig, ax = _circumplex_axes(size, "Scene and music on the circumplex", words=MUSIC_VA if tracks else None)
     where = {t.path: matched_position(t) for t in tracks or []}  # where the matcher sees each track
     if tracks:
         ax.scatter(
