@@ -20,41 +20,42 @@ import numpy as np
 from .circumplex import AXIS_UNCLEAR
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
+#: Emotion distance at which the emotion term would reach 0: the circumplex's whole diagonal, 2√2,
+#: so a unit of distance costs 0.35 of the term. Matching the term's range to one unit instead
+#: (a unit then costs all of it) made the top 3 no better on notebook 04's benchmark, labelled or
+#: whole soundtracks, fast or full (its ablation; 0.46-0.51 and 0.33-0.40 either way).
+EMOTION_SPAN = 2 * math.sqrt(2)
+
 
 @dataclass
 class MatchWeights:
-    """How much each criterion counts in the ranking (normalised when used). Each term spans
-    0 .. 1 over the range that matters (:data:`EMOTION_SPAN` for the emotion), so a weight says
-    what its term can move. The defaults follow the ablation on notebook 04's benchmark (leave
-    one game out, labelled and whole libraries): tempo never helped there, so it counts only when
-    the app's mood-against-pace slider asks for it (:func:`weights_for_intensity`); length and
-    diversity neither helped nor hurt, and stay as small tie-breakers (chosen by hand) for what a
-    user expects: a track that covers the scene, and three picks that are not one sound thrice."""
+    """How the ranking is made: each term's weight (normalised when used) and the rules around
+    them. The defaults are those notebook 04's ablation kept (leave one game out, each game's
+    labelled tracks and its whole soundtrack, fast and full mode): taking away tempo, length or
+    diversity, weighing tempo by its confidence, or matching the emotion term's range to one
+    unit made the top 3 no better and, with tempo, worse (RESULTS.md)."""
 
-    emotion: float = 1.0
-    tempo: float = 0.0
-    duration: float = 0.05
-    diversity: float = 0.05  # penalty for a pick close to one already chosen, among fitting tracks
-
-
-#: Tempo's weight when the app's slider says pace matters most (intensity 0); chosen by hand.
-PACE_TEMPO_WEIGHT = 0.5
+    emotion: float = 0.6
+    tempo: float = 0.25
+    duration: float = 0.15
+    diversity: float = 0.2  # penalty for a pick close to one already chosen, among tracks on the scene's side
+    #: weigh each track's tempo fit by its :attr:`TrackFeatures.tempo_confidence` (the rest
+    #: neutral): the issue's idea, off because it cost 0.07-0.12 on the fast benchmark
+    tempo_by_confidence: bool = False
+    #: the side rules of :func:`recommend`: "sad" (diversity never crosses a clear axis, and a clear
+    #: sad scene is seated in the slow, dark music), "all" (every clear scene seated on its sides),
+    #: "off"
+    sides: str = "sad"
+    emotion_span: float = EMOTION_SPAN
 
 
 def weights_for_intensity(intensity: float) -> MatchWeights:
-    """Weights for the app's "mood intensity" slider (0 = pace matters most, 1 = mood does: the
-    defaults, :class:`MatchWeights`).
+    """Weights for the app's "mood intensity" slider (0 = pace matters most, 1 = mood does).
 
     Notebook: 05_recommend_and_merge.ipynb
     """
     i = float(np.clip(intensity, 0, 1))
-    return MatchWeights(tempo=PACE_TEMPO_WEIGHT * (1 - i))
-
-
-#: Emotion distance at which the emotion term reaches 0: one unit of the circumplex, from its
-#: centre to its edge (chosen so the term spans 0 .. 1 over the distances a library spreads over;
-#: the whole diagonal, 2√2, left a full unit costing only 0.35 of the term).
-EMOTION_SPAN = 1.0
+    return MatchWeights(emotion=0.3 + 0.6 * i, tempo=0.5 - 0.35 * i, duration=0.15)
 
 
 def _tempo_fit(tempos: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -130,10 +131,14 @@ def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: in
 
 
 def emotion_fit(
-    profile: SceneProfile, tracks: list[TrackFeatures], *, relative_weight: float = RELATIVE_WEIGHT
+    profile: SceneProfile,
+    tracks: list[TrackFeatures],
+    *,
+    relative_weight: float = RELATIVE_WEIGHT,
+    span: float = EMOTION_SPAN,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """How close each track sits to the scene on the circumplex, in [0, 1] (0 from
-    :data:`EMOTION_SPAN` away), and the distance.
+    """How close each track sits to the scene on the circumplex, in [0, 1] (0 from ``span``,
+    :data:`EMOTION_SPAN`, away), and the distance.
 
     Each axis counts by the scene's confidence on it times the track's (each at least
     :data:`AXIS_FLOOR`), so an axis the scene barely shows, or a track's reading barely supports,
@@ -150,7 +155,7 @@ def emotion_fit(
     wa = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sa) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * ta)
     dv, da = pos[:, 0] - profile.valence, pos[:, 1] - profile.arousal
     dist = np.sqrt(2 * (wv * dv**2 + wa * da**2) / (wv + wa))
-    return np.clip(1 - dist / EMOTION_SPAN, 0, 1), dist
+    return np.clip(1 - dist / span, 0, 1), dist
 
 
 #: A clear scene axis (confidence at least :data:`circumplex.AXIS_UNCLEAR`) further than this from
@@ -169,6 +174,13 @@ SIDE_WORDS = {
     (None, -1): "slow or quiet",
     (None, 1): "driving",
 }
+
+
+#: Scenes whose top picks all come from their side of the library when it has music there (the
+#: clearly sad scene, slow and dark: its picks must not be combat music however close its tempo
+#: or length fits). Elsewhere the sides only bound what diversity may bring in: seating every
+#: clear scene on its sides did no better on notebook 04's benchmark (its ablation, "all").
+SEATED = {(-1, -1)}
 
 
 def scene_sides(profile: SceneProfile) -> tuple[int | None, int | None]:
@@ -206,14 +218,14 @@ def recommend(
     Returns:
         The picks, best first, each with its score, its terms and the reason in a sentence.
 
-    The score mixes :func:`emotion_fit`, tempo fit (half and double time allowed; each track's
-    counts as far as its :attr:`TrackFeatures.tempo_confidence`, the rest neutral) and length.
-    Where the scene reads an axis clearly (:func:`scene_sides`), picks come from the library's
-    music on that side (where the matcher places it) while it has any; where no track's own
-    reading is on that side, the first reason says so ("nothing in this folder is both slow and
-    dark; closest: ..."). The diversity penalty only reorders tracks on that side. Where the
-    scene's valence is unclear (confidence under :data:`VALENCE_UNCLEAR`), the picks after the
-    first alternate darker and brighter than it, and each reason says so.
+    The score mixes :func:`emotion_fit`, tempo fit (half and double time allowed) and length.
+    Where the scene reads an axis clearly (:func:`scene_sides`), the diversity penalty only
+    reorders tracks on the scene's side of it (where the matcher places them): it never brings in
+    one from the other side. A clearly sad scene (:data:`SEATED`) takes all its picks from the
+    library's slow, dark music while it has any; where no track's own reading is on the scene's
+    side, the first reason says so ("nothing in this folder is both slow and dark; closest:
+    ..."). Where the scene's valence is unclear (confidence under :data:`VALENCE_UNCLEAR`), the
+    picks after the first alternate darker and brighter than it, and each reason says so.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
@@ -225,15 +237,16 @@ def recommend(
     v, a = pos[:, 0], pos[:, 1]
     tempo = np.array([t.tempo for t in pool])
     dur = np.array([t.duration for t in pool])
-    emo, dist = emotion_fit(profile, pool, relative_weight=relative_weight)
+    emo, dist = emotion_fit(profile, pool, relative_weight=relative_weight, span=w.emotion_span)
     tfit, factor = _tempo_fit(tempo, *profile.target_tempo)
-    trust = np.array([t.tempo_confidence if t.placed_by else 1.0 for t in pool])
-    tfit = trust * tfit + (1 - trust) * 0.5  # an untrusted tempo neither helps nor hurts
+    if w.tempo_by_confidence:
+        trust = np.array([t.tempo_confidence if t.placed_by else 1.0 for t in pool])
+        tfit = trust * tfit + (1 - trust) * 0.5  # an untrusted tempo neither helps nor hurts
     dfit = np.where(dur >= profile.duration, 1.0, 0.5 + 0.5 * dur / max(profile.duration, 1e-6))
     total = w.emotion + w.tempo + w.duration
     base = (w.emotion * emo + w.tempo * tfit + w.duration * dfit) / total
     unclear = profile.axis_confidence()[0] < VALENCE_UNCLEAR and w.emotion > 0
-    sides = scene_sides(profile) if w.emotion > 0 else (None, None)
+    sides = scene_sides(profile) if w.emotion > 0 and w.sides != "off" else (None, None)
     on_side = np.ones(len(pool), bool)  # where the matcher places them (rank within the library too)
     heard_there = np.ones(len(pool), bool)  # by their own reading, whatever the library
     absolute = (np.array([t.valence for t in pool]), np.array([t.arousal for t in pool]))
@@ -244,11 +257,17 @@ def recommend(
     chosen: list[int] = []
     picked_score: list[float] = []
     penalty = np.zeros_like(base)
+    seated = (w.sides == "all" or sides in SEATED) and bool(on_side.any())
     for k in range(min(top, len(pool))):
         score = base - penalty
         score[chosen] = -np.inf
-        if np.isfinite(score[on_side]).any():
+        if seated and np.isfinite(score[on_side]).any():
             score[~on_side] = -np.inf
+        plain = np.where(np.isfinite(score), base, -np.inf)
+        if not on_side[int(np.argmax(plain))]:
+            score = plain  # diversity never brings in a track from the other side of a clear axis
+        else:
+            score[~on_side] = -np.inf  # it reorders only the tracks on the scene's side
         if unclear and k > 0:
             # alternate: a darker pick, then a brighter one, than the first
             side = v < v[chosen[0]] if k % 2 else v > v[chosen[0]]

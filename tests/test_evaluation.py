@@ -157,5 +157,5 @@ def test_whole_soundtracks_hold_unlabelled_pieces(benchmark):
 def test_ablation_rows_cover_each_term(benchmark):
     tracks, _, placed = benchmark
     ablation = ev.matcher_ablation(tracks, placed).set_index("variant")
-    assert {"default", "emotion only", "emotion + tempo", "emotion + diversity"} <= set(ablation.index)
+    assert {"default", "emotion only", "without tempo", "without diversity", "side rules off"} <= set(ablation.index)
     assert ablation[list(ev.LIBRARIES)].notna().all().all()

@@ -154,12 +154,29 @@ def test_a_reason_says_the_doubt_from_the_axis_confidences(tracks):
 
 def test_a_clear_scene_keeps_its_side_of_the_library(tracks):
     """A clearly sad scene's top 3 all come from the slow, dark part of the library (where the
-    matcher places them), and a tense one's from the driving, dark part."""
+    matcher places them); a tense scene's diversity, however strong, never brings in a track from
+    the other side of either axis (the demo library has seven tense cues to choose among)."""
     by_path = {t.path: t for t in tracks}
-    for v, a in ((-0.63, -0.27), (-0.35, 0.8)):
-        for r in recommend(profile(v, a), tracks):
-            mv, ma = matched_position(by_path[r.path])
-            assert np.sign(mv) == np.sign(v) and np.sign(ma) == np.sign(a), r.reason
+
+    def sides(recs):
+        return [tuple(np.sign(matched_position(by_path[r.path]))) for r in recs]
+
+    assert sides(recommend(profile(-0.63, -0.27), tracks)) == [(-1.0, -1.0)] * 3
+    spread = MatchWeights(diversity=0.9)
+    assert sides(recommend(profile(-0.35, 0.8, tempo=(140, 175)), tracks, weights=spread)) == [(-1.0, 1.0)] * 3
+
+    # three copies of one tense cue and a brighter one: diversity pushes the copies down, and
+    # without the side rules it brings in the brighter track second; with them it does not
+    import dataclasses
+
+    from dramatune_lib.feature_extraction import set_placement
+
+    tense = next(t for t in tracks if matched_position(t)[0] < -0.2 and matched_position(t)[1] > 0.4)
+    lib = [dataclasses.replace(tense, path=f"/x/{k}.ogg") for k in range(4)]
+    set_placement(lib, [-0.3, -0.3, -0.3, 0.05], [0.6] * 4, [0.8] * 4, [0.8] * 4)
+    scene = profile(-0.35, 0.8, tempo=(140, 175))
+    assert recommend(scene, lib, weights=MatchWeights(diversity=0.9, sides="off"))[1].path == "/x/3.ogg"
+    assert "/x/3.ogg" not in [r.path for r in recommend(scene, lib, weights=spread)][:3]
 
 
 def test_a_folder_without_such_music_says_so(tracks):
@@ -182,12 +199,12 @@ def test_a_folder_without_such_music_says_so(tracks):
 
 
 def test_tempo_counts_as_far_as_it_is_trusted(tracks):
-    """With tempo weighed heavily, a track whose tempo fits the scene rises; with its tempo
-    untrusted (confidence 0) the same track's tempo term is neutral (0.5), whatever it is."""
+    """Weighed by its confidence (MatchWeights.tempo_by_confidence), a trusted tempo's fit spreads
+    over 0 .. 1 and an untrusted one (confidence 0) is neutral (0.5), whatever it is."""
     import dataclasses
 
     p = profile(0.5, 0.5, tempo=(120, 150))
-    w = MatchWeights(emotion=1.0, tempo=1.0, duration=0, diversity=0)
+    w = MatchWeights(emotion=1.0, tempo=1.0, duration=0, diversity=0, tempo_by_confidence=True)
     trusted = [dataclasses.replace(t, tempo_confidence=1.0) for t in tracks]
     untrusted = [dataclasses.replace(t, tempo_confidence=0.0) for t in tracks]
     fits = {r.path: r.tempo_fit for r in recommend(p, trusted, weights=w, top=len(tracks))}

@@ -374,53 +374,49 @@ def matcher_benchmark(
     return table, summary
 
 
-def _untrusted(placed: dict[str, dict[str, list[TrackFeatures]]], method: str) -> dict:
-    """``placed`` with ``method``'s tracks copied and their tempo trusted fully."""
-    import dataclasses
-
-    out = dict(placed)
-    out[method] = {g: [dataclasses.replace(t, tempo_confidence=1.0) for t in ts] for g, ts in placed[method].items()}
-    return out
-
-
 def matcher_ablation(
     tracks: list[BenchmarkTrack], placed: dict[str, dict[str, list[TrackFeatures]]], *, method: str = DEFAULT_METHOD
 ):
-    """Each term of the matcher taken away or added alone, on both :data:`LIBRARIES`: the mean
-    top-3 precision over the games and moods of :func:`matcher_benchmark` for each variant (the
-    default weights; emotion alone; emotion with each other term; the tempo trusted whatever
-    its confidence; the weights before the terms' ranges were matched; the library-relative
-    blend from 0 to 1). Returns a table, one row per variant, a column per library.
+    """Each part of the matcher taken away or changed, on both :data:`LIBRARIES`: the mean top-3
+    precision over the games and moods of :func:`matcher_benchmark` for each variant (the
+    defaults; each term taken away, and emotion alone; tempo weighed by its confidence; the
+    emotion term's range matched to one unit; the side rules off, or seating every mood; the
+    library-relative blend from 0 to 1), and each variant's worst mood. Returns a table, one
+    row per variant.
 
     Notebook: 04_evaluation.ipynb
     """
+    import dataclasses
+
     import pandas as pd
 
     d = MatchWeights()
+
+    def changed(**kw) -> MatchWeights:
+        return dataclasses.replace(d, **kw)
+
     variants = {
-        "default": (MatchWeights(), RELATIVE_WEIGHT, placed),
-        "emotion only": (MatchWeights(1, 0, 0, 0), RELATIVE_WEIGHT, placed),
-        "emotion + tempo": (MatchWeights(1, d.tempo, 0, 0), RELATIVE_WEIGHT, placed),
-        "emotion + tempo, trusted whatever its confidence": (
-            MatchWeights(1, d.tempo, 0, 0),
+        "default": (d, RELATIVE_WEIGHT),
+        "without tempo": (changed(tempo=0), RELATIVE_WEIGHT),
+        "without length": (changed(duration=0), RELATIVE_WEIGHT),
+        "without diversity": (changed(diversity=0), RELATIVE_WEIGHT),
+        "emotion only": (changed(tempo=0, duration=0, diversity=0), RELATIVE_WEIGHT),
+        "tempo weighed by its confidence": (changed(tempo_by_confidence=True), RELATIVE_WEIGHT),
+        "emotion term spans one unit": (changed(emotion_span=1.0), RELATIVE_WEIGHT),
+        "emotion only, spanning one unit": (
+            changed(tempo=0, duration=0, diversity=0, emotion_span=1.0),
             RELATIVE_WEIGHT,
-            _untrusted(placed, method),
         ),
-        "emotion + duration": (MatchWeights(1, 0, d.duration, 0), RELATIVE_WEIGHT, placed),
-        "emotion + diversity": (MatchWeights(1, 0, 0, d.diversity), RELATIVE_WEIGHT, placed),
-        "the weights before (0.6, 0.25, 0.15, 0.2)": (MatchWeights(0.6, 0.25, 0.15, 0.2), RELATIVE_WEIGHT, placed),
-        **{
-            f"default, relative weight {rw}": (MatchWeights(), rw, placed)
-            for rw in (0.0, 0.25, 0.5, 0.75, 1.0)
-            if rw != RELATIVE_WEIGHT
-        },
+        "side rules off": (changed(sides="off"), RELATIVE_WEIGHT),
+        "every clear mood seated on its sides": (changed(sides="all"), RELATIVE_WEIGHT),
+        **{f"relative weight {rw}": (d, rw) for rw in (0.0, 0.25, 0.5, 0.75, 1.0) if rw != RELATIVE_WEIGHT},
     }
     rows = []
-    for name, (weights, rw, pl) in variants.items():
+    for name, (weights, rw) in variants.items():
         row: dict = {"variant": name}
         for library in LIBRARIES:
             _, summary = matcher_benchmark(
-                tracks, pl, library=library, method=method, weights=weights, relative_weight=rw
+                tracks, placed, library=library, method=method, weights=weights, relative_weight=rw
             )
             row[library] = summary.loc["all moods", "DramaTune matcher"]
             row[f"{library}: worst mood"] = summary["DramaTune matcher"].drop("all moods").min()

@@ -95,7 +95,7 @@ class AppSession:
         self.profile: SceneProfile | None = None
         self.recommendations: list[Recommendation] = []
         self.shown: set[str] = set()
-        self.intensity = 1.0  # mood only: tempo never helped on notebook 04's benchmark (MatchWeights)
+        self.intensity = 0.7
         self._library: LibraryIndex | None = None
         self.last_cue = None  # the FittedCue of the last merge, for its plot and its timeline
         self.last_scenes: list[tuple[float, float, str]] = []  # the scenes of the last per-scene merge
