@@ -420,8 +420,11 @@ def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP
         return 0.0
     lag = 60.0 / tempo * sr / hop
     clarity = max(
-        float(ac[int(round(k * lag)) - 2 : int(round(k * lag)) + 3].max(initial=0.0)) / float(ac[0])
-        for k in (0.5, 1, 2)
-        if 2 <= k * lag < ac.size - 3
+        (
+            float(ac[int(round(k * lag)) - 2 : int(round(k * lag)) + 3].max(initial=0.0)) / float(ac[0])
+            for k in (0.5, 1, 2)
+            if 2 <= k * lag < ac.size - 3
+        ),
+        default=0.0,  # a clip shorter than half a beat has no pulse to measure
     )
     return float(np.clip(clarity, 0, 1) * (0.5 + 0.5 * _tempo_preference(tempo)))
