@@ -249,6 +249,11 @@ def _release_large_arrays() -> None:
         mallopt(-3, LARGE_ARRAY_BYTES)  # M_MMAP_THRESHOLD, from glibc's malloc.h
 
 
+#: Exit status when the reader of standard output goes away: 128 + SIGPIPE, what a shell reports for
+#: a command that the signal ended (Python turns the signal into BrokenPipeError instead).
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dramatune`` console script.
 
@@ -283,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dramatune: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped (`dramatune index DIR --json | head`): quietly, as cat does
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit finds no pipe
+        return EXIT_BROKEN_PIPE
     except Exception as e:  # last line of defence: one line, no traceback
         if args.debug:
             raise
