@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
 	$(PY) -m dramatune_lib.pipeline --warm
 	touch $(STAMP)
 
-app: $(STAMP) ## serve the app with Voila on http://127.0.0.1:8866 (PORT=N to change; LIBRARY=DIR: your music)
-	$(PY) -m dramatune_lib.recommend_and_merge --port=$(PORT) $(if $(LIBRARY),--library="$(LIBRARY)")
+app: $(STAMP) ## serve the app with Voila and open it (the link, with its token, is printed; PORT=N, LIBRARY=DIR: your music)
+	$(PY) -m dramatune_lib.recommend_and_merge --open --port=$(PORT) $(if $(LIBRARY),--library="$(LIBRARY)")
 
 demo: $(STAMP) ## score the embedded demo scenes from the command line, into out/
 	$(VENV)/bin/dramatune demo

@@ -11,6 +11,7 @@ import json
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import psutil
 
 from dramatune_lib.config import PROJECT_ROOT
-from dramatune_lib.recommend_and_merge import KERNEL_IDLE_CULL_S, voila_command
+from dramatune_lib.recommend_and_merge import KERNEL_IDLE_CULL_S, new_token, voila_command
 
 OUT = Path(__file__).parent / "results"
 LOADS = 12  # as the issue asks
@@ -51,8 +52,11 @@ def main() -> dict:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen(voila_command(port), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
+    token = new_token()
+    settings = tempfile.mkdtemp(prefix="bench-voila-")
+    cmd = voila_command(port, token=token, config_dir=settings)
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/?token={token}"
     try:
         while True:
             try:

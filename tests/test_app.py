@@ -217,3 +217,36 @@ def test_server_settings_keep_a_network_server_inside_its_roots(tmp_path):
     served = server_settings(str(tmp_path), "0.0.0.0", [])
     assert served["DRAMATUNE_LIBRARY_ROOTS"] == str(tmp_path.resolve())  # to a network: the starting folder
     assert server_settings(None, "192.0.2.7", [str(tmp_path)])["DRAMATUNE_LIBRARY_ROOTS"] == str(tmp_path.resolve())
+
+
+def test_the_server_needs_a_token_to_serve_a_network(tmp_path):
+    """The token goes into a private settings file, never onto the command line; a network
+    address with no token is refused with one line, by the function and by the command."""
+    import json
+    import stat
+    import subprocess
+    import sys
+
+    from dramatune_lib.errors import DramaTuneError
+    from dramatune_lib.recommend_and_merge import new_token, voila_command
+
+    token = new_token()
+    assert len(token) >= 40 and token != new_token()
+    cmd = voila_command(8866, token=token, config_dir=tmp_path)
+    assert not any(token in part for part in cmd)
+    settings = tmp_path / "voila.json"
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+    voila = json.loads(settings.read_text())["Voila"]
+    assert voila["token"] == token and voila["tornado_settings"]["allow_remote_access"] is False
+    assert voila["tornado_settings"]["xsrf_cookies"] is True
+    served = json.loads((voila_command(8866, token=token, ip="0.0.0.0", config_dir=tmp_path), settings.read_text())[1])
+    assert served["Voila"]["tornado_settings"]["allow_remote_access"] is True  # the token guards it
+    with pytest.raises(DramaTuneError, match="needs a token"):
+        voila_command(8866, token="", ip="0.0.0.0", config_dir=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "dramatune_lib.recommend_and_merge", "--ip", "0.0.0.0", "--token", ""],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "needs a token" in r.stderr.strip().splitlines()[-1]

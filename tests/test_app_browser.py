@@ -20,7 +20,7 @@ from conftest import video_stream_hash
 
 from dramatune_lib.config import PROJECT_ROOT
 from dramatune_lib.media import probe
-from dramatune_lib.recommend_and_merge import voila_command
+from dramatune_lib.recommend_and_merge import new_token, voila_command
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 90_000
@@ -47,14 +47,17 @@ def chromium_path() -> str:
 
 
 def start_voila(log_path, **options):
-    """Serve the app on a free loopback port (``options`` go to voila_command); wait until it
-    answers. Returns ``(process, url, log)``."""
+    """Serve the app on a free loopback port behind a fresh token (``options`` go to
+    voila_command); wait until it answers. Returns ``(process, url, log)``: the url carries the
+    token, as the link ``make app`` prints does."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(log_path, "w")
-    proc = subprocess.Popen(voila_command(port, **options), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    cmd = voila_command(port, token=new_token(), config_dir=log_path.parent, **options)
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    token = __import__("json").loads((log_path.parent / "voila.json").read_text())["Voila"]["token"]
+    url = f"http://127.0.0.1:{port}/?token={token}"
     deadline = time.time() + 120
     while True:
         try:
@@ -68,12 +71,17 @@ def start_voila(log_path, **options):
 
 
 @pytest.fixture(scope="module")
-def app_url(demo, tmp_path_factory):
+def app_server(demo, tmp_path_factory):
     proc, url, log = start_voila(tmp_path_factory.mktemp("voila") / "voila.log")
-    yield url
+    yield proc, url
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(app_server):
+    return app_server[1]
 
 
 @pytest.fixture(scope="module")
@@ -309,10 +317,23 @@ def _kernels(server_pid: int) -> list:
     return [p for p in psutil.Process(server_pid).children(recursive=True) if is_kernel(p)]
 
 
+def _tree_mb(pid: int) -> float:
+    """Resident memory of a process and its living children, MB."""
+    import psutil
+
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
 def test_closed_tabs_free_their_kernels(browser, demo, tmp_path):
     """Four page loads start four kernels; once the tabs close, the server shuts them down (here
     after 4 s idle; the app's own setting is recommend_and_merge.KERNEL_IDLE_CULL_S) and their memory is back."""
-    import psutil
 
     proc, url, log = start_voila(tmp_path / "voila.log", cull_idle=4, cull_interval=2)
     try:
@@ -325,7 +346,8 @@ def test_closed_tabs_free_their_kernels(browser, demo, tmp_path):
             pages.append(pg)
         held = _kernels(proc.pid)
         assert len(held) >= 4
-        rss = sum(k.memory_info().rss for k in held)
+        kernels_mb = sum(k.memory_info().rss for k in held) / 2**20
+        serving_mb = _tree_mb(proc.pid)
         for pg in pages:
             pg.close()
         deadline = time.time() + 60
@@ -333,7 +355,9 @@ def test_closed_tabs_free_their_kernels(browser, demo, tmp_path):
             time.sleep(1)
         left = _kernels(proc.pid)
         assert not left, f"{len(left)} kernels still running a minute after their tabs closed"
-        assert sum(k.memory_info().rss for k in left if psutil.pid_exists(k.pid)) < rss
+        # the server and what is left of its children gave back at least three quarters of what
+        # the four kernels held
+        assert _tree_mb(proc.pid) < serving_mb - 0.75 * kernels_mb
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -373,3 +397,77 @@ def test_first_view_has_no_cut_off_text_or_broken_images(browser, app_url, size,
         assert shot.stat().st_size > 10_000
     finally:
         ctx.close()
+
+
+# --- safe to serve: what a page in another tab, or another machine, cannot do --------------------
+
+
+def _split(url: str) -> tuple[str, str]:
+    """The server's base URL and its token, from a link that carries it."""
+    base, _, token = url.partition("?token=")
+    return base, token
+
+
+def test_a_visitor_without_the_token_is_sent_to_log_in_and_starts_no_kernel(app_server):
+    """A request of the page without the token (a cross-site GET, say) gets the login form, not
+    the app: no kernel starts, no notebook runs."""
+    proc, url = app_server
+    base, token = _split(url)
+    before = len(_kernels(proc.pid))
+    for _attempt in range(3):
+        with urllib.request.urlopen(base, timeout=30) as r:  # our own loopback server
+            assert "/login" in r.geturl() and "token" in r.read().decode().lower()
+    time.sleep(2)
+    assert len(_kernels(proc.pid)) <= before
+    wrong = urllib.request.urlopen(f"{base}?token={token[::-1]}", timeout=30)
+    assert "/login" in wrong.geturl()
+
+
+def test_a_foreign_host_header_is_refused(app_server):
+    """A page that rebinds its own domain to 127.0.0.1 sends that domain as the Host: refused
+    (403), even with the token; this machine's own names pass."""
+    import urllib.error
+
+    _, url = app_server
+    port = url.split(":")[2].split("/")[0]
+    for host in (f"evil.example:{port}", "evil.example"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(url, headers={"Host": host}), timeout=30)
+        assert refused.value.code == 403
+    ok = urllib.request.urlopen(urllib.request.Request(url, headers={"Host": f"localhost:{port}"}), timeout=120)
+    assert ok.status == 200
+
+
+def test_a_websocket_from_another_origin_is_refused(app_server):
+    """With the visitor's own cookie and a real kernel, a websocket opened from another site's
+    page (its Origin) is refused; from the app's own origin it opens."""
+    import asyncio
+    import http.cookiejar
+
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    _, url = app_server
+    base, _ = _split(url)
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(url, timeout=120).read().decode()
+    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html).group(1)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    ws = base.replace("http://", "ws://").rstrip("/") + f"/api/kernels/{kernel}/channels"
+
+    async def connect(origin: str):
+        req = HTTPRequest(ws, headers={"Origin": origin, "Cookie": cookie})
+        conn = await websocket_connect(req)
+        conn.close()
+
+    def run(origin: str) -> None:  # on a thread of its own: the browser's driver holds this one's loop
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, connect(origin)).result()
+
+    with pytest.raises(HTTPClientError) as refused:
+        run("http://evil.example")
+    assert refused.value.code == 403
+    run(base.rstrip("/"))

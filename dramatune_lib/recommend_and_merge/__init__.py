@@ -9,5 +9,5 @@ dramatune_lib.recommend_and_merge`` (``make app``) runs :mod:`.__main__`. The ra
 :mod:`dramatune_lib.matching`.
 """
 
-from .serve import KERNEL_CULL_INTERVAL_S, KERNEL_IDLE_CULL_S, server_settings, voila_command
+from .serve import KERNEL_CULL_INTERVAL_S, KERNEL_IDLE_CULL_S, is_loopback, new_token, server_settings, voila_command
 from .session import CLIP_NAME, MAX_UPLOAD_MB, AppSession, guard, sanitize_filename

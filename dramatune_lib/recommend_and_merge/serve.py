@@ -21,24 +21,87 @@ KERNEL_IDLE_CULL_S = 60
 KERNEL_CULL_INTERVAL_S = 20
 
 
+def is_loopback(ip: str) -> bool:
+    """Whether ``ip`` is this machine's own address (127.0.0.0/8, ::1, localhost).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return ip == "localhost"
+
+
+def new_token() -> str:
+    """A random token for one start of the server (as Jupyter makes one): 32 bytes, URL-safe.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
 def voila_command(
     port: int,
     *,
+    token: str,
     notebook: str | Path | None = None,
     ip: str = "127.0.0.1",
     cull_idle: int = KERNEL_IDLE_CULL_S,
     cull_interval: int = KERNEL_CULL_INTERVAL_S,
+    config_dir: str | Path | None = None,
 ) -> list[str]:
     """The command line that serves the app notebook with Voila (used by ``make app`` and the tests).
 
-    Uploads travel over the kernel's websocket, whose default 10 MiB message limit is raised to
-    fit :data:`MAX_UPLOAD_MB`. A closed tab's kernel is shut down after ``cull_idle`` seconds idle
-    (:data:`KERNEL_IDLE_CULL_S`).
+    Args:
+        port: the port to listen on.
+        token: what a visitor must present (``?token=`` once; a cookie after that), as Jupyter asks.
+            "" turns authentication off, which only this machine's own address allows.
+        notebook: the app notebook (default: notebook 05).
+        ip: the address to listen on (default: this machine only).
+        cull_idle, cull_interval: a closed tab's kernel is shut down after ``cull_idle`` seconds
+            idle (:data:`KERNEL_IDLE_CULL_S`), looked for every ``cull_interval``.
+        config_dir: where the server's settings are written (default: a new private temporary
+            folder); the token goes there, never on the command line, where ``ps`` shows it.
+
+    Returns:
+        The command, ready for :class:`subprocess.Popen` or :func:`os.execv`.
+
+    The settings: uploads travel over the kernel's websocket, whose default 10 MiB message limit
+    is raised to fit :data:`MAX_UPLOAD_MB`; on this machine's own address the ``Host`` header must
+    name it too (Voila turns Jupyter's check off; a page in another tab that rebinds its own
+    domain to 127.0.0.1 is refused), and posted forms and API calls need Jupyter's XSRF cookie.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
+    import json
+    import tempfile
+
+    from ..errors import DramaTuneError
+
+    if not token and not is_loopback(ip):
+        raise DramaTuneError(f"--ip {ip}: serving to a network needs a token — leave --token out to get a random one")
     nb = Path(notebook) if notebook else config.PROJECT_ROOT / "notebooks" / "05_recommend_and_merge.ipynb"
     limit = (MAX_UPLOAD_MB + 64) * 1024 * 1024  # base64 and message framing overhead
+    folder = Path(config_dir) if config_dir else Path(tempfile.mkdtemp(prefix="dramatune-voila-"))
+    settings = {
+        "Voila": {
+            "token": token,
+            "tornado_settings": {
+                "websocket_max_message_size": limit,
+                "allow_remote_access": not is_loopback(ip),
+                "local_hostnames": ["localhost"],
+                "xsrf_cookies": True,
+            },
+        }
+    }
+    target = folder / "voila.json"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(settings, f)
     return [
         sys.executable,
         "-m",
@@ -48,7 +111,7 @@ def voila_command(
         f"--port={port}",
         f"--Voila.ip={ip}",
         "--theme=light",
-        f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
+        f"--Voila.config_file_paths={folder}",
         # the notebook's prose (goal, summary, exercises) is for the course, not the app's page: every
         # markdown cell is left out of the page (its headings are widgets); the tab reads "DramaTune"
         # from the notebook's metadata
@@ -68,12 +131,7 @@ def server_settings(library: str | None, ip: str, roots: list[str]) -> dict[str,
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    import ipaddress
-
-    try:
-        local = ipaddress.ip_address(ip).is_loopback
-    except ValueError:
-        local = ip == "localhost"
+    local = is_loopback(ip)
     resolved = [str(Path(r).expanduser().resolve()) for r in roots]
     if not local and not resolved:
         resolved = [str(Path(library).expanduser().resolve()) if library else str(ensure_demo_data().library)]

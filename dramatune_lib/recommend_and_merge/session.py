@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import config, pipeline
 from ..dataset_prep import ensure_demo_data
 from ..errors import BadInputError, DramaTuneError
-from ..feature_extraction import LibraryIndex, face_detector, index_library
+from ..feature_extraction import LibraryIndex, face_detector, index_library, read_indexed
 from ..fit_and_export import free_output
 from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
@@ -32,6 +32,18 @@ CLIP_NAME = "clip (three scenes)"
 
 #: Largest upload the app accepts.
 MAX_UPLOAD_MB = 200
+
+
+#: The audio player widget's format name for each audio file extension (wav for others).
+AUDIO_FORMATS = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
+
+
+def audio_format(path: str | Path) -> str:
+    """The audio player widget's format name for a file.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    return AUDIO_FORMATS.get(Path(path).suffix.lower(), "wav")
 
 
 def sanitize_filename(name: str, default: str = "upload") -> str:
@@ -450,22 +462,27 @@ class AppSession:
         return package
 
     # --- presentation helpers ----------------------------------------------------------------
-    @staticmethod
-    def audio_bytes(path: str | Path) -> tuple[bytes, str]:
-        """A track's bytes and its format name, for an audio player widget."""
-        p = Path(path)
-        fmt = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
-        return p.read_bytes(), fmt.get(p.suffix.lower(), "wav")
+    def audio_bytes(self, path: str | Path) -> tuple[bytes, str]:
+        """A pick's or a cue's bytes and its format name, for an audio player widget: read as
+        :meth:`track_to_hear` reads them (the file indexed, or this session's own)."""
+        return self.track_to_hear(str(path))[1:]
 
     def track_to_hear(self, path: str) -> tuple[str, bytes, str]:
         """A track clicked on the circumplex: its title, bytes and format name. Only the library's
-        tracks and the picks shown can be heard (the path comes from the page)."""
+        tracks and the picks shown can be heard (the path comes from the page), a library track
+        only while its file is the one indexed (:func:`feature_extraction.read_indexed`), a cue
+        composed here only from this session's own folder."""
         known = {t.path: t.title for t in self.library.tracks}
-        known.update({r.path: r.title for r in self.recommendations})
+        known.update({r.path: r.title for r in [*self.recommendations, *([self.composed] if self.composed else [])]})
         if path not in known:
             raise DramaTuneError("that track is not in the music folder any more: index the folder again")
-        data, fmt = self.audio_bytes(path)
-        return known[path], data, fmt
+        if path in self.library.identities:
+            data = read_indexed(self.library, path)
+        elif self.workdir.resolve() in Path(path).resolve().parents:
+            data = Path(path).read_bytes()
+        else:
+            raise DramaTuneError("that track is not in the music folder any more: index the folder again")
+        return known[path], data, audio_format(path)
 
     @staticmethod
     def download_link(
