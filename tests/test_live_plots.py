@@ -91,3 +91,31 @@ def test_only_the_librarys_tracks_can_be_heard(demo):
             s.track_to_hear("/etc/passwd")
     finally:
         s.close()
+
+
+def test_a_link_swapped_in_after_indexing_is_not_played(demo, tmp_path, monkeypatch):
+    """A shared drop folder: a real track is indexed, then replaced by a link to a private file.
+    Clicking its point refuses to play it, and the private bytes never leave; a link that leads
+    out of the folder from the start is listed as skipped, never indexed."""
+    import os
+    import shutil
+
+    from dramatune_lib.feature_extraction import index_library, read_indexed
+
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path / "cache"))
+    secret = tmp_path / "private" / "id_rsa"
+    secret.parent.mkdir()
+    secret.write_bytes(b"-----BEGIN OPENSSH PRIVATE KEY----- not for the browser")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    shutil.copy(sorted(demo.library.glob("*.ogg"))[0], drop / "x.ogg")
+    os.symlink(secret, drop / "leak.ogg")
+    index = index_library(drop)
+    assert [t.title for t in index.tracks] == ["x"]
+    assert any("leak.ogg" in p and "outside" in why for p, why in index.skipped)
+    track = index.tracks[0].path
+    assert read_indexed(index, track)[:4] == b"OggS"
+    os.remove(track)
+    os.symlink(secret, track)  # swapped after indexing
+    with pytest.raises(DramaTuneError, match="not the file that was indexed"):
+        read_indexed(index, track)

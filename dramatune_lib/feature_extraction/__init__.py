@@ -46,6 +46,7 @@ from .library import (
     library_table,
     place_tracks,
     quadrant_agreement,
+    read_indexed,
     set_placement,
 )
 from .light import (

@@ -6,7 +6,8 @@ import contextlib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from ..parallel import parallel_map
 from ..schema import TrackFeatures
 from .music_emotion import MusicModel, load_music_model
 from .music_words import music_words_cue, words_of_track
+from .musicnn import TaggerPool
 from .tracks import FEATURES_VERSION, BeatGrid, music_va, tempo_confidence, track_features
 
 #: Libraries smaller than this keep their absolute positions as their relative ones: a rank
@@ -144,6 +146,9 @@ class LibraryIndex:
     tracks: list[TrackFeatures]
     skipped: list[tuple[str, str]]  # (path, reason)
     ignored: int = 0  # files that are not audio (.txt, .mid, ...)
+    #: each track's file as it was indexed, (device, inode): what a player checks before it reads
+    #: the file again, so a name swapped for a link afterwards is not followed
+    identities: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready form for ``dramatune index --json``."""
@@ -155,13 +160,16 @@ class LibraryIndex:
         }
 
 
-def _safe_features(path: str) -> tuple[str, TrackFeatures | None, str]:
+def _safe_features(path: str, ears: TaggerPool) -> tuple[str, TrackFeatures | None, str]:
+    ear = ears.take()
     try:
-        tf = track_features(path)
+        tf = track_features(path, ear=ear)
     except DramaTuneError as e:
         return path, None, str(e)
     except Exception as e:  # a decoder's own error: report, never crash the index
         return path, None, f"{Path(path).name}: cannot analyse — {type(e).__name__}: {e}".splitlines()[0]
+    finally:
+        ears.give(ear)
     return path, tf, ""
 
 
@@ -239,7 +247,9 @@ def _measure_new(entries: dict, files: list[Path], **parallel) -> list[tuple[str
     todo = [p for p in stamps if entries.get(p, {}).get("stamp") != stamps[p]]
     if not todo:
         return []
-    results = parallel_map(_safe_features, todo, unit="track", label=lambda p: Path(p).name, **parallel)
+    results = parallel_map(
+        partial(_safe_features, ears=TaggerPool()), todo, unit="track", label=lambda p: Path(p).name, **parallel
+    )
     for p, tf, err in results:
         entries[p] = {"stamp": stamps[p], "features": tf.to_dict() if tf else None, "error": err}
     return [(p, err) for p, _, err in results]
@@ -285,7 +295,9 @@ def index_library(
     """Index every audio file under ``folder`` (recursively), in parallel, with a cache.
 
     The cache is keyed by path, size and modification time, so re-indexing analyses only new or
-    changed files. Files that fail to decode are listed in ``skipped`` with their reason.
+    changed files. Files that fail to decode are listed in ``skipped`` with their reason, and so
+    are links that lead out of ``folder`` (never read). Each track's file identity (device,
+    inode) is kept in ``identities``, for :func:`read_indexed`.
     The tracks are placed by :func:`place_tracks`: ``music_model`` "auto" (the default) is the
     trained model in ``models/``, which orders real soundtracks better than the priors (notebook
     04); None keeps the priors of :func:`music_va`; a :class:`MusicModel` is used as given.
@@ -298,13 +310,16 @@ def index_library(
     folder = Path(folder)
     if not folder.is_dir():
         raise BadInputError(folder, "is not a folder — give the folder that holds your music")
-    files, ignored = [], 0
+    files, ignored, outside = [], 0, []
+    inside = folder.resolve()
     for p in sorted(folder.absolute().rglob("*")):  # absolute: the cache is found again from anywhere
         if p.is_file() and not p.name.startswith("."):
-            if p.suffix.lower() in config.AUDIO_EXTENSIONS:
-                files.append(p)
-            else:
+            if p.suffix.lower() not in config.AUDIO_EXTENSIONS:
                 ignored += 1
+            elif inside not in p.resolve().parents:  # a link (or a linked folder) that leaves the folder
+                outside.append((str(p), f"{p.name}: is a link to a file outside {folder} — skipped, never read"))
+            else:
+                files.append(p)
     cache_path = _cache_file(folder)
     entries = _cached_entries(cache_path)
     _measure_new(entries, files, n_jobs=n_jobs, progress="indexing" if progress else None, callback=callback)
@@ -315,14 +330,34 @@ def index_library(
     # the cache holds what was measured; the placement is made afresh each time, so a retrained
     # model needs no re-index, and each track is placed against the library it is in now
     place_tracks(tracks, load_music_model() if music_model == "auto" else music_model, folder=folder, words=words)
-    skipped = [(p, e["error"]) for p, e in entries.items() if not e["features"]]
+    skipped = [(p, e["error"]) for p, e in entries.items() if not e["features"]] + outside
     if not tracks:
         if skipped:
             why = f"{len(skipped)} audio file{'s' if len(skipped) > 1 else ''} could not be used, e.g. {skipped[0][1]}"
         else:
             why = f"no audio files found ({', '.join(config.AUDIO_EXTENSIONS)})"
         raise EmptyLibraryError(f"{folder}: {why} — add music that plays to this folder")
-    return LibraryIndex(folder=str(folder), tracks=tracks, skipped=skipped, ignored=ignored)
+    identities = {str(p): (st.st_dev, st.st_ino) for p in files for st in [p.stat()]}
+    return LibraryIndex(folder=str(folder), tracks=tracks, skipped=skipped, ignored=ignored, identities=identities)
+
+
+def read_indexed(index: LibraryIndex, path: str) -> bytes:
+    """The bytes of a track of ``index``, read only if the file at ``path`` is still the one
+    indexed (same device and inode, checked on the opened file): a name swapped for a link to
+    another file after indexing is refused, not followed.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    known = index.identities.get(path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as e:
+        raise BadInputError(path, f"cannot be read ({e.strerror}) — index the folder again") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if known is None or (st.st_dev, st.st_ino) != tuple(known):
+            raise BadInputError(path, "is not the file that was indexed — index the folder again")
+        return f.read()
 
 
 def library_table(index: LibraryIndex):
