@@ -16,7 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from .errors import BadInputError
-from .media import MediaInfo, ffmpeg_exe, probe
+from .media import MediaInfo, ffmpeg_exe, ffmpeg_path, probe
 
 #: Decoder shortcut for analysis reads (never for exports, which copy the stream): H.264 and
 #: HEVC skip their deblocking filter on B-frames. It saves about 13 % of the decoding on a 720p
@@ -55,7 +55,7 @@ def still_frame(path: str | Path, at: float, max_side: int = 640) -> np.ndarray 
             "-ss",
             f"{at:.3f}",
             "-i",
-            str(path),
+            ffmpeg_path(path),
             "-frames:v",
             "1",
             "-vf",
@@ -222,7 +222,7 @@ def stream_frames_sampled(
                     "error",
                     *(["-skip_loop_filter", skip_loop_filter] if skip_loop_filter else []),
                     "-i",
-                    str(path),
+                    ffmpeg_path(path),
                     "-an",
                     "-sn",
                     "-dn",

@@ -31,6 +31,30 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def temp_beside(path: str | Path) -> Path:
+    """A new, empty temporary file in ``path``'s folder (so the final rename stays on one disk):
+    made with :func:`tempfile.mkstemp`, its name random and the file created exclusively, so no
+    other run, and no link planted in a shared folder, can be written through in its place.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    import tempfile
+
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def ffmpeg_path(path: str | Path) -> str:
+    """A file's name as ffmpeg is given it: absolute, behind ffmpeg's ``file:`` protocol, so a
+    file named like ``http:10.0.0.1?.mp4`` is read as a file, never opened as a URL.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    return "file:" + os.path.abspath(path)
+
+
 @dataclass
 class MediaInfo:
     """Streams of a media file as ffmpeg reports them."""
@@ -104,7 +128,7 @@ def probe(path: str | Path) -> MediaInfo:
     path = Path(path)
     _check_file(path)
     r = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_path(path)],
         capture_output=True,
         text=True,
         errors="replace",
@@ -184,7 +208,7 @@ def check_complete(path: str | Path, info: MediaInfo) -> None:
             "error",
             "-stats",
             "-i",
-            str(path),
+            ffmpeg_path(path),
             "-map",
             "0:v:0",
             "-c",
@@ -322,7 +346,7 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_secon
             "-v",
             "error",
             "-i",
-            str(path),
+            ffmpeg_path(path),
             "-vn",
             *(["-t", f"{max_seconds:.3f}"] if max_seconds else []),
             "-ac",

@@ -45,6 +45,9 @@ def corpus(tmp_path_factory, demo):
     tone = (0.1 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
     write_video(d / "scene.mp4", _frames(75), (160, 90), 25, np.stack([tone, tone], 1), sr)
     shutil.copy(d / "scene.mp4", d / "scène ünï.mp4")
+    shutil.copy(d / "scene.mp4", d / "http:127.0.0.1:9?.mp4")  # a name ffmpeg would open as a URL
+    short = (0.1 * np.sin(2 * np.pi * 330 * np.arange(sr // 5) / sr)).astype(np.float32)
+    write_video(d / "short.mp4", _frames(5), (160, 90), 25, np.stack([short, short], 1), sr)  # 0.2 s
     shutil.copy(d / "scene.mp4", d / "-dash.mp4")
     (d / "empty.mp4").write_bytes(b"")
     (d / "text.mp4").write_text("not a video\n")
@@ -141,6 +144,7 @@ def assert_clear_error(code: int, err: str, *names: str) -> None:
 S = "scene.mp4"
 # (case id, argv with {d} for the corpus folder, what the error names)
 ERRORS = [
+    ("a 0.2 s scene merged", ["merge", "{d}/short.mp4", "{d}/song.ogg", "-o", "{d}/out/short.mp4"], "short.mp4"),
     ("empty scene", ["analyze", "{d}/empty.mp4"], "empty.mp4"),
     ("text as scene", ["analyze", "{d}/text.mp4"], "text.mp4"),
     ("random bytes as scene", ["analyze", "{d}/random.mp4"], "random.mp4"),
@@ -414,3 +418,35 @@ def test_app_session_odd_uploads_are_kept_inside_its_folder(corpus, session):
         session.save_subtitles("bin.srt", (corpus / "binary.srt").read_bytes())
     with pytest.raises(DramaTuneError, match="analyse the scene"):
         session.merge(1)
+
+
+def test_a_file_named_like_a_url_is_read_as_a_file(corpus, capsys, monkeypatch):
+    """ffmpeg is given every path absolute and behind file:, so 'http:127.0.0.1:9?.mp4' given by
+    its bare name is the file, never a request."""
+    monkeypatch.chdir(corpus)
+    code, out, err = run(capsys, "analyze", "--json", "http:127.0.0.1:9?.mp4")
+    assert code == 0, err
+    assert json.loads(out)["duration"] == pytest.approx(3.0, abs=0.1)
+
+
+def test_temporary_files_never_collide_with_an_input_or_a_planted_link(corpus, capsys, tmp_path):
+    """An export's temporary files get random names made exclusively: a scene named as the old
+    fixed temporary name of its own output is merged, not overwritten, and links planted at the
+    old names write nothing through."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    scene = folder / ".clip.partial.mp4"  # the name the video's temporary file once had
+    shutil.copy(corpus / S, scene)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    from dramatune_lib.fit_and_export import output_paths
+
+    for k, p in output_paths(folder / "clip.mp4").items():  # the fixed temporary names once used
+        if k != "video":
+            os.symlink(victim, p.with_name(f".{p.stem}.partial{p.suffix}"))
+    before = sha256(scene)
+    code, _, err = run(capsys, "merge", scene, corpus / "song.ogg", "-o", folder / "clip.mp4")
+    assert code == 0, err
+    assert sha256(scene) == before and victim.read_text() == "precious"
+    assert probe(folder / "clip.mp4").duration == pytest.approx(3.0, abs=0.1)
+    assert not [p for p in folder.iterdir() if ".partial" in p.name and not p.is_symlink() and p != scene]

@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..errors import DramaTuneError, OutputExistsError
-from ..loudness import integrated_loudness
+from ..errors import BadInputError, DramaTuneError, OutputExistsError
+from ..loudness import LOUDNESS_BLOCK_S, integrated_loudness
 from ..media import (
     check_complete,
     decode_audio,
+    ffmpeg_path,
     guard_outputs,
     load_audio,
     probe,
@@ -26,6 +27,7 @@ from ..media import (
     refuse_existing,
     run_ffmpeg,
     start_ffmpeg,
+    temp_beside,
     unique_path,
     wait_ffmpeg,
 )
@@ -88,6 +90,12 @@ def export_scene(
         decoding = pool.submit(decode_audio, scene, sr=cue.sr, mono=False)
         jobs: list[Future] = [decoding]
         info = probe_scene(scene)
+        if info.duration < MIN_SCORED_S:
+            raise BadInputError(
+                scene,
+                f"lasts {info.duration:.2f} s — a scene needs at least {MIN_SCORED_S:g} s to be scored "
+                "(its loudness is measured in blocks of that length); give a longer video",
+            )
         checking = pool.submit(check_complete, scene, info)  # read to its end while the sound decodes
         jobs.append(checking)
         outs = output_paths(output)
@@ -103,7 +111,13 @@ def export_scene(
                 pass
         except OSError as e:
             raise DramaTuneError(f"{output.parent}: cannot write there — {e.strerror}; choose another folder") from None
-        tmp = {k: p.with_name(f".{p.stem}.partial{p.suffix}") for k, p in outs.items()}
+        tmp: dict[str, Path] = {}
+        try:
+            for k, p in outs.items():
+                tmp[k] = temp_beside(p)
+        except OSError as e:
+            _remove(tmp.values())
+            raise DramaTuneError(f"{output}: export failed — {e.strerror or e}") from None
         muxer = start_ffmpeg(_mux_args(scene, cue.sr, tmp["video"]), stdin=True)  # opens the scene while we mix
         try:
             m = mix_scene(cue, scene_audio, scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
@@ -137,11 +151,7 @@ def export_scene(
             if muxer.poll() is None:  # the mix failed: ffmpeg still waits for it
                 muxer.kill()
                 muxer.communicate()
-            for f in map(str, tmp.values()):
-                try:
-                    os.unlink(f)
-                except OSError:
-                    pass
+            _remove(tmp.values())
     return ExportResult(
         output=str(output),
         duration=round(cue.duration, 3),
@@ -154,6 +164,20 @@ def export_scene(
     )
 
 
+#: The shortest scene an export mixes: one of the loudness meter's gating blocks (BS.1770's 400 ms,
+#: :data:`loudness.LOUDNESS_BLOCK_S`); a shorter mix has no loudness to normalise.
+MIN_SCORED_S = LOUDNESS_BLOCK_S
+
+
+def _remove(paths) -> None:
+    """Remove the temporary files an export made (those already renamed into place are gone)."""
+    for f in paths:
+        try:
+            os.unlink(f)
+        except OSError:
+            pass
+
+
 def _mux_args(scene: Path, sr: int, video: Path, *, copy: bool = True) -> list[str]:
     """ffmpeg's arguments for the scene's video stream (copied, or re-encoded once for a codec
     the container cannot hold as it is) beside the mix, read as float32 samples from a pipe and
@@ -162,10 +186,11 @@ def _mux_args(scene: Path, sr: int, video: Path, *, copy: bool = True) -> list[s
     aac = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-movflags", "+faststart"]
     picture = ["-c:v", "copy"] if copy else ["-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p"]
     return [
-        *["-i", str(scene), "-f", "f32le", "-ar", str(sr), "-ac", "2", "-i", "-", "-map", "0:v:0", "-map", "1:a:0"],
+        *["-i", ffmpeg_path(scene), "-f", "f32le", "-ar", str(sr), "-ac", "2", "-i", "-"],
+        *["-map", "0:v:0", "-map", "1:a:0"],
         *picture,
         *aac,
-        str(video),
+        ffmpeg_path(video),
     ]
 
 

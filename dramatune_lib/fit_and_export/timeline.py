@@ -9,6 +9,7 @@ from ..errors import DramaTuneError
 from ..media import (
     audio_duration,
     probe,
+    temp_beside,
 )
 from .fit import FittedCue, cue_sheet
 
@@ -268,7 +269,6 @@ def write_timelines(timeline, output: str | Path, formats: list[str] | tuple[str
     written = []
     for fmt, path in timeline_paths(output, formats).items():
         adapter = TIMELINE_FORMATS[fmt][0]
-        tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
         try:
             text = _edl_text(timeline, rate) if fmt == "edl" else otio.adapters.write_to_string(timeline, adapter)
         except Exception as e:  # an adapter that cannot hold this timeline: say which and why
@@ -276,7 +276,11 @@ def write_timelines(timeline, output: str | Path, formats: list[str] | tuple[str
                 f"{path.name}: the {fmt} adapter cannot write this timeline ({type(e).__name__}: "
                 f"{str(e).splitlines()[0] if str(e) else ''}) — choose another --timeline format"
             ) from None
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        tmp = temp_beside(path)
+        try:
+            tmp.write_text(text)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         written.append(path)
     return written
