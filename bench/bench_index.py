@@ -6,7 +6,9 @@ DramaTune measures tempo at hop 256, beats and bars, key and mode, loudness (LUF
 centroid, onsets, energy and danceability; the report's way loads each file with librosa and
 measures tempo (librosa's beat tracker at its default hop) and volume (RMS). Both run in one
 process on one core, so "x realtime" is per core. The figure to keep is each one's realtime factor
-and their ratio. Run: ``make bench``.
+and their ratio. DramaTune's time includes the ear (musicnn's tagger: every ``PATCH_HOP``-th 3 s
+patch, at most ``MAX_PATCHES`` a track), which is also timed alone; and the ear's arousal score
+with every patch tagged against that sampling (what it changes). Run: ``make bench``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import numpy as np
 
 from dramatune_lib import config
 from dramatune_lib.dataset_prep import ensure_demo_data
-from dramatune_lib.feature_extraction import MAX_ANALYSIS_SECONDS, track_features
+from dramatune_lib.feature_extraction import MAX_ANALYSIS_SECONDS, MusicnnTagger, ear_arousal, track_features
+from dramatune_lib.feature_extraction.musicnn import MAX_PATCHES, PATCH_HOP
+from dramatune_lib.media import load_audio
 
 OUT = Path(__file__).parent / "results"
 
@@ -51,12 +55,18 @@ def main() -> dict:
     track_features(files()["demo library"][0])
     for name, paths in files().items():
         t0 = time.perf_counter()
-        music = sum(track_features(p).analysed_seconds for p in paths)
+        ear = MusicnnTagger()  # one a thread, as index_library lends them
+        music = sum(track_features(p, ear=ear).analysed_seconds for p in paths)
         ours = time.perf_counter() - t0
         t0 = time.perf_counter()
         for p in paths:
             report_style(p)
         theirs = time.perf_counter() - t0
+        audio = [load_audio(p, sr=22050, mono=True, max_seconds=MAX_ANALYSIS_SECONDS) for p in paths]
+        t0 = time.perf_counter()
+        capped = [ear_arousal(ear.hear(y, 22050)) for y in audio]
+        ear_s = time.perf_counter() - t0
+        every = [ear_arousal(ear.hear(y, 22050, max_patches=None, hop=1)) for y in audio]
         result[name] = {
             "files": len(paths),
             "music_s": round(music),
@@ -65,13 +75,18 @@ def main() -> dict:
             "report_style_s": round(theirs, 1),
             "report_style_x_realtime": round(music / theirs),
             "ratio": round(theirs / ours, 2),
+            "ear_s": round(ear_s, 1),
+            "ear_x_realtime": round(music / ear_s),
+            "ear_score_change_capped": round(float(np.max(np.abs(np.subtract(capped, every)))), 4),
         }
         r = result[name]
         print(
             f"indexing {name} ({r['files']} files, {r['music_s']} s of music, one core): "
             f"DramaTune {r['dramatune_s']} s "
             f"({r['dramatune_x_realtime']}x realtime), the report's tempo + volume {r['report_style_s']} s "
-            f"({r['report_style_x_realtime']}x): ratio {r['ratio']}"
+            f"({r['report_style_x_realtime']}x): ratio {r['ratio']}; the ear alone {r['ear_s']} s "
+            f"({r['ear_x_realtime']}x); its score from every {PATCH_HOP}nd patch (at most {MAX_PATCHES}) against all: "
+            f"at most {r['ear_score_change_capped']} apart"
         )
     OUT.mkdir(exist_ok=True)
     (OUT / "index.json").write_text(json.dumps(result, indent=1))

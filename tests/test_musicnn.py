@@ -34,7 +34,7 @@ def test_front_end_is_librosas_in_float32(reference):
         power = librosa.feature.melspectrogram(y=y, sr=16000, hop_length=256, n_fft=512, n_mels=96).T
         assert np.allclose(mine, np.log10(10000 * power.astype(np.float32) + 1), rtol=1e-6, atol=1e-6)
         stored = reference["patches"][2 * k : 2 * k + 2]
-        assert np.allclose(musicnn.patches(mine), stored, rtol=1e-6, atol=1e-6)
+        assert np.allclose(musicnn.patches(mine, None, hop=1), stored, rtol=1e-6, atol=1e-6)
 
 
 def test_converted_model_equals_tensorflows(reference, tagger):
@@ -54,7 +54,9 @@ def test_patches_repeat_a_short_signal_and_spread_over_a_long_one():
     short = musicnn.patches(mel)
     assert short.shape == (1, musicnn.PATCH_FRAMES, 96) and np.array_equal(short[0, 100:187], mel[:87])
     long = np.arange(187 * 100 * 96, dtype=np.float32).reshape(187 * 100, 96)
-    spread = musicnn.patches(long, max_patches=5)
+    every_other = musicnn.patches(long, None)  # 100 patches, every PATCH_HOP-th
+    assert len(every_other) == 50 and every_other[1, 0, 0] == long[187 * 2, 0]
+    spread = musicnn.patches(long, max_patches=5, hop=1)
     assert spread.shape[0] == 5
     assert spread[0, 0, 0] == long[0, 0] and spread[-1, 0, 0] == long[187 * 99, 0]
 

@@ -78,9 +78,11 @@ MTT_TAGS = (
 #: tags that name energy minus the mean of those that name calm.
 AROUSED_TAGS = ("loud", "fast", "drums", "rock", "metal", "techno", "beat")
 CALM_TAGS = ("soft", "quiet", "slow", "ambient")
-#: At most this many patches of a track are tagged, spread evenly over what was analysed: 40
-#: patches (2 minutes of a 5-minute track) keep indexing fast; the arousal score of 117 labelled
-#: soundtracks moved by under 0.01 against tagging every patch (notebook 04).
+#: Every other 3 s patch is tagged (a patch every 6 s), and at most :data:`MAX_PATCHES` of them,
+#: spread evenly over what was analysed: the model costs about 60-75 ms a patch on one core, so
+#: tagging every patch held indexing at 24x realtime a core on the demo library (the target is
+#: 30x). What the sampling changes in the arousal score, against every patch: ``bench/bench_index.py``.
+PATCH_HOP = 2
 MAX_PATCHES = 40
 
 
@@ -105,17 +107,19 @@ def log_mel(y: np.ndarray, sr: int) -> np.ndarray:
     return np.log10(1 + 10000 * mel.T.astype(np.float32))
 
 
-def patches(mel: np.ndarray, max_patches: int | None = MAX_PATCHES) -> np.ndarray:
-    """Non-overlapping 3 s patches ``(n, 187, 96)`` of a log-mel spectrogram (at most
-    ``max_patches``, evenly spread); a spectrogram shorter than one patch is repeated to fill it,
-    as musicnn was trained (``pad_short: repeat-pad``).
+def patches(mel: np.ndarray, max_patches: int | None = MAX_PATCHES, *, hop: int = PATCH_HOP) -> np.ndarray:
+    """Non-overlapping 3 s patches ``(n, 187, 96)`` of a log-mel spectrogram: every ``hop``-th
+    one, at most ``max_patches`` of them, evenly spread (``hop=1, max_patches=None``: all). A
+    spectrogram shorter than one patch is repeated to fill it, as musicnn was trained
+    (``pad_short: repeat-pad``).
 
     Notebook: 02_feature_extraction.ipynb
     """
     if mel.shape[0] < PATCH_FRAMES:
         mel = np.tile(mel, (int(np.ceil(PATCH_FRAMES / max(mel.shape[0], 1))), 1))
     n = mel.shape[0] // PATCH_FRAMES
-    starts = np.arange(n) * PATCH_FRAMES
+    starts = np.arange(0, n, hop) * PATCH_FRAMES
+    n = starts.size
     if max_patches and n > max_patches:
         starts = starts[np.linspace(0, n - 1, max_patches).round().astype(int)]
     return np.stack([mel[s : s + PATCH_FRAMES] for s in starts])
@@ -163,12 +167,47 @@ class MusicnnTagger:
             emb.append(self.net.get_tensor(self.embedding_out)[0].copy())
         return EarReading(np.array(tags), np.array(emb))
 
-    def hear(self, y: np.ndarray, sr: int, *, max_patches: int | None = MAX_PATCHES) -> EarReading:
+    def hear(
+        self, y: np.ndarray, sr: int, *, max_patches: int | None = MAX_PATCHES, hop: int = PATCH_HOP
+    ) -> EarReading:
         """Tag a mono signal: its log-mel patches (:func:`log_mel`, :func:`patches`) through the model.
 
         Notebook: 02_feature_extraction.ipynb
         """
-        return self.run(patches(log_mel(y, sr), max_patches))
+        return self.run(patches(log_mel(y, sr), max_patches, hop=hop))
+
+
+class TaggerPool:
+    """Taggers for the threads of one indexing run: :meth:`take` lends an idle one (or makes one),
+    :meth:`give` takes it back. A LiteRT interpreter serves one thread at a time, and making one
+    costs about 0.1 s: a 28-track index made 28 of them, now one a thread.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+
+    def __init__(self) -> None:
+        import queue
+
+        self._idle: queue.SimpleQueue[MusicnnTagger] = queue.SimpleQueue()
+
+    def take(self) -> MusicnnTagger:
+        """An idle tagger, or a new one.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        import queue
+
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return MusicnnTagger()
+
+    def give(self, tagger: MusicnnTagger) -> None:
+        """Take a tagger back once its thread is done with it.
+
+        Notebook: 02_feature_extraction.ipynb
+        """
+        self._idle.put(tagger)
 
 
 def ear_arousal(reading: EarReading | dict[str, float]) -> float:

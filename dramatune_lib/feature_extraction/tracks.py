@@ -43,7 +43,7 @@ _KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69
 _NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
-FEATURES_VERSION = 6  # 4: beats, bars, loudness range, energy, danceability; 5: sound descriptors; 6: musicnn
+FEATURES_VERSION = 7  # 4: beats, bars, loudness range, energy, danceability; 5: descriptors; 6, 7: musicnn
 
 
 SR = 22050
@@ -305,12 +305,16 @@ DESCRIPTORS = (
 )
 
 
-def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> TrackFeatures:
+def track_features(
+    path: str | Path, *, audio: np.ndarray | None = None, ear: MusicnnTagger | None = None
+) -> TrackFeatures:
     """Measure one track and place it on the circumplex.
 
     Raises :class:`BadInputError` for a file that cannot be decoded, is silent or lasts under
     a quarter of a second. Only the first :data:`MAX_ANALYSIS_SECONDS` are analysed. ``audio``
     (mono, at :data:`SR`) is measured instead of the file's sound: the music under a scene.
+    ``ear`` is the musicnn tagger to hear it with (a new one when None; an index lends one a
+    thread, :class:`TaggerPool`).
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -339,7 +343,7 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
     lra = loudness_range(y, SR) if analysed >= 3.0 else 0.0
     grid = beat_grid(y, SR, oenv=oenv, tempo=tempo)
     v, a = music_va(mode, strength, tempo, lufs, density, centroid)
-    ear = MusicnnTagger().hear(y, SR)
+    heard = (ear or MusicnnTagger()).hear(y, SR)
     return TrackFeatures(
         path=str(path),
         title=title,
@@ -362,8 +366,8 @@ def track_features(path: str | Path, *, audio: np.ndarray | None = None) -> Trac
         bars=[round(float(b), 3) for b in grid.bars] if grid else [],
         descriptors=sound_descriptors(y, SR),
         tags=read_tags(path) if audio is None else {},
-        ear_tags={k: round(p, 4) for k, p in ear.mean_tags().items()},
-        embedding=np.round(ear.embedding.mean(axis=0), 3).tolist(),
+        ear_tags={k: round(p, 4) for k, p in heard.mean_tags().items()},
+        embedding=np.round(heard.embedding.mean(axis=0), 3).tolist(),
     )
 
 
