@@ -84,3 +84,10 @@ def app_state_file() -> Path:
     Notebook: 05_recommend_and_merge.ipynb
     """
     return cache_dir() / "app-state.json"
+
+
+#: The longest scene analysed unless the caller raises it (``dramatune analyze --max-length``):
+#: DramaTune scores scenes, and the analysis decodes all of a scene's sound; a 10-minute 1080p
+#: video takes about 40 s and 350 MB here (RESULTS.md), while a 200 MB file of low-rate sound can
+#: last 70 hours and would decode to 30 GB. Chosen by hand: twice the longest scene a class cuts.
+MAX_SCENE_S = 20 * 60.0

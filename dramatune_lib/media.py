@@ -19,6 +19,7 @@ import imageio_ffmpeg
 import numpy as np
 import soundfile as sf
 
+from .config import MAX_SCENE_S
 from .dsp import resample
 from .errors import BadInputError, DramaTuneError, OutputExistsError
 
@@ -165,8 +166,9 @@ def probe(path: str | Path) -> MediaInfo:
     return info
 
 
-def probe_scene(path: str | Path) -> MediaInfo:
-    """Probe a file that must be a scene: a video stream that lasts more than 0 seconds.
+def probe_scene(path: str | Path, *, max_seconds: float | None = MAX_SCENE_S) -> MediaInfo:
+    """Probe a file that must be a scene: a video stream that lasts more than 0 seconds and, unless
+    ``max_seconds`` is None, at most that long (refused from its header, before anything is decoded).
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -178,6 +180,12 @@ def probe_scene(path: str | Path) -> MediaInfo:
     if info.duration <= 0.05:
         raise BadInputError(
             path, f"lasts {info.duration:.2f} s (a single frame at most) — give a video of at least a second"
+        )
+    if max_seconds is not None and info.duration > max_seconds:
+        raise BadInputError(
+            path,
+            f"lasts {info.duration / 60:.0f} min, longer than the {max_seconds / 60:g} min a scene may last — "
+            "cut the scene out first, or raise the limit (dramatune analyze --max-length MIN)",
         )
     return info
 

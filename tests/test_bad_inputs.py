@@ -70,6 +70,8 @@ def corpus(tmp_path_factory, demo):
         "+faststart",
         d / "full.mp4",
     )
+    # 25 minutes of a tiny picture at one frame a second: small on disk, long to decode
+    _ffmpeg("-f", "lavfi", "-i", "color=c=black:s=32x32:r=1", "-t", "1500", "-c:v", "libx264", d / "long.mp4")
     data = (d / "full.mp4").read_bytes()
     (d / "truncated.mp4").write_bytes(data[: int(len(data) * 0.3)])
     _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", d / "picture.png")
@@ -450,3 +452,18 @@ def test_temporary_files_never_collide_with_an_input_or_a_planted_link(corpus, c
     assert sha256(scene) == before and victim.read_text() == "precious"
     assert probe(folder / "clip.mp4").duration == pytest.approx(3.0, abs=0.1)
     assert not [p for p in folder.iterdir() if ".partial" in p.name and not p.is_symlink() and p != scene]
+
+
+def test_a_scene_past_the_length_limit_is_refused_from_its_header(corpus, capsys):
+    """A 25-minute file is refused on its probe (the limit, 20 min, said with the way to raise
+    it) in well under 2 s, before any decoding; --max-length raises the limit."""
+    import time
+
+    t0 = time.perf_counter()
+    code, _, err = run(capsys, "analyze", corpus / "long.mp4")
+    assert time.perf_counter() - t0 < 2.0
+    assert_clear_error(code, err, "long.mp4")
+    assert "20 min" in err and "--max-length" in err
+    code, out, err = run(capsys, "analyze", corpus / "long.mp4", "--max-length", "30", "--json")
+    assert code == 0, err
+    assert json.loads(out)["duration"] == pytest.approx(1500, abs=2)

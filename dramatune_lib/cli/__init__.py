@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..config import MAX_SCENE_S
 from ..errors import DramaTuneError
 from .commands import _cmd_analyze, _cmd_compose, _cmd_demo, _cmd_index, _cmd_merge, _cmd_recommend, _cmd_score
 
@@ -140,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="analyse a scene's emotion and pace")
     p.add_argument("scene")
     p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
+    p.add_argument(
+        "--max-length",
+        type=float,
+        default=MAX_SCENE_S / 60,
+        metavar="MIN",
+        help=f"the longest scene analysed, minutes (default {MAX_SCENE_S / 60:g}; checked before decoding)",
+    )
     p.add_argument("--json", action="store_true", help="print the SceneProfile as JSON")
     p.set_defaults(func=_cmd_analyze)
     p = sub.add_parser("index", help="index a music folder (cached)")
@@ -149,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recommend", help="the top tracks for a scene, with reasons")
     p.add_argument("scene")
     p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
+    p.add_argument(
+        "--max-length",
+        type=float,
+        default=MAX_SCENE_S / 60,
+        metavar="MIN",
+        help=f"the longest scene analysed, minutes (default {MAX_SCENE_S / 60:g}; checked before decoding)",
+    )
     p.add_argument("--library", help="music folder (default: the demo library)")
     p.add_argument("--top", type=_ranged("--top", integer=True), default=3, help="how many tracks (1-50)")
     p.add_argument("--json", action="store_true")

@@ -46,7 +46,12 @@ def _library(folder: str | None):
 def _cmd_analyze(args: argparse.Namespace) -> None:
     from ..pipeline import analyse
 
-    prof = analyse(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
+    prof = analyse(
+        args.scene,
+        progress=_progress_bar("analysing"),
+        subtitles=args.subtitles,
+        max_seconds=60 * args.max_length,
+    )
     if args.json:
         print(prof.to_json(indent=1))
     else:
@@ -81,7 +86,12 @@ def _cmd_index(args: argparse.Namespace) -> None:
 def _cmd_recommend(args: argparse.Namespace) -> None:
     from ..pipeline import analyse, rank
 
-    prof = analyse(args.scene, progress=_progress_bar("analysing"), subtitles=args.subtitles)
+    prof = analyse(
+        args.scene,
+        progress=_progress_bar("analysing"),
+        subtitles=args.subtitles,
+        max_seconds=60 * args.max_length,
+    )
     lib = _library(args.library)
     recs = rank(prof, lib.tracks, top=args.top)
     if args.json:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..circumplex import Cue, clip_va, emotions_to_va, fuse, mood_for
+from ..config import MAX_SCENE_S
 from ..errors import BadInputError
 from ..media import decode_audio, probe_scene
 from ..schema import CueReading, SceneProfile
@@ -35,6 +36,7 @@ def analyze_scene(
     progress=None,
     subtitles: str | Path | None = None,
     sound_model="auto",
+    max_seconds: float | None = MAX_SCENE_S,
 ) -> SceneProfile:
     """Analyse a scene: faces, light, pace, cuts, sound and (given subtitles) words, fused on
     the circumplex.
@@ -42,12 +44,13 @@ def analyze_scene(
     ``subtitles`` is an ``.srt`` file or a plain-text script. ``detector`` is a
     :class:`FaceFinder` or a fer detector to reuse. ``sound_model`` labels the scene's own sound
     second by second ("auto": the trained model in ``models/``; None: no labels). ``progress``,
-    if given, is called with a fraction in [0, 1] as frames are read.
+    if given, is called with a fraction in [0, 1] as frames are read. A scene longer than
+    ``max_seconds`` (:data:`config.MAX_SCENE_S`; None: no limit) is refused from its header.
 
     Notebook: 02_feature_extraction.ipynb
     """
     path = Path(path)
-    info = probe_scene(path)
+    info = probe_scene(path, max_seconds=max_seconds)
     lines = read_subtitles(subtitles) if subtitles else None  # a bad file fails before any work
     finder = detector if isinstance(detector, FaceFinder) else FaceFinder(detector)
     # the sound is decoded and labelled in a second thread while the picture is read: ffmpeg and
