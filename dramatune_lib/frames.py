@@ -16,7 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from .errors import BadInputError
-from .media import MediaInfo, ffmpeg_exe, ffmpeg_path, probe
+from .media import MediaInfo, ffmpeg_exe, ffmpeg_output, ffmpeg_path, probe
 
 #: Decoder shortcut for analysis reads (never for exports, which copy the stream): H.264 and
 #: HEVC skip their deblocking filter on B-frames. It saves about 13 % of the decoding on a 720p
@@ -45,7 +45,7 @@ def still_frame(path: str | Path, at: float, max_side: int = 640) -> np.ndarray 
     Notebook: 01_dataset_prep.ipynb
     """
     w, h = _size(probe(path), max_side)
-    r = subprocess.run(
+    r = ffmpeg_output(
         [
             ffmpeg_exe(),
             "-hide_banner",
@@ -66,7 +66,7 @@ def still_frame(path: str | Path, at: float, max_side: int = 640) -> np.ndarray 
             "rgb24",
             "-",
         ],
-        capture_output=True,
+        path,
     )
     if r.returncode != 0 or len(r.stdout) < w * h * 3:
         return None

@@ -32,6 +32,27 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+#: The longest any one ffmpeg run may take, seconds: a 20-minute 1080p scene (the longest
+#: analysed, :data:`config.MAX_SCENE_S`) decodes in about 80 s here and re-encodes in a few
+#: minutes; a run past this is hung on a damaged file or a stalled pipe, and is stopped.
+FFMPEG_TIMEOUT_S = 900.0
+
+
+def ffmpeg_output(cmd: list[str], what: str | Path, **kw) -> subprocess.CompletedProcess:
+    """``subprocess.run(cmd, capture_output=True, **kw)`` for an ffmpeg that reads ``what``, at most
+    :data:`FFMPEG_TIMEOUT_S` seconds; past that it is stopped, with a one-line
+    :class:`DramaTuneError` about ``what``.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=FFMPEG_TIMEOUT_S, **kw)
+    except subprocess.TimeoutExpired:
+        raise DramaTuneError(
+            f"{Path(what).name}: ffmpeg took over {FFMPEG_TIMEOUT_S:g} s and was stopped — is the file damaged?"
+        ) from None
+
+
 def temp_beside(path: str | Path) -> Path:
     """A new, empty temporary file in ``path``'s folder (so the final rename stays on one disk):
     made with :func:`tempfile.mkstemp`, its name random and the file created exclusively, so no
@@ -128,11 +149,8 @@ def probe(path: str | Path) -> MediaInfo:
     """
     path = Path(path)
     _check_file(path)
-    r = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_path(path)],
-        capture_output=True,
-        text=True,
-        errors="replace",
+    r = ffmpeg_output(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_path(path)], path, text=True, errors="replace"
     )
     err = r.stderr
     head = err.split("At least one output file", 1)[0]
@@ -207,7 +225,7 @@ def check_complete(path: str | Path, info: MediaInfo) -> None:
     """
     if info.duration <= 1.0:
         return
-    r = subprocess.run(
+    r = ffmpeg_output(
         [
             ffmpeg_exe(),
             "-nostdin",
@@ -225,7 +243,7 @@ def check_complete(path: str | Path, info: MediaInfo) -> None:
             "null",
             "-",
         ],
-        capture_output=True,
+        path,
         text=True,
     )
     found = _TIME.findall(r.stderr)
@@ -315,13 +333,26 @@ def start_ffmpeg(args: list[str], *, stdin: bool = False) -> subprocess.Popen:
     )
 
 
-def wait_ffmpeg(proc: subprocess.Popen, what: str | Path, stdin: bytes | memoryview | None = None) -> None:
-    """Hand a started ffmpeg its piped input (``stdin``) and wait for it; on failure raise a
-    one-line :class:`DramaTuneError` about ``what``.
+def wait_ffmpeg(
+    proc: subprocess.Popen,
+    what: str | Path,
+    stdin: bytes | memoryview | None = None,
+    *,
+    timeout: float = FFMPEG_TIMEOUT_S,
+) -> None:
+    """Hand a started ffmpeg its piped input (``stdin``) and wait for it, at most ``timeout``
+    seconds (then it is stopped); on failure raise a one-line :class:`DramaTuneError` about ``what``.
 
     Notebook: 07_fit_and_export.ipynb
     """
-    _, err = proc.communicate(stdin)  # one that stops before reading everything still says why
+    try:
+        _, err = proc.communicate(stdin, timeout=timeout)  # one that stops early still says why
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise DramaTuneError(
+            f"{Path(what).name}: ffmpeg took over {timeout:g} s and was stopped — is the file damaged?"
+        ) from None
     if proc.returncode != 0:
         last = (err.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
         raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")
@@ -346,7 +377,7 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_secon
     path = Path(path)
     _check_file(path)
     # always decode to stereo: ffmpeg's own mono downmix adds 3 dB (0.707 * (L + R))
-    r = subprocess.run(
+    r = ffmpeg_output(
         [
             ffmpeg_exe(),
             "-hide_banner",
@@ -365,7 +396,7 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_secon
             "f32le",
             "-",
         ],
-        capture_output=True,
+        path,
     )
     y = np.frombuffer(r.stdout, dtype="<f4")
     if r.returncode != 0 and y.size == 0:

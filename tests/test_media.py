@@ -190,3 +190,21 @@ def test_an_excerpt_cut_without_reencoding_loads_the_same_every_time(tmp_path):
         again, mono = load_audio(cut, sr=44100, mono=False, max_seconds=seconds), load_audio(cut, sr=44100)
         assert first.shape == (decoded, 2) and np.array_equal(first, again)
         assert np.isfinite(again).all() and np.array_equal(mono, first.mean(axis=1))
+
+
+def test_an_ffmpeg_that_hangs_is_stopped_with_one_line(tmp_path):
+    """ffmpeg waiting forever on an input that never comes (a named pipe no one writes) is
+    stopped at its timeout and said in one line naming the file; the process is gone."""
+    import os
+    import time
+
+    from dramatune_lib.errors import DramaTuneError
+    from dramatune_lib.media import ffmpeg_path, start_ffmpeg, wait_ffmpeg
+
+    fifo = tmp_path / "stalled.mp4"
+    os.mkfifo(fifo)
+    proc = start_ffmpeg(["-i", ffmpeg_path(fifo), "-f", "null", "-"])
+    t0 = time.perf_counter()
+    with pytest.raises(DramaTuneError, match=r"stalled\.mp4: ffmpeg took over 1 s and was stopped"):
+        wait_ffmpeg(proc, fifo, timeout=1.0)
+    assert time.perf_counter() - t0 < 10 and proc.poll() is not None
