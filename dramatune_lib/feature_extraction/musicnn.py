@@ -190,6 +190,10 @@ class TaggerPool:
 
         self._idle: queue.SimpleQueue[MusicnnTagger] = queue.SimpleQueue()
 
+    def __reduce__(self):
+        # sent to another process (a Dask worker): it starts with a pool of its own, empty
+        return (TaggerPool, ())
+
     def take(self) -> MusicnnTagger:
         """An idle tagger, or a new one.
 
