@@ -135,7 +135,7 @@ def test_index_cache_reanalyses_only_changed_files(small_library, monkeypatch, t
     fx.index_library(small_library, n_jobs=1)
     seen = []
     real = fx.track_features
-    monkeypatch.setattr(fx.library, "track_features", lambda p: seen.append(os.path.basename(p)) or real(p))
+    monkeypatch.setattr(fx.library, "track_features", lambda p, **kw: seen.append(os.path.basename(p)) or real(p, **kw))
     fx.index_library(small_library, n_jobs=1)
     assert seen == []
     target = small_library / "cue 2 ünï.ogg"

@@ -346,7 +346,7 @@ def read_indexed(index: LibraryIndex, path: str) -> bytes:
     indexed (same device and inode, checked on the opened file): a name swapped for a link to
     another file after indexing is refused, not followed.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Notebook: 02_feature_extraction.ipynb, 05_recommend_and_merge.ipynb
     """
     known = index.identities.get(path)
     try:
