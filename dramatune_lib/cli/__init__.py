@@ -111,6 +111,19 @@ def _loudness(text: str) -> str | float:
     return value
 
 
+def _scene_options(p: argparse.ArgumentParser) -> None:
+    """The scene a command analyses, its subtitles and the longest scene it takes (analyze, recommend)."""
+    p.add_argument("scene")
+    p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
+    p.add_argument(
+        "--max-length",
+        type=float,
+        default=MAX_SCENE_S / 60,
+        metavar="MIN",
+        help=f"the longest scene analysed, minutes (default {MAX_SCENE_S / 60:g}; checked before decoding)",
+    )
+
+
 def _export_options(p: argparse.ArgumentParser) -> None:
     """The options of every command that exports a scored scene (merge, score)."""
     p.add_argument(
@@ -139,15 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     p = sub.add_parser("analyze", help="analyse a scene's emotion and pace")
-    p.add_argument("scene")
-    p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
-    p.add_argument(
-        "--max-length",
-        type=float,
-        default=MAX_SCENE_S / 60,
-        metavar="MIN",
-        help=f"the longest scene analysed, minutes (default {MAX_SCENE_S / 60:g}; checked before decoding)",
-    )
+    _scene_options(p)
     p.add_argument("--json", action="store_true", help="print the SceneProfile as JSON")
     p.set_defaults(func=_cmd_analyze)
     p = sub.add_parser("index", help="index a music folder (cached)")
@@ -155,15 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_index)
     p = sub.add_parser("recommend", help="the top tracks for a scene, with reasons")
-    p.add_argument("scene")
-    p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
-    p.add_argument(
-        "--max-length",
-        type=float,
-        default=MAX_SCENE_S / 60,
-        metavar="MIN",
-        help=f"the longest scene analysed, minutes (default {MAX_SCENE_S / 60:g}; checked before decoding)",
-    )
+    _scene_options(p)
     p.add_argument("--library", help="music folder (default: the demo library)")
     p.add_argument("--top", type=_ranged("--top", integer=True), default=3, help="how many tracks (1-50)")
     p.add_argument("--json", action="store_true")
