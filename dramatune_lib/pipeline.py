@@ -18,6 +18,7 @@ Run ``python -m dramatune_lib.pipeline --warm`` to build the demo data and warm 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -271,6 +272,44 @@ def score_scene(job: BatchJob) -> dict:
     return row
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it, by the folders' identity (device and
+    inode), not their names: links and bind mounts are seen through."""
+    try:
+        target = os.stat(folder)
+    except OSError:
+        return False
+    for p in [path, *path.absolute().parents]:
+        try:
+            if os.path.samestat(os.stat(p), target):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def batch_outputs(scenes: Sequence[Path], out_dir: Path) -> list[Path]:
+    """The scored video each scene of a batch becomes: ``<name>_scored.mp4``, or, where two scenes
+    share a name but for the extension or its case (``a.mp4`` and ``a.mov``, ``a.MP4``),
+    ``<name>_<ext>_scored.mp4`` for each of them, so no two scenes write one file.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
+    from collections import Counter
+
+    stems = Counter(p.stem.lower() for p in scenes)
+    out, taken = [], set()
+    for p in scenes:
+        name = f"{p.stem}_{p.suffix.lstrip('.')}" if stems[p.stem.lower()] > 1 else p.stem
+        k, unique = 1, name
+        while unique.lower() in taken:  # a.MP4 beside a.mp4: one name each on a disk that ignores case too
+            k += 1
+            unique = f"{name}-{k}"
+        taken.add(unique.lower())
+        out.append(out_dir / f"{unique}_scored.mp4")
+    return out
+
+
 def score_folder(
     folder: str | Path,
     out_dir: str | Path,
@@ -284,7 +323,8 @@ def score_folder(
     **options,
 ) -> list[dict]:
     """Score every video in ``folder`` (not its sub-folders) into ``out_dir`` as
-    ``<scene>_scored.mp4`` (+ stem, cue sheet, timelines), through the same joblib helper as
+    ``<scene>_scored.mp4`` (:func:`batch_outputs`; + stem, cue sheet, timelines), refused as a
+    whole, before any work, if one of its files exists (``overwrite`` replaces them); through the same joblib helper as
     indexing (so ``joblib.parallel_backend("dask")`` runs it on a cluster); writes
     ``out_dir/summary.csv`` (scene, emotion, the picks, output files, any error) and returns its rows.
 
@@ -297,7 +337,7 @@ def score_folder(
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():
         raise BadInputError(folder, "is not a folder — give the folder that holds the scenes")
-    if out_dir.resolve() == folder.resolve() or folder.resolve() in out_dir.resolve().parents:
+    if _inside(out_dir, folder):
         raise DramaTuneError(
             f"{out_dir}: is inside the folder of scenes {folder} — write the results elsewhere, "
             "or a second run would score them as scenes"
@@ -307,13 +347,13 @@ def score_folder(
         raise BadInputError(folder, f"holds no videos ({', '.join(config.VIDEO_EXTENSIONS)}) — give a folder of scenes")
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = out_dir / "summary.csv"
-    guard_outputs([summary], scenes)
-    refuse_existing([summary], overwrite)
+    outputs = batch_outputs(scenes, out_dir)
+    written = [summary, *(f for o in outputs for f in _files_written(o, timelines))]
+    guard_outputs(written, scenes)
+    refuse_existing(written, overwrite)  # the batch as a unit: nothing is scored if one would be replaced
     jobs = [
-        BatchJob(
-            str(p), str(out_dir / f"{p.stem}_scored.mp4"), tracks, per_scene, tuple(timelines), overwrite, **options
-        )
-        for p in scenes
+        BatchJob(str(p), str(o), tracks, per_scene, tuple(timelines), overwrite, **options)
+        for p, o in zip(scenes, outputs)
     ]
     rows = parallel_map(score_scene, jobs, n_jobs=n_jobs, progress="scoring" if progress else None, unit="scene")
     _write_sheet_csv(summary, rows)

@@ -153,3 +153,27 @@ def test_score_a_folder_of_scenes(demo, tmp_path):
     assert "scored 2 of 3 scenes" in r.stdout
     r = dramatune("score", scenes, "-o", scenes / "results")
     assert r.returncode == 2 and "inside the folder of scenes" in r.stderr
+
+
+def test_a_batch_names_each_scene_apart_and_refuses_as_a_unit(demo, tmp_path):
+    """Two scenes that share a name but for the extension get an output each; a second run over the
+    same outputs (timelines included) is refused whole, before any scoring, in one line; an output
+    folder that is the scenes' folder under another name (a link) is refused too."""
+    import shutil
+
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    shutil.copy(demo.scenes["night"], scenes / "a.mp4")
+    shutil.copy(demo.scenes["night"], scenes / "a.mov")
+    out = tmp_path / "out"
+    r = dramatune("score", scenes, "-o", out, "--timeline", "edl")
+    assert r.returncode == 0, r.stderr
+    assert {"a_mp4_scored.mp4", "a_mov_scored.mp4", "a_mp4_scored.edl", "a_mov_scored.edl"} <= set(os.listdir(out))
+    (out / "a_mp4_scored.mp4").unlink()  # one video gone, its timeline and the other's outputs still there
+    stamp = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    again = dramatune("score", scenes, "-o", out, "--timeline", "edl")
+    assert_one_line_error(again, "", "--overwrite")
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamp  # nothing written
+    os.symlink(scenes, tmp_path / "alias")
+    inside = dramatune("score", scenes, "-o", tmp_path / "alias" / "results")
+    assert inside.returncode == 2 and "inside the folder of scenes" in inside.stderr
