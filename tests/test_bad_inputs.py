@@ -467,3 +467,19 @@ def test_a_scene_past_the_length_limit_is_refused_from_its_header(corpus, capsys
     code, out, err = run(capsys, "analyze", corpus / "long.mp4", "--max-length", "30", "--json")
     assert code == 0, err
     assert json.loads(out)["duration"] == pytest.approx(1500, abs=2)
+
+
+def test_a_merges_stem_never_lands_in_the_tracks_indexed_library(corpus, capsys, monkeypatch, tmp_path):
+    """The track comes from an indexed music folder: an output inside that folder (where the
+    stem would be taken for music at the next index) is refused in one line; beside it, fine."""
+    monkeypatch.setenv("DRAMATUNE_CACHE", str(tmp_path / "cache"))
+    lib = tmp_path / "music"
+    shutil.copytree(corpus / "lib_ok", lib, symlinks=True)
+    code, _, err = run(capsys, "index", lib)
+    assert code == 0, err
+    before = _inputs(lib)
+    code, _, err = run(capsys, "merge", corpus / S, lib / "track 0.ogg", "-o", lib / "scored.mp4")
+    assert_clear_error(code, err, "scored.mp4")
+    assert "library" in err and not (lib / "scored.mp4").exists() and _inputs(lib) == before
+    code, _, err = run(capsys, "merge", corpus / S, lib / "track 0.ogg", "-o", tmp_path / "scored.mp4")
+    assert code == 0, err

@@ -116,11 +116,17 @@ def _cmd_merge(args: argparse.Namespace) -> None:
     # the mix's speech detection and true-peak limiter import scipy.ndimage (0.15 s): loaded on
     # the second core while the track is read and fitted (issue #17)
     threading.Thread(target=importlib.import_module, args=("scipy.ndimage",), daemon=True).start()
-    from ..feature_extraction import find_cuts
+    from ..feature_extraction import find_cuts, indexed_folder
     from ..media import probe_scene
     from ..pipeline import check_outputs, export, fit
 
-    check_outputs(args.output, [args.scene, args.track], timelines=args.timeline, overwrite=args.overwrite)
+    check_outputs(
+        args.output,
+        [args.scene, args.track],
+        timelines=args.timeline,
+        overwrite=args.overwrite,
+        library=indexed_folder(args.track),  # the stem must not join the music the track came from
+    )
     info = probe_scene(args.scene)
     cuts = find_cuts(args.scene) if args.beats_on_cuts or args.timeline else None
     cue = fit(

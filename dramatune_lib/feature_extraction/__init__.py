@@ -42,6 +42,7 @@ from .library import (
     cached_track_features,
     grid_of,
     index_library,
+    indexed_folder,
     known_track,
     library_table,
     place_tracks,

@@ -210,6 +210,19 @@ def known_track(path: str | Path) -> TrackFeatures | None:
     return None
 
 
+def indexed_folder(path: str | Path) -> Path | None:
+    """The folder above ``path`` whose index holds it (a music library DramaTune knows), or None.
+    An export's stem must not land there: the next index would take it for music.
+
+    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
+    """
+    path = Path(path).absolute()
+    for folder in path.parents:
+        if str(path) in _cached_entries(_cache_file(folder)):
+            return folder
+    return None
+
+
 def grid_of(track: TrackFeatures) -> BeatGrid | None:
     """A track's beat grid as its index measured it (None without one).
 
