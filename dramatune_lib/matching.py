@@ -22,8 +22,8 @@ from .schema import Recommendation, SceneProfile, TrackFeatures
 
 #: Emotion distance at which the emotion term would reach 0: the circumplex's whole diagonal, 2√2,
 #: so a unit of distance costs 0.35 of the term. Matching the term's range to one unit instead
-#: (a unit then costs all of it) made the top 3 no better on notebook 04's benchmark, labelled or
-#: whole soundtracks, fast or full (its ablation; 0.46-0.51 and 0.33-0.40 either way).
+#: (a unit then costs all of it) made the top 3 worse on notebook 04's benchmark (its ablation,
+#: full mode: 0.46 on labelled tracks and 0.35 on whole soundtracks, against 0.49 and 0.40).
 EMOTION_SPAN = 2 * math.sqrt(2)
 
 
@@ -40,7 +40,7 @@ class MatchWeights:
     duration: float = 0.15
     diversity: float = 0.2  # penalty for a pick close to one already chosen, among tracks on the scene's side
     #: weigh each track's tempo fit by its :attr:`TrackFeatures.tempo_confidence` (the rest
-    #: neutral): the issue's idea, off because it cost 0.07-0.12 on the fast benchmark
+    #: neutral); off, since it cost 0.07-0.12 of top-3 precision on the fast benchmark
     tempo_by_confidence: bool = False
     #: the side rules of :func:`recommend`: "sad" (diversity never crosses a clear axis, and a clear
     #: sad scene is seated in the slow, dark music), "all" (every clear scene seated on its sides),
