@@ -74,7 +74,7 @@ MTT_TAGS = (
     "female voice",
     "choral",
 )
-#: The arousal score, fixed before it was tried on any recording (issue #26): the mean of the
+#: The arousal score, fixed before it was tried on any recording: the mean of the
 #: tags that name energy minus the mean of those that name calm.
 AROUSED_TAGS = ("loud", "fast", "drums", "rock", "metal", "techno", "beat")
 CALM_TAGS = ("soft", "quiet", "slow", "ambient")
