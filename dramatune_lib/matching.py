@@ -159,8 +159,8 @@ def emotion_fit(
 
 
 #: A clear scene axis (confidence at least :data:`circumplex.AXIS_UNCLEAR`) further than this from
-#: 0 has a side, and the top picks come from that side of the library where it has music there
-#: (the radius within which :func:`circumplex.label_for` names a point neutral).
+#: 0 has a side, which diversity never crosses and a :data:`SEATED` scene's picks keep to (the
+#: radius within which :func:`circumplex.label_for` names a point neutral).
 SIDE_MARGIN = 0.15
 #: What the music on each side of a clear axis sounds like, for the reason given when a folder
 #: has none: (valence side, arousal side) -> words; None where that axis has no side.

@@ -48,9 +48,12 @@ def ffmpeg_output(cmd: list[str], what: str | Path, **kw) -> subprocess.Complete
     try:
         return subprocess.run(cmd, capture_output=True, timeout=FFMPEG_TIMEOUT_S, **kw)
     except subprocess.TimeoutExpired:
-        raise DramaTuneError(
-            f"{Path(what).name}: ffmpeg took over {FFMPEG_TIMEOUT_S:g} s and was stopped — is the file damaged?"
-        ) from None
+        raise _stopped(what, FFMPEG_TIMEOUT_S) from None
+
+
+def _stopped(what: str | Path, timeout: float) -> DramaTuneError:
+    """The one-line error for an ffmpeg stopped at its timeout."""
+    return DramaTuneError(f"{Path(what).name}: ffmpeg took over {timeout:g} s and was stopped — is the file damaged?")
 
 
 def temp_beside(path: str | Path) -> Path:
@@ -350,9 +353,7 @@ def wait_ffmpeg(
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise DramaTuneError(
-            f"{Path(what).name}: ffmpeg took over {timeout:g} s and was stopped — is the file damaged?"
-        ) from None
+        raise _stopped(what, timeout) from None
     if proc.returncode != 0:
         last = (err.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
         raise DramaTuneError(f"{Path(what).name}: ffmpeg failed — {last}")

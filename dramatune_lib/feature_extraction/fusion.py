@@ -137,6 +137,7 @@ def analyze_scene(
         wcue, placed = words_cue(lines, duration)
         cues.append(wcue)
     v, a, conf_v, conf_a = fuse_axes(cues)
+    mood = mood_for(v, a, conf_v, conf_a)
     conf = (conf_v + conf_a) / 2
     motion_s = _per_second(pic.motion_times, pic.motion, duration)
     timeline = _timeline(pic, motion_s, cuts, duration, placed)
@@ -154,8 +155,8 @@ def analyze_scene(
         confidence=round(conf, 3),
         valence_confidence=round(conf_v, 3),
         arousal_confidence=round(conf_a, 3),
-        emotion=mood_for(v, a, conf_v, conf_a),  # one reading of the scene everywhere: the mood
-        mood=mood_for(v, a, conf_v, conf_a),
+        emotion=mood,  # one reading of the scene everywhere: the mood that admits doubt
+        mood=mood,
         pace=round(pace, 3),
         target_tempo=target_tempo(a, pace),
         face_share=round(face_share, 3),

@@ -78,9 +78,9 @@ def place_tracks(
         return tracks
     ear = np.full(len(tracks), np.nan)
     if model is not None:
-        v, a = model.place(tracks)
-        cv, ca = np.abs(v), np.abs(a)
         ear = model.ear(tracks)
+        v, a = model.place(tracks, ear)
+        cv, ca = np.abs(v), np.abs(a)
         how = "model"
     else:
         va = np.array(

@@ -97,8 +97,9 @@ class MusicModel:
     ear_intercept: float = 0.0
     ear_weight: float = 0.0
 
-    def place(self, tracks: list[TrackFeatures]) -> tuple[np.ndarray, np.ndarray]:
-        """Valence and arousal of each track, shape (n,) each, in [-1, 1].
+    def place(self, tracks: list[TrackFeatures], ear: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Valence and arousal of each track, shape (n,) each, in [-1, 1]; ``ear`` is
+        :meth:`ear` of the same tracks when the caller has it already.
 
         Notebook: 03_training.ipynb
         """
@@ -117,7 +118,7 @@ class MusicModel:
             ]
         ).reshape(-1, 2)
         arousal = (1 - self.prior_weight) * learned + self.prior_weight * prior[:, 1]
-        ear = self.ear(tracks)
+        ear = self.ear(tracks) if ear is None else ear
         heard = np.isfinite(ear)
         arousal[heard] = (1 - self.ear_weight) * arousal[heard] + self.ear_weight * ear[heard]
         valence = 2 / (1 + np.exp(-(self.valence_coef * prior[:, 0] + self.valence_intercept))) - 1

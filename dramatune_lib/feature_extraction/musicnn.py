@@ -180,7 +180,7 @@ class MusicnnTagger:
 class TaggerPool:
     """Taggers for the threads of one indexing run: :meth:`take` lends an idle one (or makes one),
     :meth:`give` takes it back. A LiteRT interpreter serves one thread at a time, and making one
-    costs about 0.1 s: a 28-track index made 28 of them, now one a thread.
+    costs about 0.1 s: one a thread, not one a track.
 
     Notebook: 02_feature_extraction.ipynb
     """

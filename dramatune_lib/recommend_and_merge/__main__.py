@@ -74,16 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--open", action="store_true", help="open the app in the browser once it answers")
     args = ap.parse_args(argv)
     token = new_token() if args.token is None else args.token
-    if not token and not is_loopback(args.ip):
-        ap.error(f"--ip {args.ip}: serving to a network needs a token — leave --token out to get a random one")
-    ensure_demo_data()
     if args.library and not Path(args.library).is_dir():
         ap.error(f"--library {args.library}: is not a folder — give the folder that holds your music")
     with tempfile.TemporaryDirectory(prefix="dramatune-voila-") as settings:  # the token's file, removed at exit
-        try:
+        try:  # refuses a network address without a token, before any other work
             cmd = voila_command(args.port, ip=args.ip, token=token, config_dir=settings)
         except DramaTuneError as e:
             ap.error(str(e))
+        ensure_demo_data()
         env = {**os.environ, **server_settings(args.library, args.ip, args.library_root)}
         host = "127.0.0.1" if is_loopback(args.ip) else args.ip
         url = f"http://{host}:{args.port}/" + (f"?token={token}" if token else "")
