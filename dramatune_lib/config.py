@@ -11,6 +11,9 @@ so nothing in the package is tied to one machine:
 - ``DRAMATUNE_LIBRARY_ROOTS``: folders the app may read music from, separated by ``os.pathsep``
   (``--library-root``); empty: any folder, which the app allows only when it listens on this
   machine alone.
+- ``DRAMATUNE_SESSIONS``: the folder that holds each app tab's private folder (the server makes
+  one per start and removes it when it stops; default: a folder of this user's in the temporary
+  folder).
 """
 
 from __future__ import annotations
@@ -78,12 +81,34 @@ def library_roots() -> list[Path]:
     return [Path(p) for p in env.split(os.pathsep) if p]
 
 
-def app_state_file() -> Path:
-    """Where the app remembers the last music folder between visits (in the cache folder).
+def sessions_dir() -> Path:
+    """The folder that holds each app tab's private folder (``$DRAMATUNE_SESSIONS``, else
+    ``dramatune-sessions-<uid>`` in the temporary folder), made private (0700) if new.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    return cache_dir() / "app-state.json"
+    import tempfile
+
+    env = os.environ.get("DRAMATUNE_SESSIONS")
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    path = Path(env) if env else Path(tempfile.gettempdir()) / f"dramatune-sessions-{uid}"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+#: The file that marks an app tab's private folder (uploads, exports, composed cues): the library
+#: index never reads below it and the music-folder field refuses it, so no tab lists or plays
+#: another's files, whatever folder it indexes. Named after the Cache Directory Tagging
+#: convention's ``CACHEDIR.TAG``, which backup tools skip.
+SESSION_MARK = "DRAMATUNE-SESSION.TAG"
+
+
+#: The most one app tab's private folder may hold, MB: one upload (at most the upload limit, 200
+#: MB), its export (the scene's picture copied, about the upload's size), the music stem and the
+#: editor package (a 20-minute scene's stem is 230 MB, and the package holds it again), and
+#: composed cues. Chosen by hand as about twice that; older uploads and exports are deleted when
+#: replaced, so a tab reaches it only with a scene near every limit.
+SESSION_DISK_MB = 2048
 
 
 #: The longest scene analysed unless the caller raises it (``dramatune analyze --max-length``):

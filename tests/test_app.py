@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from conftest import video_stream_hash
@@ -70,14 +71,99 @@ def test_bad_uploads_are_refused_and_removed(session, media):
         session.analyse()
 
 
-def test_sessions_are_isolated():
+def test_sessions_are_isolated(tmp_path, monkeypatch, media, demo):
+    """Two tabs: B cannot choose A's folder as its music, indexing the folder above A's lists
+    only the real music there (not A's composed cue), and B cannot play A's files by path."""
+    import shutil
+
+    monkeypatch.setenv("DRAMATUNE_SESSIONS", str(tmp_path / "sessions"))
+    music = sorted(demo.library.glob("*.ogg"))[0]
+    shutil.copy(music, tmp_path / music.name)
     a, b = AppSession(), AppSession()
     try:
-        assert a.workdir != b.workdir and a.workdir.exists() and b.workdir.exists()
+        assert a.workdir.parent == b.workdir.parent == tmp_path / "sessions" and a.workdir != b.workdir
+        a.save_upload("scene.mp4", (media / "scene.mp4").read_bytes())
+        a.analyse()
+        cue = a.compose("piano")
+        assert cue.path.startswith(str(a.workdir))
+        with pytest.raises(BadInputError, match="private folder"):
+            b.choose_library(a.workdir / "composed")
+        lib = b.choose_library(tmp_path)
+        assert [t.path for t in lib.tracks] == [str(tmp_path / music.name)] and not lib.skipped
+        for path in (cue.path, str(a.scene)):
+            with pytest.raises(DramaTuneError, match="not in the music folder"):
+                b.track_to_hear(path)
+        assert a.track_to_hear(cue.path)[1] == open(cue.path, "rb").read()  # A hears its own
     finally:
         a.close()
         b.close()
-    assert not a.workdir.exists()
+    assert not a.workdir.exists() and not b.workdir.exists()
+
+
+def test_replaced_files_are_deleted_and_a_tab_has_a_disk_budget(session, media, monkeypatch):
+    """A new upload deletes the one it replaces, a new merge the merge before it (in the page
+    already), so a tab holds one of each; past the per-tab budget an upload is refused, naming it,
+    and nothing of it is written."""
+    from dramatune_lib import config
+
+    first = session.save_upload("one.mp4", (media / "scene.mp4").read_bytes())
+    second = session.save_upload("two.mp4", (media / "scene.mp4").read_bytes())
+    assert not first.exists() and list((session.workdir / "uploads").iterdir()) == [second]
+    session.analyse()
+    session.recommend()
+    one = session.merge(1)
+    session.editor_package(one)
+    two = session.merge(1, volume=0.5)
+    assert not os.path.exists(one.output) and os.path.exists(two.output)
+    assert [p.parent for p in (session.workdir / "exports").rglob("*.mp4")] == [Path(two.output).parent]
+    monkeypatch.setattr(config, "SESSION_DISK_MB", 1)
+    with pytest.raises(DramaTuneError, match=r"three.mp4: this would take the tab's files past the app's 1 MB"):
+        session.save_upload("three.mp4", (media / "scene.mp4").read_bytes())
+    # a refused upload leaves no scene selected, so the one it would have replaced is gone too
+    assert list((session.workdir / "uploads").iterdir()) == [] and session.scene is None
+
+
+def test_a_killed_tabs_folder_is_swept_by_the_next_tab(tmp_path, monkeypatch):
+    """A kernel killed outright (SIGKILL: no clean-up runs) leaves its folder; the next tab to start
+    removes it, and leaves a live tab's folder alone."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("DRAMATUNE_SESSIONS", str(tmp_path))
+    code = (
+        "import os, signal; from dramatune_lib.recommend_and_merge import AppSession; s = AppSession(); "
+        "(s.workdir / 'uploads').mkdir(); (s.workdir / 'uploads' / 'x.mp4').write_bytes(b'x' * 1000); "
+        "print(s.workdir, flush=True); os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    killed = Path(p.stdout.strip())
+    assert p.returncode == -9 and killed.parent == tmp_path and (killed / "uploads" / "x.mp4").exists()
+    live = AppSession()
+    try:
+        assert not killed.exists()
+        other = AppSession()
+        assert live.workdir.exists() and other.workdir.exists()
+        other.close()
+    finally:
+        live.close()
+
+
+def test_a_remembered_folder_is_checked_and_only_opens_a_fresh_tab(tmp_path, monkeypatch, small_library, demo):
+    """The folder a browser remembers comes from the page, so it is checked as a typed folder is:
+    outside the roots, or another tab's private folder, it is ignored (the default stays); inside,
+    it is taken, but only before the tab indexes a folder of its own."""
+    monkeypatch.setenv("DRAMATUNE_SESSIONS", str(tmp_path / "sessions"))
+    monkeypatch.setenv("DRAMATUNE_LIBRARY_ROOTS", str(small_library.parent))
+    s, other = AppSession(), AppSession()
+    try:
+        assert s.use_remembered("/etc") is None and s.use_remembered(str(other.workdir)) is None
+        assert s.use_remembered("") is None and s.library_folder == demo.library
+        assert s.use_remembered(str(small_library)) == small_library.resolve() == s.library_folder
+        s.choose_library(small_library)
+        assert s.use_remembered(str(small_library.parent)) is None  # indexed already: the user's choice stands
+    finally:
+        s.close()
+        other.close()
 
 
 def test_compose_an_original_cue_and_merge_it(session, demo):
@@ -175,7 +261,7 @@ def test_editor_package_holds_timelines_that_read_back(tmp_path):
 def test_music_folder_is_checked_against_the_roots(tmp_path, monkeypatch, small_library):
     """Served to a network the folder field reads only inside the library roots: a folder outside
     them, a '..' that climbs out and a link inside a root that points out are all refused; a
-    folder inside is indexed, used for the picks and remembered for the next visit."""
+    folder inside is indexed and used for the picks."""
     import shutil
 
     root = tmp_path / "music"
@@ -202,11 +288,6 @@ def test_music_folder_is_checked_against_the_roots(tmp_path, monkeypatch, small_
         assert {r.path for r in s.recommend()} <= {t.path for t in lib.tracks}
     finally:
         s.close()
-    again = AppSession()  # the next visit opens with the folder chosen last
-    try:
-        assert again.library_folder == (root / "film").resolve()
-    finally:
-        again.close()
 
 
 def test_server_settings_keep_a_network_server_inside_its_roots(tmp_path):

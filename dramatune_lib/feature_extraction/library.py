@@ -309,7 +309,8 @@ def index_library(
 
     The cache is keyed by path, size and modification time, so re-indexing analyses only new or
     changed files. Files that fail to decode are listed in ``skipped`` with their reason, and so
-    are links that lead out of ``folder`` (never read). Each track's file identity (device,
+    are links that lead out of ``folder`` (never read); an app tab's private folder (marked by
+    :data:`config.SESSION_MARK`) is passed over unseen. Each track's file identity (device,
     inode) is kept in ``identities``, for :func:`read_indexed`.
     The tracks are placed by :func:`place_tracks`: ``music_model`` "auto" (the default) is the
     trained model in ``models/``, which orders real soundtracks better than the priors (notebook
@@ -325,7 +326,11 @@ def index_library(
         raise BadInputError(folder, "is not a folder — give the folder that holds your music")
     files, ignored, outside = [], 0, []
     inside = folder.resolve()
-    for p in sorted(folder.absolute().rglob("*")):  # absolute: the cache is found again from anywhere
+    found = sorted(folder.absolute().rglob("*"))  # absolute: the cache is found again from anywhere
+    private = {p.parent for p in found if p.name == config.SESSION_MARK}  # an app tab's own folder
+    for p in found:
+        if private and any(d == p.parent or d in p.parents for d in private):
+            continue  # never listed, never read: another tab's uploads and exports
         if p.is_file() and not p.name.startswith("."):
             if p.suffix.lower() not in config.AUDIO_EXTENSIONS:
                 ignored += 1

@@ -4,10 +4,12 @@ The notebook only lays out widgets and wires callbacks; everything they do happe
 :class:`AppSession`. Voila starts one kernel per browser tab, and each kernel makes its own
 session with its own temporary folder, so tabs never see each other's files.
 
-The stage in modules: :mod:`.session` (what each button does) and :mod:`.serve` (Voila); ``python -m
+The stage in modules: :mod:`.session` (what each button does), :mod:`.files` (a tab's own
+folder), :mod:`.remember` (what a browser keeps) and :mod:`.serve` (Voila); ``python -m
 dramatune_lib.recommend_and_merge`` (``make app``) runs :mod:`.__main__`. The ranking it shows is
 :mod:`dramatune_lib.matching`.
 """
 
+from .files import sanitize_filename, sweep_sessions
 from .serve import KERNEL_CULL_INTERVAL_S, KERNEL_IDLE_CULL_S, is_loopback, new_token, server_settings, voila_command
-from .session import CLIP_NAME, MAX_UPLOAD_MB, AppSession, guard, sanitize_filename
+from .session import CLIP_NAME, MAX_UPLOAD_MB, AppSession, guard

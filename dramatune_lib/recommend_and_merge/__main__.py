@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -82,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         except DramaTuneError as e:
             ap.error(str(e))
         ensure_demo_data()
+        # each tab's private folder lives in one made for this start, removed when the server stops
+        sessions = tempfile.mkdtemp(prefix="dramatune-sessions-")
         env = {**os.environ, **server_settings(args.library, args.ip, args.library_root)}
+        env["DRAMATUNE_SESSIONS"] = sessions
         host = "127.0.0.1" if is_loopback(args.ip) else args.ip
         url = f"http://{host}:{args.port}/" + (f"?token={token}" if token else "")
         where = "this computer only" if is_loopback(args.ip) else "the network: give the link to your class"
@@ -99,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 return proc.wait()
+        finally:
+            shutil.rmtree(sessions, ignore_errors=True)  # whatever ended the kernels
 
 
 if __name__ == "__main__":

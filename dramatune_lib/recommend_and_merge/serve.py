@@ -17,6 +17,10 @@ from .session import MAX_UPLOAD_MB
 KERNEL_IDLE_CULL_S = 60
 
 
+#: Room for the widget message around an upload's bytes on the websocket, MB (its JSON is a few kB).
+UPLOAD_FRAMING_MB = 1
+
+
 #: How often the server looks for such kernels, seconds.
 KERNEL_CULL_INTERVAL_S = 20
 
@@ -71,7 +75,8 @@ def voila_command(
         The command, ready for :class:`subprocess.Popen` or :func:`os.execv`.
 
     The settings: uploads travel over the kernel's websocket, whose default 10 MiB message limit
-    is raised to fit :data:`MAX_UPLOAD_MB`; on this machine's own address the ``Host`` header must
+    is set to :data:`MAX_UPLOAD_MB` (and its framing), so a larger upload is refused before the
+    server holds it; on this machine's own address the ``Host`` header must
     name it too (Voila turns Jupyter's check off; a page in another tab that rebinds its own
     domain to 127.0.0.1 is refused), and posted forms and API calls need Jupyter's XSRF cookie.
 
@@ -85,7 +90,10 @@ def voila_command(
     if not token and not is_loopback(ip):
         raise DramaTuneError(f"--ip {ip}: serving to a network needs a token — leave --token out to get a random one")
     nb = Path(notebook) if notebook else config.PROJECT_ROOT / "notebooks" / "05_recommend_and_merge.ipynb"
-    limit = (MAX_UPLOAD_MB + 64) * 1024 * 1024  # base64 and message framing overhead
+    # an upload travels as one binary websocket message: the file's bytes and a few kB of JSON
+    # around them (UPLOAD_FRAMING_MB); tornado reads a message's length first and closes the
+    # socket on a larger one before it holds any of its bytes
+    limit = (MAX_UPLOAD_MB + UPLOAD_FRAMING_MB) * 1024 * 1024
     folder = Path(config_dir) if config_dir else Path(tempfile.mkdtemp(prefix="dramatune-voila-"))
     settings = {
         "Voila": {

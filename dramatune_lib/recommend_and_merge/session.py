@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import base64
 import html
-import re
 import shutil
 import tempfile
 import traceback
-import unicodedata
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -25,40 +23,15 @@ from ..feature_extraction import LibraryIndex, face_detector, index_library, rea
 from ..fit_and_export import free_output
 from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
+from .files import audio_format, check_space, new_tab_folder, sanitize_filename
 
 #: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).
 CLIP_NAME = "clip (three scenes)"
 
 
-#: Largest upload the app accepts.
+#: Largest upload the app accepts. The server's websocket refuses a larger message before it
+#: holds its bytes (:func:`serve.voila_command`).
 MAX_UPLOAD_MB = 200
-
-
-#: The audio player widget's format name for each audio file extension (wav for others).
-AUDIO_FORMATS = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
-
-
-def audio_format(path: str | Path) -> str:
-    """The audio player widget's format name for a file.
-
-    Notebook: 05_recommend_and_merge.ipynb
-    """
-    return AUDIO_FORMATS.get(Path(path).suffix.lower(), "wav")
-
-
-def sanitize_filename(name: str, default: str = "upload") -> str:
-    """A safe file name: no folders, no control or shell characters, ASCII, at most 80 characters.
-
-    Notebook: 05_recommend_and_merge.ipynb
-    """
-    name = Path(name.replace("\\", "/")).name
-    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:72] or default
-    ext = re.sub(r"[^A-Za-z0-9]", "", ext).lower()[:8]
-    return f"{stem}.{ext}" if ext else stem
 
 
 def guard(show_error: Callable[[str], None]) -> Callable:
@@ -98,8 +71,9 @@ class AppSession:
         self.demo = ensure_demo_data()
         self.roots = config.library_roots()  # folders this app may read music from ([] = any)
         self.library_folder = self._start_library(library)
-        self.workdir = Path(tempfile.mkdtemp(prefix="dramatune-app-"))
-        # removed when the session is dropped or the tab's kernel exits
+        self.workdir = new_tab_folder(config.sessions_dir())
+        # removed when the session is dropped or the tab's kernel exits; a killed kernel's folder
+        # is swept by the next tab (sweep_sessions) and the server's whole folder when it stops
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.workdir), True)
         self.scene: Path | None = None
         self.subtitles: Path | None = None
@@ -153,7 +127,9 @@ class AppSession:
         safe = sanitize_filename(name, default="subtitles")
         if Path(safe).suffix.lower() not in (".srt", ".txt"):
             raise BadInputError(name, "is not subtitles — give an .srt file or a .txt script")
-        self.subtitles = self._store_checked(safe, content, read_subtitles)
+        new = self._store_checked(safe, content, read_subtitles)
+        self._drop(self.subtitles)
+        self.subtitles = new
         self.profile, self.recommendations, self.shown = None, [], set()
         return self.subtitles
 
@@ -163,6 +139,7 @@ class AppSession:
             raise BadInputError(safe, f"is larger than {MAX_UPLOAD_MB} MB — trim the scene first")
         if not content:
             raise BadInputError(safe, "is empty (0 bytes) — the upload failed; choose the file again")
+        check_space(self.workdir, safe, len(content))
         folder = self.workdir / "uploads"
         folder.mkdir(exist_ok=True)
         path = unique_path(folder / safe)
@@ -174,29 +151,42 @@ class AppSession:
             raise
         return path
 
+    def _drop(self, *paths: Path | None) -> None:
+        """Delete files this session made (an upload, subtitles) once nothing uses them."""
+        for p in paths:
+            if p is not None and self.workdir in p.parents:
+                p.unlink(missing_ok=True)
+
     def _set_scene(self, path: Path | None, label: str) -> None:
+        self._drop(*(f for f in (self.scene, self.subtitles) if f != path))  # replaced: deleted now
         self.scene, self.scene_label, self.subtitles = path, label, None
         self.profile, self.recommendations, self.shown = None, [], set()
         self.composed, self.plan = None, None
 
     # --- the music library --------------------------------------------------------------------
     def _start_library(self, library: str | Path | None) -> Path:
-        """The folder a session opens with: the one asked for, else the server's, else the one
-        chosen on the last visit, else the demo library."""
-        import json
-
-        remembered = None
-        try:
-            remembered = json.loads(config.app_state_file().read_text()).get("library")
-        except (OSError, ValueError, AttributeError):
-            pass
-        for candidate in (library, config.app_library(), remembered):
+        """The folder a session opens with: the one asked for, else the server's, else the demo
+        library. (The folder this browser chose last is offered later, by :meth:`use_remembered`.)"""
+        for candidate in (library, config.app_library()):
             if candidate:
                 try:
                     return self.check_library(candidate)
                 except DramaTuneError:
                     continue
         return self.demo.library
+
+    def use_remembered(self, folder: str) -> Path | None:
+        """Open with ``folder``, the music folder this browser chose on its last visit (kept in the
+        browser's own storage, :class:`remember.BrowserMemory`, so each browser has its own and no
+        file on the server is shared by visitors): checked as a typed folder is, and taken only
+        while this tab has not indexed a folder yet. Returns the folder taken, or None."""
+        if self._library is not None or not folder:
+            return None
+        try:
+            self.library_folder = self.check_library(folder)
+        except DramaTuneError:
+            return None  # moved, deleted, or outside this server's roots: the default stays
+        return self.library_folder
 
     def check_library(self, folder: str | Path) -> Path:
         """The music folder a user typed, resolved (no ``..``, links followed) and checked: it must
@@ -221,24 +211,20 @@ class AppSession:
                 )
         if not real.is_dir():
             raise BadInputError(path, "is not a folder on this computer — type the folder that holds your music")
+        if any((d / config.SESSION_MARK).exists() for d in (real, *real.parents)):
+            raise BadInputError(path, "is an app tab's private folder — choose the folder that holds your music")
         return real
 
     def choose_library(
         self, folder: str | Path, progress: Callable[[int, int, str], None] | None = None
     ) -> LibraryIndex:
         """Index the music folder ``folder`` (checked by :meth:`check_library`) and use it from now
-        on; ``progress(done, total, file)`` follows the files measured. The choice is remembered for
-        the next visit. Picks shown so far are cleared."""
-        import json
-
+        on; ``progress(done, total, file)`` follows the files measured. Picks shown so far are
+        cleared. (The page remembers the folder in the browser, for :meth:`use_remembered`.)"""
         path = self.check_library(folder)
         lib = index_library(path, callback=progress)
         self.library_folder, self._library = path, lib
         self.recommendations, self.shown, self.plan = [], set(), None
-        try:
-            config.app_state_file().write_text(json.dumps({"library": str(path)}))
-        except OSError:
-            pass  # not remembered: the choice still holds for this visit
         return lib
 
     # --- work -----------------------------------------------------------------------------
@@ -321,6 +307,9 @@ class AppSession:
             raise DramaTuneError("compose an original cue first")
         if self.profile is None or not (self.recommendations or self.composed):
             raise DramaTuneError("analyse the scene and get recommendations first")
+        if not 0 <= rank <= len(self.recommendations):
+            shown = len(self.recommendations)
+            raise DramaTuneError(f"there is no pick number {rank} — choose one of the {shown} shown")
         rec = self.composed if rank == 0 else self.recommendations[rank - 1]
         if rec is None:  # checked above; this tells the type checker
             raise DramaTuneError("compose an original cue first")
@@ -338,13 +327,28 @@ class AppSession:
         return self._export(cue, "scored", scene_gain=scene_gain, duck_depth=duck_depth, loudness=loudness)
 
     def _export(self, cue, suffix: str, **mix) -> ExportResult:
-        """Export ``cue`` with the scene into this session's folder as ``<scene>_<suffix>.mp4``."""
-        self.last_cue, self.last_scenes = cue, []
-        out = self.workdir / "exports"
-        out.mkdir(exist_ok=True)
+        """Export ``cue`` with the scene into this session's folder as ``<scene>_<suffix>.mp4``, in
+        a folder of its own; once it is made, the exports before it are deleted (their downloads
+        are already in the page)."""
         scene = self._selected()
+        # the picture copied, the stem (2 channels of 24-bit samples at up to 48 kHz), and the
+        # editor package's copy of the stem
+        stem_bytes = 2 * 3 * 48000 * (self.profile.duration if self.profile else 0.0)
+        check_space(self.workdir, scene, scene.stat().st_size + int(2 * stem_bytes))
+        self.last_cue, self.last_scenes = cue, []
+        exports = self.workdir / "exports"
+        exports.mkdir(exist_ok=True)
+        out = Path(tempfile.mkdtemp(prefix="take-", dir=exports))
         name = sanitize_filename(f"{scene.stem}_{suffix}.mp4")
-        return pipeline.export(scene, cue, free_output(out / name), **mix)[0]
+        try:
+            result = pipeline.export(scene, cue, free_output(out / name), **mix)[0]
+        except BaseException:
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+        for old in exports.iterdir():
+            if old != out:
+                shutil.rmtree(old, ignore_errors=True)
+        return result
 
     def compose(self, instrument: str = "strings", *, another: bool = False) -> Recommendation:
         """Compose an original cue for the analysed scene (chords on its cuts, its emotion followed,
@@ -360,6 +364,9 @@ class AppSession:
         path = write_cue(
             unique_path(folder / sanitize_filename(f"{self._selected().stem}_{instrument}_{self._seed}.flac")), y, pm
         )
+        for old in folder.iterdir():  # the takes before (audio and MIDI): deleted, only the latest can be merged
+            if old.stem != path.stem:
+                old.unlink(missing_ok=True)
         on_cuts = sum(s.on_cut for s in sections)
         reason = (
             f"composed for this scene: {p.key}, {p.tempo:g} BPM, {instrument}; {len(sections)} chords, "

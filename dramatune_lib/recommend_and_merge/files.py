@@ -1,0 +1,109 @@
+"""Stage 05 · a tab's own files: its private folder, the names it writes, and how much it may hold.
+
+Each app tab (one kernel) keeps its uploads, exports and composed cues in a folder of its own,
+inside :func:`config.sessions_dir` and marked by :data:`config.SESSION_MARK`, so the library index
+and the music-folder field never reach another tab's files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .. import config
+from ..errors import DramaTuneError
+
+#: The audio player widget's format name for each audio file extension (wav for others).
+AUDIO_FORMATS = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
+
+
+def audio_format(path: str | Path) -> str:
+    """The audio player widget's format name for a file.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    return AUDIO_FORMATS.get(Path(path).suffix.lower(), "wav")
+
+
+def sanitize_filename(name: str, default: str = "upload") -> str:
+    """A safe file name: no folders, no control or shell characters, ASCII, at most 80 characters.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    name = Path(name.replace("\\", "/")).name
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:72] or default
+    ext = re.sub(r"[^A-Za-z0-9]", "", ext).lower()[:8]
+    return f"{stem}.{ext}" if ext else stem
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but another user's
+        return True
+    return True
+
+
+def sweep_sessions(root: Path) -> list[Path]:
+    """Remove the private folders of tabs whose kernel has ended without removing its own (killed,
+    or its machine stopped): a folder is named after its kernel's process id. Returns the folders
+    removed.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    gone = []
+    for d in root.glob("dramatune-app-*-*"):
+        try:
+            pid = int(d.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d)
+    return gone
+
+
+def new_tab_folder(root: Path) -> Path:
+    """A new private folder for one tab inside ``root``, named after this kernel's process id and
+    marked by :data:`config.SESSION_MARK`; the folders of tabs killed before they could remove
+    their own are swept first (:func:`sweep_sessions`).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    sweep_sessions(root)
+    folder = Path(tempfile.mkdtemp(prefix=f"dramatune-app-{os.getpid()}-", dir=root))
+    (folder / config.SESSION_MARK).write_text(
+        "a DramaTune app tab's private folder: never indexed, removed when the tab closes\n"
+    )
+    return folder
+
+
+def disk_used(folder: Path) -> int:
+    """Bytes the files under ``folder`` hold (links not followed).
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def check_space(folder: Path, what: str | Path, more: int) -> None:
+    """Refuse, in one line naming ``what``, to write ``more`` bytes that would take a tab's
+    ``folder`` past :data:`config.SESSION_DISK_MB`.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    if disk_used(folder) + more > config.SESSION_DISK_MB * 1024 * 1024:
+        raise DramaTuneError(
+            f"{Path(what).name}: this would take the tab's files past the app's {config.SESSION_DISK_MB} MB "
+            "per tab — trim the scene, or score it with the command line (dramatune score)"
+        )
