@@ -277,9 +277,9 @@ def test_plan_a_clip_scene_by_scene_then_merge(page):
     assert "clip_scored_per_scene.mp4" in link.get_attribute("download")
 
 
-def test_index_your_own_music_folder(page, small_library, demo, tmp_path):
+def test_index_your_own_music_folder(page, browser, app_url, small_library, tmp_path):
     """A student types their music folder, indexes it (progress, then what was skipped), and the
-    picks come from it; the next visit opens with it. (Put back to the demo library at the end.)"""
+    picks come from it; their browser's next visit opens with it, another browser's does not."""
     import shutil
 
     mine = tmp_path / "My Music"
@@ -298,9 +298,14 @@ def test_index_your_own_music_folder(page, small_library, demo, tmp_path):
     page.reload(wait_until="domcontentloaded")
     page.get_by_role("button", name="Analyse scene").wait_for()
     assert page.get_by_label("Music folder").input_value() == str(mine)
-    page.get_by_label("Music folder").fill(str(demo.library))
-    page.get_by_role("button", name="Index folder").click()
-    page.get_by_text("Music: 28 tracks from").wait_for()
+    other = browser.new_context()  # another browser (another student): its own folder, not this one's
+    try:
+        pg = other.new_page()
+        pg.goto(app_url, timeout=TIMEOUT_MS)
+        pg.get_by_role("button", name="Analyse scene").wait_for(timeout=TIMEOUT_MS)
+        assert pg.get_by_label("Music folder").input_value() != str(mine)
+    finally:
+        other.close()
 
 
 def _kernels(server_pid: int) -> list:
@@ -438,36 +443,95 @@ def test_a_foreign_host_header_is_refused(app_server):
     assert ok.status == 200
 
 
+def _visit(url: str) -> tuple[str, str]:
+    """Load the app's page as a browser does (its kernel starts and runs the notebook): the
+    kernel's websocket address and the visitor's cookies."""
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(url, timeout=120).read().decode()
+    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html).group(1)
+    base, _ = _split(url)
+    ws = base.replace("http://", "ws://").rstrip("/") + f"/api/kernels/{kernel}/channels"
+    return ws, "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _on_own_loop(coro):
+    """Run ``coro`` on a thread of its own: the browser's driver holds this thread's event loop."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def test_a_websocket_from_another_origin_is_refused(app_server):
     """With the visitor's own cookie and a real kernel, a websocket opened from another site's
     page (its Origin) is refused; from the app's own origin it opens."""
-    import asyncio
-    import http.cookiejar
-
     from tornado.httpclient import HTTPClientError, HTTPRequest
     from tornado.websocket import websocket_connect
 
     _, url = app_server
     base, _ = _split(url)
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    html = opener.open(url, timeout=120).read().decode()
-    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html).group(1)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    ws = base.replace("http://", "ws://").rstrip("/") + f"/api/kernels/{kernel}/channels"
+    ws, cookie = _visit(url)
 
     async def connect(origin: str):
-        req = HTTPRequest(ws, headers={"Origin": origin, "Cookie": cookie})
-        conn = await websocket_connect(req)
+        conn = await websocket_connect(HTTPRequest(ws, headers={"Origin": origin, "Cookie": cookie}))
         conn.close()
 
-    def run(origin: str) -> None:  # on a thread of its own: the browser's driver holds this one's loop
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, connect(origin)).result()
-
     with pytest.raises(HTTPClientError) as refused:
-        run("http://evil.example")
+        _on_own_loop(connect("http://evil.example"))
     assert refused.value.code == 403
-    run(base.rstrip("/"))
+    _on_own_loop(connect(base.rstrip("/")))
+
+
+def test_an_upload_over_the_limit_is_refused_before_the_server_holds_it(app_server):
+    """An upload travels to the kernel as one websocket message. One past the limit (sent here as
+    the page would, from the app's origin with the visitor's cookie) is refused by the server at
+    its length, before it holds the bytes: the server and its kernels never grow by its size (their
+    memory sampled every 0.1 s), the socket is closed as "message too big" (1009) and the kernel
+    lives on. The page says the limit beside the upload button."""
+    import threading
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import WebSocketClosedError, websocket_connect
+
+    from dramatune_lib.recommend_and_merge import MAX_UPLOAD_MB
+
+    proc, url = app_server
+    base, _ = _split(url)
+    ws, cookie = _visit(url)
+    kernels = {k.pid for k in _kernels(proc.pid)}
+    size = (MAX_UPLOAD_MB + 20) * 2**20
+    message = bytes(size)
+    peak, done = [0.0], threading.Event()
+
+    def watch():
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_mb(proc.pid))
+            time.sleep(0.1)
+
+    async def send():
+        conn = await websocket_connect(HTTPRequest(ws, headers={"Origin": base.rstrip("/"), "Cookie": cookie}))
+        try:
+            await conn.write_message(message, binary=True)
+        except WebSocketClosedError:
+            pass  # closed by the server while the message was still being written
+        while await conn.read_message() is not None:
+            pass
+        return conn.close_code
+
+    before = _tree_mb(proc.pid)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        code = _on_own_loop(send())
+        time.sleep(2)
+    finally:
+        done.set()
+        watcher.join()
+    grew = peak[0] - before
+    assert grew < 0.1 * size / 2**20, f"the server grew {grew:.0f} MB for a {size / 2**20:.0f} MB message"
+    assert code in (1009, None)  # 1009, or the connection cut before the close frame was read
+    assert kernels <= {k.pid for k in _kernels(proc.pid)}  # no kernel died of it
