@@ -191,12 +191,19 @@ def export(
     Notebook: 05_recommend_and_merge.ipynb
     """
     from .fit_and_export import editor_timeline, export_scene, write_timelines
+    from .lock import full_disk_error
 
     res = export_scene(scene, cue, output, **mix)
     if not timelines:
         return res, []
     tl = editor_timeline(scene, cue, stem=res.stem, cuts=list(cuts), scenes=list(scenes), name=Path(res.output).stem)
-    return res, write_timelines(tl, res.output, list(timelines))
+    try:
+        return res, write_timelines(tl, res.output, list(timelines))
+    except OSError as e:
+        full = full_disk_error(res.output, e, written="the scored scene was written, its timelines were not")
+        if full is None:
+            raise
+        raise full from None
 
 
 @dataclass

@@ -483,3 +483,96 @@ def test_a_merges_stem_never_lands_in_the_tracks_indexed_library(corpus, capsys,
     assert "library" in err and not (lib / "scored.mp4").exists() and _inputs(lib) == before
     code, _, err = run(capsys, "merge", corpus / S, lib / "track 0.ogg", "-o", tmp_path / "scored.mp4")
     assert code == 0, err
+
+
+def test_a_second_run_to_the_same_output_waits_its_turn(corpus, capsys, tmp_path):
+    """A run holds a lock beside its output: while a live process holds it a merge to the same -o
+    stops in one line (nothing written, inputs untouched); a lock left by a run that was killed is
+    taken over; a stranger's file at the lock's name is never removed; and two merges started at
+    once both end well: written, or told another run is writing."""
+    import subprocess
+    import sys
+
+    from dramatune_lib.lock import lock_path
+
+    out = tmp_path / "clip.mp4"
+    lock = lock_path(out)
+    before = sha256(corpus / S)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock.write_text(str(holder.pid))
+        code, _, err = run(capsys, "merge", corpus / S, corpus / "song.ogg", "-o", out)
+        assert_clear_error(code, err, "clip.mp4")
+        assert "another DramaTune run" in err and not out.exists() and lock.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    code, _, err = run(capsys, "merge", corpus / S, corpus / "song.ogg", "-o", out)  # the holder is gone
+    assert code == 0, err
+    assert out.exists() and not lock.exists() and sha256(corpus / S) == before
+    lock.write_text("my notes")
+    code, _, err = run(capsys, "merge", corpus / S, corpus / "song.ogg", "-o", out, "--overwrite")
+    assert_clear_error(code, err, lock.name)
+    assert lock.read_text() == "my notes"
+    lock.unlink()
+
+    argv = [sys.executable, "-m", "dramatune_lib.cli", "merge", str(corpus / S), str(corpus / "song.ogg")]
+    runs = [subprocess.Popen([*argv, "-o", str(out), "--overwrite"], stderr=subprocess.PIPE, text=True) for _ in "ab"]
+    for p in runs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0 or (p.returncode == 2 and "another DramaTune run" in err), err
+    assert probe(out).duration == pytest.approx(3.0, abs=0.1) and not lock.exists()
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["clip.cues.csv", "clip.cues.json", "clip.mp4", "clip.music.wav"]
+
+
+def _unshare() -> list[str]:
+    """A command prefix that runs in a mount namespace of its own (as root, or as a user through a
+    user namespace), where a small tmpfs stands in for a full disk."""
+    if not shutil.which("unshare"):
+        pytest.skip("util-linux's unshare is not installed")
+    return ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "--user", "--map-root-user", "--mount"]
+
+
+def _blocks(path) -> int:
+    return -(-os.path.getsize(path) // 4096) * 4096
+
+
+@pytest.mark.parametrize("point", ["first write", "mid-export", "timelines"])
+def test_a_full_disk_is_said_as_such(corpus, tmp_path, point):
+    """A merge onto a disk that fills up, at three points (before anything fits, in the middle of
+    the export, after the export while its timelines are written): one line naming the output and
+    saying the disk is full, no temporary file left, the inputs untouched."""
+    import subprocess
+    import sys
+
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    argv = [sys.executable, "-m", "dramatune_lib.cli", "merge", str(corpus / S), str(corpus / "song.ogg")]
+    timelines = ["--timeline", "otio", "--timeline", "fcp7", "--timeline", "edl"]
+    done = subprocess.run([*argv, "-o", str(ref / "clip.mp4"), *timelines], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    export = sum(_blocks(p) for p in ref.iterdir() if p.suffix in (".mp4", ".wav", ".csv", ".json"))
+    tl = sum(_blocks(p) for p in ref.iterdir() if p.suffix in (".otio", ".xml", ".edl"))
+    size = {"first write": 8192, "mid-export": export // 2, "timelines": export + 4096 + tl // 3}[point]
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    before = sha256(corpus / S), sha256(corpus / "song.ogg")
+    script = f'mount -t tmpfs -o size={size} tmpfs "$1" || exit 99; shift; "$@"; rc=$?; ls -A "{disk}"; exit $rc'
+    p = subprocess.run(
+        [*_unshare(), "sh", "-c", script, "sh", str(disk), *argv, "-o", str(disk / "clip.mp4"), *timelines],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if p.returncode == 99:
+        pytest.skip(f"cannot mount a tmpfs here: {p.stderr.strip()}")
+    assert_clear_error(p.returncode, p.stderr, "clip.mp4")
+    assert "the disk is full" in p.stderr, p.stderr
+    left = p.stdout.split()
+    assert not [f for f in left if "partial" in f or f.endswith(".lock")], left
+    if point == "timelines":
+        assert "the scored scene was written" in p.stderr and "clip.mp4" in left
+    else:
+        assert "nothing was written" in p.stderr and left == []
+    assert (sha256(corpus / S), sha256(corpus / "song.ogg")) == before

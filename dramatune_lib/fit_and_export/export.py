@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -15,6 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import BadInputError, DramaTuneError, OutputExistsError
+from ..lock import full_disk_error, lock_path, output_lock
 from ..loudness import LOUDNESS_BLOCK_S, integrated_loudness
 from ..media import (
     check_complete,
@@ -85,7 +87,7 @@ def export_scene(
     Notebook: 07_fit_and_export.ipynb
     """
     scene, output = Path(scene), Path(output)
-    with ThreadPoolExecutor(2) as pool:  # ffmpeg's work (decoding, encoding) beside Python's
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(2) as pool:  # ffmpeg's work beside Python's
         # the scene's sound decoded while it is probed and checked (most scenes have sound)
         decoding = pool.submit(decode_audio, scene, sr=cue.sr, mono=False)
         jobs: list[Future] = [decoding]
@@ -111,6 +113,8 @@ def export_scene(
                 pass
         except OSError as e:
             raise DramaTuneError(f"{output.parent}: cannot write there — {e.strerror}; choose another folder") from None
+        guard_outputs([lock_path(output)], [scene, cue.source])
+        stack.enter_context(output_lock(output))  # a second run to this output stops here
         tmp: dict[str, Path] = {}
         try:
             for k, p in outs.items():
@@ -144,8 +148,14 @@ def export_scene(
                 if outs[k].exists() and not overwrite:
                     raise OutputExistsError(outs[k])
                 os.replace(tmp[k], outs[k])
-        except OSError as e:
-            raise DramaTuneError(f"{output}: export failed — {e.strerror or e}") from None
+        except (OSError, RuntimeError, DramaTuneError) as e:  # RuntimeError: libsndfile's
+            wait(jobs)
+            full = full_disk_error(output, e)  # measured while the temporary files still hold the space
+            if full is not None:
+                raise full from None
+            if isinstance(e, OSError):
+                raise DramaTuneError(f"{output}: export failed — {e.strerror or e}") from None
+            raise
         finally:
             wait(jobs)  # ffmpeg done before its temporary files go
             if muxer.poll() is None:  # the mix failed: ffmpeg still waits for it

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import DramaTuneError
+from ..lock import pid_alive
 
 #: The audio player widget's format name for each audio file extension (wav for others).
 AUDIO_FORMATS = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
@@ -44,16 +45,6 @@ def sanitize_filename(name: str, default: str = "upload") -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, but another user's
-        return True
-    return True
-
-
 def sweep_sessions(root: Path) -> list[Path]:
     """Remove the private folders of tabs whose kernel has ended without removing its own (killed,
     or its machine stopped): a folder is named after its kernel's process id. Returns the folders
@@ -67,7 +58,7 @@ def sweep_sessions(root: Path) -> list[Path]:
             pid = int(d.name.split("-")[2])
         except (IndexError, ValueError):
             continue
-        if pid != os.getpid() and not _pid_alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             shutil.rmtree(d, ignore_errors=True)
             gone.append(d)
     return gone
