@@ -50,6 +50,36 @@ def video_stream_hash(path: Path) -> str:
     return r.stdout.strip().split("=", 1)[1]
 
 
+def ffmpeg_ebur128(path: Path) -> tuple[float, float]:
+    """A file's integrated loudness (LUFS) and true peak (dBTP) by ffmpeg's own EBU R128 meter
+    (``ebur128=peak=true``): the reference the package's meter is checked against."""
+    import re
+
+    err = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-map",
+            "0:a",
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    summary = err[err.rindex("Summary:") :]
+    lufs = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return lufs, peak
+
+
 def audio_seconds(path: Path) -> float:
     """Decoded length of a file's audio, by decoding it all."""
     from dramatune_lib.media import decode_audio
