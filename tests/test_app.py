@@ -331,3 +331,33 @@ def test_the_server_needs_a_token_to_serve_a_network(tmp_path):
         timeout=120,
     )
     assert r.returncode == 2 and "needs a token" in r.stderr.strip().splitlines()[-1]
+
+
+def test_a_video_the_browser_cannot_play_gets_a_preview_copy(session, media, tmp_path):
+    """An AVI (MPEG-4 part 2 video, PCM sound) is analysed and merged from the original, but the
+    page's players get small H.264/AAC copies, made once, with a note saying so; an H.264 MP4 is
+    shown as it is."""
+    import subprocess
+
+    from dramatune_lib.media import ffmpeg_exe, probe
+
+    avi = tmp_path / "phone.avi"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(media / "scene.mp4"), "-c:v", "mpeg4", "-c:a", "pcm_s16le", str(avi)],
+        check=True,
+    )
+    shown, note = session.preview(media / "scene.mp4")
+    assert shown == media / "scene.mp4" and note == ""
+    scene = session.save_upload("phone.avi", avi.read_bytes())
+    shown, note = session.preview(scene)
+    assert shown != scene and shown.parent == session.workdir / "previews" and "mpeg4" in note
+    info = probe(shown)
+    assert info.video_codec.startswith("h264") and info.audio_codec.startswith("aac")
+    assert info.duration == pytest.approx(probe(scene).duration, abs=0.1)
+    assert session.preview(scene)[0] == shown  # made once
+    assert session.analyse().duration == pytest.approx(3.0, abs=0.1)
+    session.recommend()
+    result = session.merge(1)
+    assert probe(result.output).video_codec.startswith("mpeg4")  # the download: the original's picture, copied
+    merged, note = session.preview(result.output)
+    assert merged != Path(result.output) and probe(merged).video_codec.startswith("h264") and note

@@ -235,6 +235,25 @@ def test_upload_larger_than_a_default_websocket_message(page, media):
     page.get_by_text("Scene: upload: large_upload.mp4").wait_for()
 
 
+def test_an_avi_upload_plays_in_the_page(page, media, tmp_path):
+    """A browser cannot play an AVI's MPEG-4 part 2 video: the page shows a small H.264 copy, which
+    the browser loads (a duration, a picture), and says so under the player."""
+    from dramatune_lib.media import ffmpeg_exe
+
+    avi = tmp_path / "phone.avi"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(media / "scene.mp4"), "-c:v", "mpeg4", "-c:a", "pcm_s16le", str(avi)],
+        check=True,
+    )
+    upload(page, avi)
+    page.get_by_text("Scene: upload: phone.avi").wait_for()
+    page.get_by_text("a small H.264 copy (browsers cannot play mpeg4").wait_for()
+    video = page.locator("video").first
+    video.wait_for()
+    page.wait_for_function("v => v.readyState >= 1 && v.duration > 2.5 && v.videoWidth > 0", arg=video.element_handle())
+    page.screenshot(path=str(tmp_path / "avi.png"))
+
+
 def test_subtitles_upload(page, tmp_path):
     bad = tmp_path / "broken.srt"
     bad.write_text("1\n00:00:01 -> 00:00:02\nno\n")

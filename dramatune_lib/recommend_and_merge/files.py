@@ -98,3 +98,78 @@ def check_space(folder: Path, what: str | Path, more: int) -> None:
             f"{Path(what).name}: this would take the tab's files past the app's {config.SESSION_DISK_MB} MB "
             "per tab — trim the scene, or score it with the command line (dramatune score)"
         )
+
+
+#: What a browser plays in a page (Chromium, Firefox, Safari alike): the containers, video codecs
+#: and audio codecs of the HTML5 video element that all of them decode. Anything else (an AVI's
+#: MPEG-4 part 2, a phone's HEVC, PCM sound in a .mov) gets an H.264 preview copy.
+PLAYABLE = {
+    "containers": (".mp4", ".m4v", ".mov", ".webm"),
+    "video": ("h264", "vp8", "vp9", "av1"),
+    "audio": ("", "aac", "mp3", "opus", "vorbis"),
+}
+
+#: The preview copy's height, pixels: enough to judge a scene beside the circumplex (the page
+#: shows it 400 px wide), small enough to make in a few seconds.
+PREVIEW_HEIGHT = 360
+
+
+def browser_plays(info) -> bool:
+    """Whether a browser plays the file ``info`` (:class:`media.MediaInfo`) describes, as it is.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    return (
+        Path(info.path).suffix.lower() in PLAYABLE["containers"]
+        and info.video_codec.split()[0].lower() in PLAYABLE["video"]
+        and (info.audio_codec.split()[0].lower() if info.audio_codec else "") in PLAYABLE["audio"]
+    )
+
+
+def preview_copy(video: Path, folder: Path) -> Path:
+    """A small H.264/AAC copy of ``video`` in ``folder`` for the page's player (the original stays
+    what is analysed and downloaded), made by ffmpeg within its timeout.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    from ..media import ffmpeg_path, run_ffmpeg
+
+    folder.mkdir(exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"{video.stem}-", suffix=".preview.mp4", dir=folder)
+    os.close(fd)
+    scale = f"scale=-2:'min({PREVIEW_HEIGHT},ih)',format=yuv420p"
+    codecs = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-c:a", "aac", "-b:a", "96k"]
+    args = ["-i", ffmpeg_path(video), "-map", "0:v:0", "-map", "0:a:0?", "-vf", scale, *codecs]
+    run_ffmpeg([*args, "-movflags", "+faststart", ffmpeg_path(name)], video)
+    return Path(name)
+
+
+class Previews:
+    """What the page's player shows for each video of one tab (the scene, a merge's result): the
+    file itself when a browser plays it, else a small H.264 copy (:func:`preview_copy`) made once
+    into ``folder``; the original is still what is analysed and downloaded.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.made: dict[Path, Path] = {}
+
+    def __call__(self, video: str | Path) -> tuple[Path, str]:
+        """The file to play for ``video``, and a note for the page ("" when it is the original)."""
+        from ..media import probe_scene
+
+        video = Path(video)
+        info = probe_scene(video)
+        if browser_plays(info):
+            return video, ""
+        for gone in [v for v in self.made if not v.exists()]:  # replaced uploads and merges
+            self.made.pop(gone).unlink(missing_ok=True)
+        if video not in self.made:
+            self.made[video] = preview_copy(video, self.folder)
+        codec = info.video_codec.split()[0] if info.video_codec else "this"
+        return self.made[video], (
+            f"Preview: a small H.264 copy (browsers cannot play {codec} video in {video.suffix}); "
+            "the analysis and the download use the original."
+        )

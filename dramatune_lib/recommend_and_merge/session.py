@@ -23,7 +23,7 @@ from ..feature_extraction import LibraryIndex, face_detector, index_library, rea
 from ..fit_and_export import free_output
 from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
-from .files import audio_format, check_space, new_tab_folder, sanitize_filename
+from .files import Previews, audio_format, check_space, new_tab_folder, sanitize_filename
 
 #: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).
 CLIP_NAME = "clip (three scenes)"
@@ -89,6 +89,7 @@ class AppSession:
         self.plan: list | None = None  # the per-scene plan of a clip: [(ScenePart, Recommendation)]
         self._seed = 0
         self._detector = None
+        self.preview = Previews(self.workdir / "previews")  # what the page's player shows for a video
 
     # --- inputs ---------------------------------------------------------------------------
     def demo_scene_names(self) -> list[str]:
