@@ -20,8 +20,8 @@ import numpy as np
 import soundfile as sf
 
 from .config import MAX_SCENE_S
-from .dsp import resample
 from .errors import BadInputError, DramaTuneError, OutputExistsError
+from .signal.spectral import resample
 
 
 def ffmpeg_exe() -> str:

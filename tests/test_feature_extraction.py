@@ -409,8 +409,8 @@ def test_beat_track_is_librosas(demo):
     noise. (On 56 real game soundtracks, both ways, all 112 were identical when it was written.)"""
     import librosa
 
-    from dramatune_lib.feature_extraction.beats import beat_track
     from dramatune_lib.media import load_audio
+    from dramatune_lib.signal.beats import beat_track
 
     rng = np.random.default_rng(1)
     envelopes = [fx.onset_envelope(load_audio(p, sr=fx.SR), fx.SR) for p in sorted(demo.library.glob("*.ogg"))[:5]]

@@ -544,7 +544,7 @@ def test_a_track_already_indexed_is_fitted_on_the_indexs_beat_grid(demo, tmp_pat
 def test_numpy_level_and_resampling_equal_librosas():
     import librosa
 
-    from dramatune_lib.dsp import frame_rms, power_spectrogram, resample
+    from dramatune_lib.signal.spectral import frame_rms, power_spectrogram, resample
 
     rng = np.random.default_rng(0)
     y = rng.normal(size=22050 * 3 + 123).astype(np.float32)

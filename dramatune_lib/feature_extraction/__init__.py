@@ -30,7 +30,8 @@ The stage in modules, scene first, then music:
 - :mod:`.library`: a folder indexed, cached and placed as one library.
 """
 
-from .beats import TIGHTNESS, beat_track
+from ..signal.beats import TEMPO_PRIOR_BPM, TEMPO_PRIOR_OCTAVES, TEMPO_WINDOW_S, TIGHTNESS, beat_track, tempo_estimate
+from ..signal.spectral import dct_matrix
 from .blazeface import PRESENCE_MIN, BlazeFace, BlazeFaceFinder, FacePresence, model_folder
 from .faces import FER_CLASSES, FaceReading, face_detector, load_fer, read_faces
 from .fusion import analyze_scene, cue_table, fuse_axes, fusion_steps, fusion_table
@@ -101,17 +102,13 @@ from .picture import (
     TEMPO_AROUSAL_BPM,
     TEMPO_FLOOR_BPM,
     TEMPO_PACE_BPM,
-    TEMPO_PRIOR_BPM,
-    TEMPO_PRIOR_OCTAVES,
     TEMPO_SPAN,
-    TEMPO_WINDOW_S,
     FaceFinder,
     PictureTrack,
     find_cuts,
     pace_cue,
     pace_of,
     target_tempo,
-    tempo_estimate,
     visual_tempo,
     watch_video,
 )
@@ -127,7 +124,6 @@ from .sound import (
     VOICE_PITCH_MAX_S,
     SoundClassifier,
     SoundTrack,
-    dct_matrix,
     filterbanks,
     listen,
     load_sound_model,

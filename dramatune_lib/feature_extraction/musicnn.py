@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import config
-from ..dsp import mel_filterbank, resample, stft_power
+from ..signal.spectral import mel_filterbank, resample, stft_power
 
 #: musicnn's front end (its ``configuration.py``): 16 kHz, 512-point FFT, hop 256, 96 mel bands,
 #: patches of 187 frames (3 s), log10(1 + 10000 x) of the mel power.

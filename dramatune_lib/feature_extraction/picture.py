@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 
 from ..circumplex import Cue
-from ..dsp import hann
 from ..errors import DramaTuneError
 from ..frames import sample_due, stream_frames_sampled
 from ..media import probe_scene
+from ..signal.beats import tempo_estimate
 from .blazeface import BlazeFaceFinder, model_folder
 from .faces import FaceReading, _box, _face_reading, face_detector
 from .light import warmth_of
@@ -290,41 +290,6 @@ def find_cuts(path: str | Path) -> list[float]:
     Notebook: 02_feature_extraction.ipynb
     """
     return watch_video(path, fps=0.5, faces=None, max_side=CUT_WIDTH).cuts
-
-
-#: librosa.feature.tempo's defaults, which :func:`tempo_estimate` follows: a log-normal prior
-#: centred on 120 per minute, one octave wide, over 8 s autocorrelation windows.
-TEMPO_PRIOR_BPM, TEMPO_PRIOR_OCTAVES, TEMPO_WINDOW_S = 120.0, 1.0, 8.0
-
-
-def tempo_estimate(
-    envelope: np.ndarray, sr: float, hop: int = 1, *, max_tempo: float = 320.0, block: int = 2048
-) -> float:
-    """``librosa.feature.tempo(onset_envelope=envelope, sr=sr, hop_length=hop, max_tempo=...)``
-    written out in numpy (windowed autocorrelation, averaged over time, weighted by the prior):
-    the same answer, checked in ``tests/test_feature_extraction.py``. It spares a new ``dramatune
-    analyze`` librosa's second-long import, and indexing its memory: ``block`` frames at a time
-    instead of the whole tempogram (846 MB at once for a 5-minute track) (issue #17).
-
-    Notebook: 02_feature_extraction.ipynb
-    """
-    x = np.asarray(envelope, dtype=np.float64)
-    n, win = x.size, int(np.floor(TEMPO_WINDOW_S * sr / hop))
-    padded = np.pad(x, win // 2, mode="linear_ramp", end_values=(0, 0))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, win)[:n]  # (n, win), centred
-    window = hann(win)
-    total = np.zeros(win)
-    for b0 in range(0, n, block):
-        power = np.abs(np.fft.rfft(windows[b0 : b0 + block] * window, n=2 * win, axis=1)) ** 2
-        ac = np.fft.irfft(power, n=2 * win, axis=1)[:, :win]
-        peak = np.abs(ac).max(axis=1, keepdims=True)
-        total += (ac / np.where(peak > np.finfo(ac.dtype).tiny, peak, 1.0)).sum(axis=0)
-    tg = total / n
-    with np.errstate(divide="ignore"):
-        bpms = np.r_[np.inf, 60.0 * sr / (hop * np.arange(1.0, win))]
-        logprior = -0.5 * ((np.log2(bpms) - np.log2(TEMPO_PRIOR_BPM)) / TEMPO_PRIOR_OCTAVES) ** 2
-    logprior[: int(np.argmax(bpms < max_tempo))] = -np.inf
-    return float(bpms[int(np.argmax(np.log1p(1e6 * tg) + logprior))])
 
 
 def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:

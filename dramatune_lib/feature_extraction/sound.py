@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..dsp import frame_rms_centred, yin
-from ..filters import butter_bandpass, find_peaks, sosfiltfilt
+from ..signal.filters import butter_bandpass, find_peaks, sosfiltfilt
+from ..signal.spectral import dct_matrix, frame_rms_centred, yin
 from ..storage import model_path
 
 #: What the scene's own sound is, second by second (Karydis' music / speech / other, plus silence).
@@ -64,17 +64,6 @@ def filterbanks(sr: int = SOUND_SR) -> tuple[np.ndarray, np.ndarray]:
         librosa.filters.mel(sr=sr, n_fft=win, n_mels=40),
         librosa.filters.chroma(sr=sr, n_fft=win, tuning=0.0, n_chroma=12),
     )
-
-
-def dct_matrix(n: int, k: int) -> np.ndarray:
-    """The first ``k`` rows of the orthonormal DCT-II on ``n`` points (what librosa's MFCC applies
-    through ``scipy.fft.dct(norm="ortho")``; a matrix spares a new process scipy.fft's 0.2 s import).
-
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
-    """
-    m = np.cos(np.pi / n * (np.arange(n)[None, :] + 0.5) * np.arange(k)[:, None]) * np.sqrt(2.0 / n)
-    m[0] /= np.sqrt(2.0)
-    return m
 
 
 def short_term_features(
@@ -304,7 +293,7 @@ VOICE_PITCH_MAX_S = 60
 
 def pitch_range(y: np.ndarray, sr: int = SOUND_SR) -> float | None:
     """Semitones between the 10th and 90th percentile of a voice's pitch (librosa's YIN,
-    :func:`dsp.yin`, on the frames within 25 dB of the loudest, where a voice is); None when too
+    :func:`signal.spectral.yin`, on the frames within 25 dB of the loudest, where a voice is); None when too
     little is voiced.
 
     Notebook: 02_feature_extraction.ipynb

@@ -9,7 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from ..circumplex import clip_va, music_label_for
-from ..dsp import (
+from ..errors import BadInputError
+from ..media import audio_duration, load_audio
+from ..schema import TrackFeatures
+from ..signal.beats import beat_track, tempo_estimate
+from ..signal.loudness import integrated_loudness, loudness_range
+from ..signal.spectral import (
     SPECTRUM_BLOCK,
     autocorrelate,
     chroma_stft,
@@ -23,14 +28,8 @@ from ..dsp import (
     stft_power,
     sync_mean,
 )
-from ..errors import BadInputError
-from ..loudness import integrated_loudness, loudness_range
-from ..media import audio_duration, load_audio
-from ..schema import TrackFeatures
-from .beats import beat_track
 from .music_words import read_tags
 from .musicnn import MusicnnTagger
-from .picture import tempo_estimate
 from .sound import _db
 
 # Krumhansl & Kessler (1982) key profiles, C major / C minor.

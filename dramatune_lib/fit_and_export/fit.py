@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dsp import frame_rms, resample
 from ..errors import BadInputError, DramaTuneError
 from ..feature_extraction import BeatGrid, beat_grid, grid_of, known_track
 from ..media import load_audio
+from ..signal.spectral import frame_rms, resample
 from .plan import ANALYSIS_SR, ENERGY_STEP, MAX_TRACK_SECONDS, FitPlan, plan_fit
 
 

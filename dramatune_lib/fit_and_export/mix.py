@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dsp import power_spectrogram, resample
 from ..feature_extraction import SOUND_SR, listen, load_sound_model
-from ..filters import firwin, lfilter
-from ..loudness import block_loudness, gated_loudness, integrated_loudness
+from ..signal.filters import firwin, lfilter
+from ..signal.loudness import block_loudness, gated_loudness, integrated_loudness
+from ..signal.spectral import power_spectrogram, resample
 from .fit import FittedCue
 
 #: Loudness targets: web (EBU R128 s2 / streaming practice) and broadcast (EBU R128).

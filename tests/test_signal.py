@@ -1,4 +1,4 @@
-"""The spectra DramaTune computes in numpy (dramatune_lib.dsp) are librosa 0.11's, bit for bit:
+"""The spectra DramaTune computes in numpy (dramatune_lib.signal.spectral) are librosa 0.11's, bit for bit:
 a merge of a never-indexed track then needs no librosa import (issue #17). Checked on demo cues,
 a detuned chord (so the tuning estimate is not 0), a float64 signal, a short one and noise.
 The loudness meter is pyloudnorm's and the IIR filter scipy's, to 1e-6 LU and 1e-10: an export
@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from dramatune_lib import dsp, filters, loudness
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib.media import load_audio
+from dramatune_lib.signal import filters, loudness
+from dramatune_lib.signal import spectral as dsp
 
 SR = 22050
 
