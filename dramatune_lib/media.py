@@ -21,6 +21,7 @@ import soundfile as sf
 
 from .config import MAX_SCENE_S
 from .errors import BadInputError, DramaTuneError, OutputExistsError
+from .loudness import Loudness
 from .signal.spectral import resample
 
 
@@ -410,7 +411,7 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_secon
 DECODE_BLOCK_S = 10.0
 
 
-def _read_frames(f: sf.SoundFile, frames: int, mono: bool) -> np.ndarray:
+def _read_frames(f: sf.SoundFile, frames: int, mono: bool, meter=None) -> np.ndarray:
     """Up to ``frames`` frames of an open file, float32, read :data:`DECODE_BLOCK_S` at a time and
     mixed down to mono block by block when ``mono`` (a 5-minute stereo file never sits whole in
     memory). Each block is read into NaN and frames still NaN at its end are dropped:
@@ -426,6 +427,8 @@ def _read_frames(f: sf.SoundFile, frames: int, mono: bool) -> np.ndarray:
         n = len(written) - int(np.argmax(written[::-1])) if written.any() else 0
         if n:
             block = got[:n] if written[:n].all() else np.nan_to_num(got[:n], nan=0.0, posinf=0.0, neginf=0.0)
+            if meter is not None:
+                meter.add(block)  # every channel, at the file's own rate
             parts.append(block.mean(axis=1) if mono else block)
         done += n
         if n < want:
@@ -444,14 +447,42 @@ def load_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds
 
     Notebook: 02_feature_extraction.ipynb
     """
-    path = Path(path)
+    return _load(Path(path), sr, mono, max_seconds)
+
+
+def load_music(path: str | Path, sr: int = 22050, max_seconds: float | None = None) -> tuple[np.ndarray, Loudness]:
+    """:func:`load_audio` in mono, and the file's loudness measured as it is read, on every channel
+    at the file's own rate (:class:`loudness.LoudnessMeter`): one decode for both.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    from .loudness import LoudnessMeter
+
+    meters: list[LoudnessMeter] = []
+
+    def new_meter(channels: int, rate: int) -> LoudnessMeter:
+        meters.append(LoudnessMeter(channels, rate))
+        return meters[-1]
+
+    y = _load(Path(path), sr, True, max_seconds, new_meter)
+    return y, meters[-1].result()
+
+
+def _load(path: Path, sr: int, mono: bool, max_seconds: float | None, new_meter=None) -> np.ndarray:
+    """:func:`load_audio`'s work; ``new_meter(channels, rate)`` makes a meter the audio is fed to."""
     _check_file(path)
     try:
         with sf.SoundFile(str(path)) as f:
             file_sr = f.samplerate
-            y = _read_frames(f, f.frames if not max_seconds else min(f.frames, int(max_seconds * file_sr)), mono)
+            meter = new_meter(f.channels, file_sr) if new_meter else None
+            frames = f.frames if not max_seconds else min(f.frames, int(max_seconds * file_sr))
+            y = _read_frames(f, frames, mono, meter)
     except Exception:  # libsndfile does not know the format: let ffmpeg try
-        return decode_audio(path, sr=sr, mono=mono, max_seconds=max_seconds)
+        if new_meter is None:
+            return decode_audio(path, sr=sr, mono=mono, max_seconds=max_seconds)
+        stereo = decode_audio(path, sr=sr, mono=False, max_seconds=max_seconds)
+        new_meter(2, sr).add(stereo)  # what ffmpeg decodes: two channels at sr
+        return stereo.mean(axis=1) if mono else stereo
     if y.size == 0:
         raise BadInputError(path, "holds no audio samples")
     if not mono:

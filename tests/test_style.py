@@ -21,6 +21,7 @@ KERNELS = {
     "media",
     "frames",
     "signal",
+    "loudness",
     "parallel",
     "matching",
     "storage",

@@ -10,10 +10,10 @@ import numpy as np
 
 from ..circumplex import clip_va, music_label_for
 from ..errors import BadInputError
-from ..media import audio_duration, load_audio
+from ..loudness import LOUDNESS_BLOCK_S, measure_loudness
+from ..media import audio_duration, load_music
 from ..schema import TrackFeatures
 from ..signal.beats import beat_track, tempo_estimate
-from ..signal.loudness import integrated_loudness, loudness_range
 from ..signal.spectral import (
     SPECTRUM_BLOCK,
     autocorrelate,
@@ -42,7 +42,9 @@ _KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69
 _NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
-FEATURES_VERSION = 7  # 4: beats, bars, loudness range, energy, danceability; 5: descriptors; 6, 7: musicnn
+#: 4: beats, bars, loudness range, energy, danceability; 5: descriptors; 6, 7: musicnn; 8: the
+#: loudness of all of a file's channels (libebur128), no longer of its mono mixdown
+FEATURES_VERSION = 8
 
 
 SR = 22050
@@ -318,11 +320,11 @@ def track_features(
     Notebook: 02_feature_extraction.ipynb
     """
     path = Path(path)
-    y = (
-        audio[: int(MAX_ANALYSIS_SECONDS * SR)]
-        if audio is not None
-        else load_audio(path, sr=SR, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
-    )
+    if audio is None:  # the file's loudness measured on all its channels while it is read
+        y, loud = load_music(path, sr=SR, max_seconds=MAX_ANALYSIS_SECONDS)
+    else:
+        y = audio[: int(MAX_ANALYSIS_SECONDS * SR)]
+        loud = measure_loudness(y, SR)
     analysed = y.size / SR
     duration = audio_duration(path) if analysed >= MAX_ANALYSIS_SECONDS - 1 and audio is None else analysed
     title = path.stem.replace("_", " ")
@@ -335,11 +337,11 @@ def track_features(
     onsets = onset_frames(oenv, SR, HOP)
     chroma = chroma_stft(y, SR, 2048)
     key, mode, strength = estimate_key(chroma.mean(axis=1))
-    lufs = integrated_loudness(y, SR) if analysed >= 0.5 else _db(y) - 0.7
+    lufs = loud.lufs if analysed >= LOUDNESS_BLOCK_S else _db(y) - 0.7
     lufs = lufs if np.isfinite(lufs) else -70.0
     centroid = float(np.mean(spectral_centroid(y, SR, 2048)))
     density = len(onsets) / analysed
-    lra = loudness_range(y, SR) if analysed >= 3.0 else 0.0
+    lra = loud.range_lu
     grid = beat_grid(y, SR, oenv=oenv, tempo=tempo)
     v, a = music_va(mode, strength, tempo, lufs, density, centroid)
     heard = (ear or MusicnnTagger()).hear(y, SR)

@@ -17,6 +17,7 @@ import soundfile as sf
 
 from ..errors import BadInputError, DramaTuneError, OutputExistsError
 from ..lock import full_disk_error, lock_path, output_lock
+from ..loudness import LOUDNESS_BLOCK_S, integrated_loudness
 from ..media import (
     check_complete,
     decode_audio,
@@ -33,7 +34,6 @@ from ..media import (
     wait_ffmpeg,
 )
 from ..schema import ExportResult
-from ..signal.loudness import LOUDNESS_BLOCK_S, integrated_loudness
 from .fit import FittedCue, cue_sheet
 from .mix import mix_scene, true_peak_db
 

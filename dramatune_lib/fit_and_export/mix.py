@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..feature_extraction import SOUND_SR, listen, load_sound_model
+from ..loudness import integrated_loudness
 from ..signal.filters import firwin, lfilter
-from ..signal.loudness import block_loudness, gated_loudness, integrated_loudness
 from ..signal.spectral import power_spectrogram, resample
 from .fit import FittedCue
 
@@ -161,16 +161,16 @@ def normalise_loudness(
     Notebook: 07_fit_and_export.ipynb
     """
     gain = np.ones(y.shape[0], np.float32)
-    energies = block_loudness(y, sr)[0]  # K-weighted block energies: a plain gain scales them
-    lufs, tp0 = gated_loudness(energies), true_peak_db(y, sr)
+    lufs, tp0 = integrated_loudness(y, sr), true_peak_db(y, sr)
     if not np.isfinite(lufs):
         return y, gain, -math.inf, tp0
     ceiling = true_peak - _TP_MARGIN_DB
     g0 = target_lufs - lufs
-    if tp0 + g0 <= ceiling:  # a plain gain is enough: its true peak and loudness move by exactly the gain
+    if tp0 + g0 <= ceiling:  # a plain gain is enough: its true peak moves by exactly the gain
         g = np.float32(10 ** (g0 / 20))
         gain *= g
-        return (y * g).astype(np.float32, copy=False), gain, gated_loudness(energies * float(g) ** 2), tp0 + g0
+        out = (y * g).astype(np.float32, copy=False)
+        return out, gain, integrated_loudness(out, sr), tp0 + g0  # measured: the gate may pass new blocks
     out = y
     for _ in range(4):  # gain, limit, measure: the limiter costs a little loudness each time
         gain *= np.float32(10 ** ((target_lufs - lufs) / 20))
