@@ -62,3 +62,9 @@ def test_intensity_moves_where_the_fit_starts():
 def test_a_broadcast_export_measures_at_its_target():
     lufs, measured = S.solution_07_2()
     assert lufs == pytest.approx(-23.0, abs=0.5) and measured["lufs"] == pytest.approx(-23.0, abs=0.5)
+
+
+def test_the_trackers_tightness_moves_beats_only_away_from_the_default():
+    table = S.solution_02_4()
+    assert (table[table.tightness == 100.0]["moved from 100's"] == 0).all()
+    assert table["moved from 100's"].sum() > 0  # a loose or a tight tracker puts some beats elsewhere

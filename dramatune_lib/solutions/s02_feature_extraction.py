@@ -100,3 +100,34 @@ def solution_02_3(show: bool = False):
     if show:
         print(f"without words: {plain.mood}; with the angry lines: {said.mood}")
     return plain.mood, said.mood, table
+
+
+def solution_02_4(show: bool = False, *, tightness: tuple[float, ...] = (10.0, 100.0, 1000.0), track: int = 3):
+    """Exercise 4: the beat tracker's tightness. Each demo cue's beats at each ``tightness``, and
+    how many of them move from the default's (100) by more than two frames. A loose tracker
+    (10) lets a beat slide onto whichever strong onset is near, off the steady grid; a tight one
+    (1000) keeps the grid and passes over onsets between beats.
+
+    Notebook: 02_feature_extraction.ipynb
+    """
+    import pandas as pd
+
+    from ..dataset_prep import ensure_demo_data
+    from ..feature_extraction import HOP, SR, index_library, onset_envelope, tempo_estimate
+    from ..media import load_audio
+    from ..signal.beats import beat_track
+
+    lib = index_library(ensure_demo_data().library, music_model=None, words=False)
+    rows = []
+    for t in lib.tracks[track : track + 4]:
+        env = onset_envelope(load_audio(t.path, sr=SR)[: 12 * SR], SR)
+        bpm = tempo_estimate(env, SR, HOP)
+        base = beat_track(env, SR, HOP, bpm=bpm)
+        for k in tightness:
+            beats = beat_track(env, SR, HOP, bpm=bpm, tightness=k)
+            moved = sum(abs(beats - b).min() > 2 for b in base) if beats.size else len(base)
+            rows.append({"track": t.title, "tightness": k, "beats": len(beats), "moved from 100's": int(moved)})
+    table = pd.DataFrame(rows)
+    if show:
+        print(table.to_string(index=False))
+    return table
