@@ -68,3 +68,9 @@ def test_the_trackers_tightness_moves_beats_only_away_from_the_default():
     table = S.solution_02_4()
     assert (table[table.tightness == 100.0]["moved from 100's"] == 0).all()
     assert table["moved from 100's"].sum() > 0  # a loose or a tight tracker puts some beats elsewhere
+
+
+def test_without_the_relative_gate_the_quiet_stretches_count():
+    table = S.solution_07_3()
+    assert list(table[table["fails without"]]["case"]) == [3, 4]
+    assert (abs(table["both gates"] - table["required"]) <= 0.1).all()

@@ -15,4 +15,4 @@ from .s03_training import solution_03_1, solution_03_2, solution_03_3
 from .s04_evaluation import solution_04_1, solution_04_2, solution_04_3
 from .s05_recommend_and_merge import solution_05_1, solution_05_2, solution_05_3
 from .s06_compose import solution_06_1, solution_06_2, solution_06_3
-from .s07_fit_and_export import solution_07_1, solution_07_2
+from .s07_fit_and_export import solution_07_1, solution_07_2, solution_07_3
