@@ -75,7 +75,7 @@ def solution_07_3(show: bool = False, *, sr: int = 48000):
             above = above[10 * np.log10(above) > 10 * np.log10(above.mean()) - 10]
         return float(-0.691 + 10 * np.log10(above.mean()))
 
-    cases = {
+    cases: dict[int, list[tuple[float, float]]] = {
         1: [(-23, 20)],
         2: [(-33, 20)],
         3: [(-36, 10), (-23, 60), (-36, 10)],
