@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..signal.filters import butter_bandpass, find_peaks, sosfiltfilt
-from ..signal.spectral import dct_matrix, frame_rms_centred, yin
+from ..signal.spectral import dct_matrix, frame_rms, yin
 from ..storage import model_path
 
 #: What the scene's own sound is, second by second (Karydis' music / speech / other, plus silence).
@@ -302,7 +302,7 @@ def pitch_range(y: np.ndarray, sr: int = SOUND_SR) -> float | None:
     if y.size < 4 * frame:
         return None
     f0 = yin(y, VOICE_PITCH_HZ[0], VOICE_PITCH_HZ[1], sr, frame, hop)
-    level = 20 * np.log10(frame_rms_centred(y, frame, hop) + 1e-9)
+    level = 20 * np.log10(frame_rms(y, frame, hop) + 1e-9)
     voiced = f0[(level > level.max() - 25) & (f0 > VOICE_PITCH_HZ[0] * 1.05) & (f0 < VOICE_PITCH_HZ[1] * 0.95)]
     if voiced.size < 20:
         return None

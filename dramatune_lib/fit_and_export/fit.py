@@ -143,7 +143,8 @@ def fit_track(
     energy = None  # level per 0.1 s, needed only to choose a section by intensity
     if intensity is not None:
         assert mono is not None  # resampled just above
-        energy = 20 * np.log10(np.maximum(frame_rms(mono, int(ENERGY_STEP * ANALYSIS_SR)), 1e-5))
+        step = int(ENERGY_STEP * ANALYSIS_SR)
+        energy = 20 * np.log10(np.maximum(frame_rms(mono, step, step), 1e-5))
     plan = None
     if grid is not None:
         try:

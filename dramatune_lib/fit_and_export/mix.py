@@ -12,7 +12,7 @@ import numpy as np
 from ..feature_extraction import SOUND_SR, listen, load_sound_model
 from ..loudness import integrated_loudness
 from ..signal.filters import firwin, lfilter
-from ..signal.spectral import power_spectrogram, resample
+from ..signal.spectral import resample, stft_power
 from .fit import FittedCue
 
 #: Loudness targets: web (EBU R128 s2 / streaming practice) and broadcast (EBU R128).
@@ -40,7 +40,7 @@ def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01, classes: list[
     if y.size < sr // 10:
         return np.zeros(0, bool)
     hop_n, n_fft = int(hop * sr), 1024
-    S = power_spectrogram(y, n_fft, hop_n)
+    S = stft_power(y, n_fft, hop_n)
     freqs = np.fft.rfftfreq(n_fft, 1 / sr)
     total = S.sum(axis=0) + 1e-12
     voice = S[(freqs >= 250) & (freqs <= 3500)].sum(axis=0) / total

@@ -30,30 +30,6 @@ def hann(n: int) -> np.ndarray:
     return (np.zeros(n + 1) + 0.5 * np.cos(0 * fac) + 0.5 * np.cos(1 * fac))[:-1]
 
 
-def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
-    """``abs(librosa.stft(y, n_fft=n_fft, hop_length=hop)) ** 2`` (Hann window, frames centred,
-    zero-padded at the ends) in numpy, shape ``(n_fft // 2 + 1, frames)``: the export's speech
-    detection, without librosa's import in a new process.
-
-    Notebook: 07_fit_and_export.ipynb
-    """
-    y = np.pad(np.asarray(y, dtype=np.float32), n_fft // 2)
-    window = hann(n_fft).astype(np.float32)
-    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop]
-    return (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).T
-
-
-def frame_rms(y: np.ndarray, frame: int) -> np.ndarray:
-    """Root mean square of ``y`` in frames of ``frame`` samples, centred on every ``frame``-th
-    sample (zero-padded at the ends): ``librosa.feature.rms(frame_length=frame, hop_length=frame)``.
-
-    Notebook: 07_fit_and_export.ipynb
-    """
-    y = np.pad(np.asarray(y, dtype=np.float64), frame // 2)
-    frames = np.lib.stride_tricks.sliding_window_view(y, frame)[::frame]
-    return np.sqrt((frames**2).mean(axis=1))
-
-
 # --- librosa 0.11's spectra, bit for bit: what a beat grid needs (issue #17) ---------------------
 
 #: Spectrum frames a track's onset envelope is computed from at a time (47 s of music at hop 256):
@@ -315,11 +291,11 @@ def autocorrelate(x: np.ndarray) -> np.ndarray:
     return scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad)[..., : x.shape[-1]]
 
 
-def frame_rms_centred(y: np.ndarray, frame: int, hop: int) -> np.ndarray:
+def frame_rms(y: np.ndarray, frame: int, hop: int) -> np.ndarray:
     """``librosa.feature.rms(y=y, frame_length=frame, hop_length=hop)[0]``: frames centred
     (zero-padded), the mean square in float32.
 
-    Notebook: 02_feature_extraction.ipynb
+    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
     """
     frames = np.lib.stride_tricks.sliding_window_view(np.pad(y, frame // 2), frame)[::hop]
     return np.sqrt(np.mean(np.square(frames, dtype=np.float32), axis=-1))
