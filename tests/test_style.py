@@ -90,6 +90,7 @@ def test_notebook_has_no_outputs_and_a_goal_and_summary(nb):
     for c in cells:
         if c["cell_type"] == "code":
             assert c.get("outputs") == [] and c.get("execution_count") is None, f"{nb.name}: run nbstripout"
+    assert all(c.get("id") for c in cells), f"{nb.name}: every cell needs an id (nbformat 4.5)"
     first, last = "".join(cells[0]["source"]), "".join(cells[-1]["source"])
     assert cells[0]["cell_type"] == "markdown" and ("Goal" in first or nb.name.startswith("00"))
     assert cells[-1]["cell_type"] == "markdown" and "Summary" in last
