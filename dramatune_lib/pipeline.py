@@ -3,7 +3,7 @@
 ::
 
     video  ->  SceneProfile  ->  ranked Recommendations  ->  fitted cue  ->  exported scene
-        analyse()          rank()                  fit() / fit_plan()     export()
+        analyze()          rank()                  fit() / fit_plan()     export()
 
 :func:`plan` splits a clip into scenes with a pick for each (or takes it whole), and
 :func:`score_folder` runs the chain on every video of a folder. The command line, the app
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # (``dramatune analyze`` never loads the fitting and mixing code; issue #17's cold start).
 
 
-def analyse(scene: str | Path, **options) -> SceneProfile:
+def analyze(scene: str | Path, **options) -> SceneProfile:
     """The first arrow, video -> SceneProfile (:func:`feature_extraction.analyze_scene`; options
     pass through: ``detector``, ``subtitles``, ``progress``, ``fps``, ``sound_model``).
 
@@ -244,7 +244,7 @@ def score_scene(job: BatchJob) -> dict:
         "error": "",
     }
     try:
-        prof = analyse(job.scene, sound_model="auto")
+        prof = analyze(job.scene, sound_model="auto")
         row.update(emotion=prof.emotion, valence=prof.valence, arousal=prof.arousal)
         picks = rank(prof, job.tracks, top=3)
         row.update({f"pick {r.rank}": Path(r.path).name for r in picks})
@@ -379,7 +379,7 @@ def warm_up(progress: Callable[[str], None] = print) -> None:
     demo = ensure_demo_data()
     t = time.time()
     index_library(demo.library)
-    prof = analyse(demo.scenes["chase"])
+    prof = analyze(demo.scenes["chase"])
     fit(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # the fit and its stretch, once
     progress(f"caches warm ({time.time() - t:.1f} s)")
 

@@ -42,7 +42,7 @@ def session():
 
 def test_demo_flow(session, demo):
     session.use_demo("night")
-    prof = session.analyse()
+    prof = session.analyze()
     first = session.recommend()
     others = session.alternatives()
     assert len(first) == 3 and not {r.path for r in first} & {r.path for r in others}
@@ -58,7 +58,7 @@ def test_demo_flow(session, demo):
 def test_upload_flow(session, media):
     path = session.save_upload("my scene (final).mp4", (media / "scene.mp4").read_bytes())
     assert path.parent == session.workdir / "uploads" and path.name == "my_scene_final.mp4"
-    assert session.analyse().duration == pytest.approx(3.0, abs=0.1)
+    assert session.analyze().duration == pytest.approx(3.0, abs=0.1)
 
 
 def test_bad_uploads_are_refused_and_removed(session, media):
@@ -68,7 +68,7 @@ def test_bad_uploads_are_refused_and_removed(session, media):
         session.save_upload("fake.mp4", (media / "not_a_video.mp4").read_bytes())
     assert list((session.workdir / "uploads").iterdir()) == []
     with pytest.raises(DramaTuneError, match="upload a video first"):
-        session.analyse()
+        session.analyze()
 
 
 def test_sessions_are_isolated(tmp_path, monkeypatch, media, demo):
@@ -83,7 +83,7 @@ def test_sessions_are_isolated(tmp_path, monkeypatch, media, demo):
     try:
         assert a.workdir.parent == b.workdir.parent == tmp_path / "sessions" and a.workdir != b.workdir
         a.save_upload("scene.mp4", (media / "scene.mp4").read_bytes())
-        a.analyse()
+        a.analyze()
         cue = a.compose("piano")
         assert cue.path.startswith(str(a.workdir))
         with pytest.raises(BadInputError, match="private folder"):
@@ -109,7 +109,7 @@ def test_replaced_files_are_deleted_and_a_tab_has_a_disk_budget(session, media, 
     first = session.save_upload("one.mp4", (media / "scene.mp4").read_bytes())
     second = session.save_upload("two.mp4", (media / "scene.mp4").read_bytes())
     assert not first.exists() and list((session.workdir / "uploads").iterdir()) == [second]
-    session.analyse()
+    session.analyze()
     session.recommend()
     one = session.merge(1)
     session.editor_package(one)
@@ -172,7 +172,7 @@ def test_compose_an_original_cue_and_merge_it(session, demo):
     import soundfile as sf
 
     session.use_demo("chase")
-    session.analyse()
+    session.analyze()
     with pytest.raises(DramaTuneError, match="compose an original cue first"):
         session.merge(0)
     first = session.compose("piano")
@@ -189,7 +189,7 @@ def test_plan_and_merge_the_demo_clip_scene_by_scene(session, demo):
 
     assert CLIP_NAME in session.demo_scene_names()
     session.use_demo(CLIP_NAME)
-    session.analyse()
+    session.analyze()
     plan = session.plan_scenes()
     assert len(plan) == 3 and len({pick.path for _, pick in plan}) == 3
     res = session.merge_per_scene()
@@ -206,7 +206,7 @@ def test_four_tabs_at_once_all_finish_and_never_mix(tmp_path):
 
     code = (
         "import json, sys; from dramatune_lib.recommend_and_merge import AppSession; s = AppSession(); "
-        "s.use_demo(s.demo_scene_names()[int(sys.argv[1]) % 3]); s.analyse(); s.recommend(); r = s.merge(1); "
+        "s.use_demo(s.demo_scene_names()[int(sys.argv[1]) % 3]); s.analyze(); s.recommend(); r = s.merge(1); "
         "print(json.dumps([str(s.workdir), r.output, r.stem, r.duration])); s._cleanup.detach()"
     )
     procs = [
@@ -241,7 +241,7 @@ def test_editor_package_holds_timelines_that_read_back(tmp_path):
     s = AppSession()
     try:
         s.use_demo(s.demo_scene_names()[-1])  # the clip of three scenes
-        s.analyse()
+        s.analyze()
         s.plan_scenes()
         result = s.merge_per_scene()
         package = s.editor_package(result)
@@ -284,7 +284,7 @@ def test_music_folder_is_checked_against_the_roots(tmp_path, monkeypatch, small_
         lib = s.choose_library(str(root / "film"), progress=lambda d, t, p: seen.append((d, t)))
         assert len(lib.tracks) == 3 and seen[-1] == (3, 3)
         s.use_demo("night")
-        s.analyse()
+        s.analyze()
         assert {r.path for r in s.recommend()} <= {t.path for t in lib.tracks}
     finally:
         s.close()
@@ -355,7 +355,7 @@ def test_a_video_the_browser_cannot_play_gets_a_preview_copy(session, media, tmp
     assert info.video_codec.startswith("h264") and info.audio_codec.startswith("aac")
     assert info.duration == pytest.approx(probe(scene).duration, abs=0.1)
     assert session.preview(scene)[0] == shown  # made once
-    assert session.analyse().duration == pytest.approx(3.0, abs=0.1)
+    assert session.analyze().duration == pytest.approx(3.0, abs=0.1)
     session.recommend()
     result = session.merge(1)
     assert probe(result.output).video_codec.startswith("mpeg4")  # the download: the original's picture, copied

@@ -406,7 +406,7 @@ def test_a_refused_upload_leaves_no_scene_selected(corpus, session, name, conten
     assert session.scene is None and session.profile is None
     assert not list((session.workdir / "uploads").glob("*")) if (session.workdir / "uploads").exists() else True
     with pytest.raises(DramaTuneError, match="choose a demo scene or upload a video first"):
-        session.analyse()
+        session.analyze()
 
 
 def test_app_session_odd_uploads_are_kept_inside_its_folder(corpus, session):

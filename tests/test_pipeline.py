@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dramatune_lib"
 
 @pytest.fixture(scope="module")
 def chase(demo):
-    return pipeline.analyse(demo.scenes["chase"])
+    return pipeline.analyze(demo.scenes["chase"])
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_a_profile_keeps_the_face_readings_the_notebook_draws(demo):
     from dramatune_lib import feature_extraction as fx
     from dramatune_lib import plots
 
-    smile = pipeline.analyse(demo.scenes["smile"])
+    smile = pipeline.analyze(demo.scenes["smile"])
     pic = fx.watch_video(demo.scenes["smile"], faces=fx.FaceFinder(fx.face_detector()))
     assert [row[0] for row in smile.face_frames] == pytest.approx(pic.sample_times, abs=1e-3)
     happy = fx.FER_CLASSES.index("happy")

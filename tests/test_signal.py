@@ -341,16 +341,16 @@ def test_a_scene_with_speech_imports_neither_librosa_nor_scipy_signal(demo):
     170 MB of a `dramatune analyze` before), and gives the test process's reading."""
     import json
 
-    from dramatune_lib.pipeline import analyse
+    from dramatune_lib.pipeline import analyze
 
     scene = demo.scenes["chase"]
     code = (
         "import json, sys\n"
-        "from dramatune_lib.pipeline import analyse\n"
-        f"p = analyse({str(scene)!r})\n"
+        "from dramatune_lib.pipeline import analyze\n"
+        f"p = analyze({str(scene)!r})\n"
         "print(json.dumps([p.to_dict(), 'librosa' in sys.modules, 'scipy.signal' in sys.modules]))\n"
     )
     profile, librosa_loaded, signal_loaded = _in_a_new_process(code)
     assert not librosa_loaded and not signal_loaded
     assert "speech" in profile["sound_classes"] and profile["speech_rate"] > 0
-    assert profile == json.loads(json.dumps(analyse(scene).to_dict()))
+    assert profile == json.loads(json.dumps(analyze(scene).to_dict()))

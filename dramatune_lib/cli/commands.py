@@ -44,9 +44,9 @@ def _library(folder: str | None):
 
 
 def _cmd_analyze(args: argparse.Namespace) -> None:
-    from ..pipeline import analyse
+    from ..pipeline import analyze
 
-    prof = analyse(
+    prof = analyze(
         args.scene,
         progress=_progress_bar("analysing"),
         subtitles=args.subtitles,
@@ -84,9 +84,9 @@ def _cmd_index(args: argparse.Namespace) -> None:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> None:
-    from ..pipeline import analyse, rank
+    from ..pipeline import analyze, rank
 
-    prof = analyse(
+    prof = analyze(
         args.scene,
         progress=_progress_bar("analysing"),
         subtitles=args.subtitles,
@@ -185,9 +185,9 @@ def _cmd_compose(args: argparse.Namespace) -> None:
     _refuse_existing(outs, args.overwrite)
     drums = {"auto": None, "on": True, "off": False}[args.percussion]
     if args.scene:
-        from ..pipeline import analyse
+        from ..pipeline import analyze
 
-        prof = analyse(args.scene)
+        prof = analyze(args.scene)
         y, pm, params, sections = compose_for_scene(prof, instrument=args.instrument, seed=args.seed, percussion=drums)
         plan = " ".join(f"{s.chord}@{s.start:.2f}{'|' if s.on_cut else ''}" for s in sections)
         print(f"{Path(args.scene).name}: {prof.summary()}")
@@ -210,7 +210,7 @@ def _cmd_compose(args: argparse.Namespace) -> None:
 
 def _cmd_score(args: argparse.Namespace) -> None:
     from ..dataset_prep import ensure_demo_data
-    from ..pipeline import analyse, check_outputs, export, fit_plan, scene_markers
+    from ..pipeline import analyze, check_outputs, export, fit_plan, scene_markers
     from ..pipeline import plan as plan_of
 
     library = Path(args.library) if args.library else ensure_demo_data().library
@@ -218,7 +218,7 @@ def _cmd_score(args: argparse.Namespace) -> None:
         _score_folder(args, library)
         return
     check_outputs(args.output, [args.clip], timelines=args.timeline, overwrite=args.overwrite, library=library)
-    prof = analyse(args.clip)
+    prof = analyze(args.clip)
     lib = _library(str(library))
     plan = plan_of(prof, lib.tracks, per_scene=args.per_scene)
     print(f"plan for {Path(args.clip).name} ({prof.duration:.1f} s, {len(plan)} scene{'s' if len(plan) > 1 else ''}):")
@@ -293,7 +293,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from ..feature_extraction import face_detector
     from ..fit_and_export import free_output
     from ..media import unique_path
-    from ..pipeline import analyse, export, fit, rank
+    from ..pipeline import analyze, export, fit, rank
 
     demo = ensure_demo_data()
     lib = _library(str(demo.library))
@@ -303,7 +303,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     for name, scene in tqdm(
         demo.scenes.items(), desc="scoring demo scenes", unit="scene", file=sys.stderr, disable=None
     ):
-        prof = analyse(scene, detector=det)
+        prof = analyze(scene, detector=det)
         recs = rank(prof, lib.tracks, top=3)
         cue = fit(recs[0], prof.duration, tracks=lib.tracks, intensity=(prof.arousal + 1) / 2, cuts=prof.cut_times)
         res, _ = export(scene, cue, free_output(out / f"{name}_scored.mp4"))

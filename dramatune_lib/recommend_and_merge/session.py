@@ -236,13 +236,13 @@ class AppSession:
             self._library = index_library(self.library_folder)
         return self._library
 
-    def analyse(self, progress: Callable[[float], None] | None = None) -> SceneProfile:
+    def analyze(self, progress: Callable[[float], None] | None = None) -> SceneProfile:
         """Analyse the selected scene."""
         if self.scene is None:
             raise DramaTuneError("choose a demo scene or upload a video first")
         if self._detector is None:
             self._detector = face_detector()
-        self.profile = pipeline.analyse(
+        self.profile = pipeline.analyze(
             self.scene, detector=self._detector, progress=progress, subtitles=self.subtitles
         )
         self.recommendations, self.shown, self.composed, self.plan = [], set(), None, None

@@ -19,7 +19,7 @@ def solution_05_1(show: bool = False):
     from ..feature_extraction import index_library
 
     demo = ensure_demo_data()
-    chase, tracks = pipeline.analyse(demo.scenes["chase"]), index_library(demo.library).tracks
+    chase, tracks = pipeline.analyze(demo.scenes["chase"]), index_library(demo.library).tracks
     rows = []
     for slider in (0.0, 1.0):
         for r in pipeline.rank(chase, tracks, mood_vs_pace=slider):
@@ -51,7 +51,7 @@ def solution_05_2(video: str | Path | None = None, show: bool = False):
     from ..feature_extraction import fusion_table
 
     video = Path(video) if video else ensure_demo_data().scenes["smile"]
-    profile = pipeline.analyse(video)
+    profile = pipeline.analyze(video)
     table = fusion_table({video.name: profile})
     if show:
         print(profile.summary())
@@ -71,7 +71,7 @@ def solution_05_3(show: bool = False):
     from ..dataset_prep import demo_clip, ensure_demo_data
     from ..feature_extraction import index_library
 
-    profile = pipeline.analyse(demo_clip())
+    profile = pipeline.analyze(demo_clip())
     tracks = index_library(ensure_demo_data().library).tracks
     rows = [
         {"how": f"scene {part.start:.0f}-{part.end:.0f} s ({part.emotion})", "pick": pick.title if pick else None}
