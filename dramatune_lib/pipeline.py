@@ -38,8 +38,16 @@ if TYPE_CHECKING:
 
 
 def analyze(scene: str | Path, **options) -> SceneProfile:
-    """The first arrow, video -> SceneProfile (:func:`feature_extraction.analyze_scene`; options
-    pass through: ``detector``, ``subtitles``, ``progress``, ``fps``, ``sound_model``).
+    """The first arrow, video -> SceneProfile (:func:`feature_extraction.analyze_scene`).
+
+    Args:
+        scene: the video (any container ffmpeg reads; refused past :data:`config.MAX_SCENE_S`).
+        **options: passed through: ``detector`` (fer's, made once for many scenes), ``subtitles``
+            (an .srt or a script for the words cue), ``progress`` (called with 0..1), ``fps``,
+            ``sound_model``, ``max_seconds``.
+
+    Returns:
+        The scene's valence and arousal with their confidences, its mood, cues, cuts and timeline.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
@@ -56,8 +64,18 @@ def rank(
     exclude: set[str] | frozenset[str] = frozenset(),
     mood_vs_pace: float | None = None,
 ) -> list[Recommendation]:
-    """The second arrow, SceneProfile -> ranked Recommendations (:func:`matching.recommend`);
-    ``mood_vs_pace`` is the app's slider (1 = by mood only, 0 = by pace), else the default weights.
+    """The second arrow, SceneProfile -> ranked Recommendations (:func:`matching.recommend`).
+
+    Args:
+        profile: the analysed scene.
+        tracks: the library's indexed tracks (:attr:`feature_extraction.LibraryIndex.tracks`).
+        top: how many picks.
+        exclude: paths already shown ("show others").
+        mood_vs_pace: the app's slider (1 = by mood only, 0 = mostly by pace); None: the default
+            weights.
+
+    Returns:
+        The picks, best first, each with its score, its terms and the reason in words.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
@@ -74,9 +92,18 @@ def fit(
     tracks: Sequence[TrackFeatures] = (),
     **options,
 ) -> FittedCue:
-    """The third arrow, a pick -> a cue fitted to ``duration`` seconds (:func:`fit_and_export.fit_track`;
-    options pass through: fades, volume, ``intensity``, ``cuts``). A track measured by the index
-    (``track`` itself, or found in ``tracks``) brings its beat grid, so beats are not tracked again.
+    """The third arrow, a pick -> a cue fitted to the scene (:func:`fit_and_export.fit_track`).
+
+    Args:
+        track: the pick, its indexed features, or a music file's path.
+        duration: the scene's length, seconds.
+        tracks: the library's tracks: an indexed track brings its beat grid, so beats are not
+            tracked again.
+        **options: passed through: ``fade_in``, ``fade_out``, ``volume``, ``intensity`` (0..1:
+            which part of the track), ``cuts`` (seconds: the tempo is nudged to put beats on them).
+
+    Returns:
+        The fitted cue: its audio, where it comes from in the track, its loops and tempo change.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
@@ -184,9 +211,19 @@ def export(
     scenes: Sequence[tuple[float, float, str]] = (),
     **mix,
 ) -> tuple[ExportResult, list[Path]]:
-    """The last arrow, a fitted cue -> the exported scene (:func:`fit_and_export.export_scene`;
-    mix options pass through), with a timeline for the editor in each of ``timelines`` (markers
-    on ``cuts`` and ``scenes``). Returns the result and the timeline files written.
+    """The last arrow, a fitted cue -> the exported scene (:func:`fit_and_export.export_scene`).
+
+    Args:
+        scene: the video; its picture is copied, never re-encoded where its container allows.
+        cue: the fitted cue.
+        output: the scored video; the music stem and the cue sheets are written beside it.
+        timelines: editor formats to write beside it too ("otio", "fcp7", "fcpx", "edl").
+        cuts, scenes: the timeline's markers: cut times, and (start, end, emotion) of each scene.
+        **mix: passed through: ``scene_gain``, ``duck_depth``, ``loudness`` ("web", "broadcast"
+            or LUFS), ``overwrite``.
+
+    Returns:
+        The export's result (files, loudness and true peak as measured) and the timeline files.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
