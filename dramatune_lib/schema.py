@@ -143,7 +143,7 @@ class TrackFeatures(_JsonMixin):
     arousal: float
     emotion: str  # the point in music's words (circumplex.music_label_for, GEMS)
     analysed_seconds: float = 0.0  # how much of the track was measured (long files: the start)
-    loudness_range_lu: float = 0.0  # EBU Tech 3342 loudness range (pyloudnorm), 0 if too short
+    loudness_range_lu: float = 0.0  # EBU Tech 3342 loudness range of all channels (libebur128), 0 if too short
     energy: float = 0.0  # 0..1: perceived intensity (loudness, onset rate, brightness)
     danceability: float = 0.0  # 0..1: how clear and steady the pulse is, at a danceable tempo
     beats: list[float] = field(default_factory=list)  # beat times in seconds (steady grid, 4/4)
