@@ -41,11 +41,20 @@ def analyze_scene(
     """Analyse a scene: faces, light, pace, cuts, sound and (given subtitles) words, fused on
     the circumplex.
 
-    ``subtitles`` is an ``.srt`` file or a plain-text script. ``detector`` is a
-    :class:`FaceFinder` or a fer detector to reuse. ``sound_model`` labels the scene's own sound
-    second by second ("auto": the trained model in ``models/``; None: no labels). ``progress``,
-    if given, is called with a fraction in [0, 1] as frames are read. A scene longer than
-    ``max_seconds`` (:data:`config.MAX_SCENE_S`; None: no limit) is refused from its header.
+    Args:
+        path: the video.
+        fps: frames a second read for faces (every frame is read for cuts and motion).
+        detector: a :class:`FaceFinder` or a fer detector to reuse across scenes (made if None).
+        progress: called with a fraction in [0, 1] as frames are read.
+        subtitles: an ``.srt`` file or a plain-text script, for the words cue.
+        sound_model: labels the scene's own sound second by second ("auto": the trained model in
+            ``models/``; None: no labels).
+        max_seconds: a scene longer than this (:data:`config.MAX_SCENE_S`; None: no limit) is
+            refused from its header, before anything is decoded.
+
+    Returns:
+        The scene's valence and arousal with their confidences and the area where they may lie,
+        its mood in words, each cue's reading, the cuts, and the emotion and sound second by second.
 
     Notebook: 02_feature_extraction.ipynb
     """

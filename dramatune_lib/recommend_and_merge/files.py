@@ -7,6 +7,8 @@ and the music-folder field never reach another tab's files.
 
 from __future__ import annotations
 
+import base64
+import html
 import os
 import re
 import shutil
@@ -17,6 +19,7 @@ from pathlib import Path
 from .. import config
 from ..errors import DramaTuneError
 from ..lock import pid_alive
+from ..schema import ExportResult
 
 #: The audio player widget's format name for each audio file extension (wav for others).
 AUDIO_FORMATS = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
@@ -173,3 +176,29 @@ class Previews:
             f"Preview: a small H.264 copy (browsers cannot play {codec} video in {video.suffix}); "
             "the analysis and the download use the original."
         )
+
+
+def download_links(
+    result: ExportResult, label: str = "Download the scored scene", editor: str | Path | None = None
+) -> str:
+    """HTML for download buttons carrying the exported video (its cue sheet, and the ``editor``
+    package when given) as data URIs.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+
+    def link(path: str, mime: str, text: str, cls: str, colour: str) -> str:
+        p = Path(path)
+        data = base64.b64encode(p.read_bytes()).decode()
+        return (
+            f'<a class="{cls}" download="{html.escape(p.name)}" href="data:{mime};base64,{data}" '
+            f'style="display:inline-block;padding:6px 14px;margin-right:8px;background:{colour};'
+            f'color:white;border-radius:4px;text-decoration:none">{html.escape(text)}</a>'
+        )
+
+    out = link(result.output, "video/mp4", label, "dramatune-download", "#2e7d32")
+    if result.cue_sheet and Path(result.cue_sheet).exists():
+        out += link(result.cue_sheet, "text/csv", "Cue sheet (CSV)", "dramatune-cuesheet", "#455a64")
+    if editor:
+        out += link(str(editor), "application/zip", "Download for your editor", "dramatune-editor", "#1565c0")
+    return out

@@ -7,8 +7,6 @@ session with its own temporary folder, so tabs never see each other's files.
 
 from __future__ import annotations
 
-import base64
-import html
 import shutil
 import tempfile
 import traceback
@@ -23,7 +21,7 @@ from ..feature_extraction import LibraryIndex, face_detector, index_library, rea
 from ..fit_and_export import free_output
 from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
-from .files import Previews, audio_format, check_space, new_tab_folder, sanitize_filename
+from .files import Previews, audio_format, check_space, download_links, new_tab_folder, sanitize_filename
 
 #: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).
 CLIP_NAME = "clip (three scenes)"
@@ -237,7 +235,14 @@ class AppSession:
         return self._library
 
     def analyze(self, progress: Callable[[float], None] | None = None) -> SceneProfile:
-        """Analyse the selected scene."""
+        """Analyse the selected scene (:func:`pipeline.analyze`, with this tab's subtitles).
+
+        Args:
+            progress: called with a fraction in [0, 1] as the picture is read (the page's bar).
+
+        Returns:
+            The scene's profile, kept for the picks; the picks and plans before it are cleared.
+        """
         if self.scene is None:
             raise DramaTuneError("choose a demo scene or upload a video first")
         if self._detector is None:
@@ -249,7 +254,13 @@ class AppSession:
         return self.profile
 
     def recommend(self, intensity: float | None = None, top: int = 3) -> list[Recommendation]:
-        """The top tracks for the analysed scene (resets "show others")."""
+        """The top tracks for the analysed scene (resets "show others").
+
+        Args:
+            intensity: the page's "Mood vs pace" slider (1: by mood only, 0: mostly by pace);
+                None keeps the last.
+            top: how many picks.
+        """
         if self.profile is None:
             raise DramaTuneError("analyse the scene first")
         if intensity is not None:
@@ -298,11 +309,21 @@ class AppSession:
         beats_on_cuts: bool = True,
         loudness: str = "web",
     ) -> ExportResult:
-        """Fit recommendation number ``rank`` (1-based; 0: the composed cue) to the scene and export
-        it into this session's folder.
+        """Fit a pick to the scene and export it into this session's folder.
 
-        ``music_intensity`` (0-1) picks a calm or an energetic section; by default it follows the
-        scene's arousal.
+        Args:
+            rank: the pick's number as shown (1-based); 0: the composed cue.
+            fade_in, fade_out: seconds.
+            volume, scene_gain: the music's and the scene's own sound's gains.
+            duck_depth: dB the music dips under speech.
+            music_intensity: 0-1, a calm or an energetic section of the track; None: it follows
+                the scene's arousal.
+            beats_on_cuts: nudge the tempo (at most 8 %) so beats land on the cuts.
+            loudness: "web" (-16 LUFS) or "broadcast" (-23 LUFS).
+
+        Returns:
+            The export: the scored video, its stem and cue sheets, and the loudness and true peak
+            measured. The export before it is deleted (its download is in the page already).
         """
         if self.profile is not None and rank == 0 and self.composed is None:
             raise DramaTuneError("compose an original cue first")
@@ -492,28 +513,7 @@ class AppSession:
             raise DramaTuneError("that track is not in the music folder any more: index the folder again")
         return known[path], data, audio_format(path)
 
-    @staticmethod
-    def download_link(
-        result: ExportResult, label: str = "Download the scored scene", editor: str | Path | None = None
-    ) -> str:
-        """HTML for download buttons carrying the exported video (its cue sheet, and the ``editor``
-        package when given) as data URIs."""
-
-        def link(path: str, mime: str, text: str, cls: str, colour: str) -> str:
-            p = Path(path)
-            data = base64.b64encode(p.read_bytes()).decode()
-            return (
-                f'<a class="{cls}" download="{html.escape(p.name)}" href="data:{mime};base64,{data}" '
-                f'style="display:inline-block;padding:6px 14px;margin-right:8px;background:{colour};'
-                f'color:white;border-radius:4px;text-decoration:none">{html.escape(text)}</a>'
-            )
-
-        out = link(result.output, "video/mp4", label, "dramatune-download", "#2e7d32")
-        if result.cue_sheet and Path(result.cue_sheet).exists():
-            out += link(result.cue_sheet, "text/csv", "Cue sheet (CSV)", "dramatune-cuesheet", "#455a64")
-        if editor:
-            out += link(str(editor), "application/zip", "Download for your editor", "dramatune-editor", "#1565c0")
-        return out
+    download_link = staticmethod(download_links)  # the page's download buttons (files.download_links)
 
     def close(self) -> None:
         """Remove this session's temporary folder."""
