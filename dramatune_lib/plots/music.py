@@ -105,9 +105,16 @@ def benchmark_placement_figure(tracks, placed, methods=("priors", "sound model")
     return fig
 
 
+#: The tempogram's window, onset frames (librosa's default: 384, 4.5 s at hop 256).
+TEMPOGRAM_WINDOW = 384
+
+
 def tempogram_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
     """An indexed track's tempogram (autocorrelation of its onset strength over time, librosa at
-    hop 256, first minute) with the tempo the index measured.
+    hop 256, first minute) with the tempo the index measured. Each frame's autocorrelation is
+    normalised to its own peak (the colour bar). The last frames, whose window (librosa's 384
+    frames, 4.5 s) runs past the end of the track, would show a bright block at every tempo: the
+    figure stops where the last whole window is centred.
 
     Notebook: 02_feature_extraction.ipynb
     """
@@ -118,13 +125,15 @@ def tempogram_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
 
     y = load_audio(track.path, sr=SR, mono=True, max_seconds=60)
     oenv = librosa.onset.onset_strength(y=y, sr=SR, hop_length=HOP)
-    tg = librosa.feature.tempogram(onset_envelope=oenv, sr=SR, hop_length=HOP)
+    tg = librosa.feature.tempogram(onset_envelope=oenv, sr=SR, hop_length=HOP, win_length=TEMPOGRAM_WINDOW)
     bpm = librosa.tempo_frequencies(tg.shape[0], sr=SR, hop_length=HOP)
     keep = (bpm >= 30) & (bpm <= 300)
     fig = Figure(figsize=(width, 2.8))
     ax = fig.subplots()
     times = librosa.times_like(oenv, sr=SR, hop_length=HOP)
-    ax.pcolormesh(times, bpm[keep], tg[keep], shading="auto", cmap="magma")
+    end = max(1, oenv.size - TEMPOGRAM_WINDOW // 2)  # the last frame whose whole window lies in the track
+    mesh = ax.pcolormesh(times[:end], bpm[keep], tg[keep][:, :end], shading="auto", cmap="magma")
+    fig.colorbar(mesh, ax=ax, pad=0.01, label="autocorrelation\n(1 = the frame's peak)")
     ax.axhline(track.tempo, color="cyan", lw=1, ls="--", label=f"measured {track.tempo:.0f} BPM")
     ax.set(yscale="log", xlabel="time (s)", ylabel="BPM", title=f"Tempogram: {Path(track.path).name}")
     ax.set_yticks([60, 90, 120, 180, 240], labels=["60", "90", "120", "180", "240"])
