@@ -140,7 +140,11 @@ def circumplex_figure(
     where = {t.path: matched_position(t) for t in tracks or []}  # where the matcher sees each track
     if tracks:
         ax.scatter(
-            [where[t.path][0] for t in tracks], [where[t.path][1] for t in tracks], s=12, color="0.75", label="library"
+            [where[t.path][0] for t in tracks],
+            [where[t.path][1] for t in tracks],
+            s=12,
+            color="0.75",
+            label="library, where the matcher places it",  # half its own reading, half its rank in the folder
         )
     if profile is not None:
         for c in profile.cues:
