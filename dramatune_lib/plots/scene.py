@@ -8,7 +8,9 @@ from ..schema import SceneProfile
 
 
 def timeline_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
-    """Valence and arousal over the scene, one point a second, with the cuts marked.
+    """Valence and arousal over the scene, one point a second, with the cuts marked; each line is
+    drawn as strongly as the cues support its axis (its confidence, under the plot): a valence that
+    rests on one weak cue is a faint line, not a flat certainty.
 
     Notebook: 05_recommend_and_merge.ipynb
     """
@@ -16,11 +18,18 @@ def timeline_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
     ax = fig.subplots()
     if profile.timeline:
         t = [r[0] + 0.5 for r in profile.timeline]
-        ax.plot(t, [r[1] for r in profile.timeline], "-o", ms=3, label="valence", color="tab:orange")
-        ax.plot(t, [r[2] for r in profile.timeline], "-o", ms=3, label="arousal", color="tab:purple")
+        for k, (name, colour, conf) in enumerate(
+            zip(("valence", "arousal"), ("tab:orange", "tab:purple"), profile.axis_confidence()), start=1
+        ):
+            alpha = 0.3 + 0.7 * min(1.0, max(0.0, conf))  # never invisible
+            ax.plot(t, [r[k] for r in profile.timeline], "-o", ms=3, label=name, color=colour, alpha=alpha)
     for c in profile.cut_times:
         ax.axvline(c, color="0.5", ls=":", lw=1)
-    ax.set(xlim=(0, profile.duration), ylim=(-1.05, 1.05), xlabel="time (s); dotted lines: cuts")
+    vc, ac = profile.axis_confidence()
+    ax.set(xlim=(0, profile.duration), ylim=(-1.05, 1.05))
+    ax.set_xlabel(
+        f"time (s); dotted lines: cuts\nline strength: confidence, valence {vc:.2f}, arousal {ac:.2f}", fontsize=9
+    )
     ax.set_title("Emotion over time", loc="left", fontsize=10)
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, ncols=2)  # above the plot
     fig.tight_layout()
