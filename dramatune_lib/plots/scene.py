@@ -56,6 +56,11 @@ def scene_frames_figure(scenes: dict, *, at: float = 0.5, width: float = 9.0) ->
     return fig
 
 
+#: The least span of the sound-level axis, dB (chosen by hand: about the range between dialogue
+#: and a loud effect, so a small change in level looks small).
+SOUND_LEVEL_SPAN_DB = 20.0
+
+
 def pace_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
     """The scene's pace second by second: optical-flow motion (bars, frame widths a second), its
     own sound level (line, dBFS) and the cuts (dotted).
@@ -90,6 +95,10 @@ def pace_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
             label="sound level",
         )
         ax2.set_ylabel("dBFS", color="tab:red")
+        # at least SOUND_LEVEL_SPAN_DB of axis: a 2 dB wobble must not fill the figure like a 20 dB swing
+        lo, hi = min(profile.sound_level), max(profile.sound_level)
+        pad = max(0.0, SOUND_LEVEL_SPAN_DB - (hi - lo)) / 2
+        ax2.set_ylim(lo - pad - 1, hi + pad + 1)
     fig.tight_layout()
     return fig
 
