@@ -452,7 +452,8 @@ def load_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_seconds
 
 def load_music(path: str | Path, sr: int = 22050, max_seconds: float | None = None) -> tuple[np.ndarray, Loudness]:
     """:func:`load_audio` in mono, and the file's loudness measured as it is read, on every channel
-    at the file's own rate (:class:`loudness.LoudnessMeter`): one decode for both.
+    at the file's own rate (:class:`loudness.LoudnessMeter`): one decode for both. A format
+    libsndfile cannot read is measured on the two channels ffmpeg decodes, at ``sr``.
 
     Notebook: 02_feature_extraction.ipynb
     """

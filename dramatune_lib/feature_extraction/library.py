@@ -329,7 +329,7 @@ def index_library(
     found = sorted(folder.absolute().rglob("*"))  # absolute: the cache is found again from anywhere
     private = {p.parent for p in found if p.name == config.SESSION_MARK}  # an app tab's own folder
     for p in found:
-        if private and any(d == p.parent or d in p.parents for d in private):
+        if private and any(d in p.parents for d in private):
             continue  # never listed, never read: another tab's uploads and exports
         if p.is_file() and not p.name.startswith("."):
             if p.suffix.lower() not in config.AUDIO_EXTENSIONS:

@@ -18,7 +18,6 @@ from .. import config, pipeline
 from ..dataset_prep import ensure_demo_data
 from ..errors import BadInputError, DramaTuneError
 from ..feature_extraction import LibraryIndex, face_detector, index_library, read_indexed
-from ..fit_and_export import free_output
 from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
 from .files import Previews, audio_format, check_space, download_links, new_tab_folder, sanitize_filename
@@ -363,7 +362,7 @@ class AppSession:
         out = Path(tempfile.mkdtemp(prefix="take-", dir=exports))
         name = sanitize_filename(f"{scene.stem}_{suffix}.mp4")
         try:
-            result = pipeline.export(scene, cue, free_output(out / name), **mix)[0]
+            result = pipeline.export(scene, cue, out / name, **mix)[0]  # a new, empty folder: the name is free
         except BaseException:
             shutil.rmtree(out, ignore_errors=True)
             raise
