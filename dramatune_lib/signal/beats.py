@@ -2,7 +2,7 @@
 (``librosa.beat.beat_track``), and librosa's tempo estimator, written out in numpy.
 
 librosa compiles its tracker with numba in every new process (one of its kernels is declared
-``cache=False``): 2.5 s of a ``dramatune merge`` of a track no index had measured (issue #17).
+``cache=False``): 2.5 s of a ``dramatune merge`` of a track no index had measured.
 This is the same computation in the same order and the same precision, checked frame for frame
 against librosa's in ``tests/test_feature_extraction.py``.
 """
@@ -25,7 +25,7 @@ def tempo_estimate(
     written out in numpy (windowed autocorrelation, averaged over time, weighted by the prior):
     the same answer, checked in ``tests/test_feature_extraction.py``. It spares a new ``dramatune
     analyze`` librosa's second-long import, and indexing its memory: ``block`` frames at a time
-    instead of the whole tempogram (846 MB at once for a 5-minute track) (issue #17).
+    instead of the whole tempogram (846 MB at once for a 5-minute track).
 
     Notebook: 02_feature_extraction.ipynb
     """

@@ -30,7 +30,7 @@ def hann(n: int) -> np.ndarray:
     return (np.zeros(n + 1) + 0.5 * np.cos(0 * fac) + 0.5 * np.cos(1 * fac))[:-1]
 
 
-# --- librosa 0.11's spectra, bit for bit: what a beat grid needs (issue #17) ---------------------
+# --- librosa 0.11's spectra, at float precision: what a beat grid needs ---------------------------
 
 #: Spectrum frames a track's onset envelope is computed from at a time (47 s of music at hop 256):
 #: bounds the memory of a long track's spectrum (chosen by hand).
