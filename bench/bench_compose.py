@@ -11,23 +11,24 @@ import time
 from pathlib import Path
 
 from dramatune_lib import compose
+from dramatune_lib.dataset_prep import composer
 
 OUT = Path(__file__).parent / "results"
 SECONDS = 30.0
 
 
 def main() -> dict:
-    compose.compose_cue(0.5, 0.5, 2.0)  # imports and the soundfont's first load
+    composer.compose_cue(0.5, 0.5, 2.0)  # imports and the soundfont's first load
     name, _, chorale = compose.music21_chorales(1)[0]
     t0 = time.perf_counter()
-    compose.render_midi(chorale, SECONDS)
+    composer.render_midi(chorale, SECONDS)
     base = time.perf_counter() - t0
     result = {"chorale_render_s": round(base, 2), "chorale": name, "cues": {}}
-    for inst in sorted(compose.INSTRUMENTS):
+    for inst in sorted(composer.INSTRUMENTS):
         times = []
         for v, a in ((0.7, 0.8), (-0.6, -0.6)):
             t0 = time.perf_counter()
-            compose.compose_cue(v, a, SECONDS, instrument=inst)
+            composer.compose_cue(v, a, SECONDS, instrument=inst)
             times.append(time.perf_counter() - t0)
         result["cues"][inst] = {
             "seconds": round(max(times), 2),

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from dramatune_lib.compose import compose_cue, write_cue
 from dramatune_lib.dataset_prep import ensure_demo_data
+from dramatune_lib.dataset_prep.composer import compose_cue, write_cue
 from dramatune_lib.frames import write_video
 from dramatune_lib.media import ffmpeg_exe
 

@@ -7,7 +7,7 @@ import pretty_midi
 import pytest
 
 from dramatune_lib import compose
-from dramatune_lib.compose import compose_cue, compose_midi, plan_cue, write_cue
+from dramatune_lib.dataset_prep.composer import compose_cue, compose_midi, plan_cue, write_cue
 from dramatune_lib.feature_extraction import SR, track_features
 
 
@@ -85,7 +85,7 @@ def test_composed_cues_stay_in_key_and_fill_their_beats():
     """Measured against Bach chorales from music21's corpus: the composer's notes are at least as
     consistent with one scale, and it leaves no beat empty."""
     cues = {
-        i: compose.compose_midi(compose.plan_cue(v, a, 20, seed=i))
+        i: compose_midi(plan_cue(v, a, 20, seed=i))
         for i, (v, a) in enumerate([(0.7, 0.6), (0.6, -0.6), (-0.7, 0.7), (-0.6, -0.6)])
     }
     mine = compose.metrics_table(cues)

@@ -7,6 +7,8 @@ import pytest
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib.errors import BadInputError, EmptyLibraryError
 from dramatune_lib.schema import SceneProfile
+from dramatune_lib.signal.beats import tempo_estimate
+from dramatune_lib.signal.spectral import dct_matrix
 
 
 @pytest.fixture(scope="module")
@@ -400,7 +402,7 @@ def test_tempo_estimate_is_librosas():
             np.maximum(0, np.cos(2 * np.pi * t / rng.uniform(3, 30))) ** 8 + 0.1 * rng.random(t.size),
         ][k % 3]
         expected = librosa.feature.tempo(onset_envelope=env, sr=rate, hop_length=1, max_tempo=240.0)[0]
-        assert fx.tempo_estimate(env, rate, max_tempo=240.0) == expected
+        assert tempo_estimate(env, rate, max_tempo=240.0) == expected
 
 
 def test_beat_track_is_librosas(demo):
@@ -541,7 +543,7 @@ def test_sound_features_in_numpy_equal_librosas(demo):
 
     from dramatune_lib.media import decode_audio
 
-    assert np.allclose(fx.dct_matrix(40, 13), scipy.fft.dct(np.eye(40), axis=0, norm="ortho")[:13])
+    assert np.allclose(dct_matrix(40, 13), scipy.fft.dct(np.eye(40), axis=0, norm="ortho")[:13])
     sr, win = fx.SOUND_SR, int(fx.ST_WIN * fx.SOUND_SR)
     for y in (decode_audio(demo.scenes["chase"], sr=sr), np.zeros(sr, np.float32)):
         ours = fx.short_term_features(y, sr, fx.load_sound_model().banks)
@@ -605,7 +607,7 @@ def test_unseen_music_is_heard_as_music(sound_model):
     """A cue composed now (a seed and point none of the demo cues use), heard as music."""
     import librosa
 
-    from dramatune_lib.compose import compose_cue
+    from dramatune_lib.dataset_prep.composer import compose_cue
 
     y, _, _ = compose_cue(0.3, -0.2, 12, instrument="piano", seed=77)
     mono = librosa.resample(y.mean(axis=1), orig_sr=44100, target_sr=fx.SOUND_SR)
@@ -662,7 +664,7 @@ def test_music_in_the_scene_is_not_ducked_as_speech(sound_model):
     classifier's music seconds veto it."""
     import librosa
 
-    from dramatune_lib.compose import compose_cue
+    from dramatune_lib.dataset_prep.composer import compose_cue
     from dramatune_lib.fit_and_export import speech_activity
 
     # valence 0.3: the melody stays in its home octave, in the voice band (above 0.4 it sings higher)

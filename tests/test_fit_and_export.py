@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 from conftest import audio_seconds, sha256, video_stream_hash
 
-from dramatune_lib.compose import compose_cue, write_cue
+from dramatune_lib.dataset_prep.composer import compose_cue, write_cue
 from dramatune_lib.errors import BadInputError, DramaTuneError, OutputExistsError
 from dramatune_lib.feature_extraction import beat_grid
 from dramatune_lib.fit_and_export import (

@@ -12,7 +12,7 @@ import scipy.signal
 
 from dramatune_lib import feature_extraction as fx
 from dramatune_lib.media import load_audio
-from dramatune_lib.signal import filters
+from dramatune_lib.signal import beats, filters
 from dramatune_lib.signal import spectral as dsp
 
 SR = 22050
@@ -119,9 +119,9 @@ def test_a_long_tracks_onset_envelope_block_by_block_is_librosas(demo):
     ours = fx.onset_envelope(y, SR)
     theirs = librosa.onset.onset_strength(y=y, sr=SR, hop_length=fx.HOP)
     assert close(ours, theirs)
-    bpm = fx.tempo_estimate(theirs, SR, fx.HOP)
+    bpm = beats.tempo_estimate(theirs, SR, fx.HOP)
     assert np.array_equal(
-        fx.beat_track(ours, SR, fx.HOP, bpm=bpm),
+        beats.beat_track(ours, SR, fx.HOP, bpm=bpm),
         librosa.beat.beat_track(onset_envelope=theirs, sr=SR, hop_length=fx.HOP, bpm=bpm)[1],
     )
 

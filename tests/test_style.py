@@ -66,7 +66,7 @@ def _imported_parts(mod: Path) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize(
-    "mod", MODULES + sorted(PACKAGE.glob("*/__init__.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+    "mod", MODULES + sorted(PACKAGE.glob("*/__init__.py*")), ids=lambda p: str(p.relative_to(PACKAGE))
 )
 def test_imports_point_back_down_the_course(mod):
     order = list(STAGES)
@@ -117,6 +117,39 @@ def test_public_functions_name_their_notebook(mod):
             tagged = last.split(": ", 1)[1].split(", ")
             assert set(tagged) <= names, f"{mod.name}:{node.name}: {last} names a notebook that does not exist"
             assert own is None or tagged[0] == own, f"{mod.name}:{node.name}: {last} is not its stage's, {own}"
+
+
+LAZY_STAGES = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.pyi"))
+
+
+@pytest.mark.parametrize("stage", LAZY_STAGES)
+def test_stages_load_lazily_and_offer_what_their_stub_lists(stage):
+    """A stage's ``__init__`` loads nothing until a name is asked for (lazy_loader reads the names
+    from ``__init__.pyi``), so a command pays only for the modules it runs; every listed name
+    resolves."""
+    import subprocess
+    import sys
+
+    code = (
+        f"import sys, dramatune_lib.{stage} as s; before = set(sys.modules)\n"
+        "assert not {m for m in before if m.startswith(s.__name__ + '.')}, 'the stage imported a module'\n"
+        "assert {'cv2', 'sklearn', 'pandas', 'librosa', 'matplotlib'}.isdisjoint(before), 'a heavy import'\n"
+        "missing = [n for n in s.__all__ if getattr(s, n, None) is None]\n"
+        "print(missing)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+def test_a_music_module_loads_no_picture_code():
+    """Indexing music must not load OpenCV: importing one submodule runs no other of its stage."""
+    import subprocess
+    import sys
+
+    code = "import sys, dramatune_lib.feature_extraction.tracks; print('cv2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
 
 
 def test_importing_the_package_changes_no_environment():

@@ -173,7 +173,8 @@ def _cmd_merge(args: argparse.Namespace) -> None:
 
 
 def _cmd_compose(args: argparse.Namespace) -> None:
-    from ..compose import compose_cue, compose_for_scene, params_dict, write_cue
+    from ..compose import compose_for_scene
+    from ..dataset_prep.composer import compose_cue, params_dict, write_cue
 
     out = Path(args.output)
     if out.suffix.lower() not in (".wav", ".flac", ".ogg"):

@@ -16,23 +16,10 @@ Notes are rendered offline with ``tinysoundfont`` and the General MIDI soundfont
 
 The stage in modules: :mod:`.scene_cue` (a cue for a scene), :mod:`.metrics` (its quality,
 measured) and :mod:`.scenes` (a clip of several scenes). The composer itself is notebook 01's
-(:mod:`dramatune_lib.dataset_prep.composer`, which writes the demo library); it is re-exported
-here because this stage builds on it.
+(:mod:`dramatune_lib.dataset_prep.composer`, which writes the demo library); this stage builds on
+it and calls it by that name.
 """
 
-from ..dataset_prep.composer import (
-    INSTRUMENTS,
-    NOTE_NAMES,
-    CueParams,
-    compose_cue,
-    compose_midi,
-    normalise,
-    params_dict,
-    plan_cue,
-    render_midi,
-    soundfont_path,
-    write_cue,
-)
-from .metrics import emotion_agreement, metrics_comparison, metrics_table, music21_chorales, symbolic_metrics
-from .scene_cue import MIN_CHORD_GAP, Section, compose_for_scene, plan_sections, tempo_for_cuts
-from .scenes import ScenePart, part_profile, plan_per_scene, split_scenes
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -16,54 +16,6 @@ datasets, when present). ``python -m dramatune_lib.pipeline --warm`` builds the 
 the caches.
 """
 
-from .composer import (
-    DRIVING_FROM,
-    HATS_SIXTEENTHS_FROM,
-    INSTRUMENTS,
-    MELODY_EIGHTHS_FROM,
-    MELODY_REST,
-    MELODY_STEPS,
-    NOTE_NAMES,
-    REGISTER_FROM,
-    REGISTER_UP,
-    STABS_FROM,
-    VELOCITY_RANGE,
-    VELOCITY_SOFT,
-    CueParams,
-    compose_cue,
-    compose_midi,
-    normalise,
-    params_dict,
-    plan_cue,
-    render_midi,
-    soundfont_path,
-    velocity_for,
-    write_cue,
-)
-from .datasets import (
-    KAGGLE_HOW,
-    KAGGLE_MUSIC_DIR,
-    LIRIS_DIR,
-    LIRIS_HOW,
-    LIRIS_SETS,
-    DatasetMissingError,
-    LirisClip,
-    liris_agreement,
-    load_kaggle_music,
-    load_liris_accede,
-    report_datasets,
-)
-from .demo import (
-    CHASE_SHOT,
-    DEMO_CUES,
-    MOOD_WORDS,
-    SCENE_FPS,
-    SCENE_SIZE,
-    DemoData,
-    build_demo_library,
-    build_demo_scenes,
-    composed_cues_table,
-    demo_clip,
-    ensure_demo_data,
-    scene_table,
-)
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

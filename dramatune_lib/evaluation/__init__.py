@@ -20,41 +20,6 @@ sanity check on the composed cues) and :mod:`.real_music` (the real-music benchm
 dramatune_lib.evaluation`` runs :mod:`.__main__`.
 """
 
-from .demo_cases import Case, compare_rankers, evaluation_cases, report_style_table, track_quadrants
-from .real_music import (
-    AROUSAL_SIDES,
-    BENCHMARK_METHODS,
-    DEFAULT_METHOD,
-    LIBRARIES,
-    METHOD_EAR,
-    PREVIOUS_METHOD,
-    TARGET_MOODS,
-    VALENCE_SIDES,
-    BenchmarkTrack,
-    as_library,
-    benchmark_findings,
-    benchmark_path,
-    benchmark_tracks,
-    load_benchmark,
-    matcher_ablation,
-    matcher_benchmark,
-    mood_profile,
-    music_benchmark,
-    pairwise_auc,
-    run_benchmark,
-    vibenet_available,
-    vibenet_readings,
-)
-from .report_forest import (
-    QUADRANTS,
-    REPORT_FEATURES,
-    ForestReport,
-    load_report_forest,
-    report_forest_path,
-    report_formula,
-    report_rank,
-    save_report_forest,
-    scene_emotion_level,
-    scene_rhythm,
-    train_report_forest,
-)
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -30,39 +30,6 @@ starts, ends and loops), :mod:`.fit` (the audio rendered, and several tracks joi
 by :func:`dramatune_lib.pipeline.score_folder`.
 """
 
-from .export import export_scene, free_output, output_paths, probe_output, report_merge
-from .fit import FittedCue, cue_sheet, fit_track, join_cues, time_stretch, track_licence
-from .mix import (
-    LOUDNESS_TARGETS,
-    TRUE_PEAK_DBTP,
-    Mix,
-    duck_gain,
-    mix_scene,
-    normalise_loudness,
-    speech_activity,
-    true_peak_db,
-)
-from .plan import (
-    ANALYSIS_SR,
-    CUT_TOLERANCE,
-    ENERGY_STEP,
-    FIT_CLOSENESS,
-    FIT_CUT_HIT,
-    FIT_EARLY_START,
-    FIT_LEVEL_COST,
-    FIT_NUDGE_COST,
-    MAX_TRACK_SECONDS,
-    FitPlan,
-    plan_fit,
-)
-from .timeline import (
-    EDITOR_RATES,
-    TIMELINE_FORMATS,
-    TIMELINE_START_TC,
-    editor_rate,
-    editor_timeline,
-    is_drop_frame,
-    timeline_paths,
-    timeline_problem,
-    write_timelines,
-)
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -10,6 +10,6 @@ dramatune_lib.recommend_and_merge`` (``make app``) runs :mod:`.__main__`. The ra
 :mod:`dramatune_lib.matching`.
 """
 
-from .files import sanitize_filename, sweep_sessions
-from .serve import KERNEL_CULL_INTERVAL_S, KERNEL_IDLE_CULL_S, is_loopback, new_token, server_settings, voila_command
-from .session import CLIP_NAME, MAX_UPLOAD_MB, AppSession, guard
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

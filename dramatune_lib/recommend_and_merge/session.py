@@ -374,7 +374,8 @@ class AppSession:
     def compose(self, instrument: str = "strings", *, another: bool = False) -> Recommendation:
         """Compose an original cue for the analysed scene (chords on its cuts, its emotion followed,
         a cadence at its end) into this session's folder; ``another`` gives a different one."""
-        from ..compose import compose_for_scene, write_cue
+        from ..compose import compose_for_scene
+        from ..dataset_prep.composer import write_cue
 
         if self.profile is None:
             raise DramaTuneError("analyse the scene first")

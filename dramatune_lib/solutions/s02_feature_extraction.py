@@ -113,9 +113,9 @@ def solution_02_4(show: bool = False, *, tightness: tuple[float, ...] = (10.0, 1
     import pandas as pd
 
     from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import HOP, SR, index_library, onset_envelope, tempo_estimate
+    from ..feature_extraction import HOP, SR, index_library, onset_envelope
     from ..media import load_audio
-    from ..signal.beats import beat_track
+    from ..signal.beats import beat_track, tempo_estimate
 
     lib = index_library(ensure_demo_data().library, music_model=None, words=False)
     rows = []

@@ -29,36 +29,6 @@ The stage in modules: :mod:`.debian` (fetching labelled audio), :mod:`.sound_cor
 music-emotion model); ``python -m dramatune_lib.training`` runs :mod:`.__main__`.
 """
 
-from .debian import fetch_debian
-from .music_corpus import (
-    CONTEXT_VA,
-    SIGN_TARGET,
-    SOUNDTRACKS,
-    MusicClip,
-    Soundtrack,
-    soundtrack_clips,
-    soundtrack_features,
-)
-from .music_model import (
-    MUSIC_MODEL_C,
-    PRIOR_WEIGHT,
-    MusicModelReport,
-    fit_music_model,
-    music_corpus_table,
-    music_model_table,
-    save_music_model,
-    train_music_model,
-)
-from .sound_corpus import (
-    CORPUS_VERSION,
-    DEBIAN_SOURCES,
-    PER_SOURCE,
-    LabelledClip,
-    corpus_table,
-    debian_clips,
-    demo_music_clips,
-    sound_corpus,
-    synth_other,
-    synth_speech,
-)
-from .sound_model import SoundModelReport, clip_features, save_sound_model, train_sound_classifier
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
