@@ -19,6 +19,7 @@ so nothing in the package is tied to one machine:
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -87,8 +88,6 @@ def sessions_dir() -> Path:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    import tempfile
-
     env = os.environ.get("DRAMATUNE_SESSIONS")
     uid = os.getuid() if hasattr(os, "getuid") else 0
     path = Path(env) if env else Path(tempfile.gettempdir()) / f"dramatune-sessions-{uid}"

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from . import parallel
 from .circumplex import AXIS_UNCLEAR
 from .schema import Recommendation, SceneProfile, TrackFeatures
 
@@ -328,13 +330,9 @@ def recommend_batch(
 
     Notebook: 04_evaluation.ipynb
     """
-    from functools import partial
-
-    from .parallel import parallel_map
-
     if len(profiles) * len(tracks) < BATCH_PARALLEL_FROM:
         n_jobs = 1
-    return parallel_map(
+    return parallel.parallel_map(
         partial(_recommend_one, tracks=tracks, top=top, weights=weights), profiles, n_jobs=n_jobs, unit="scene"
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import imageio_ffmpeg
 import numpy as np
 import soundfile as sf
 
+from . import errors, loudness
 from .config import MAX_SCENE_S
 from .errors import BadInputError, DramaTuneError, OutputExistsError
 from .loudness import Loudness
@@ -64,8 +66,6 @@ def temp_beside(path: str | Path) -> Path:
 
     Notebook: 07_fit_and_export.ipynb
     """
-    import tempfile
-
     path = Path(path)
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent)
     os.close(fd)
@@ -308,8 +308,6 @@ def guard_outputs(
 
     Notebook: 07_fit_and_export.ipynb
     """
-    from .errors import OutputIsInputError
-
     ins = [(Path(i), Path(i).resolve(), _identity(Path(i))) for i in inputs if i]
     lib = Path(library).resolve() if library else None
     for out in outputs:
@@ -317,9 +315,9 @@ def guard_outputs(
         real, ident = out.resolve(), _identity(out)
         for given, resolved, inode in ins:
             if real == resolved or (ident is not None and ident == inode):
-                raise OutputIsInputError(out, given)
+                raise errors.OutputIsInputError(out, given)
         if library is not None and lib is not None and (real == lib or lib in real.parents):
-            raise OutputIsInputError(out, library, library=True)
+            raise errors.OutputIsInputError(out, library, library=True)
 
 
 def start_ffmpeg(args: list[str], *, stdin: bool = False) -> subprocess.Popen:
@@ -457,12 +455,10 @@ def load_music(path: str | Path, sr: int = 22050, max_seconds: float | None = No
 
     Notebook: 02_feature_extraction.ipynb
     """
-    from .loudness import LoudnessMeter
+    meters: list[loudness.LoudnessMeter] = []
 
-    meters: list[LoudnessMeter] = []
-
-    def new_meter(channels: int, rate: int) -> LoudnessMeter:
-        meters.append(LoudnessMeter(channels, rate))
+    def new_meter(channels: int, rate: int) -> loudness.LoudnessMeter:
+        meters.append(loudness.LoudnessMeter(channels, rate))
         return meters[-1]
 
     y = _load(Path(path), sr, True, max_seconds, new_meter)

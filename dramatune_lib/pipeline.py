@@ -20,12 +20,13 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import config
+from . import compose, config, dataset_prep, feature_extraction, fit_and_export, lock, matching, media, parallel
 from .errors import BadInputError, DramaTuneError
 from .schema import ExportResult, Recommendation, SceneProfile, TrackFeatures
 
@@ -51,9 +52,7 @@ def analyze(scene: str | Path, **options) -> SceneProfile:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .feature_extraction import analyze_scene
-
-    return analyze_scene(scene, **options)
+    return feature_extraction.analyze_scene(scene, **options)
 
 
 def rank(
@@ -79,10 +78,8 @@ def rank(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .matching import recommend, weights_for_intensity
-
-    weights = None if mood_vs_pace is None else weights_for_intensity(mood_vs_pace)
-    return recommend(profile, tracks, top=top, exclude=exclude, weights=weights)
+    weights = None if mood_vs_pace is None else matching.weights_for_intensity(mood_vs_pace)
+    return matching.recommend(profile, tracks, top=top, exclude=exclude, weights=weights)
 
 
 def fit(
@@ -107,12 +104,11 @@ def fit(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .feature_extraction import grid_of
-    from .fit_and_export import fit_track
-
     path = str(getattr(track, "path", track))
     indexed = track if isinstance(track, TrackFeatures) else next((t for t in tracks if t.path == path), None)
-    return fit_track(path, duration, grid=grid_of(indexed) if indexed is not None else None, **options)
+    return fit_and_export.fit_track(
+        path, duration, grid=feature_extraction.grid_of(indexed) if indexed is not None else None, **options
+    )
 
 
 def plan(
@@ -121,22 +117,19 @@ def plan(
     *,
     per_scene: bool = True,
     picks: list[Recommendation] | None = None,
-) -> list[tuple[ScenePart, Recommendation | None]]:
+) -> list[tuple[compose.ScenePart, Recommendation | None]]:
     """A clip split into scenes by their emotion, a track for each, never the same twice
     (:func:`compose.plan_per_scene`); with ``per_scene=False`` the whole clip with the top pick
     (the first of ``picks`` when the clip was ranked already).
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .compose import ScenePart, plan_per_scene
-    from .matching import recommend
-
     if per_scene:
-        return plan_per_scene(profile, tracks)
-    whole = ScenePart(
+        return compose.plan_per_scene(profile, tracks)
+    whole = compose.ScenePart(
         0.0, profile.duration, profile.valence, profile.arousal, profile.emotion, len(profile.cut_times) + 1
     )
-    top = picks if picks is not None else recommend(profile, tracks, top=1)
+    top = picks if picks is not None else matching.recommend(profile, tracks, top=1)
     return [(whole, top[0] if top else None)]
 
 
@@ -150,9 +143,10 @@ def scene_markers(scene_plan: list[tuple[ScenePart, Recommendation | None]]) -> 
 
 def _files_written(output: str | Path, timelines: Sequence[str]) -> list[Path]:
     """Every file an export to ``output`` writes: video, stem, cue sheets and the timelines."""
-    from .fit_and_export import output_paths, timeline_paths
-
-    return [*output_paths(output).values(), *timeline_paths(output, list(timelines)).values()]
+    return [
+        *fit_and_export.output_paths(output).values(),
+        *fit_and_export.timeline_paths(output, list(timelines)).values(),
+    ]
 
 
 def fit_plan(
@@ -164,14 +158,12 @@ def fit_plan(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .fit_and_export import join_cues
-
     parts: list[tuple[str | Path, float, float]] = [
         (pick.path, part.start, part.end) for part, pick in scene_plan if pick
     ]
     if not parts or len(parts) < len(scene_plan):
         raise DramaTuneError(short)
-    return join_cues(parts, duration, **options)
+    return fit_and_export.join_cues(parts, duration, **options)
 
 
 def check_outputs(
@@ -187,16 +179,13 @@ def check_outputs(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .fit_and_export import editor_rate, timeline_problem
-    from .media import guard_outputs, probe_scene, refuse_existing
-
     outs = _files_written(output, timelines)
-    guard_outputs(outs, list(inputs), library=library)
-    refuse_existing(outs, overwrite)
+    media.guard_outputs(outs, list(inputs), library=library)
+    media.refuse_existing(outs, overwrite)
     if timelines:
-        rate = editor_rate(probe_scene(inputs[0]).fps)
+        rate = fit_and_export.editor_rate(media.probe_scene(inputs[0]).fps)
         for fmt in timelines:
-            problem = timeline_problem(fmt, rate)
+            problem = fit_and_export.timeline_problem(fmt, rate)
             if problem:
                 raise DramaTuneError(problem)
 
@@ -227,17 +216,16 @@ def export(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .fit_and_export import editor_timeline, export_scene, write_timelines
-    from .lock import full_disk_error
-
-    res = export_scene(scene, cue, output, **mix)
+    res = fit_and_export.export_scene(scene, cue, output, **mix)
     if not timelines:
         return res, []
-    tl = editor_timeline(scene, cue, stem=res.stem, cuts=list(cuts), scenes=list(scenes), name=Path(res.output).stem)
+    tl = fit_and_export.editor_timeline(
+        scene, cue, stem=res.stem, cuts=list(cuts), scenes=list(scenes), name=Path(res.output).stem
+    )
     try:
-        return res, write_timelines(tl, res.output, list(timelines))
+        return res, fit_and_export.write_timelines(tl, res.output, list(timelines))
     except OSError as e:
-        full = full_disk_error(res.output, e, written="the scored scene was written, its timelines were not")
+        full = lock.full_disk_error(res.output, e, written="the scored scene was written, its timelines were not")
         if full is None:
             raise
         raise full from None
@@ -264,8 +252,6 @@ def score_scene(job: BatchJob) -> dict:
 
     Notebook: 07_fit_and_export.ipynb
     """
-    from .media import guard_outputs
-
     row: dict[str, object] = {
         "scene": job.scene,
         "emotion": "",
@@ -293,7 +279,7 @@ def score_scene(job: BatchJob) -> dict:
             cuts=prof.cut_times,
             short=f"{job.scene}: too few tracks in the library for its {len(scene_plan)} scenes — add music",
         )
-        guard_outputs(
+        media.guard_outputs(
             _files_written(job.output, job.timelines), [job.scene, *(pick.path for _, pick in scene_plan if pick)]
         )
         scenes = scene_markers(scene_plan) if job.per_scene else []
@@ -339,8 +325,6 @@ def batch_outputs(scenes: Sequence[Path], out_dir: Path) -> list[Path]:
 
     Notebook: 07_fit_and_export.ipynb
     """
-    from collections import Counter
-
     stems = Counter(p.stem.lower() for p in scenes)
     out, taken = [], set()
     for p in scenes:
@@ -374,10 +358,6 @@ def score_folder(
 
     Notebook: 07_fit_and_export.ipynb
     """
-    from .fit_and_export.export import _write_sheet_csv
-    from .media import guard_outputs, refuse_existing
-    from .parallel import parallel_map
-
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():
         raise BadInputError(folder, "is not a folder — give the folder that holds the scenes")
@@ -393,14 +373,16 @@ def score_folder(
     summary = out_dir / "summary.csv"
     outputs = batch_outputs(scenes, out_dir)
     written = [summary, *(f for o in outputs for f in _files_written(o, timelines))]
-    guard_outputs(written, scenes)
-    refuse_existing(written, overwrite)  # the batch as a unit: nothing is scored if one would be replaced
+    media.guard_outputs(written, scenes)
+    media.refuse_existing(written, overwrite)  # the batch as a unit: nothing is scored if one would be replaced
     jobs = [
         BatchJob(str(p), str(o), tracks, per_scene, tuple(timelines), overwrite, **options)
         for p, o in zip(scenes, outputs)
     ]
-    rows = parallel_map(score_scene, jobs, n_jobs=n_jobs, progress="scoring" if progress else None, unit="scene")
-    _write_sheet_csv(summary, rows)
+    rows = parallel.parallel_map(
+        score_scene, jobs, n_jobs=n_jobs, progress="scoring" if progress else None, unit="scene"
+    )
+    fit_and_export.write_csv(summary, rows)
     return rows
 
 
@@ -410,12 +392,9 @@ def warm_up(progress: Callable[[str], None] = print) -> None:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .dataset_prep import ensure_demo_data
-    from .feature_extraction import index_library
-
-    demo = ensure_demo_data()
+    demo = dataset_prep.ensure_demo_data()
     t = time.time()
-    index_library(demo.library)
+    feature_extraction.index_library(demo.library)
     prof = analyze(demo.scenes["chase"])
     fit(sorted(demo.library.glob("*.ogg"))[0], prof.duration, cuts=prof.cut_times)  # the fit and its stretch, once
     progress(f"caches warm ({time.time() - t:.1f} s)")
@@ -430,10 +409,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rebuild", action="store_true", help="regenerate even if present")
     ap.add_argument("--warm", action="store_true", help="index the demo library and run the chain once")
     args = ap.parse_args(argv)
-    from .dataset_prep import ensure_demo_data
 
     t = time.time()
-    demo = ensure_demo_data(rebuild=args.rebuild)
+    demo = dataset_prep.ensure_demo_data(rebuild=args.rebuild)
     print(f"demo data ready in {demo.root} ({time.time() - t:.1f} s)")
     if args.warm:
         warm_up()

@@ -119,6 +119,36 @@ def test_public_functions_name_their_notebook(mod):
             assert own is None or tagged[0] == own, f"{mod.name}:{node.name}: {last} is not its stage's, {own}"
 
 
+#: The only function-local import of DramaTune's own code: the CLI imports its commands to run
+#: one, so ``dramatune --help`` loads no numpy.
+LOCAL_IMPORT_OF_OWN_CODE = {("cli/__init__.py", "commands")}
+
+
+@pytest.mark.parametrize(
+    "mod", MODULES + sorted(PACKAGE.glob("*/__init__.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_imports_inside_functions_are_heavy_libraries_only(mod):
+    """Stages load lazily, so DramaTune's own modules, numpy and the standard library are imported
+    at the top; a function imports only a third-party library that a command may not need."""
+    import sys
+
+    light = set(sys.stdlib_module_names) | {"numpy"}
+    rel = str(mod.relative_to(PACKAGE))
+    for fn in ast.walk(ast.parse(mod.read_text())):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.ImportFrom) and node.level > 0:
+                names = {a.name for a in node.names}
+                assert all((rel, n) in LOCAL_IMPORT_OF_OWN_CODE for n in names), (
+                    f"{rel}:{node.lineno}: import at the top"
+                )
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                heavy = [m for m in mods if m.split(".")[0] not in light and m.split(".")[0] != "dramatune_lib"]
+                assert heavy, f"{rel}:{node.lineno}: {', '.join(mods)} is light: import it at the top"
+
+
 LAZY_STAGES = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.pyi"))
 
 

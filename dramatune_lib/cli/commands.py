@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
+import threading
 from pathlib import Path
 
-from .. import config
+from .. import compose, config, dataset_prep, feature_extraction, fit_and_export, media, pipeline
 from ..errors import DramaTuneError
 
 
@@ -26,12 +28,10 @@ def _progress_bar(desc: str):
 
 
 def _library(folder: str | None):
-    from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import index_library
 
-    path = Path(folder) if folder else ensure_demo_data().library
+    path = Path(folder) if folder else dataset_prep.ensure_demo_data().library
     measured: list[int] = []
-    lib = index_library(path, progress=True, callback=lambda done, total, _: measured.append(done))
+    lib = feature_extraction.index_library(path, progress=True, callback=lambda done, total, _: measured.append(done))
     for _, why in lib.skipped:
         print(f"skipped: {why}", file=sys.stderr)
     if measured and not sys.stderr.isatty():  # a terminal had the progress bar; a log gets one line
@@ -44,9 +44,8 @@ def _library(folder: str | None):
 
 
 def _cmd_analyze(args: argparse.Namespace) -> None:
-    from ..pipeline import analyze
 
-    prof = analyze(
+    prof = pipeline.analyze(
         args.scene,
         progress=_progress_bar("analysing"),
         subtitles=args.subtitles,
@@ -84,16 +83,15 @@ def _cmd_index(args: argparse.Namespace) -> None:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> None:
-    from ..pipeline import analyze, rank
 
-    prof = analyze(
+    prof = pipeline.analyze(
         args.scene,
         progress=_progress_bar("analysing"),
         subtitles=args.subtitles,
         max_seconds=60 * args.max_length,
     )
     lib = _library(args.library)
-    recs = rank(prof, lib.tracks, top=args.top)
+    recs = pipeline.rank(prof, lib.tracks, top=args.top)
     if args.json:
         print(json.dumps({"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs]}, indent=1))
         return
@@ -104,32 +102,25 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
 
 def _refuse_existing(paths, overwrite: bool) -> None:
     """Stop before any work if an output exists and ``--overwrite`` was not given."""
-    from ..media import refuse_existing
-
-    refuse_existing(paths, overwrite)
+    media.refuse_existing(paths, overwrite)
 
 
 def _cmd_merge(args: argparse.Namespace) -> None:
-    import importlib
-    import threading
 
     # the mix's speech detection and true-peak limiter import scipy.ndimage (0.15 s): loaded on
     # the second core while the track is read and fitted (issue #17)
     threading.Thread(target=importlib.import_module, args=("scipy.ndimage",), daemon=True).start()
-    from ..feature_extraction import find_cuts, indexed_folder
-    from ..media import probe_scene
-    from ..pipeline import check_outputs, export, fit
 
-    check_outputs(
+    pipeline.check_outputs(
         args.output,
         [args.scene, args.track],
         timelines=args.timeline,
         overwrite=args.overwrite,
-        library=indexed_folder(args.track),  # the stem must not join the music the track came from
+        library=feature_extraction.indexed_folder(args.track),  # the stem must not join the music the track came from
     )
-    info = probe_scene(args.scene)
-    cuts = find_cuts(args.scene) if args.beats_on_cuts or args.timeline else None
-    cue = fit(
+    info = media.probe_scene(args.scene)
+    cuts = feature_extraction.find_cuts(args.scene) if args.beats_on_cuts or args.timeline else None
+    cue = pipeline.fit(
         args.track,
         info.duration,
         fade_in=args.fade_in,
@@ -138,7 +129,7 @@ def _cmd_merge(args: argparse.Namespace) -> None:
         intensity=args.intensity,
         cuts=cuts if args.beats_on_cuts else None,
     )
-    res, timelines = export(
+    res, timelines = pipeline.export(
         args.scene,
         cue,
         args.output,
@@ -173,33 +164,30 @@ def _cmd_merge(args: argparse.Namespace) -> None:
 
 
 def _cmd_compose(args: argparse.Namespace) -> None:
-    from ..compose import compose_for_scene
-    from ..dataset_prep.composer import compose_cue, params_dict, write_cue
 
     out = Path(args.output)
     if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
         raise DramaTuneError(f"{out}: cues are written as .wav, .flac or .ogg — name the output like that")
-    from ..media import guard_outputs
 
     outs = (out, out.with_suffix(".mid"), out.with_suffix(".json"))
-    guard_outputs(outs, [args.scene])
+    media.guard_outputs(outs, [args.scene])
     _refuse_existing(outs, args.overwrite)
     drums = {"auto": None, "on": True, "off": False}[args.percussion]
     if args.scene:
-        from ..pipeline import analyze
-
-        prof = analyze(args.scene)
-        y, pm, params, sections = compose_for_scene(prof, instrument=args.instrument, seed=args.seed, percussion=drums)
+        prof = pipeline.analyze(args.scene)
+        y, pm, params, sections = compose.compose_for_scene(
+            prof, instrument=args.instrument, seed=args.seed, percussion=drums
+        )
         plan = " ".join(f"{s.chord}@{s.start:.2f}{'|' if s.on_cut else ''}" for s in sections)
         print(f"{Path(args.scene).name}: {prof.summary()}")
     else:
-        y, pm, params = compose_cue(
+        y, pm, params = dataset_prep.compose_cue(
             args.valence, args.arousal, args.seconds, instrument=args.instrument, seed=args.seed, percussion=drums
         )
         plan, sections = "", []
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_cue(out, y, pm)
-    d = params_dict(params)
+    dataset_prep.write_cue(out, y, pm)
+    d = dataset_prep.params_dict(params)
     out.with_suffix(".json").write_text(json.dumps({"params": d, "sections": [vars(s) for s in sections]}, indent=1))
     print(
         f"wrote {out}, {out.with_suffix('.mid').name} and {out.with_suffix('.json').name} (the parameters): "
@@ -210,18 +198,15 @@ def _cmd_compose(args: argparse.Namespace) -> None:
 
 
 def _cmd_score(args: argparse.Namespace) -> None:
-    from ..dataset_prep import ensure_demo_data
-    from ..pipeline import analyze, check_outputs, export, fit_plan, scene_markers
-    from ..pipeline import plan as plan_of
 
-    library = Path(args.library) if args.library else ensure_demo_data().library
+    library = Path(args.library) if args.library else dataset_prep.ensure_demo_data().library
     if Path(args.clip).is_dir():
         _score_folder(args, library)
         return
-    check_outputs(args.output, [args.clip], timelines=args.timeline, overwrite=args.overwrite, library=library)
-    prof = analyze(args.clip)
+    pipeline.check_outputs(args.output, [args.clip], timelines=args.timeline, overwrite=args.overwrite, library=library)
+    prof = pipeline.analyze(args.clip)
     lib = _library(str(library))
-    plan = plan_of(prof, lib.tracks, per_scene=args.per_scene)
+    plan = pipeline.plan(prof, lib.tracks, per_scene=args.per_scene)
     print(f"plan for {Path(args.clip).name} ({prof.duration:.1f} s, {len(plan)} scene{'s' if len(plan) > 1 else ''}):")
     for part, pick in plan:
         what = f"{pick.title}: {pick.reason}" if pick else "no track left in the library"
@@ -229,15 +214,15 @@ def _cmd_score(args: argparse.Namespace) -> None:
             f"  {part.start:5.1f}-{part.end:5.1f} s  {part.emotion:8s} (V {part.valence:+.2f}, A {part.arousal:+.2f}), "
             f"{part.shots} shot{'s' if part.shots > 1 else ''}  -> {what}"
         )
-    cue = fit_plan(
+    cue = pipeline.fit_plan(
         plan,
         prof.duration,
         crossfade=args.crossfade,
         cuts=prof.cut_times if args.beats_on_cuts else None,
         short=f"{lib.folder}: too few tracks for {len(plan)} scenes — add music or score without --per-scene",
     )
-    scenes = scene_markers(plan) if args.per_scene else []
-    res, timelines = export(
+    scenes = pipeline.scene_markers(plan) if args.per_scene else []
+    res, timelines = pipeline.export(
         args.clip,
         cue,
         args.output,
@@ -257,13 +242,10 @@ def _cmd_score(args: argparse.Namespace) -> None:
 
 def _score_folder(args: argparse.Namespace, library: Path) -> None:
     """``dramatune score DIR -o OUTDIR``: every video of DIR, a line each, and OUTDIR/summary.csv."""
-    from ..media import guard_outputs
-    from ..pipeline import score_folder
-
     out_dir = Path(args.output)
-    guard_outputs([out_dir], [], library=library)
+    media.guard_outputs([out_dir], [], library=library)
     lib = _library(str(library))
-    rows = score_folder(
+    rows = pipeline.score_folder(
         args.clip,
         out_dir,
         lib.tracks,
@@ -290,25 +272,21 @@ def _score_folder(args: argparse.Namespace, library: Path) -> None:
 def _cmd_demo(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
-    from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import face_detector
-    from ..fit_and_export import free_output
-    from ..media import unique_path
-    from ..pipeline import analyze, export, fit, rank
-
-    demo = ensure_demo_data()
+    demo = dataset_prep.ensure_demo_data()
     lib = _library(str(demo.library))
     out = Path(args.out) if args.out else config.out_dir()
     out.mkdir(parents=True, exist_ok=True)
-    det = face_detector()
+    det = feature_extraction.face_detector()
     for name, scene in tqdm(
         demo.scenes.items(), desc="scoring demo scenes", unit="scene", file=sys.stderr, disable=None
     ):
-        prof = analyze(scene, detector=det)
-        recs = rank(prof, lib.tracks, top=3)
-        cue = fit(recs[0], prof.duration, tracks=lib.tracks, intensity=(prof.arousal + 1) / 2, cuts=prof.cut_times)
-        res, _ = export(scene, cue, free_output(out / f"{name}_scored.mp4"))
-        report = unique_path(out / f"{name}_report.json")
+        prof = pipeline.analyze(scene, detector=det)
+        recs = pipeline.rank(prof, lib.tracks, top=3)
+        cue = pipeline.fit(
+            recs[0], prof.duration, tracks=lib.tracks, intensity=(prof.arousal + 1) / 2, cuts=prof.cut_times
+        )
+        res, _ = pipeline.export(scene, cue, fit_and_export.free_output(out / f"{name}_scored.mp4"))
+        report = media.unique_path(out / f"{name}_report.json")
         report.write_text(
             json.dumps(
                 {"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs], "export": res.to_dict()},

@@ -4,12 +4,15 @@ a cue is heard as asked.
 
 from __future__ import annotations
 
+import io
 import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pretty_midi
 
+from .. import circumplex, feature_extraction, matching
 from ..dataset_prep.composer import INSTRUMENTS, compose_cue, write_cue
 
 #: Scales a tone set is checked against: every transposition of major, natural minor and
@@ -70,8 +73,6 @@ def _chorale_scores(rng: np.random.Generator):
 
 def _score_midi(score) -> pretty_midi.PrettyMIDI:
     """A music21 score as pretty_midi MIDI."""
-    import io
-
     from music21 import midi
 
     return pretty_midi.PrettyMIDI(io.BytesIO(midi.translate.music21ObjectToMidiFile(score).writestr()))
@@ -118,16 +119,10 @@ def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int
 
     Notebook: 06_compose.ipynb
     """
-    import tempfile
-
     import pandas as pd
 
-    from ..circumplex import quadrant
-    from ..feature_extraction import load_music_model, place_tracks, track_features
-    from ..matching import matched_position
-
     rng = np.random.default_rng(seed)
-    mdl = load_music_model() if model == "auto" else model
+    mdl = feature_extraction.load_music_model() if model == "auto" else model
     rows, tracks = [], []
     with tempfile.TemporaryDirectory() as d:
         k = 0
@@ -137,27 +132,27 @@ def emotion_agreement(per_quadrant: int = 3, *, seconds: float = 20.0, seed: int
                 inst = sorted(INSTRUMENTS)[k % len(INSTRUMENTS)]
                 y, pm, p = compose_cue(v, a, seconds, instrument=inst, seed=seed * 100 + k)
                 path = write_cue(Path(d) / f"cue{k}.flac", y, pm)
-                tracks.append(track_features(path))
+                tracks.append(feature_extraction.track_features(path))
                 rows.append(
                     {
                         "instrument": inst,
                         "asked_valence": round(v, 2),
                         "asked_arousal": round(a, 2),
-                        "asked": quadrant(v, a),
+                        "asked": circumplex.quadrant(v, a),
                     }
                 )
                 k += 1
-    place_tracks(tracks, mdl, words=False)
+    feature_extraction.place_tracks(tracks, mdl, words=False)
     for row, t in zip(rows, tracks):
-        mv, ma = matched_position(t)
+        mv, ma = matching.matched_position(t)
         row.update(
             {
                 "measured_valence": t.valence,
                 "measured_arousal": t.arousal,
-                "absolute": quadrant(t.valence, t.arousal),
+                "absolute": circumplex.quadrant(t.valence, t.arousal),
                 "matched_valence": round(mv, 3),
                 "matched_arousal": round(ma, 3),
-                "measured": quadrant(mv, ma),
+                "measured": circumplex.quadrant(mv, ma),
             }
         )
     df = pd.DataFrame(rows)

@@ -4,11 +4,13 @@ or a cue per scene.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from .. import circumplex, feature_extraction, matching
 from .scene_cue import _va_at
 
 
@@ -33,8 +35,6 @@ def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) 
 
     Notebook: 06_compose.ipynb
     """
-    from ..circumplex import mood_for
-
     edges = [0.0] + [c for c in sorted(profile.cut_times) if 0 < c < profile.duration] + [profile.duration]
     overall = (profile.valence, profile.arousal)
     parts: list[list[float]] = []  # [start, end, v*len, a*len, shots]
@@ -65,7 +65,7 @@ def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) 
     out = []
     for a, b, vs, as_, n in parts:
         v, ar = vs / (b - a), as_ / (b - a)
-        mood = mood_for(v, ar, *profile.axis_confidence())
+        mood = circumplex.mood_for(v, ar, *profile.axis_confidence())
         out.append(ScenePart(round(a, 3), round(b, 3), round(v, 3), round(ar, 3), mood, int(n)))
     return out
 
@@ -76,14 +76,10 @@ def part_profile(profile, part: ScenePart):
 
     Notebook: 06_compose.ipynb
     """
-    import dataclasses
-
-    from ..feature_extraction import pace_of, target_tempo
-
     length = part.end - part.start
     cuts = [round(c - part.start, 3) for c in profile.cut_times if part.start < c < part.end]
     motion = profile.motion[int(part.start) : int(math.ceil(part.end))]
-    pace = pace_of(float(np.mean(motion)) if motion else 0.0, 60.0 * len(cuts) / max(length, 1e-6))
+    pace = feature_extraction.pace_of(float(np.mean(motion)) if motion else 0.0, 60.0 * len(cuts) / max(length, 1e-6))
     return dataclasses.replace(
         profile,
         duration=round(length, 3),
@@ -92,7 +88,7 @@ def part_profile(profile, part: ScenePart):
         emotion=part.emotion,
         mood=part.emotion,
         pace=round(pace, 3),
-        target_tempo=target_tempo(part.arousal, pace),
+        target_tempo=feature_extraction.target_tempo(part.arousal, pace),
         cut_times=cuts,
         cuts_per_minute=round(60.0 * len(cuts) / max(length, 1e-6), 1),
         timeline=[[r[0] - part.start, *r[1:]] for r in profile.timeline if part.start <= r[0] < part.end],
@@ -106,12 +102,10 @@ def plan_per_scene(profile, tracks, *, threshold: float = 0.45, min_seconds: flo
 
     Notebook: 06_compose.ipynb
     """
-    from ..matching import recommend
-
     used: set[str] = set()
     plan = []
     for part in split_scenes(profile, threshold=threshold, min_seconds=min_seconds):
-        recs = recommend(part_profile(profile, part), tracks, top=1, exclude=used)
+        recs = matching.recommend(part_profile(profile, part), tracks, top=1, exclude=used)
         pick = recs[0] if recs else None
         if pick:
             used.add(pick.path)

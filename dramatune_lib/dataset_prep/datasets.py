@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +62,6 @@ def load_liris_accede(folder: str | Path | None = None, *, limit: int | None = N
 
     Notebook: 01_dataset_prep.ipynb
     """
-    import csv
-
     folder = Path(folder) if folder else LIRIS_DIR
     ranking = next(iter(sorted(folder.rglob("ACCEDEranking.txt"))), None) if folder.is_dir() else None
     if ranking is None:

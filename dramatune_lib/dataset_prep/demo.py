@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .. import config
+from .. import config, media
 from ..circumplex import quadrant
 from ..frames import write_video
 from .composer import compose_cue, params_dict, write_cue
@@ -273,8 +273,6 @@ def demo_clip(demo: DemoData | None = None) -> Path:
 
     Notebook: 01_dataset_prep.ipynb, 06_compose.ipynb
     """
-    from ..media import run_ffmpeg
-
     demo = demo or ensure_demo_data()
     out = demo.root / "scenes" / "clip.mp4"
     if not out.exists():
@@ -282,7 +280,7 @@ def demo_clip(demo: DemoData | None = None) -> Path:
         inputs = [a for p in parts for a in ("-i", str(p))]
         graph = "".join(f"[{i}:v][{i}:a]" for i in range(len(parts))) + f"concat=n={len(parts)}:v=1:a=1[v][a]"
         tmp = out.with_name(".clip.tmp.mp4")
-        run_ffmpeg(
+        media.run_ffmpeg(
             [
                 *inputs,
                 "-filter_complex",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from pathlib import Path
 
+from .. import errors, media
 from .real_music import benchmark_path, run_benchmark
 from .report_forest import report_forest_path, save_report_forest, train_report_forest
 
@@ -16,11 +19,6 @@ def main(argv: list[str] | None = None) -> int:
 
     Notebook: 04_evaluation.ipynb
     """
-    import argparse
-    import sys
-
-    from ..errors import OutputExistsError
-    from ..media import refuse_existing
 
     ap = argparse.ArgumentParser(
         prog="python -m dramatune_lib.evaluation",
@@ -37,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(a.out) if a.out else report_forest_path()
     bench = out.with_name(benchmark_path().name)
     try:
-        refuse_existing([out, bench], a.overwrite)
-    except OutputExistsError as e:
+        media.refuse_existing([out, bench], a.overwrite)
+    except errors.OutputExistsError as e:
         print(f"dramatune: error: {e}", file=sys.stderr)
         return 2
     model, report = train_report_forest(fast=not a.full)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .. import config
+from .. import circumplex, config, feature_extraction, media, training
 from ..circumplex import label_for
 from ..feature_extraction import target_tempo
 from ..matching import RELATIVE_WEIGHT, MatchWeights, recommend
@@ -48,7 +51,6 @@ class BenchmarkTrack:
 
 
 def _anonymise(t: TrackFeatures, name: str) -> TrackFeatures:
-    import re
 
     stem = set(re.findall(r"[a-z]{3,}", Path(t.path).stem.lower().replace("_", " ")))
     tags = {k: v for k, v in (t.tags or {}).items() if not stem & set(re.findall(r"[a-z]{3,}", v.lower()))}
@@ -64,9 +66,7 @@ def benchmark_tracks(fast: bool = True, *, whole: bool = True) -> list[Benchmark
 
     Notebook: 04_evaluation.ipynb
     """
-    from ..training import soundtrack_clips, soundtrack_features
-
-    clips, feats = soundtrack_features(soundtrack_clips(full=not fast, whole=whole))
+    clips, feats = training.soundtrack_features(training.soundtrack_clips(full=not fast, whole=whole))
     games = sorted({c.source for c in clips})
     out, count = [], {g: 0 for g in games}
     for c, f in zip(clips, feats):
@@ -97,20 +97,17 @@ def pairwise_auc(score, groups, sides, games) -> tuple[float, int]:
 def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrack]) -> list[TrackFeatures]:
     """Copies of ``test``'s tracks placed by ``method`` as one library, having learned (where it
     learns) from ``train``'s labelled tracks only."""
-    from ..feature_extraction import place_tracks
-    from ..training import CONTEXT_VA, SIGN_TARGET, MusicClip, fit_music_model
-
     tracks = [TrackFeatures.from_dict(b.features.to_dict()) for b in test]
     if method == "priors":
-        return place_tracks(tracks, None, words=False)
+        return feature_extraction.place_tracks(tracks, None, words=False)
     if method == "vibenet as it comes":
         return _vibenet_place(test, tracks)
     train = [b for b in train if b.group]
     clips = [
-        MusicClip(
+        training.MusicClip(
             b.features.path,
-            SIGN_TARGET * CONTEXT_VA[b.group][0] or None,
-            SIGN_TARGET * CONTEXT_VA[b.group][1] or None,
+            training.SIGN_TARGET * training.CONTEXT_VA[b.group][0] or None,
+            training.SIGN_TARGET * training.CONTEXT_VA[b.group][1] or None,
             "recording",
             b.game,
             "",
@@ -119,8 +116,8 @@ def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrac
         for b in train
     ]
     ear_weight, words = METHOD_EAR[method]
-    model = fit_music_model(clips, [b.features for b in train], ear_weight=ear_weight)
-    return place_tracks(tracks, model, words=words)
+    model = training.fit_music_model(clips, [b.features for b in train], ear_weight=ear_weight)
+    return feature_extraction.place_tracks(tracks, model, words=words)
 
 
 #: The learned methods: (the ear's share of arousal, whether the words speak). "sound model +
@@ -155,8 +152,6 @@ def music_benchmark(tracks: list[BenchmarkTrack], methods: tuple[str, ...] = BEN
     """
     import pandas as pd
 
-    from ..training import CONTEXT_VA
-
     games = sorted({b.game for b in tracks})
     placed: dict[str, dict[str, list[TrackFeatures]]] = {m: {} for m in methods}
     for m in methods:
@@ -175,9 +170,9 @@ def music_benchmark(tracks: list[BenchmarkTrack], methods: tuple[str, ...] = BEN
             gms = np.array([tracks[i].game for i in sel])
             auc_v, n_v = pairwise_auc(v, grp, VALENCE_SIDES, gms)
             auc_a, n_a = pairwise_auc(a, grp, AROUSAL_SIDES, gms)
-            both = np.array([all(CONTEXT_VA[x]) for x in grp])
-            sv = np.array([CONTEXT_VA[x][0] for x in grp])
-            sa = np.array([CONTEXT_VA[x][1] for x in grp])
+            both = np.array([all(training.CONTEXT_VA[x]) for x in grp])
+            sv = np.array([training.CONTEXT_VA[x][0] for x in grp])
+            sa = np.array([training.CONTEXT_VA[x][1] for x in grp])
             quad = ((np.sign(v) == sv) & (np.sign(a) == sa))[both]
             rows.append(
                 {
@@ -200,14 +195,12 @@ def _vibenet_place(test: list[BenchmarkTrack], tracks: list[TrackFeatures]) -> l
     """vibenet's own valence and energy as a placement, unchanged (0.5 is its middle). Learning
     from them (with the sound features, or its 256-number embedding) did worse on games left
     out than taking them as they come."""
-    from ..feature_extraction import set_placement
-
     vb = vibenet_readings([b.source for b in test])
     v = np.array([2 * vb[b.source]["valence"] - 1 for b in test])
     a = np.array([2 * vb[b.source]["energy"] - 1 for b in test])
     for t in tracks:
         t.placed_by = "vibenet"
-    return set_placement(tracks, v, a, np.abs(v), np.abs(a))
+    return feature_extraction.set_placement(tracks, v, a, np.abs(v), np.abs(a))
 
 
 def vibenet_available() -> bool:
@@ -215,8 +208,6 @@ def vibenet_available() -> bool:
 
     Notebook: 04_evaluation.ipynb
     """
-    import importlib.util
-
     return importlib.util.find_spec("vibenet") is not None and importlib.util.find_spec("onnxruntime") is not None
 
 
@@ -227,9 +218,6 @@ def vibenet_readings(paths: list[str]) -> dict[str, dict[str, float]]:
 
     Notebook: 04_evaluation.ipynb
     """
-    from ..feature_extraction import MAX_ANALYSIS_SECONDS
-    from ..media import load_audio
-
     cache = config.cache_dir() / "index" / "vibenet.json"
     try:
         entries = json.loads(cache.read_text())
@@ -241,7 +229,7 @@ def vibenet_readings(paths: list[str]) -> dict[str, dict[str, float]]:
 
         model = load_model()
         for p in todo:
-            y = load_audio(p, sr=16000, mono=True, max_seconds=MAX_ANALYSIS_SECONDS)
+            y = media.load_audio(p, sr=16000, mono=True, max_seconds=feature_extraction.MAX_ANALYSIS_SECONDS)
             r = model.predict(y.astype(np.float32), sr=16000)[0].to_dict()
             entries[p] = {
                 "stamp": [Path(p).stat().st_size, Path(p).stat().st_mtime],
@@ -259,9 +247,7 @@ def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
 
     Notebook: 04_evaluation.ipynb
     """
-    from ..circumplex import LABEL_VA
-
-    v, a = LABEL_VA[TARGET_MOODS[mood][0]]
+    v, a = circumplex.LABEL_VA[TARGET_MOODS[mood][0]]
     pace = (a + 1) / 2
     return SceneProfile(
         path=f"scene-{mood}",
@@ -289,10 +275,8 @@ def as_library(tracks: list[TrackFeatures]) -> list[TrackFeatures]:
 
     Notebook: 04_evaluation.ipynb
     """
-    from ..feature_extraction import set_placement
-
     copies = [TrackFeatures.from_dict(t.to_dict()) for t in tracks]
-    return set_placement(
+    return feature_extraction.set_placement(
         copies,
         [t.valence for t in copies],
         [t.arousal for t in copies],
@@ -386,8 +370,6 @@ def matcher_ablation(
 
     Notebook: 04_evaluation.ipynb
     """
-    import dataclasses
-
     import pandas as pd
 
     d = MatchWeights()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import circumplex
 from ..circumplex import EMOTION_VA
 from ..schema import Recommendation, SceneProfile, TrackFeatures
 from ..storage import model_path, model_target, write_report
@@ -37,12 +38,10 @@ def scene_emotion_level(profile: SceneProfile) -> float:
 
     Notebook: 04_evaluation.ipynb
     """
-    from ..circumplex import LABEL_VA
-
     if profile.face_emotions:
         top = max(profile.face_emotions, key=lambda k: profile.face_emotions[k])
         return float(EMOTION_VA.get(top, (0.0, 0.0))[1])
-    return float(LABEL_VA.get(profile.emotion, (0.0, profile.arousal))[1])
+    return float(circumplex.LABEL_VA.get(profile.emotion, (0.0, profile.arousal))[1])
 
 
 def report_formula(rhythm, emotion, tempo, volume) -> np.ndarray:

@@ -6,13 +6,14 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from .. import config
+from .. import circumplex, config
 from ..circumplex import music_label_for
 from ..errors import BadInputError, DramaTuneError, EmptyLibraryError
 from ..parallel import parallel_map
@@ -238,8 +239,6 @@ def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file of its own beside ``path``, then rename it into place: two
     processes (two app tabs) writing the same cache never see half a file or take each other's
     temporary file."""
-    import tempfile
-
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w") as f:
@@ -419,8 +418,6 @@ def quadrant_agreement(index: LibraryIndex, cues_json: str | Path):
     """
     import pandas as pd
 
-    from ..circumplex import quadrant
-
     meant = {r["file"]: r for r in json.loads(Path(cues_json).read_text())}
     rows = []
     for t in index.tracks:
@@ -430,7 +427,7 @@ def quadrant_agreement(index: LibraryIndex, cues_json: str | Path):
                 {
                     "file": Path(t.path).name,
                     "meant": m["quadrant"],
-                    "measured": quadrant(t.valence, t.arousal),
+                    "measured": circumplex.quadrant(t.valence, t.arousal),
                     "tempo_meant": m["tempo"],
                     "tempo_measured": t.tempo,
                     "mode_meant": m["mode"],

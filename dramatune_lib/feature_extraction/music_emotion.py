@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -142,8 +142,6 @@ class MusicModel:
 
         Notebook: 03_training.ipynb
         """
-        from dataclasses import asdict
-
         return asdict(self)
 
 
@@ -160,8 +158,6 @@ def load_music_model(path: str | Path | None = None) -> MusicModel | None:
 
     Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
-    from dataclasses import fields
-
     path = Path(path) if path else music_model_path()
     if not path.is_file():
         return None

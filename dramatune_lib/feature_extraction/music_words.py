@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,8 +151,6 @@ def read_tags(path: str | Path) -> dict[str, str]:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import re
-
     from tinytag import TinyTag
 
     try:
@@ -198,8 +197,6 @@ def words_of_track(t: TrackFeatures, folder: str | Path | None = None) -> list[s
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import re
-
     p = Path(t.path)
     parts: list[str] = []
     if folder is not None:

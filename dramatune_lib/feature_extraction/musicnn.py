@@ -10,6 +10,7 @@ from the tags (:func:`ear_arousal`) and keeps the mean embedding for similarity.
 
 from __future__ import annotations
 
+import queue
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +187,6 @@ class TaggerPool:
     """
 
     def __init__(self) -> None:
-        import queue
 
         self._idle: queue.SimpleQueue[MusicnnTagger] = queue.SimpleQueue()
 
@@ -199,8 +199,6 @@ class TaggerPool:
 
         Notebook: 02_feature_extraction.ipynb
         """
-        import queue
-
         try:
             return self._idle.get_nowait()
         except queue.Empty:

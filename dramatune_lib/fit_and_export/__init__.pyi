@@ -1,6 +1,6 @@
 """Type stub of the stage: the names it offers, for type checkers and for lazy_loader."""
 
-from .export import export_scene, free_output, output_paths, probe_output, report_merge
+from .export import export_scene, free_output, output_paths, probe_output, report_merge, write_csv
 from .fit import FittedCue, cue_sheet, fit_track, join_cues, time_stretch, track_licence
 from .mix import (
     LOUDNESS_TARGETS,
@@ -38,6 +38,7 @@ from .timeline import (
 )
 
 __all__ = [
+    "write_csv",
     "ANALYSIS_SR",
     "CUT_TOLERANCE",
     "EDITOR_RATES",

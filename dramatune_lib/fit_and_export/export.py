@@ -9,12 +9,14 @@ import math
 import os
 import subprocess
 import tempfile
+import warnings
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from .. import media
 from ..errors import BadInputError, DramaTuneError, OutputExistsError
 from ..lock import full_disk_error, lock_path, output_lock
 from ..loudness import LOUDNESS_BLOCK_S, integrated_loudness
@@ -61,7 +63,12 @@ def free_output(path: str | Path) -> Path:
     return unique_path(path, writes=lambda p: output_paths(p).values())
 
 
-def _write_sheet_csv(path: Path, rows: list[dict]) -> None:
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """Rows of one shape (dicts with the same keys, in order) as a CSV file with a header: the cue
+    sheet, and a batch's ``summary.csv``.
+
+    Notebook: 07_fit_and_export.ipynb
+    """
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
@@ -130,7 +137,7 @@ def export_scene(
             # while ffmpeg encodes the mix: the stem and the cue sheet
             sf.write(tmp["stem"], m.music, cue.sr, subtype="PCM_24", format="WAV")
             rows = cue_sheet(cue)
-            _write_sheet_csv(tmp["csv"], rows)
+            write_csv(tmp["csv"], rows)
             tmp["json"].write_text(
                 json.dumps(
                     {
@@ -224,17 +231,13 @@ def report_merge(scene: str | Path, track: str | Path, output: str | Path) -> Pa
 
     Notebook: 07_fit_and_export.ipynb
     """
-    import warnings
-
     from moviepy import AudioFileClip, VideoFileClip
 
     with warnings.catch_warnings():  # pydub looks for ffmpeg on PATH at import; it is given one below
         warnings.simplefilter("ignore", RuntimeWarning)
         from pydub import AudioSegment
 
-    from ..media import ffmpeg_exe
-
-    AudioSegment.converter = ffmpeg_exe()
+    AudioSegment.converter = media.ffmpeg_exe()
     output = Path(output)
     refuse_existing([output], overwrite=False)
     with VideoFileClip(str(scene)) as video:

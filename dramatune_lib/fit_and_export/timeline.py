@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -219,8 +220,6 @@ def timeline_paths(output: str | Path, formats: list[str] | tuple[str, ...]) -> 
 
 def _edl_text(tl, rate: float) -> str:
     """A CMX 3600 EDL of the music track (OpenTimelineIO's writer), with its frame-code mode."""
-    import copy
-
     from otio_cmx3600_adapter.cmx_3600 import EDLWriter
 
     tracks = copy.deepcopy(tl.tracks)  # the writer edits what it is given

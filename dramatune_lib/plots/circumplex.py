@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
+from .. import matching
 from ..circumplex import LABEL_VA, MUSIC_VA
 from ..schema import Recommendation, SceneProfile, TrackFeatures
 
@@ -133,11 +136,9 @@ def circumplex_figure(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from ..matching import matched_position
-
     # music is named in music's words (the Geneva Emotional Music Scale) where tracks are drawn
     fig, ax = _circumplex_axes(size, "Scene and music on the circumplex", words=MUSIC_VA if tracks else None)
-    where = {t.path: matched_position(t) for t in tracks or []}  # where the matcher sees each track
+    where = {t.path: matching.matched_position(t) for t in tracks or []}  # where the matcher sees each track
     if tracks:
         ax.scatter(
             [where[t.path][0] for t in tracks],
@@ -222,8 +223,6 @@ def figure_png(fig: Figure, dpi: int = 96) -> bytes:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from ..schema import SceneProfile
@@ -15,8 +16,6 @@ def fitted_cue_figure(cue, *, cuts: list[float] | None = None, gain=None, width:
 
     Notebook: 07_fit_and_export.ipynb
     """
-    import numpy as np
-
     fig = Figure(figsize=(width, 2.8))
     ax = fig.subplots()
     y = np.abs(cue.audio).max(axis=1)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import NullFormatter
 
+from .. import feature_extraction, media
+from ..feature_extraction.tracks import _KK_MAJOR, _KK_MINOR, _NOTES, SR
 from ..schema import TrackFeatures
 from .circumplex import _circumplex_axes
 
@@ -33,8 +36,6 @@ def confusion_figure(report, *, size: float = 3.6) -> Figure:
 
     Notebook: 03_training.ipynb
     """
-    import numpy as np
-
     cm = np.array(report.confusion_real)
     fig = Figure(figsize=(size, size))
     ax = fig.subplots()
@@ -120,17 +121,16 @@ def tempogram_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
     """
     import librosa
 
-    from ..feature_extraction import HOP, SR
-    from ..media import load_audio
-
-    y = load_audio(track.path, sr=SR, mono=True, max_seconds=60)
-    oenv = librosa.onset.onset_strength(y=y, sr=SR, hop_length=HOP)
-    tg = librosa.feature.tempogram(onset_envelope=oenv, sr=SR, hop_length=HOP, win_length=TEMPOGRAM_WINDOW)
-    bpm = librosa.tempo_frequencies(tg.shape[0], sr=SR, hop_length=HOP)
+    y = media.load_audio(track.path, sr=feature_extraction.SR, mono=True, max_seconds=60)
+    oenv = librosa.onset.onset_strength(y=y, sr=feature_extraction.SR, hop_length=feature_extraction.HOP)
+    tg = librosa.feature.tempogram(
+        onset_envelope=oenv, sr=feature_extraction.SR, hop_length=feature_extraction.HOP, win_length=TEMPOGRAM_WINDOW
+    )
+    bpm = librosa.tempo_frequencies(tg.shape[0], sr=feature_extraction.SR, hop_length=feature_extraction.HOP)
     keep = (bpm >= 30) & (bpm <= 300)
     fig = Figure(figsize=(width, 2.8))
     ax = fig.subplots()
-    times = librosa.times_like(oenv, sr=SR, hop_length=HOP)
+    times = librosa.times_like(oenv, sr=feature_extraction.SR, hop_length=feature_extraction.HOP)
     end = max(1, oenv.size - TEMPOGRAM_WINDOW // 2)  # the last frame whose whole window lies in the track
     mesh = ax.pcolormesh(times[:end], bpm[keep], tg[keep][:, :end], shading="auto", cmap="magma")
     fig.colorbar(mesh, ax=ax, pad=0.01, label="autocorrelation\n(1 = the frame's peak)")
@@ -150,12 +150,8 @@ def chroma_key_figure(track: TrackFeatures, *, width: float = 7.0) -> Figure:
     Notebook: 02_feature_extraction.ipynb
     """
     import librosa
-    import numpy as np
 
-    from ..feature_extraction.tracks import _KK_MAJOR, _KK_MINOR, _NOTES, SR
-    from ..media import load_audio
-
-    y = load_audio(track.path, sr=SR, mono=True, max_seconds=60)
+    y = media.load_audio(track.path, sr=SR, mono=True, max_seconds=60)
     chroma = librosa.feature.chroma_stft(y=y, sr=SR, hop_length=2048).mean(axis=1)
     prof = np.roll(_KK_MAJOR if track.mode == "major" else _KK_MINOR, _NOTES.index(track.key))
     fig = Figure(figsize=(width, 2.6))

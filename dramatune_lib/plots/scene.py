@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.figure import Figure
 
+from .. import feature_extraction, frames, media
 from ..schema import SceneProfile
 
 
@@ -41,13 +43,10 @@ def scene_frames_figure(scenes: dict, *, at: float = 0.5, width: float = 9.0) ->
 
     Notebook: 01_dataset_prep.ipynb
     """
-    from ..frames import still_frame
-    from ..media import probe
-
     fig = Figure(figsize=(width, width / (3 * 16 / 9) * len(scenes) / 3 + 0.5))
     axes = fig.subplots(1, len(scenes), squeeze=False)[0]
     for ax, (name, path) in zip(axes, scenes.items()):
-        frame = still_frame(path, at * probe(path).duration)
+        frame = frames.still_frame(path, at * media.probe(path).duration)
         if frame is not None:
             ax.imshow(frame)
         ax.set_title(name)
@@ -109,22 +108,20 @@ def faces_figure(track, *, width: float = 7.0) -> Figure:
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import numpy as np
-
-    from ..feature_extraction import FER_CLASSES as classes
-
     if hasattr(track, "face_frames"):  # a SceneProfile: the readings of its analysis
-        rows = np.asarray(track.face_frames, dtype=float).reshape(-1, 1 + len(classes))
+        rows = np.asarray(track.face_frames, dtype=float).reshape(-1, 1 + len(feature_extraction.FER_CLASSES))
         t, probs = rows[:, 0], rows[:, 1:]
     else:
         t = np.asarray(track.sample_times)
         probs = (
-            np.array([[f.probs.get(c, 0.0) for c in classes] for f in track.faces]) if track.faces else np.zeros((0, 7))
+            np.array([[f.probs.get(c, 0.0) for c in feature_extraction.FER_CLASSES] for f in track.faces])
+            if track.faces
+            else np.zeros((0, 7))
         )
     fig = Figure(figsize=(width, 2.6))
     ax = fig.subplots()
     if probs.size:
-        ax.stackplot(t, probs.T, labels=classes, alpha=0.85, step="post")
+        ax.stackplot(t, probs.T, labels=feature_extraction.FER_CLASSES, alpha=0.85, step="post")
     ax.set(
         xlim=(0, float(t[-1]) + 0.5 if t.size else 1),
         ylim=(0, 1),

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+import webbrowser
 from pathlib import Path
 
 from ..dataset_prep import ensure_demo_data
@@ -22,8 +24,6 @@ TOKEN_ENV = "DRAMATUNE_TOKEN"
 
 def _wait_and_open(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
     """Open ``url`` in the user's browser once the server answers (never, if it died first)."""
-    import urllib.request
-    import webbrowser
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:

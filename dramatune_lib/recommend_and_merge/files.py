@@ -16,7 +16,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from .. import config
+from .. import config, media
 from ..errors import DramaTuneError
 from ..lock import pid_alive
 from ..schema import ExportResult
@@ -135,15 +135,13 @@ def preview_copy(video: Path, folder: Path) -> Path:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from ..media import ffmpeg_path, run_ffmpeg
-
     folder.mkdir(exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f"{video.stem}-", suffix=".preview.mp4", dir=folder)
     os.close(fd)
     scale = f"scale=-2:'min({PREVIEW_HEIGHT},ih)',format=yuv420p"
     codecs = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-c:a", "aac", "-b:a", "96k"]
-    args = ["-i", ffmpeg_path(video), "-map", "0:v:0", "-map", "0:a:0?", "-vf", scale, *codecs]
-    run_ffmpeg([*args, "-movflags", "+faststart", ffmpeg_path(name)], video)
+    args = ["-i", media.ffmpeg_path(video), "-map", "0:v:0", "-map", "0:a:0?", "-vf", scale, *codecs]
+    media.run_ffmpeg([*args, "-movflags", "+faststart", media.ffmpeg_path(name)], video)
     return Path(name)
 
 
@@ -161,10 +159,8 @@ class Previews:
 
     def __call__(self, video: str | Path) -> tuple[Path, str]:
         """The file to play for ``video``, and a note for the page ("" when it is the original)."""
-        from ..media import probe_scene
-
         video = Path(video)
-        info = probe_scene(video)
+        info = media.probe_scene(video)
         if browser_plays(info):
             return video, ""
         for gone in [v for v in self.made if not v.exists()]:  # replaced uploads and merges

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+import secrets
 import sys
+import tempfile
 from pathlib import Path
 
-from .. import config
+from .. import config, errors
 from ..dataset_prep import ensure_demo_data
 from .session import MAX_UPLOAD_MB
 
@@ -30,8 +34,6 @@ def is_loopback(ip: str) -> bool:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    import ipaddress
-
     try:
         return ipaddress.ip_address(ip).is_loopback
     except ValueError:
@@ -43,8 +45,6 @@ def new_token() -> str:
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    import secrets
-
     return secrets.token_urlsafe(32)
 
 
@@ -82,13 +82,11 @@ def voila_command(
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    import json
-    import tempfile
-
-    from ..errors import DramaTuneError
 
     if not token and not is_loopback(ip):
-        raise DramaTuneError(f"--ip {ip}: serving to a network needs a token — leave --token out to get a random one")
+        raise errors.DramaTuneError(
+            f"--ip {ip}: serving to a network needs a token — leave --token out to get a random one"
+        )
     nb = Path(notebook) if notebook else config.PROJECT_ROOT / "notebooks" / "05_recommend_and_merge.ipynb"
     # an upload travels as one binary websocket message: the file's bytes and a few kB of JSON
     # around them (UPLOAD_FRAMING_MB); tornado reads a message's length first and closes the

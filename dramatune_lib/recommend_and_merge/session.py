@@ -11,10 +11,12 @@ import shutil
 import tempfile
 import traceback
 import weakref
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import config, pipeline
+from .. import compose as compose_stage  # `compose` is a method here
+from .. import config, dataset_prep, feature_extraction, fit_and_export, pipeline
 from ..dataset_prep import ensure_demo_data
 from ..errors import BadInputError, DramaTuneError
 from ..feature_extraction import LibraryIndex, face_detector, index_library, read_indexed
@@ -95,9 +97,7 @@ class AppSession:
 
     def use_demo(self, name: str) -> Path:
         """Select an embedded demo scene (or the clip of all three)."""
-        from ..dataset_prep import demo_clip
-
-        path = demo_clip(self.demo) if name == CLIP_NAME else self.demo.scenes[name]
+        path = dataset_prep.demo_clip(self.demo) if name == CLIP_NAME else self.demo.scenes[name]
         self._set_scene(path, f"demo: {name}")
         return path
 
@@ -120,12 +120,10 @@ class AppSession:
 
     def save_subtitles(self, name: str, content: bytes) -> Path:
         """Store uploaded subtitles (.srt) or a script (.txt) for the selected scene, after checking them."""
-        from ..feature_extraction import read_subtitles
-
         safe = sanitize_filename(name, default="subtitles")
         if Path(safe).suffix.lower() not in (".srt", ".txt"):
             raise BadInputError(name, "is not subtitles — give an .srt file or a .txt script")
-        new = self._store_checked(safe, content, read_subtitles)
+        new = self._store_checked(safe, content, feature_extraction.read_subtitles)
         self._drop(self.subtitles)
         self.subtitles = new
         self.profile, self.recommendations, self.shown = None, [], set()
@@ -374,16 +372,13 @@ class AppSession:
     def compose(self, instrument: str = "strings", *, another: bool = False) -> Recommendation:
         """Compose an original cue for the analysed scene (chords on its cuts, its emotion followed,
         a cadence at its end) into this session's folder; ``another`` gives a different one."""
-        from ..compose import compose_for_scene
-        from ..dataset_prep.composer import write_cue
-
         if self.profile is None:
             raise DramaTuneError("analyse the scene first")
         self._seed = self._seed + 1 if another else self._seed
-        y, pm, p, sections = compose_for_scene(self.profile, instrument=instrument, seed=self._seed)
+        y, pm, p, sections = compose_stage.compose_for_scene(self.profile, instrument=instrument, seed=self._seed)
         folder = self.workdir / "composed"
         folder.mkdir(exist_ok=True)
-        path = write_cue(
+        path = dataset_prep.write_cue(
             unique_path(folder / sanitize_filename(f"{self._selected().stem}_{instrument}_{self._seed}.flac")), y, pm
         )
         for old in folder.iterdir():  # the takes before (audio and MIDI): deleted, only the latest can be merged
@@ -450,14 +445,10 @@ class AppSession:
         """The last merge for an editing program, as one zip: its timeline as OpenTimelineIO, Final
         Cut Pro 7 XML (Premiere Pro, DaVinci Resolve), Final Cut Pro X XML (whole-number frame rates)
         and a CMX 3600 EDL of the music, the music stem, the cue sheets and a note on importing."""
-        import zipfile
-
-        from ..fit_and_export import TIMELINE_FORMATS, editor_rate, editor_timeline, timeline_problem, write_timelines
-
         if self.last_cue is None or self.scene is None:
             raise DramaTuneError("merge the scene first")
         out = Path(result.output)
-        tl = editor_timeline(
+        tl = fit_and_export.editor_timeline(
             self.scene,
             self.last_cue,
             stem=result.stem,
@@ -465,9 +456,9 @@ class AppSession:
             cuts=self.profile.cut_times if self.profile else [],
             name=out.stem,
         )
-        rate = editor_rate(probe_scene(self.scene).fps)
-        formats = [f for f in TIMELINE_FORMATS if timeline_problem(f, rate) is None]
-        files = write_timelines(tl, out, formats)
+        rate = fit_and_export.editor_rate(probe_scene(self.scene).fps)
+        formats = [f for f in fit_and_export.TIMELINE_FORMATS if fit_and_export.timeline_problem(f, rate) is None]
+        files = fit_and_export.write_timelines(tl, out, formats)
         files += [Path(result.stem), Path(result.cue_sheet), Path(result.cue_sheet).with_suffix(".json")]
         note = (
             f"{out.stem}: the temp score for your editing program.\n\n"

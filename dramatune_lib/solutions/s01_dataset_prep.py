@@ -5,6 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from .. import dataset_prep
+from .. import feature_extraction as fx
+
 
 def solution_01_1(show: bool = False, *, valence: float = -0.6, arousal: float = -0.5, seconds: float = 10.0):
     """Exercise 1: the same point composed with each instrumentation, measured and placed by the
@@ -14,18 +17,15 @@ def solution_01_1(show: bool = False, *, valence: float = -0.6, arousal: float =
     """
     import pandas as pd
 
-    from ..dataset_prep.composer import INSTRUMENTS, compose_cue, write_cue
-    from ..feature_extraction import load_music_model, place_tracks, track_features
-
     with tempfile.TemporaryDirectory() as d:
         tracks = []
-        for name in INSTRUMENTS:
-            y, pm, _ = compose_cue(valence, arousal, seconds, instrument=name, seed=1)
-            tracks.append(track_features(write_cue(Path(d) / f"{name}.flac", y, pm)))
-        place_tracks(tracks, load_music_model(), words=False)
+        for name in dataset_prep.INSTRUMENTS:
+            y, pm, _ = dataset_prep.compose_cue(valence, arousal, seconds, instrument=name, seed=1)
+            tracks.append(fx.track_features(dataset_prep.write_cue(Path(d) / f"{name}.flac", y, pm)))
+        fx.place_tracks(tracks, fx.load_music_model(), words=False)
     table = pd.DataFrame(
         {
-            "instrument": list(INSTRUMENTS),
+            "instrument": list(dataset_prep.INSTRUMENTS),
             "valence": [t.valence for t in tracks],
             "arousal": [t.arousal for t in tracks],
         }
@@ -46,9 +46,10 @@ def solution_01_2(show: bool = False, *, valence: float = -0.6):
     """
     import pandas as pd
 
-    from ..dataset_prep.composer import params_dict, plan_cue
-
-    rows = [params_dict(plan_cue(valence, a, 10, instrument="piano", seed=1)) for a in (-0.8, -0.4, 0.0, 0.4, 0.8)]
+    rows = [
+        dataset_prep.params_dict(dataset_prep.plan_cue(valence, a, 10, instrument="piano", seed=1))
+        for a in (-0.8, -0.4, 0.0, 0.4, 0.8)
+    ]
     table = pd.DataFrame(rows)
     changed = [c for c in table.columns if table[c].astype(str).nunique() > 1 and c != "arousal"]
     if show:
@@ -64,19 +65,18 @@ def solution_01_3(show: bool = False, *, per_subset: int = 40):
 
     Notebook: 01_dataset_prep.ipynb
     """
-    from ..dataset_prep import DatasetMissingError, liris_agreement, load_liris_accede
-    from ..feature_extraction import analyze_scene
-
     try:
-        clips = load_liris_accede()
-    except DatasetMissingError as e:
+        clips = dataset_prep.load_liris_accede()
+    except dataset_prep.DatasetMissingError as e:
         if show:
             print(e)
         return None
     out = {}
     for subset in ("test", "learning"):
         chosen = [c for c in clips if c.subset == subset][:per_subset]
-        out[subset] = liris_agreement(chosen, [analyze_scene(c.path) for c in chosen]) if chosen else None
+        out[subset] = (
+            dataset_prep.liris_agreement(chosen, [fx.analyze_scene(c.path) for c in chosen]) if chosen else None
+        )
     if show:
         print(out)
     return out

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 from pathlib import Path
+
+from .. import circumplex, dataset_prep, media
+from .. import feature_extraction as fx
+from ..signal.beats import beat_track, tempo_estimate
 
 
 def solution_02_1(show: bool = False, *, factors: tuple[float, ...] = (0.0, 0.5, 2.0)):
@@ -16,18 +21,14 @@ def solution_02_1(show: bool = False, *, factors: tuple[float, ...] = (0.0, 0.5,
     """
     import pandas as pd
 
-    from ..circumplex import Cue
-    from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import analyze_scene, fuse_axes
-
-    smile = analyze_scene(ensure_demo_data().scenes["smile"])
+    smile = fx.analyze_scene(dataset_prep.ensure_demo_data().scenes["smile"])
     rows = []
     for f in (1.0, *factors):
         cues = [
-            Cue(c.name, c.valence, c.arousal, c.confidence, c.weight * (f if c.name == "faces" else 1.0))
+            circumplex.Cue(c.name, c.valence, c.arousal, c.confidence, c.weight * (f if c.name == "faces" else 1.0))
             for c in smile.cues
         ]
-        v, a, _, _ = fuse_axes(cues)
+        v, a, _, _ = fx.fuse_axes(cues)
         rows.append(
             {
                 "faces weight x": f,
@@ -49,17 +50,12 @@ def solution_02_2(show: bool = False, *, tolerance: float = 0.06):
 
     Notebook: 02_feature_extraction.ipynb
     """
-    import json
-
     import pandas as pd
 
-    from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import index_library
-
-    demo = ensure_demo_data()
+    demo = dataset_prep.ensure_demo_data()
     composed = {c["file"]: c for c in json.loads((demo.library / "cues.json").read_text())}
     rows = []
-    for t in index_library(demo.library, music_model=None, words=False).tracks:
+    for t in fx.index_library(demo.library, music_model=None, words=False).tracks:
         c = composed.get(Path(t.path).name)
         if c:
             ratio = t.tempo / c["tempo"]
@@ -86,17 +82,14 @@ def solution_02_3(show: bool = False):
 
     Notebook: 02_feature_extraction.ipynb
     """
-    from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import analyze_scene, fusion_table
-
-    chase = ensure_demo_data().scenes["chase"]
+    chase = dataset_prep.ensure_demo_data().scenes["chase"]
     lines = ["I hate you, get out!", "You ruined everything, you liar!", "Run, they will kill us!"]
     srt = "".join(f"{i + 1}\n00:00:0{2 * i},000 --> 00:00:0{2 * i + 2},000\n{t}\n\n" for i, t in enumerate(lines))
     with tempfile.TemporaryDirectory() as d:
         subs = Path(d) / "chase.srt"
         subs.write_text(srt)
-        plain, said = analyze_scene(chase), analyze_scene(chase, subtitles=subs)
-    table = fusion_table({"without words": plain, "with angry lines": said})
+        plain, said = fx.analyze_scene(chase), fx.analyze_scene(chase, subtitles=subs)
+    table = fx.fusion_table({"without words": plain, "with angry lines": said})
     if show:
         print(f"without words: {plain.mood}; with the angry lines: {said.mood}")
     return plain.mood, said.mood, table
@@ -112,19 +105,14 @@ def solution_02_4(show: bool = False, *, tightness: tuple[float, ...] = (10.0, 1
     """
     import pandas as pd
 
-    from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import HOP, SR, index_library, onset_envelope
-    from ..media import load_audio
-    from ..signal.beats import beat_track, tempo_estimate
-
-    lib = index_library(ensure_demo_data().library, music_model=None, words=False)
+    lib = fx.index_library(dataset_prep.ensure_demo_data().library, music_model=None, words=False)
     rows = []
     for t in lib.tracks[track : track + 4]:
-        env = onset_envelope(load_audio(t.path, sr=SR)[: 12 * SR], SR)
-        bpm = tempo_estimate(env, SR, HOP)
-        base = beat_track(env, SR, HOP, bpm=bpm)
+        env = fx.onset_envelope(media.load_audio(t.path, sr=fx.SR)[: 12 * fx.SR], fx.SR)
+        bpm = tempo_estimate(env, fx.SR, fx.HOP)
+        base = beat_track(env, fx.SR, fx.HOP, bpm=bpm)
         for k in tightness:
-            beats = beat_track(env, SR, HOP, bpm=bpm, tightness=k)
+            beats = beat_track(env, fx.SR, fx.HOP, bpm=bpm, tightness=k)
             moved = sum(abs(beats - b).min() > 2 for b in base) if beats.size else len(base)
             rows.append({"track": t.title, "tightness": k, "beats": len(beats), "moved from 100's": int(moved)})
     table = pd.DataFrame(rows)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from .. import feature_extraction as fx
+from .. import training
+
 
 def _f1_table(**reports):
     import pandas as pd
@@ -16,11 +19,9 @@ def solution_03_1(show: bool = False):
 
     Notebook: 03_training.ipynb
     """
-    from ..training import sound_corpus, train_sound_classifier
-
-    clips = sound_corpus(fast=True)
-    _, files = train_sound_classifier(clips, fast=True)
-    _, seconds = train_sound_classifier(clips, fast=True, hold_out="seconds")
+    clips = training.sound_corpus(fast=True)
+    _, files = training.train_sound_classifier(clips, fast=True)
+    _, seconds = training.train_sound_classifier(clips, fast=True, hold_out="seconds")
     table = _f1_table(**{"whole files held out": files, "random seconds held out": seconds})
     if show:
         print(table.mean().round(3).to_string())
@@ -33,14 +34,11 @@ def solution_03_2(show: bool = False):
 
     Notebook: 03_training.ipynb
     """
-    from ..feature_extraction import ST_FEATURES
-    from ..training import sound_corpus, train_sound_classifier
-
-    names = [f"{s}_{n}" for s in ("mean", "std") for n in ST_FEATURES]
+    names = [f"{s}_{n}" for s in ("mean", "std") for n in fx.ST_FEATURES]
     keep = [i for i, n in enumerate(names) if "mfcc" not in n]
-    clips = sound_corpus(fast=True)
-    _, every = train_sound_classifier(clips, fast=True)
-    _, fewer = train_sound_classifier(clips, fast=True, columns=keep)
+    clips = training.sound_corpus(fast=True)
+    _, every = training.train_sound_classifier(clips, fast=True)
+    _, fewer = training.train_sound_classifier(clips, fast=True, columns=keep)
     table = _f1_table(**{"all 68 features": every, f"without MFCCs ({len(keep)})": fewer})
     if show:
         print(table.to_string())
@@ -57,14 +55,12 @@ def solution_03_3(show: bool = False, *, game: str = "naev-data"):
     """
     import pandas as pd
 
-    from ..training import fit_music_model, music_model_table, soundtrack_clips, soundtrack_features
-
-    clips = soundtrack_clips(full=False)
+    clips = training.soundtrack_clips(full=False)
     one = [c for c in clips if c.source == game]
     weights = {}
     for name, chosen in ((game, one), ("all games", clips)):
-        kept, feats = soundtrack_features(chosen)
-        weights[name] = music_model_table(fit_music_model(kept, feats)).set_index("feature")["weight"]
+        kept, feats = training.soundtrack_features(chosen)
+        weights[name] = training.music_model_table(training.fit_music_model(kept, feats)).set_index("feature")["weight"]
     table = pd.DataFrame(weights)
     table["same sign"] = (table[game] * table["all games"]) > 0
     if show:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from .. import evaluation, matching
+
 
 def _benchmark():
-    from ..evaluation import benchmark_tracks, music_benchmark
 
-    tracks = benchmark_tracks(fast=True)
-    table, placed = music_benchmark(tracks)
+    tracks = evaluation.benchmark_tracks(fast=True)
+    table, placed = evaluation.music_benchmark(tracks)
     return tracks, table, placed
 
 
@@ -20,17 +21,14 @@ def solution_04_1(show: bool = False):
     """
     import pandas as pd
 
-    from ..evaluation import matcher_benchmark
-    from ..matching import RELATIVE_WEIGHT
-
     tracks, _, placed = _benchmark()
     cols = {}
     for name, rw in (
         ("absolute only (0)", 0.0),
-        (f"blended ({RELATIVE_WEIGHT})", RELATIVE_WEIGHT),
+        (f"blended ({matching.RELATIVE_WEIGHT})", matching.RELATIVE_WEIGHT),
         ("rank only (1)", 1.0),
     ):
-        _, summary = matcher_benchmark(tracks, placed, relative_weight=rw)
+        _, summary = evaluation.matcher_benchmark(tracks, placed, relative_weight=rw)
         cols[name] = summary["DramaTune matcher"]
     table = pd.DataFrame(cols)
     if show:
@@ -46,12 +44,9 @@ def solution_04_2(show: bool = False):
     """
     import pandas as pd
 
-    from ..evaluation import matcher_benchmark
-    from ..matching import MatchWeights
-
     tracks, _, placed = _benchmark()
-    _, default = matcher_benchmark(tracks, placed)
-    _, tempo = matcher_benchmark(tracks, placed, weights=MatchWeights(tempo=0.5))
+    _, default = evaluation.matcher_benchmark(tracks, placed)
+    _, tempo = evaluation.matcher_benchmark(tracks, placed, weights=matching.MatchWeights(tempo=0.5))
     table = pd.DataFrame({"default weights": default["DramaTune matcher"], "tempo 0.5": tempo["DramaTune matcher"]})
     if show:
         print(table.to_string())
@@ -66,10 +61,8 @@ def solution_04_3(show: bool = False):
     """
     import pandas as pd
 
-    from ..evaluation import DEFAULT_METHOD
-
     tracks, table, _ = _benchmark()
-    games = table[(table["game"] != "all games") & (table["method"] == DEFAULT_METHOD)].copy()
+    games = table[(table["game"] != "all games") & (table["method"] == evaluation.DEFAULT_METHOD)].copy()
     games["mean AUC"] = (games["valence AUC"] + games["arousal AUC"]) / 2
     hardest = games.sort_values("mean AUC").iloc[0]
     peace = pd.DataFrame(

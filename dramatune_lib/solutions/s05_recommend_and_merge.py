@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import dataset_prep, pipeline
+from .. import feature_extraction as fx
+
 
 def solution_05_1(show: bool = False):
     """Exercise 1: the chase's top three with the *Mood vs pace* slider at 0 (by pace: tempo and
@@ -14,12 +17,8 @@ def solution_05_1(show: bool = False):
     """
     import pandas as pd
 
-    from .. import pipeline
-    from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import index_library
-
-    demo = ensure_demo_data()
-    chase, tracks = pipeline.analyze(demo.scenes["chase"]), index_library(demo.library).tracks
+    demo = dataset_prep.ensure_demo_data()
+    chase, tracks = pipeline.analyze(demo.scenes["chase"]), fx.index_library(demo.library).tracks
     rows = []
     for slider in (0.0, 1.0):
         for r in pipeline.rank(chase, tracks, mood_vs_pace=slider):
@@ -46,13 +45,9 @@ def solution_05_2(video: str | Path | None = None, show: bool = False):
 
     Notebook: 05_recommend_and_merge.ipynb
     """
-    from .. import pipeline
-    from ..dataset_prep import ensure_demo_data
-    from ..feature_extraction import fusion_table
-
-    video = Path(video) if video else ensure_demo_data().scenes["smile"]
+    video = Path(video) if video else dataset_prep.ensure_demo_data().scenes["smile"]
     profile = pipeline.analyze(video)
-    table = fusion_table({video.name: profile})
+    table = fx.fusion_table({video.name: profile})
     if show:
         print(profile.summary())
     return profile.mood, table
@@ -67,12 +62,8 @@ def solution_05_3(show: bool = False):
     """
     import pandas as pd
 
-    from .. import pipeline
-    from ..dataset_prep import demo_clip, ensure_demo_data
-    from ..feature_extraction import index_library
-
-    profile = pipeline.analyze(demo_clip())
-    tracks = index_library(ensure_demo_data().library).tracks
+    profile = pipeline.analyze(dataset_prep.demo_clip())
+    tracks = fx.index_library(dataset_prep.ensure_demo_data().library).tracks
     rows = [
         {"how": f"scene {part.start:.0f}-{part.end:.0f} s ({part.emotion})", "pick": pick.title if pick else None}
         for part, pick in pipeline.plan(profile, tracks)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
+from .. import compose, dataset_prep, matching
+from .. import feature_extraction as fx
+
 
 def solution_06_1(show: bool = False, *, valence: float = -0.6, arousal: float = 0.7):
     """Exercise 1: the symbolic metrics of one point composed with each instrumentation. Notes,
@@ -13,11 +18,11 @@ def solution_06_1(show: bool = False, *, valence: float = -0.6, arousal: float =
 
     Notebook: 06_compose.ipynb
     """
-    from ..compose import metrics_table
-    from ..dataset_prep.composer import INSTRUMENTS, compose_midi, plan_cue
-
-    pieces = {name: compose_midi(plan_cue(valence, arousal, 30, instrument=name, seed=0)) for name in INSTRUMENTS}
-    table = metrics_table(pieces)
+    pieces = {
+        name: dataset_prep.compose_midi(dataset_prep.plan_cue(valence, arousal, 30, instrument=name, seed=0))
+        for name in dataset_prep.INSTRUMENTS
+    }
+    table = compose.metrics_table(pieces)
     if show:
         print(table.round(3).to_string())
     return table
@@ -32,21 +37,17 @@ def solution_06_2(show: bool = False, *, seeds: int = 8):
 
     Notebook: 06_compose.ipynb
     """
-    import numpy as np
     import pretty_midi
-
-    from ..compose import symbolic_metrics
-    from ..dataset_prep.composer import compose_midi, plan_cue
 
     out = {}
     for name, steps in (("default steps", None), ("only +-1", (-1, 1))):
         values = []
         for seed in range(seeds):
-            p = plan_cue(0.6, 0.3, 30, instrument="piano", seed=seed)
-            pm = compose_midi(p) if steps is None else compose_midi(p, melody_steps=steps)
+            p = dataset_prep.plan_cue(0.6, 0.3, 30, instrument="piano", seed=seed)
+            pm = dataset_prep.compose_midi(p) if steps is None else dataset_prep.compose_midi(p, melody_steps=steps)
             melody = pretty_midi.PrettyMIDI(initial_tempo=p.tempo)
             melody.instruments = [i for i in pm.instruments if i.name == "melody"]
-            values.append(symbolic_metrics(melody)["pitch_entropy"])
+            values.append(compose.symbolic_metrics(melody)["pitch_entropy"])
         out[name] = round(float(np.mean(values)), 3)
     if show:
         print(f"pitch entropy: {out}")
@@ -62,24 +63,19 @@ def solution_06_3(show: bool = False, *, levels: tuple[float, ...] = (-0.9, -0.6
 
     Notebook: 06_compose.ipynb
     """
-    import numpy as np
     import pandas as pd
-
-    from ..dataset_prep.composer import INSTRUMENTS, compose_cue, write_cue
-    from ..feature_extraction import load_music_model, place_tracks, track_features
-    from ..matching import matched_position
 
     asked: list[float] = []
     tracks: list = []
     with tempfile.TemporaryDirectory() as d:
         for i, a in enumerate(levels):
             for v in (-0.6, -0.3, 0.3, 0.6):
-                name = list(INSTRUMENTS)[len(tracks) % len(INSTRUMENTS)]
-                y, pm, _ = compose_cue(v, a, 20, instrument=name, seed=i)
-                tracks.append(track_features(write_cue(Path(d) / f"cue{len(tracks)}.flac", y, pm)))
+                name = list(dataset_prep.INSTRUMENTS)[len(tracks) % len(dataset_prep.INSTRUMENTS)]
+                y, pm, _ = dataset_prep.compose_cue(v, a, 20, instrument=name, seed=i)
+                tracks.append(fx.track_features(dataset_prep.write_cue(Path(d) / f"cue{len(tracks)}.flac", y, pm)))
                 asked.append(a)
-        place_tracks(tracks, load_music_model(), words=False)
-    rows = pd.DataFrame({"asked arousal": asked, "heard": [matched_position(t)[1] for t in tracks]})
+        fx.place_tracks(tracks, fx.load_music_model(), words=False)
+    rows = pd.DataFrame({"asked arousal": asked, "heard": [matching.matched_position(t)[1] for t in tracks]})
     rows["agrees"] = np.sign(rows["asked arousal"]) == np.sign(rows["heard"])
     table = rows.groupby("asked arousal")["agrees"].mean().rename("share heard on its side").reset_index()
     if show:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
 
+from .. import errors, feature_extraction, media
 from ..feature_extraction import (
     sound_model_path,
 )
@@ -21,12 +24,6 @@ def main(argv: list[str] | None = None) -> int:
 
     Notebook: 03_training.ipynb
     """
-    import argparse
-    import sys
-
-    from ..errors import OutputExistsError
-    from ..feature_extraction import music_model_path
-    from ..media import refuse_existing
 
     ap = argparse.ArgumentParser(
         prog="python -m dramatune_lib.training",
@@ -40,10 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     if a.out and not a.only:
         ap.error("--out needs --only sound or --only music")
     which = [a.only] if a.only else ["sound", "music"]
-    outs = {w: Path(a.out) if a.out else (sound_model_path() if w == "sound" else music_model_path()) for w in which}
+    outs = {
+        w: Path(a.out) if a.out else (sound_model_path() if w == "sound" else feature_extraction.music_model_path())
+        for w in which
+    }
     try:
-        refuse_existing(outs.values(), a.overwrite)  # before minutes of training, not after
-    except OutputExistsError as e:
+        media.refuse_existing(outs.values(), a.overwrite)  # before minutes of training, not after
+    except errors.OutputExistsError as e:
         print(f"dramatune: error: {e}", file=sys.stderr)
         return 2
     if "sound" in outs:

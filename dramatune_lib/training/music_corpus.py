@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .. import feature_extraction
 from .debian import fetch_debian
 
 #: Where a game plays a piece (its context group), and the circumplex side that place implies:
@@ -89,8 +92,6 @@ def _hedgewars_contexts(root: Path) -> dict[str, str]:
 
 def _lua_lists(text: str, name: str) -> set[str]:
     """Every string in every ``name = { ... }`` table of a Lua file (nested tables included)."""
-    import re
-
     out: set[str] = set()
     for m in re.finditer(r"(?<![\w.])" + name + r"\s*=\s*\{", text):
         depth, i = 1, m.end()
@@ -117,8 +118,6 @@ def _0ad_contexts(root: Path) -> dict[str, str]:
     # gui/common/music.js (the default playlists) and simulation/data/civs/*.json (each
     # civilisation's peace music) inside public.zip; every piece of its audio/music/ (the labelled
     # ones and the rest, for the whole-soundtrack benchmark) is unpacked beside it
-    import re
-    import zipfile
 
     zpath = root / "usr/share/games/0ad/mods/public/public.zip"
     out_dir = root / "music"
@@ -266,8 +265,6 @@ def soundtrack_features(clips: list[MusicClip], n_jobs: int = -1, progress: bool
 
     Notebook: 03_training.ipynb
     """
-    from ..feature_extraction import cached_track_features
-
-    feats = cached_track_features([c.path for c in clips], n_jobs=n_jobs, progress=progress)
+    feats = feature_extraction.cached_track_features([c.path for c in clips], n_jobs=n_jobs, progress=progress)
     kept = [(c, f) for c, f in zip(clips, feats) if f is not None]
     return [c for c, _ in kept], [f for _, f in kept]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .. import feature_extraction
 from ..feature_extraction import (
     MusicModel,
 )
@@ -47,9 +49,7 @@ def fit_music_model(
     """
     from sklearn.linear_model import LogisticRegression
 
-    from ..feature_extraction import MUSIC_MODEL_FEATURES, music_feature_vector, music_va
-
-    X = np.vstack([music_feature_vector(f) for f in feats])
+    X = np.vstack([feature_extraction.music_feature_vector(f) for f in feats])
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale < 1e-9] = 1.0
     a = np.array([np.nan if c.arousal is None else np.sign(c.arousal) for c in clips])
@@ -57,26 +57,30 @@ def fit_music_model(
     ok = np.isfinite(a)
     arousal = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(((X - mean) / scale)[ok], a[ok] > 0)
     prior = np.array(
-        [music_va(f.mode, f.mode_strength, f.tempo, f.loudness_lufs, f.onset_density, f.centroid_hz)[0] for f in feats]
+        [
+            feature_extraction.music_va(
+                f.mode, f.mode_strength, f.tempo, f.loudness_lufs, f.onset_density, f.centroid_hz
+            )[0]
+            for f in feats
+        ]
     )
     ok = np.isfinite(v)
     v_coef, v_intercept = 1.0, 0.0
     if len(set((v[ok] > 0).tolist())) == 2:
         valence = LogisticRegression(class_weight="balanced", max_iter=5000).fit(prior[ok, None], v[ok] > 0)
         v_coef, v_intercept = float(valence.coef_[0, 0]), float(valence.intercept_[0])
-    from ..feature_extraction import ear_arousal
 
     heard = np.isfinite(a) & np.array([bool(f.ear_tags) for f in feats])
     ear_coef = ear_intercept = 0.0
     if ear_weight > 0 and len(set((a[heard] > 0).tolist())) == 2:
-        score = np.array([ear_arousal(f.ear_tags) for f, h in zip(feats, heard) if h])
+        score = np.array([feature_extraction.ear_arousal(f.ear_tags) for f, h in zip(feats, heard) if h])
         ear = LogisticRegression(class_weight="balanced", max_iter=5000).fit(score[:, None], a[heard] > 0)
         ear_coef, ear_intercept = float(ear.coef_[0, 0]), float(ear.intercept_[0])
     else:
         ear_weight = 0.0
     games = sorted({c.source for c in clips})
     return MusicModel(
-        features=list(MUSIC_MODEL_FEATURES),
+        features=list(feature_extraction.MUSIC_MODEL_FEATURES),
         mean=mean.round(6).tolist(),
         scale=scale.round(6).tolist(),
         arousal_coef=arousal.coef_[0].round(6).tolist(),
@@ -110,10 +114,6 @@ def train_music_model(clips: list[MusicClip], fast: bool = True) -> tuple[MusicM
 
     Notebook: 03_training.ipynb
     """
-    from collections import Counter
-
-    from ..feature_extraction import MUSIC_MODEL_FEATURES
-
     t0 = time.perf_counter()
     clips, feats = soundtrack_features([c for c in clips if c.kind == "recording"])
     model = fit_music_model(clips, feats)
@@ -124,7 +124,7 @@ def train_music_model(clips: list[MusicClip], fast: bool = True) -> tuple[MusicM
         groups=dict(Counter(c.group for c in clips)),
         labels_from={g: by_package[g].labels_from for g in sorted({c.source for c in clips}) if g in by_package},
         licences={c.source: c.licence for c in clips},
-        features=list(MUSIC_MODEL_FEATURES),
+        features=list(feature_extraction.MUSIC_MODEL_FEATURES),
         train_s=round(time.perf_counter() - t0, 1),
     )
     return model, report
@@ -164,9 +164,7 @@ def save_music_model(model: MusicModel, report: MusicModelReport, path: str | Pa
 
     Notebook: 03_training.ipynb
     """
-    from ..feature_extraction import music_model_path
-
-    path = model_target(path, music_model_path().name)
+    path = model_target(path, feature_extraction.music_model_path().name)
     meta = {
         "model": model.to_dict(),
         "report": asdict(report),

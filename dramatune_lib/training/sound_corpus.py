@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import config
+from .. import config, dataset_prep
 from ..feature_extraction import (
     SOUND_SR,
 )
@@ -197,11 +197,9 @@ def demo_music_clips() -> list[LabelledClip]:
 
     Notebook: 03_training.ipynb
     """
-    from ..dataset_prep import ensure_demo_data
-
     return [
         LabelledClip(str(p), "music", "demo cues", "generated (CC0)", False)
-        for p in sorted(ensure_demo_data().library.iterdir())
+        for p in sorted(dataset_prep.ensure_demo_data().library.iterdir())
         if p.suffix in config.AUDIO_EXTENSIONS
     ]
 
