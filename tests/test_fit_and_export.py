@@ -330,7 +330,7 @@ def test_full_disk_leaves_nothing_behind(demo, tmp_path, monkeypatch, where):
             open(path, "w").write("cue,sou")
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(fe.export, "_write_sheet_csv", broken)
+        monkeypatch.setattr(fe.export, "write_csv", broken)
     cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 3.0)
     with pytest.raises(DramaTuneError, match=r"x\.mp4: the disk is full .* nothing was written"):
         export_scene(demo.scenes["night"], cue, tmp_path / "x.mp4")
