@@ -86,7 +86,7 @@ class Cue:
 def clip_va(x: float) -> float:
     """Clip a value to the circumplex range [-1, 1].
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`, :mod:`feature_extraction.light` and 4 more
     """
     return float(min(1.0, max(-1.0, x)))
 
@@ -97,7 +97,7 @@ def fuse(cues: list[Cue]) -> tuple[float, float, float]:
     Each cue counts with ``weight * confidence``; the fused confidence is the weighted mean
     confidence, so a scene read from fewer or weaker cues is less certain.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     total_w = sum(c.weight for c in cues)
     eff = [(c.weight * c.confidence, c) for c in cues if c.confidence > 0]
@@ -112,7 +112,7 @@ def fuse(cues: list[Cue]) -> tuple[float, float, float]:
 def label_for(valence: float, arousal: float) -> str:
     """The discrete emotion nearest to a circumplex point ("neutral" near the centre).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`evaluation.demo_cases`, :mod:`evaluation.real_music`
     """
     if math.hypot(valence, arousal) < 0.15:
         return "neutral"
@@ -126,7 +126,7 @@ def music_label_for(valence: float, arousal: float) -> str:
     """The GEMS emotion (:data:`MUSIC_VA`) nearest to a track's point on the circumplex
     ("neutral" near the centre, as :func:`label_for`).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.library`, :mod:`feature_extraction.tracks`
     """
     if math.hypot(valence, arousal) < 0.15:
         return "neutral"
@@ -148,7 +148,7 @@ def mood_for(valence: float, arousal: float, valence_confidence: float, arousal_
     axes are clear; the two moods it could be, the one it leans to first, when one axis is
     unclear (confidence under :data:`AXIS_UNCLEAR`): "exhilarating or tense, valence unclear".
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`compose.scenes`, :mod:`feature_extraction.fusion`
     """
     v_clear, a_clear = valence_confidence >= AXIS_UNCLEAR, arousal_confidence >= AXIS_UNCLEAR
     if v_clear and a_clear:
@@ -167,7 +167,7 @@ def mood_for(valence: float, arousal: float, valence_confidence: float, arousal_
 def quadrant(valence: float, arousal: float) -> str:
     """Name of the circumplex quadrant a point lies in.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :mod:`compose.metrics`, :mod:`dataset_prep.demo`, :mod:`evaluation.demo_cases` and 2 more
     """
     return ("positive" if valence >= 0 else "negative") + "-" + ("high" if arousal >= 0 else "low")
 
@@ -175,7 +175,7 @@ def quadrant(valence: float, arousal: float) -> str:
 def emotions_to_va(probs: dict[str, float]) -> tuple[float, float]:
     """Map fer's seven class probabilities to a circumplex point (probability-weighted mean).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     total = sum(probs.values())
     if total <= 0:

@@ -40,7 +40,7 @@ AUDIO_EXTENSIONS = (".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a")
 def cache_dir() -> Path:
     """Folder for generated data and caches (``$DRAMATUNE_CACHE`` overrides it).
 
-    Notebook: 01_dataset_prep.ipynb
+    Notebook: 03_training.ipynb
     """
     env = os.environ.get("DRAMATUNE_CACHE")
     path = Path(env) if env else Path(platformdirs.user_cache_dir("dramatune"))
@@ -51,7 +51,7 @@ def cache_dir() -> Path:
 def demo_dir() -> Path:
     """Folder of the generated demo data (scenes and music library) for this data version.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :mod:`dataset_prep.demo`
     """
     return cache_dir() / f"demo-v{DEMO_DATA_VERSION}"
 
@@ -59,7 +59,7 @@ def demo_dir() -> Path:
 def out_dir() -> Path:
     """Default output folder for ``dramatune demo`` (``$DRAMATUNE_OUT`` overrides it).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`
     """
     return Path(os.environ.get("DRAMATUNE_OUT", "out"))
 
@@ -67,7 +67,7 @@ def out_dir() -> Path:
 def app_library() -> Path | None:
     """The music folder the app starts with (``$DRAMATUNE_LIBRARY``), or None for the demo library.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     env = os.environ.get("DRAMATUNE_LIBRARY")
     return Path(env) if env else None
@@ -76,7 +76,7 @@ def app_library() -> Path | None:
 def library_roots() -> list[Path]:
     """The folders the app may read music from (``$DRAMATUNE_LIBRARY_ROOTS``); [] means any.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     env = os.environ.get("DRAMATUNE_LIBRARY_ROOTS", "")
     return [Path(p) for p in env.split(os.pathsep) if p]
@@ -86,7 +86,7 @@ def sessions_dir() -> Path:
     """The folder that holds each app tab's private folder (``$DRAMATUNE_SESSIONS``, else
     ``dramatune-sessions-<uid>`` in the temporary folder), made private (0700) if new.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     env = os.environ.get("DRAMATUNE_SESSIONS")
     uid = os.getuid() if hasattr(os, "getuid") else 0

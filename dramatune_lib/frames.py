@@ -42,7 +42,7 @@ def still_frame(path: str | Path, at: float, max_side: int = 640) -> np.ndarray 
     """The frame ``at`` seconds into a video as RGB, downscaled (ffmpeg seeks to it and decodes
     one frame); None when none decodes there.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :mod:`plots.scene`
     """
     w, h = _size(probe(path), max_side)
     r = ffmpeg_output(
@@ -133,7 +133,7 @@ def sample_due(i: int, rate: float, sample_fps: float) -> bool:
     """Whether frame ``i`` of a stream at ``rate`` is one of the samples taken ``sample_fps``
     times a second: the first frame at or after each ``k / sample_fps`` seconds.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.picture`
     """
     fps = min(sample_fps, rate)
     return i == 0 or math.floor(i * fps / rate + 1e-6) > math.floor((i - 1) * fps / rate + 1e-6)
@@ -159,7 +159,7 @@ def stream_frames_sampled(
     ``sample_side`` and is downscaled here. ``sample_fps=None`` gives frames only, from one pipe.
     ``skip_loop_filter`` as in :func:`stream_frames`.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.picture`
     """
     path = Path(path)
     info = info or probe(path)
@@ -293,7 +293,7 @@ def write_video(
 ) -> Path:
     """Encode RGB frames (H.264, yuv420p) with optional audio (AAC) into an MP4.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :mod:`dataset_prep.demo`
     """
     path = Path(path)
     wav = None

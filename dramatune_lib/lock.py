@@ -20,7 +20,7 @@ def output_lock(output: str | Path) -> Iterator[Path]:
     instead of racing the first for its files; a lock left by a run that no longer exists (killed)
     is taken over.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`
     """
     output = Path(output)
     lock = lock_path(output)
@@ -57,7 +57,7 @@ def output_lock(output: str | Path) -> Iterator[Path]:
 def lock_path(output: str | Path) -> Path:
     """The lock file :func:`output_lock` holds for ``output``: ``.<name>.lock`` beside it.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`
     """
     return Path(output).with_name(f".{Path(output).name}.lock")
 
@@ -65,7 +65,7 @@ def lock_path(output: str | Path) -> Path:
 def pid_alive(pid: int) -> bool:
     """Whether process ``pid`` exists (a process of another user's counts).
 
-    Notebook: 05_recommend_and_merge.ipynb, 07_fit_and_export.ipynb
+    Used by: :mod:`recommend_and_merge.files`
     """
     try:
         os.kill(pid, 0)
@@ -89,7 +89,7 @@ def full_disk_error(
     output, how much is left, what to do, and ``written``: what is on disk now), or None when
     ``exc`` is not that.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`, :mod:`pipeline`
     """
     folder = Path(output).absolute().parent
     nospace = getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc)

@@ -74,7 +74,7 @@ class LoudnessMeter:
 def measure_loudness(y: np.ndarray, sr: int, *, with_range: bool = True) -> Loudness:
     """The loudness of a whole signal (samples, or samples x channels).
 
-    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
+    Notebook: 07_fit_and_export.ipynb
     """
     x = np.asarray(y)
     meter = LoudnessMeter(1 if x.ndim == 1 else x.shape[1], sr, with_range=with_range)
@@ -85,6 +85,6 @@ def measure_loudness(y: np.ndarray, sr: int, *, with_range: bool = True) -> Loud
 def integrated_loudness(y: np.ndarray, sr: int) -> float:
     """A signal's integrated loudness in LUFS (BS.1770-4); -inf for silence or under one block.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`, :mod:`fit_and_export.mix`
     """
     return measure_loudness(y, sr, with_range=False).lufs

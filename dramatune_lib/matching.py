@@ -54,7 +54,7 @@ class MatchWeights:
 def weights_for_intensity(intensity: float) -> MatchWeights:
     """Weights for the app's "mood intensity" slider (0 = pace matters most, 1 = mood does).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`pipeline`
     """
     i = float(np.clip(intensity, 0, 1))
     return MatchWeights(emotion=0.3 + 0.6 * i, tempo=0.5 - 0.35 * i, duration=0.15)
@@ -98,7 +98,7 @@ def matched_position(t: TrackFeatures, relative_weight: float = RELATIVE_WEIGHT)
     """Where the matcher puts a track: its absolute reading blended with its rank in its library
     (:data:`RELATIVE_WEIGHT`); the absolute reading alone for a track never placed in a library.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`compose.metrics`, :mod:`plots.circumplex`, :mod:`plots.live` and 1 more
     """
     if not t.placed_by:
         return t.valence, t.arousal
@@ -110,7 +110,7 @@ def reason_for(t: TrackFeatures, p: SceneProfile, tempo_factor: float, loops: in
     """One sentence, built from the numbers the index holds for the track (its emotion, valence
     and arousal, mode, tempo and loudness), saying why it fits a scene.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :func:`recommend`
     """
     feel = (
         f"{t.emotion} (valence {t.valence:+.2f}, arousal {t.arousal:+.2f}), {t.mode}, {t.tempo:.0f} BPM, "
@@ -147,7 +147,7 @@ def emotion_fit(
     weighs less: the distance is the weighted root mean square of the two differences, scaled
     to the plain distance's range.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :func:`recommend`
     """
     pos = np.array([matched_position(t, relative_weight) for t in tracks])
     sv, sa = profile.axis_confidence()
@@ -189,7 +189,7 @@ def scene_sides(profile: SceneProfile) -> tuple[int | None, int | None]:
     """The side (-1 or 1) of each axis the scene reads clearly (:data:`SIDE_MARGIN`), None where
     it has no side.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :func:`recommend`
     """
     conf = profile.axis_confidence()
     return tuple(  # type: ignore[return-value]
@@ -229,7 +229,7 @@ def recommend(
     ..."). Where the scene's valence is unclear (confidence under :data:`VALENCE_UNCLEAR`), the
     picks after the first alternate darker and brighter than it, and each reason says so.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Notebook: 04_evaluation.ipynb, 05_recommend_and_merge.ipynb
     """
     w = weights or MatchWeights()
     pool = [t for t in tracks if t.path not in exclude]

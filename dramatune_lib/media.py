@@ -30,7 +30,7 @@ from .signal.spectral import resample
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary shipped by imageio-ffmpeg.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`fit_and_export.export`, :mod:`frames`
     """
     return imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -46,7 +46,7 @@ def ffmpeg_output(cmd: list[str], what: str | Path, **kw) -> subprocess.Complete
     :data:`FFMPEG_TIMEOUT_S` seconds; past that it is stopped, with a one-line
     :class:`DramaTuneError` about ``what``.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`frames`
     """
     try:
         return subprocess.run(cmd, capture_output=True, timeout=FFMPEG_TIMEOUT_S, **kw)
@@ -64,7 +64,7 @@ def temp_beside(path: str | Path) -> Path:
     made with :func:`tempfile.mkstemp`, its name random and the file created exclusively, so no
     other run, and no link planted in a shared folder, can be written through in its place.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`, :mod:`fit_and_export.timeline`
     """
     path = Path(path)
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent)
@@ -76,7 +76,7 @@ def ffmpeg_path(path: str | Path) -> str:
     """A file's name as ffmpeg is given it: absolute, behind ffmpeg's ``file:`` protocol, so a
     file named like ``http:10.0.0.1?.mp4`` is read as a file, never opened as a URL.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`, :mod:`frames`, :mod:`recommend_and_merge.files`
     """
     return "file:" + os.path.abspath(path)
 
@@ -149,7 +149,7 @@ def probe(path: str | Path) -> MediaInfo:
 
     Raises :class:`BadInputError` when ffmpeg cannot read the file at all.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`fit_and_export.export`, :mod:`fit_and_export.timeline`, :mod:`frames` and 1 more
     """
     path = Path(path)
     _check_file(path)
@@ -192,7 +192,7 @@ def probe_scene(path: str | Path, *, max_seconds: float | None = MAX_SCENE_S) ->
     """Probe a file that must be a scene: a video stream that lasts more than 0 seconds and, unless
     ``max_seconds`` is None, at most that long (refused from its header, before anything is decoded).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`cli.commands`, :mod:`feature_extraction.fusion` and 5 more
     """
     info = probe(path)
     if not info.has_video and not info.has_audio:
@@ -225,7 +225,7 @@ def check_complete(path: str | Path, info: MediaInfo) -> None:
     header states (a download cut off part way), by reading its packets without decoding them
     (about 0.1 s for 30 s of 720p). Raises the same :class:`errors.BadInputError` as analysis.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     if info.duration <= 1.0:
         return
@@ -275,7 +275,7 @@ def refuse_existing(paths: Iterable[str | Path], overwrite: bool) -> None:
     """Stop, before any work, when an output exists and ``overwrite`` was not given
     (:class:`OutputExistsError`, one line naming the file and the option that replaces it).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`cli.commands`, :mod:`evaluation.__main__`, :mod:`fit_and_export.export` and 2 more
     """
     for p in paths:
         if Path(p).exists() and not overwrite:
@@ -287,7 +287,7 @@ def unique_path(path: str | Path, writes: Callable[[Path], Iterable[Path]] | Non
     would write (``writes(name)``: an export's video, stem and cue sheets; by default the name
     alone) is free, so nothing earlier is ever replaced.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`, :mod:`fit_and_export.export`, :mod:`recommend_and_merge.session`
     """
     path = Path(path)
     k, out = 2, path
@@ -306,7 +306,7 @@ def guard_outputs(
 
     Raises :class:`errors.OutputIsInputError`.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`cli.commands`, :mod:`fit_and_export.export`, :mod:`pipeline`
     """
     ins = [(Path(i), Path(i).resolve(), _identity(Path(i))) for i in inputs if i]
     lib = Path(library).resolve() if library else None
@@ -325,7 +325,7 @@ def start_ffmpeg(args: list[str], *, stdin: bool = False) -> subprocess.Popen:
     opens its other inputs and its output while the caller prepares what it will be handed
     (:func:`wait_ffmpeg`).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`
     """
     return subprocess.Popen(
         [ffmpeg_exe(), "-hide_banner", *([] if stdin else ["-nostdin"]), "-y", "-v", "error", *args],
@@ -345,7 +345,7 @@ def wait_ffmpeg(
     """Hand a started ffmpeg its piped input (``stdin``) and wait for it, at most ``timeout``
     seconds (then it is stopped); on failure raise a one-line :class:`DramaTuneError` about ``what``.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`
     """
     try:
         _, err = proc.communicate(stdin, timeout=timeout)  # one that stops early still says why
@@ -362,7 +362,7 @@ def run_ffmpeg(args: list[str], what: str | Path, stdin: bytes | memoryview | No
     """Run ffmpeg (``stdin``: bytes for an input named ``-``); on failure raise a one-line
     :class:`DramaTuneError` about ``what``.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`dataset_prep.demo`, :mod:`fit_and_export.export`, :mod:`recommend_and_merge.files`
     """
     wait_ffmpeg(start_ffmpeg(args, stdin=stdin is not None), what, stdin)
 
@@ -372,7 +372,7 @@ def decode_audio(path: str | Path, sr: int = 22050, mono: bool = True, max_secon
 
     Returns ``y`` of shape ``(n,)`` if ``mono`` else ``(n, 2)``.
 
-    Notebook: 02_feature_extraction.ipynb
+    Notebook: 03_training.ipynb, 07_fit_and_export.ipynb
     """
     path = Path(path)
     _check_file(path)
@@ -453,7 +453,7 @@ def load_music(path: str | Path, sr: int = 22050, max_seconds: float | None = No
     at the file's own rate (:class:`loudness.LoudnessMeter`): one decode for both. A format
     libsndfile cannot read is measured on the two channels ffmpeg decodes, at ``sr``.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     meters: list[loudness.LoudnessMeter] = []
 
@@ -492,7 +492,7 @@ def _load(path: Path, sr: int, mono: bool, max_seconds: float | None, new_meter=
 def audio_duration(path: str | Path) -> float:
     """Length of an audio file in seconds, from its header (libsndfile), else from ffmpeg.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`, :mod:`fit_and_export.timeline`
     """
     try:
         info = sf.info(str(path))

@@ -22,7 +22,7 @@ def parallel_map(
     once (a fresh clone's setup once died of a segmentation fault in a worker doing exactly
     that). Fewer than four items, or ``n_jobs=1``, run in this process only.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.library`, :mod:`matching`, :mod:`pipeline` and 1 more
     """
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm

@@ -76,7 +76,7 @@ def rank(
     Returns:
         The picks, best first, each with its score, its terms and the reason in words.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`, :mod:`evaluation.demo_cases`, :mod:`evaluation.real_music` and 3 more
     """
     weights = None if mood_vs_pace is None else matching.weights_for_intensity(mood_vs_pace)
     return matching.recommend(profile, tracks, top=top, exclude=exclude, weights=weights)
@@ -102,7 +102,7 @@ def fit(
     Returns:
         The fitted cue: its audio, where it comes from in the track, its loops and tempo change.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`, :mod:`evaluation.report_forest`, :mod:`matching` and 2 more
     """
     path = str(getattr(track, "path", track))
     indexed = track if isinstance(track, TrackFeatures) else next((t for t in tracks if t.path == path), None)
@@ -122,7 +122,7 @@ def plan(
     (:func:`compose.plan_per_scene`); with ``per_scene=False`` the whole clip with the top pick
     (the first of ``picks`` when the clip was ranked already).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`, :mod:`recommend_and_merge.session` and 1 more
     """
     if per_scene:
         return compose.plan_per_scene(profile, tracks)
@@ -136,7 +136,7 @@ def plan(
 def scene_markers(scene_plan: list[tuple[ScenePart, Recommendation | None]]) -> list[tuple[float, float, str]]:
     """The plan's scenes as the editor's timeline marks them: (start, end, emotion).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`, :mod:`recommend_and_merge.session`
     """
     return [(part.start, part.end, part.emotion) for part, _ in scene_plan]
 
@@ -156,7 +156,7 @@ def fit_plan(
     (:func:`fit_and_export.join_cues`; options pass through). A plan the library could not fill
     is refused with ``short``, the message that says what to do.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`, :mod:`recommend_and_merge.session`
     """
     parts: list[tuple[str | Path, float, float]] = [
         (pick.path, part.start, part.end) for part, pick in scene_plan if pick
@@ -177,7 +177,7 @@ def check_outputs(
     """Refuse, before any work, an export that would land on an input or inside the library,
     replace a file without ``overwrite``, or write a timeline that cannot hold the scene's frame rate.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`
     """
     outs = _files_written(output, timelines)
     media.guard_outputs(outs, list(inputs), library=library)
@@ -214,7 +214,7 @@ def export(
     Returns:
         The export's result (files, loudness and true peak as measured) and the timeline files.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.commands`, :mod:`config`, :mod:`fit_and_export.export` and 2 more
     """
     res = fit_and_export.export_scene(scene, cue, output, **mix)
     if not timelines:
@@ -250,7 +250,7 @@ def score_scene(job: BatchJob) -> dict:
     its summary row; a problem with this scene becomes the row's ``error`` instead of stopping
     the batch.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: this module (passed as a function)
     """
     row: dict[str, object] = {
         "scene": job.scene,
@@ -323,7 +323,7 @@ def batch_outputs(scenes: Sequence[Path], out_dir: Path) -> list[Path]:
     share a name but for the extension or its case (``a.mp4`` and ``a.mov``, ``a.MP4``),
     ``<name>_<ext>_scored.mp4`` for each of them, so no two scenes write one file.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :func:`score_folder`
     """
     stems = Counter(p.stem.lower() for p in scenes)
     out, taken = [], set()
@@ -356,7 +356,7 @@ def score_folder(
     indexing (so ``joblib.parallel_backend("dask")`` runs it on a cluster); writes
     ``out_dir/summary.csv`` (scene, emotion, the picks, output files, any error) and returns its rows.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`cli.commands`
     """
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():
@@ -390,7 +390,7 @@ def warm_up(progress: Callable[[str], None] = print) -> None:
     """Index the demo library and run the chain's slow first steps once, so that later runs start
     fast (``make setup``).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :func:`main`
     """
     demo = dataset_prep.ensure_demo_data()
     t = time.time()
@@ -403,7 +403,7 @@ def warm_up(progress: Callable[[str], None] = print) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Build the demo data; with ``--warm`` also index it once so later runs start fast.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :mod:`cli.__main__`, :mod:`evaluation.__main__`, :mod:`recommend_and_merge.__main__` and 1 more
     """
     ap = argparse.ArgumentParser(prog="python -m dramatune_lib.pipeline", description=__doc__.splitlines()[0])
     ap.add_argument("--rebuild", action="store_true", help="regenerate even if present")

@@ -12,7 +12,7 @@ from . import config
 def model_path(name: str) -> Path:
     """The shipped model ``name`` in the project's ``models/`` folder.
 
-    Notebook: 03_training.ipynb
+    Used by: :mod:`evaluation.report_forest`, :mod:`feature_extraction.music_emotion` and 1 more
     """
     return config.PROJECT_ROOT / "models" / name
 
@@ -20,7 +20,7 @@ def model_path(name: str) -> Path:
 def model_target(path: str | Path | None, name: str) -> Path:
     """Where to save a model: ``path``, or the shipped ``name`` when None; its folder is made.
 
-    Notebook: 03_training.ipynb
+    Used by: :mod:`evaluation.report_forest`, :mod:`training.music_model`, :mod:`training.sound_model`
     """
     out = Path(path) if path else model_path(name)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -30,7 +30,7 @@ def model_target(path: str | Path | None, name: str) -> Path:
 def write_report(path: Path, report: dict[str, Any]) -> Path:
     """A model's report (how it was trained, what it scored) as JSON beside it, ``<model>.json``.
 
-    Notebook: 03_training.ipynb
+    Used by: :mod:`evaluation.report_forest`, :mod:`training.sound_model`
     """
     out = path.with_suffix(".json")
     out.write_text(json.dumps(report, indent=1))

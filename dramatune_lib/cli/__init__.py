@@ -146,7 +146,7 @@ def _export_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dramatune`` command.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :func:`main`
     """
     ap = _Parser(prog="dramatune", description="Score a dramatic scene with fitting music.")
     ap.add_argument("--debug", action="store_true", help="show full tracebacks")
@@ -268,7 +268,7 @@ EXIT_BROKEN_PIPE = 141
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dramatune`` console script.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.__main__`, :mod:`evaluation.__main__`, :mod:`pipeline` and 2 more
     """
     _release_large_arrays()
     parser = build_parser()

@@ -32,7 +32,7 @@ def symbolic_metrics(pm: pretty_midi.PrettyMIDI) -> dict[str, float]:
     entropy** (Shannon entropy in bits of the pitch and pitch-class histograms), and the
     **empty-beat rate** (the share of beats, at the piece's own tempo, in which no note sounds).
 
-    Notebook: 06_compose.ipynb
+    Used by: :mod:`solutions.s06_compose`
     """
     notes = [n for i in pm.instruments if not i.is_drum for n in i.notes]
     if not notes:

@@ -71,7 +71,7 @@ def plan_sections(
     timeline (mode from valence: a scene that darkens turns to the parallel minor). The last
     three segments are the cadence of the final mode (IV-V-I or iv-V-i), the tonic held to the end.
 
-    Notebook: 06_compose.ipynb
+    Used by: :func:`compose_for_scene`
     """
     beat = 60.0 / tempo
     end = duration - min(1.0, 0.1 * duration)  # leave room for the last chord to ring
@@ -123,7 +123,7 @@ def tempo_for_cuts(cuts: list[float], lo: float, hi: float, *, step: float = 0.5
     composer picks a tempo to hit the picture: the mean distance of each cut to its nearest
     beat, in beats, is minimised (ties go to the middle of the range). Without cuts: the middle.
 
-    Notebook: 06_compose.ipynb
+    Used by: :func:`compose_for_scene`
     """
     mid = (lo + hi) / 2
     if not cuts:

@@ -33,7 +33,7 @@ def split_scenes(profile, *, threshold: float = 0.45, min_seconds: float = 4.0) 
     neighbour nearest to it on the circumplex. Each part is named as the whole clip's reading is
     (:func:`circumplex.mood_for`, with the clip's confidence on each axis).
 
-    Notebook: 06_compose.ipynb
+    Used by: :func:`plan_per_scene`
     """
     edges = [0.0] + [c for c in sorted(profile.cut_times) if 0 < c < profile.duration] + [profile.duration]
     overall = (profile.valence, profile.arousal)
@@ -74,7 +74,7 @@ def part_profile(profile, part: ScenePart):
     """The :class:`SceneProfile` of one scene of a clip: its span of the timeline, cuts and motion
     shifted to start at 0, its own point and pace, and a target tempo from them.
 
-    Notebook: 06_compose.ipynb
+    Used by: :func:`plan_per_scene`
     """
     length = part.end - part.start
     cuts = [round(c - part.start, 3) for c in profile.cut_times if part.start < c < part.end]

@@ -98,7 +98,7 @@ def plan_cue(
 ) -> CueParams:
     """Turn a circumplex point into musical parameters (see the module docstring).
 
-    Notebook: 01_dataset_prep.ipynb
+    Notebook: 01_dataset_prep.ipynb, 06_compose.ipynb
     """
     if instrument not in INSTRUMENTS:
         raise ValueError(f"instrument must be one of {sorted(INSTRUMENTS)}, not {instrument!r}")
@@ -141,7 +141,7 @@ PAD_SOFTER, STROKE_SOFTER, STROKE_ACCENT, MELODY_SOFTER = 10, 15, 8, 5
 def velocity_for(level: float) -> int:
     """The MIDI velocity of a cue or a stretch of one at arousal ``level`` (0..1).
 
-    Notebook: 01_dataset_prep.ipynb, 06_compose.ipynb
+    Used by: :mod:`compose.scene_cue`
     """
     return int(round(VELOCITY_SOFT + VELOCITY_RANGE * level))
 
@@ -254,7 +254,7 @@ def compose_midi(p: CueParams, *, melody_steps: tuple[int, ...] = MELODY_STEPS) 
     """Write the notes of a cue: chords, bass, melody and (if asked) percussion; ``melody_steps``
     are the scale steps the melody's walk may take (:data:`MELODY_STEPS`).
 
-    Notebook: 01_dataset_prep.ipynb
+    Notebook: 06_compose.ipynb
     """
     rng = np.random.default_rng(p.seed + 1)
     pm = pretty_midi.PrettyMIDI(initial_tempo=p.tempo)
@@ -298,7 +298,7 @@ def compose_midi(p: CueParams, *, melody_steps: tuple[int, ...] = MELODY_STEPS) 
 def soundfont_path() -> Path:
     """The General MIDI soundfont shipped inside pretty_midi's wheel.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :func:`render_midi`
     """
     return Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
 
@@ -306,7 +306,7 @@ def soundfont_path() -> Path:
 def render_midi(pm: pretty_midi.PrettyMIDI, seconds: float, sr: int = 44100) -> np.ndarray:
     """Render MIDI to stereo float32 ``(n, 2)`` with tinysoundfont, offline and exactly ``seconds`` long.
 
-    Notebook: 01_dataset_prep.ipynb
+    Notebook: 06_compose.ipynb
     """
     import tinysoundfont
 
@@ -343,7 +343,7 @@ def render_midi(pm: pretty_midi.PrettyMIDI, seconds: float, sr: int = 44100) -> 
 def normalise(y: np.ndarray, rms_dbfs: float, peak: float = 0.95) -> np.ndarray:
     """Scale audio to a target RMS level in dBFS without letting the peak exceed ``peak``.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :mod:`compose.scene_cue`
     """
     rms = float(np.sqrt(np.mean(np.square(y)))) or 1e-9
     g = min(10 ** (rms_dbfs / 20) / rms, peak / (float(np.abs(y).max()) or 1e-9))
@@ -375,7 +375,7 @@ def compose_cue(
 def write_cue(path: str | Path, y: np.ndarray, pm: pretty_midi.PrettyMIDI, sr: int = 44100) -> Path:
     """Write rendered audio (format from the suffix) and the MIDI beside it (``.mid``).
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :mod:`cli.commands`, :mod:`compose.metrics`, :mod:`dataset_prep.demo` and 3 more
     """
     import soundfile as sf
 
@@ -394,6 +394,6 @@ def write_cue(path: str | Path, y: np.ndarray, pm: pretty_midi.PrettyMIDI, sr: i
 def params_dict(p: CueParams) -> dict:
     """Parameters as a plain dict, with the key name added.
 
-    Notebook: 01_dataset_prep.ipynb
+    Notebook: 06_compose.ipynb
     """
     return {**asdict(p), "key": p.key, "beats": math.floor(p.seconds * p.tempo / 60)}

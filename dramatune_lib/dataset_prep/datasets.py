@@ -108,7 +108,7 @@ def load_kaggle_music(folder: str | Path | None = None) -> dict[str, list[Path]]
     :func:`feature_extraction.index_library`. Raises :class:`DatasetMissingError` saying what
     to download and where.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :func:`report_datasets`
     """
     folder = Path(folder) if folder else KAGGLE_MUSIC_DIR
     files = (

@@ -86,7 +86,7 @@ class DemoData:
 def build_demo_library(folder: Path) -> list[dict]:
     """Compose and render every cue of :data:`DEMO_CUES` into ``folder``; returns their parameters.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :func:`ensure_demo_data`
     """
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -176,7 +176,7 @@ def _chase_frames(seconds: float, seed: int = 7):
 def build_demo_scenes(folder: Path, sr: int = 44100) -> dict[str, dict]:
     """Render the three demo scenes as H.264/AAC MP4 files; returns what each is and its cut times.
 
-    Notebook: 01_dataset_prep.ipynb
+    Used by: :func:`ensure_demo_data`
     """
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(11)
@@ -224,7 +224,7 @@ def build_demo_scenes(folder: Path, sr: int = 44100) -> dict[str, dict]:
 def ensure_demo_data(*, rebuild: bool = False) -> DemoData:
     """Return the demo data, generating it first if it is missing or incomplete.
 
-    Notebook: 01_dataset_prep.ipynb
+    Notebook: 00, 01, 02, 03, 04, 06, 07
     """
     root = config.demo_dir()
     done = root / "COMPLETE"
@@ -271,7 +271,7 @@ def demo_clip(demo: DemoData | None = None) -> Path:
     """The three demo scenes joined into one 34 s clip (smile, night, chase), for scoring a clip
     scene by scene; made once, beside the scenes.
 
-    Notebook: 01_dataset_prep.ipynb, 06_compose.ipynb
+    Notebook: 06_compose.ipynb
     """
     demo = demo or ensure_demo_data()
     out = demo.root / "scenes" / "clip.mp4"

@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     forest in ``models/``, then run the real-music benchmark and save its tables beside it
     (``models/music_benchmark.json``); existing files are refused unless ``--overwrite``.
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :mod:`cli.__main__`, :mod:`pipeline`, :mod:`recommend_and_merge.__main__` and 1 more
     """
 
     ap = argparse.ArgumentParser(

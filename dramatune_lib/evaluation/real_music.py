@@ -80,7 +80,7 @@ def pairwise_auc(score, groups, sides, games) -> tuple[float, int]:
     """Share of pairs (one track of each side, both of one game) that ``score`` orders the way
     the groups say, ties counting half; and the number of pairs. NaN with no pair.
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :func:`music_benchmark`
     """
     score, groups, games = np.asarray(score, float), np.asarray(groups), np.asarray(games)
     hi, lo = np.isin(groups, sides[0]), np.isin(groups, sides[1])
@@ -216,7 +216,7 @@ def vibenet_readings(paths: list[str]) -> dict[str, dict[str, float]]:
     first :data:`feature_extraction.MAX_ANALYSIS_SECONDS`, cached by path, size and time. Needs
     the optional ``vibenet`` package (``pip install vibenet``; GPL-3.0: see the README).
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :func:`_vibenet_place`
     """
     cache = config.cache_dir() / "index" / "vibenet.json"
     try:
@@ -245,7 +245,7 @@ def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
     circumplex at confidence 0.8 on each axis, and the pace and target tempo the analysis gives
     such a scene (as :func:`evaluation_cases` does).
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :func:`matcher_benchmark`
     """
     v, a = circumplex.LABEL_VA[TARGET_MOODS[mood][0]]
     pace = (a + 1) / 2
@@ -273,7 +273,7 @@ def as_library(tracks: list[TrackFeatures]) -> list[TrackFeatures]:
     """Copies of placed tracks ranked again within themselves, as a library of their own (the
     labelled tracks of a game without its unlabelled ones, say).
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :func:`matcher_benchmark`
     """
     copies = [TrackFeatures.from_dict(t.to_dict()) for t in tracks]
     return feature_extraction.set_placement(
@@ -409,7 +409,7 @@ def matcher_ablation(
 def benchmark_path() -> Path:
     """Where the benchmark's tables are kept (``models/music_benchmark.json``, full mode).
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :mod:`evaluation.__main__`
     """
     return config.PROJECT_ROOT / "models" / "music_benchmark.json"
 
@@ -419,7 +419,7 @@ def run_benchmark(fast: bool = True, forest=None) -> dict:
     when the optional package is installed) and :func:`matcher_benchmark` on both
     :data:`LIBRARIES`, as JSON-ready tables.
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :mod:`evaluation.__main__`
     """
     tracks = benchmark_tracks(fast=fast)
     methods = BENCHMARK_METHODS + (("vibenet as it comes",) if vibenet_available() else ())

@@ -25,7 +25,7 @@ def scene_rhythm(profile: SceneProfile) -> float:
     """The video's rhythm in beats a minute: its visual tempo where the picture has one, else the
     middle of the tempo range its pace asks for.
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :func:`report_rank`
     """
     if profile.visual_tempo:
         return float(profile.visual_tempo)
@@ -36,7 +36,7 @@ def scene_emotion_level(profile: SceneProfile) -> float:
     """The video's emotion as the report used it, one number: the arousal of fer's dominant face
     emotion (its circumplex coordinate), or of the scene's label when no face was seen.
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :func:`report_rank`
     """
     if profile.face_emotions:
         top = max(profile.face_emotions, key=lambda k: profile.face_emotions[k])
@@ -49,7 +49,7 @@ def report_formula(rhythm, emotion, tempo, volume) -> np.ndarray:
     the video's rhythm, 0 when it is half as far again off) and a volume match (an aroused
     emotion wants a loud track: -30 LUFS at arousal -1 up to -10 LUFS at +1; 0 at 15 LU away).
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :func:`train_report_forest`
     """
     rhythm, emotion, tempo, volume = (np.asarray(x, float) for x in (rhythm, emotion, tempo, volume))
     tempo_match = np.clip(1 - np.abs(tempo - rhythm) / (0.5 * rhythm), 0, 1)
@@ -116,7 +116,7 @@ def report_forest_path() -> Path:
 def save_report_forest(model, report: ForestReport, path: str | Path | None = None) -> Path:
     """Save the forest with joblib and its metadata as JSON beside it.
 
-    Notebook: 04_evaluation.ipynb
+    Used by: :mod:`evaluation.__main__`
     """
     import joblib
 

@@ -66,7 +66,7 @@ def model_folder() -> Path | None:
 
     Found without importing mediapipe (its import pulls in protobuf, matplotlib and more).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.picture`
     """
     spec = importlib.util.find_spec("mediapipe")
     if spec is None or not spec.submodule_search_locations:

@@ -25,7 +25,7 @@ def load_fer():
     instead of 6-8 s, then removed from ``sys.modules`` so no other library mistakes it for
     TensorFlow. With TensorFlow installed, fer uses it unchanged.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`face_detector`
     """
     if "fer.fer" in sys.modules:
         return sys.modules["fer.fer"].FER
@@ -114,7 +114,7 @@ def _box(values) -> tuple[int, int, int, int]:
 def read_faces(detector, frame_bgr: np.ndarray) -> FaceReading:
     """Run fer on one frame and weight each face's probabilities by its area.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: the tests; public for scripts
     """
     h, w = frame_bgr.shape[:2]
     return _face_reading(detector.detect_emotions(frame_bgr), h, w)

@@ -56,7 +56,7 @@ def analyze_scene(
         The scene's valence and arousal with their confidences and the area where they may lie,
         its mood in words, each cue's reading, the cuts, and the emotion and sound second by second.
 
-    Notebook: 02_feature_extraction.ipynb
+    Notebook: 01, 02, 04, 06
     """
     path = Path(path)
     info = probe_scene(path, max_seconds=max_seconds)
@@ -219,7 +219,7 @@ def fuse_axes(cues: list[Cue]) -> tuple[float, float, float, float]:
     ``(valence, arousal, valence_confidence, arousal_confidence)``: each axis' confidence is the
     weighted mean confidence of the cues that speak to it (:func:`circumplex.fuse`).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`solutions.s02_feature_extraction`
     """
     v, _, cv = fuse([c for c in cues if "v" in CUE_AXES.get(c.name, "va")])
     _, a, ca = fuse([c for c in cues if "a" in CUE_AXES.get(c.name, "va")])

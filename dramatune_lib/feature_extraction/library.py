@@ -73,7 +73,7 @@ def place_tracks(
     ``valence`` / ``arousal`` stay the absolute reading; ``emotion`` names it in music's words
     (:func:`circumplex.music_label_for`, the Geneva Emotional Music Scale).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`compose.metrics`, :mod:`evaluation.real_music` and 3 more
     """
     if not tracks:
         return tracks
@@ -116,7 +116,7 @@ def set_placement(tracks: list[TrackFeatures], v, a, cv, ca) -> list[TrackFeatur
     the circumplex), each axis' confidence, each track's rank within the list
     (:func:`place_tracks` step 3) and the emotion named from the absolute point in music's words.
 
-    Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb
+    Used by: :mod:`evaluation.real_music`
     """
     # ranked as stored (clipped, 3 decimals), so the ranks never contradict the readings shown
     v, a = (np.round(np.clip(np.asarray(x, float), -1, 1), 3) for x in (v, a))
@@ -134,7 +134,7 @@ def apply_music_model(tracks: list[TrackFeatures], model) -> list[TrackFeatures]
     ``model``, or the priors of :func:`music_va` when it is None. Used for single tracks, such as
     a cue just composed.
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: scripts (public API)
     """
     return place_tracks(tracks, model, words=False)
 
@@ -197,7 +197,7 @@ def known_track(path: str | Path) -> TrackFeatures | None:
     when the file has not changed since (same size and modification time); None otherwise. Lets
     ``dramatune merge`` fit a track on the index's beat grid instead of tracking its beats again.
 
-    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.fit`
     """
     path = Path(path).absolute()
     try:
@@ -215,7 +215,7 @@ def indexed_folder(path: str | Path) -> Path | None:
     """The folder above ``path`` whose index holds it (a music library DramaTune knows), or None.
     An export's stem must not land there: the next index would take it for music.
 
-    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
+    Used by: :mod:`cli.commands`
     """
     path = Path(path).absolute()
     for folder in path.parents:
@@ -227,7 +227,7 @@ def indexed_folder(path: str | Path) -> Path | None:
 def grid_of(track: TrackFeatures) -> BeatGrid | None:
     """A track's beat grid as its index measured it (None without one).
 
-    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.fit`, :mod:`pipeline`
     """
     if len(track.beats) < 8 or not track.bars:
         return None
@@ -274,7 +274,7 @@ def cached_track_features(
     then read from a cache keyed by path, size and modification time (the training and benchmark
     corpora, which are not one folder).
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: :mod:`training.music_corpus`
     """
     path = config.cache_dir() / "index" / f"corpus-v{FEATURES_VERSION}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -318,7 +318,7 @@ def index_library(
     terminal (files done of all, the last one's name); ``callback(done, total, path)`` follows
     each new file as it is measured (the app's progress bar).
 
-    Notebook: 02_feature_extraction.ipynb
+    Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb, 06_compose.ipynb
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -363,7 +363,7 @@ def read_indexed(index: LibraryIndex, path: str) -> bytes:
     indexed (same device and inode, checked on the opened file): a name swapped for a link to
     another file after indexing is refused, not followed.
 
-    Notebook: 02_feature_extraction.ipynb, 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     known = index.identities.get(path)
     try:

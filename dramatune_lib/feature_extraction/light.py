@@ -52,7 +52,7 @@ def warmth_of(frame_bgr: np.ndarray) -> float:
     """Colour temperature of a frame, -1 (cold, blue) to 1 (warm, amber): the lightness-weighted
     mean of (R - B) / (R + B), over :data:`WARMTH_FULL`, clipped.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.picture`
     """
     f = frame_bgr.astype(np.float32)
     b, r = f[..., 0], f[..., 2]
@@ -72,7 +72,7 @@ def light_cue(brightness: float, colourfulness: float, warmth: float = 0.0, cont
     intimate (:data:`WARM_INTIMACY`), cold light gloomy when flat (:data:`COLD_GLOOM`) and
     menacing when hard, low-key (:data:`COLD_MENACE`).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     db, dc = brightness - LIGHT_MID[0], colourfulness - LIGHT_MID[1]
     v = LIGHT_SCALE * (LIGHT_PLEASURE[0] * db + LIGHT_PLEASURE[1] * dc)

@@ -42,7 +42,7 @@ def music_feature_vector(t: TrackFeatures) -> np.ndarray:
     rate, loudness range, brightness, danceability and the :func:`sound_descriptors` (0 where a
     track was indexed before they existed).
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: :mod:`training.music_model`
     """
     sign = 1.0 if t.mode == "major" else -1.0
     d = t.descriptors or {}
@@ -148,7 +148,7 @@ class MusicModel:
 def music_model_path() -> Path:
     """Where the trained music-emotion model lives (``models/music_emotion.json``).
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Notebook: 03_training.ipynb
     """
     return model_path("music_emotion.json")
 
@@ -156,7 +156,7 @@ def music_model_path() -> Path:
 def load_music_model(path: str | Path | None = None) -> MusicModel | None:
     """The trained music-emotion model, or None when the file is missing.
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: :mod:`compose.metrics`, :mod:`feature_extraction.library` and 3 more
     """
     path = Path(path) if path else music_model_path()
     if not path.is_file():

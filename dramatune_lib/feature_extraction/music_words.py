@@ -149,7 +149,7 @@ def read_tags(path: str | Path) -> dict[str, str]:
     file has none or they cannot be read. Values that hold no words (encoder settings, hex
     numbers, web addresses) are dropped.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     from tinytag import TinyTag
 
@@ -175,7 +175,7 @@ def word_valence(word: str) -> float | None:
     """A word's valence in [-1, 1]: VADER's published mean rating (Hutto & Gilbert 2014, ten
     raters, -4..4, divided by 4), else :data:`MOOD_VALENCE`; None for a word of neither.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`music_words_cue`
     """
     global _VADER  # a read-only lexicon, loaded once
     if _VADER is None:

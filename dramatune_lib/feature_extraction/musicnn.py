@@ -90,7 +90,7 @@ MAX_PATCHES = 40
 def model_file() -> Path:
     """The converted model (``models/musicnn/MTT_musicnn.tflite``, ISC: ``models/musicnn/LICENSE``).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :class:`MusicnnTagger`
     """
     return config.PROJECT_ROOT / "models" / "musicnn" / "MTT_musicnn.tflite"
 
@@ -100,7 +100,7 @@ def log_mel(y: np.ndarray, sr: int) -> np.ndarray:
     librosa's mel spectrogram (power, centred frames) at 16 kHz, computed in float32 (musicnn's
     own extractor computes ``10000 * float16`` and overflows under numpy 2).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :class:`MusicnnTagger`
     """
     y16 = resample(np.asarray(y, dtype=np.float32), sr, MUSICNN_SR)
     power = stft_power(y16, MUSICNN_N_FFT, MUSICNN_HOP)
@@ -114,7 +114,7 @@ def patches(mel: np.ndarray, max_patches: int | None = MAX_PATCHES, *, hop: int 
     spectrogram shorter than one patch is repeated to fill it, as musicnn was trained
     (``pad_short: repeat-pad``).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :class:`MusicnnTagger`
     """
     if mel.shape[0] < PATCH_FRAMES:
         mel = np.tile(mel, (int(np.ceil(PATCH_FRAMES / max(mel.shape[0], 1))), 1))
@@ -216,7 +216,7 @@ def ear_arousal(reading: EarReading | dict[str, float]) -> float:
     """The tags' arousal score: mean of :data:`AROUSED_TAGS` minus mean of :data:`CALM_TAGS`,
     the taggram averaged over the track first (about -0.5 .. 0.5).
 
-    Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb
+    Used by: :mod:`feature_extraction.music_emotion`, :mod:`training.music_model`
     """
     tags = reading.mean_tags() if isinstance(reading, EarReading) else reading
     return float(np.mean([tags[t] for t in AROUSED_TAGS]) - np.mean([tags[t] for t in CALM_TAGS]))

@@ -214,7 +214,7 @@ def watch_video(
     frame found none, the next sampled frame of the shot is not searched (at 2 per second, a
     faceless shot is searched once a second); every cut starts a fresh search.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     from scenedetect import ContentDetector, FrameTimecode
 
@@ -287,7 +287,7 @@ def watch_video(
 def find_cuts(path: str | Path) -> list[float]:
     """Hard cut times in seconds, by scenedetect's content detector on every frame.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`cli.commands`
     """
     return watch_video(path, fps=0.5, faces=None, max_side=CUT_WIDTH).cuts
 
@@ -303,7 +303,7 @@ def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:
     shorter than four seconds, or the picture hardly moves (mean difference under
     :data:`MIN_VISUAL_MOTION`: grain and compression flicker have no beat).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     d = np.asarray(diff, dtype=np.float64)
     if d.size < 4 * rate or not np.isfinite(d).any() or np.nanmean(d) < MIN_VISUAL_MOTION:
@@ -326,7 +326,7 @@ def visual_tempo(diff: list[float], rate: float) -> tuple[float | None, float]:
 def pace_of(motion: float, cuts_per_minute: float) -> float:
     """Pace in [0, 1] from optical-flow speed (frame widths per second) and cuts per minute.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`compose.scenes`, :mod:`feature_extraction.fusion`
     """
     motion_part = PACE_MOTION_SHARE * min(1.0, motion / MOTION_FULL)
     cuts_part = (1 - PACE_MOTION_SHARE) * min(1.0, cuts_per_minute / CUTS_FULL)
@@ -336,7 +336,7 @@ def pace_of(motion: float, cuts_per_minute: float) -> float:
 def pace_cue(pace: float, detail: str = "") -> Cue:
     """The pace cue: arousal from pace (0 still .. 1 frantic), valence unread.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     return Cue("pace", 0.0, 2 * pace - 1, CUE_CONFIDENCE["pace"], SCENE_WEIGHTS["pace"], detail)
 
@@ -345,7 +345,7 @@ def target_tempo(arousal: float, pace: float) -> tuple[int, int]:
     """The tempo range (BPM) that suits a scene of this arousal and pace: the one rule behind
     every profile's ``target_tempo`` (see :data:`TEMPO_FLOOR_BPM`).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`compose.scenes`, :mod:`evaluation.demo_cases`, :mod:`evaluation.real_music` and 1 more
     """
     lo = TEMPO_FLOOR_BPM + TEMPO_AROUSAL_BPM * (arousal + 1) / 2 + TEMPO_PACE_BPM * pace
     return round(lo), round(lo * TEMPO_SPAN)

@@ -55,7 +55,7 @@ def filterbanks(sr: int = SOUND_SR) -> tuple[np.ndarray, np.ndarray]:
     """librosa's 40-band mel and 12-bin chroma filterbanks for the 50 ms window at ``sr``: the
     trained sound model stores them (:class:`SoundClassifier`), so hearing a scene needs no librosa.
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: :class:`SoundClassifier`, :func:`short_term_features`
     """
     import librosa
 
@@ -77,7 +77,7 @@ def short_term_features(
     pyAudioAnalysis that Karydis used, computed here vectorised with numpy, on librosa's mel
     and chroma filterbanks (``banks``, from :func:`filterbanks` when not given).
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: :func:`mid_term_features`
     """
     win, hop = int(ST_WIN * sr), int(ST_STEP * sr)
     mel_fb, chroma_fb = banks if banks is not None else filterbanks(sr)
@@ -136,7 +136,7 @@ def mid_term_features(
     """Mean and standard deviation of the short-term features over each whole second:
     shape ``(seconds, 68)`` (a last part shorter than half a second is dropped).
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: :mod:`training.sound_model`
     """
     per = int(round(MT_WIN / ST_STEP))
     n = max(1, int(round(len(y) / sr / MT_WIN)))
@@ -155,7 +155,7 @@ def mid_term_features(
 def sound_model_path() -> Path:
     """Where the trained music/speech/other classifier lives (``models/sound_classes.npz``).
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Notebook: 03_training.ipynb
     """
     return model_path("sound_classes.npz")
 
@@ -239,7 +239,7 @@ class SoundClassifier:
 def load_sound_model(path: str | Path | None = None) -> SoundClassifier | None:
     """The trained classifier (:class:`SoundClassifier`), or None when missing.
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: :mod:`feature_extraction.fusion`, :mod:`fit_and_export.mix`
     """
     path = Path(path) if path else sound_model_path()
     if not path.is_file():
@@ -264,7 +264,7 @@ def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) 
     """Level, class (with the trained SVM, when ``model`` is given) and speech rate per second
     (``rate=False`` skips the speech rate: the export's ducking needs the classes only).
 
-    Notebook: 02_feature_extraction.ipynb
+    Notebook: 03_training.ipynb
     """
     n = max(1, int(round(len(y) / sr)))
     level = [_db(y[k * sr : (k + 1) * sr]) for k in range(n)]
@@ -296,7 +296,7 @@ def pitch_range(y: np.ndarray, sr: int = SOUND_SR) -> float | None:
     :func:`signal.spectral.yin`, on the frames within 25 dB of the loudest, where a voice is); None when too
     little is voiced.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`listen`
     """
     frame, hop = 1024, 256
     if y.size < 4 * frame:
@@ -314,7 +314,7 @@ def speech_rate(y: np.ndarray, sr: int = SOUND_SR) -> float:
     """Syllables per second: peaks of the 300-3000 Hz energy envelope (syllable nuclei), at
     least 100 ms apart and standing 3 dB above their surroundings, counted over voiced time.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`listen`
     """
     if y.size < sr // 4:
         return 0.0

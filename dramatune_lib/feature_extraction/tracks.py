@@ -100,7 +100,7 @@ def beat_grid(
     ``oenv`` (the onset strength at hop 256) and ``tempo`` may be passed when already measured.
     Returns None when there is no usable pulse (fewer than two bars of beats).
 
-    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.fit`
     """
     if y.size < sr or float(np.abs(y).max()) < 1e-4:
         return None
@@ -141,7 +141,7 @@ def estimate_key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
     Strength is the correlation margin of the best key of the chosen mode over the best key of
     the other mode: near 0 means the mode is ambiguous.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`track_features`
     """
     best = {}
     for mode, prof in (("major", _KK_MAJOR), ("minor", _KK_MINOR)):
@@ -169,7 +169,7 @@ def music_scales(tempo: float, lufs: float, onset_density: float, centroid_hz: f
     """A track's tempo, loudness, onset rate and brightness each as 0..1 on its span
     (:data:`TEMPO_SPAN_BPM` ...): the one scaling behind the priors and the energy.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`energy_of`, :func:`music_va`
     """
     return {
         "tempo": _unit(tempo, TEMPO_SPAN_BPM) if tempo > 0 else 0.0,
@@ -199,7 +199,7 @@ def music_va(
     and onset density (Gabrielsson & Lindström 2010). The readable baseline: the music model
     (:class:`MusicModel`) calibrates this valence and mixes this arousal with what it learned.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.library`, :mod:`feature_extraction.music_emotion` and 1 more
     """
     sign = 1.0 if mode == "major" else -1.0
     x = music_scales(tempo, lufs, onset_density, centroid_hz)
@@ -259,7 +259,7 @@ def sound_descriptors(y: np.ndarray, sr: int = SR) -> dict[str, float]:
 
     ``y`` [shape=(n,)] is mono audio at ``sr``. About 0.1 s for 5 minutes here.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`track_features`
     """
     # librosa.feature.melspectrogram(y=y, sr=sr, n_fft=2048, hop_length=DESCRIPTOR_HOP, n_mels=DESCRIPTOR_MELS)
     S = np.einsum(
@@ -317,7 +317,7 @@ def track_features(
     ``ear`` is the musicnn tagger to hear it with (a new one when None; an index lends one a
     thread, :class:`TaggerPool`).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`compose.metrics`, :mod:`feature_extraction.library` and 3 more
     """
     path = Path(path)
     if audio is None:  # the file's loudness measured on all its channels while it is read
@@ -376,7 +376,7 @@ def energy_of(lufs: float, onset_density: float, centroid_hz: float) -> float:
     """The thesis' energy (Spotify's "perceptual measure of intensity and activity"), in [0, 1]:
     loudness (-32..-12 LUFS), onset rate (0..6 a second) and brightness (centroid 800..3200 Hz).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`track_features`
     """
     x, w = music_scales(0.0, lufs, onset_density, centroid_hz), ENERGY_WEIGHTS
     return w["loudness"] * x["loudness"] + w["onsets"] * x["onsets"] + w["brightness"] * x["brightness"]
@@ -399,7 +399,7 @@ def tempo_confidence(t: TrackFeatures) -> float:
     :data:`TEMPO_AGREEMENT`, half and double time allowed). Orchestral tracks with no clear
     pulse get little: their tempo estimates cluster near 120 BPM whatever they play.
 
-    Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb
+    Used by: :mod:`feature_extraction.library`
     """
     if t.tempo <= 0:
         return 0.0
@@ -415,7 +415,7 @@ def danceability_of(oenv: np.ndarray, tempo: float, sr: int = SR, hop: int = HOP
     the beat period, or its double or half, against its value at lag 0) times a preference
     for tempi near 120 BPM (Moelants 2002: people move most readily at about 2 beats a second).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`track_features`
     """
     if tempo <= 0 or oenv.size < 8:
         return 0.0

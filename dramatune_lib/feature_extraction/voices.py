@@ -31,7 +31,7 @@ def voice_cue(sound: SoundTrack) -> Cue | None:
     :data:`VOICE_NEUTRAL`, averaged; its confidence grows with the share of seconds that are
     speech. None without speech.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     if not sound.classes or not sound.speech_rate:
         return None
@@ -70,7 +70,7 @@ def scene_music_cue(path: str | Path, classes: list[str]) -> Cue | None:
     (:func:`track_features`) and placed by the music model; its confidence grows with the share
     of the scene the music covers. None when no run reaches :data:`SCENE_MUSIC_MIN_S`.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     runs, start = [], None
     for k, c in enumerate([*classes, ""]):

@@ -35,7 +35,7 @@ def decode_text(raw: bytes) -> str | None:
     UTF-8, else Windows-1252 (which reads Latin-1's letters too); text with zero bytes (UTF-16 or
     UTF-32 without a mark) as charset-normalizer detects it; None for bytes that are not text.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`read_subtitles`
     """
     for bom, enc in _BOMS:
         if raw.startswith(bom):
@@ -68,7 +68,7 @@ def read_subtitles(path: str | Path) -> list[Line]:
     Raises :class:`BadInputError` for a missing, unreadable or malformed file, naming the
     problem and what to do.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     import srt
 
@@ -118,7 +118,7 @@ def words_cue(lines: list[Line], duration: float) -> tuple[Cue, list[tuple[float
     Returns the cue and ``(start, end, valence)`` per line inside the scene. Lines after the
     scene's end are left out and said so; a cue with no line inside the scene has confidence 0.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -151,6 +151,6 @@ def words_confidence(coverage: float) -> float:
     """The words cue's confidence when its lines cover ``coverage`` (0..1) of the scene (or of a
     second of it, in the timeline): see :data:`WORDS_CONFIDENCE_FLOOR`.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.fusion`
     """
     return WORDS_CONFIDENCE_FLOOR + WORDS_CONFIDENCE_COVERAGE * min(1.0, coverage)

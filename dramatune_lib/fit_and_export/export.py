@@ -43,7 +43,7 @@ from .mix import mix_scene, true_peak_db
 def output_paths(output: str | Path) -> dict[str, Path]:
     """Every file an export writes: the video, the music stem and the cue sheet (CSV, JSON).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`pipeline`
     """
     output = Path(output)
     return {
@@ -67,7 +67,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
     """Rows of one shape (dicts with the same keys, in order) as a CSV file with a header: the cue
     sheet, and a batch's ``summary.csv``.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`pipeline`
     """
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -256,7 +256,7 @@ def report_merge(scene: str | Path, track: str | Path, output: str | Path) -> Pa
 def probe_output(path: str | Path) -> dict:
     """Duration, streams and measured loudness of an exported file (for tests and notebook 07).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`solutions.s07_fit_and_export`
     """
     info = probe(path)
     y = decode_audio(path, sr=48000, mono=False) if info.has_audio else np.zeros((0, 2), np.float32)

@@ -84,7 +84,7 @@ def time_stretch(y: np.ndarray, rate: float, sr: int) -> np.ndarray:
     Signalsmith Stretch (python-stretch, MIT): it keeps drum attacks that librosa's phase vocoder
     smears (``bench/bench_stretch.py`` measures both on real recordings).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :func:`fit_track`
     """
     import python_stretch
 
@@ -271,7 +271,7 @@ def join_cues(
     ``crossfade`` seconds centred on each scene boundary, one fading out as the next fades in.
     The result is one cue for :func:`export_scene`, whose cue sheet has a row per scene.
 
-    Notebook: 07_fit_and_export.ipynb, 06_compose.ipynb
+    Notebook: 06_compose.ipynb, 07_fit_and_export.ipynb
     """
     n = int(round(duration * sr))
     out = np.zeros((n, 2), np.float32)
@@ -325,7 +325,7 @@ def join_cues(
 def track_licence(track: str | Path) -> str:
     """The licence of a track, from a ``licences.json`` beside it ({file name: licence}), else unknown.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :func:`cue_sheet`
     """
     track = Path(track)
     for folder in (track.parent, track.parent.parent):

@@ -35,7 +35,7 @@ def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01, classes: list[
     music/speech/other classifier, :func:`feature_extraction.listen`) vetoes the seconds it hears
     as music: a melody in the voice band is not dialogue to duck under.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :func:`mix_scene`
     """
     if y.size < sr // 10:
         return np.zeros(0, bool)
@@ -73,7 +73,7 @@ def duck_gain(
 ) -> np.ndarray:
     """A gain curve (n samples) that dips by ``depth_db`` under speech, with attack and release.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :func:`mix_scene`
     """
     if not mask.size or depth_db <= 0:
         return np.ones(n, np.float32)
@@ -128,7 +128,7 @@ def _oversampled_peaks(y: np.ndarray, floor: float | None = None) -> np.ndarray:
 def true_peak_db(y: np.ndarray, sr: int) -> float:
     """True peak in dBTP: the peak of the 4x oversampled signal (ITU-R BS.1770-4, Annex 2).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.export`
     """
     if not y.size:
         return -math.inf
@@ -158,7 +158,7 @@ def normalise_loudness(
     stem can get exactly the same treatment) and the loudness and true peak measured after
     processing. A silent mix is returned as is.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :func:`mix_scene`
     """
     gain = np.ones(y.shape[0], np.float32)
     lufs, tp0 = integrated_loudness(y, sr), true_peak_db(y, sr)

@@ -91,7 +91,7 @@ def plan_fit(
     1 = most energetic) it picks the section. With ``cuts`` it tries rates within
     ``1 ± max_stretch`` and keeps a nudge only if it lands more cuts on beats.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.fit`
     """
     cut_arr = np.array(sorted(c for c in (cuts or []) if 0 < c < duration))
     rates = [1.0]

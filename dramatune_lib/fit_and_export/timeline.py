@@ -36,7 +36,7 @@ TIMELINE_START_TC = "01:00:00:00"
 def editor_rate(fps: float) -> float:
     """The standard editing rate nearest ``fps`` (23.976, 25, 29.97...).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`pipeline`, :mod:`recommend_and_merge.session`
     """
     return min(EDITOR_RATES, key=lambda r: abs(r - fps)) if fps > 0 else 25.0
 
@@ -44,7 +44,7 @@ def editor_rate(fps: float) -> float:
 def is_drop_frame(rate: float) -> bool:
     """Whether timecode at ``rate`` is counted drop-frame (29.97 and 59.94, as broadcast does).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :func:`_edl_text`, :func:`editor_timeline`
     """
     return any(abs(rate - r) < 1e-6 for r in (30000 / 1001, 60000 / 1001))
 
@@ -212,7 +212,7 @@ def editor_timeline(
 def timeline_paths(output: str | Path, formats: list[str] | tuple[str, ...]) -> dict[str, Path]:
     """The file each timeline format is written to, beside the export (``OUT.otio``, ``OUT.xml``...).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`pipeline`
     """
     output = Path(output)
     return {f: output.with_suffix(TIMELINE_FORMATS[f][1]) for f in formats}
@@ -240,7 +240,7 @@ def timeline_problem(fmt: str, rate: float) -> str | None:
     Cut Pro X adapter writes no frame duration for NTSC rates (23.976, 29.97), so FCP X XML is
     written at whole-number rates only.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`pipeline`, :mod:`recommend_and_merge.session`
     """
     if fmt not in TIMELINE_FORMATS:
         return f"--timeline {fmt}: unknown — choose {', '.join(TIMELINE_FORMATS)}"

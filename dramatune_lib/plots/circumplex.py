@@ -24,7 +24,7 @@ def scene_area(valence_confidence: float, arousal_confidence: float) -> tuple[fl
     """Half-width on the valence axis and half-height on the arousal axis of the area a reading
     with these confidences may lie in (a profile's: ``scene_area(*profile.axis_confidence())``).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`plots.live`
     """
     return SCENE_AREA * (1 - valence_confidence), SCENE_AREA * (1 - arousal_confidence)
 
@@ -42,7 +42,7 @@ def marker_boxes(ax, points: list[tuple[float, float]], radius_pt: float) -> lis
     """Display-space boxes around markers at ``points`` (data coordinates), ``radius_pt`` points
     from their centre: things a label must not sit on (:func:`declutter`'s ``avoid``).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :func:`circumplex_figure`
     """
     from matplotlib.transforms import Bbox
 
@@ -64,7 +64,7 @@ def declutter(
     from the first one it met; alternately when they sit on the same spot) by ``step`` of its
     height. ``pad`` widens and heightens each box first.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`plots.fit`
     """
     fixed = list(avoid or [])
     if len(texts) < 2 and not fixed:
@@ -90,7 +90,7 @@ def declutter(
 def label_boxes_overlap(fig: Figure, texts: list) -> bool:
     """Whether any two of ``texts`` overlap as drawn (for the tests of every figure with labels).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: the tests; public for scripts
     """
     renderer = _renderer(fig)
     boxes = [t.get_window_extent(renderer) for t in texts]
@@ -134,7 +134,7 @@ def circumplex_figure(
     of fitting it to the figure, and ``label_pad`` keeps labels further apart (the app's live
     circumplex lays out its labels this way, for a browser that draws text a little differently).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Notebook: 02_feature_extraction.ipynb, 04_evaluation.ipynb
     """
     # music is named in music's words (the Geneva Emotional Music Scale) where tracks are drawn
     fig, ax = _circumplex_axes(size, "Scene and music on the circumplex", words=MUSIC_VA if tracks else None)

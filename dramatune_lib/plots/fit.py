@@ -14,7 +14,7 @@ def fitted_cue_figure(cue, *, cuts: list[float] | None = None, gain=None, width:
     """The fitted cue's waveform with its bar lines, loop joins, the scene's cuts and, if given,
     the ducking gain.
 
-    Notebook: 07_fit_and_export.ipynb
+    Notebook: 05_recommend_and_merge.ipynb, 06_compose.ipynb, 07_fit_and_export.ipynb
     """
     fig = Figure(figsize=(width, 2.8))
     ax = fig.subplots()
@@ -47,7 +47,7 @@ def scene_plan_figure(profile: SceneProfile, plan, *, width: float = 8.0) -> Fig
     """A clip's per-scene plan as a timeline: valence and arousal second by second, the cuts
     (dotted), each scene shaded with the track picked for it.
 
-    Notebook: 06_compose.ipynb
+    Notebook: 05_recommend_and_merge.ipynb, 06_compose.ipynb
     """
     fig = timeline_figure(profile, width=width)
     fig.set_figheight(3.4)

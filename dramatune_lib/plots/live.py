@@ -36,7 +36,7 @@ def label_layout(
     """Where each label goes, by kind ("emotion", "cue", "pick"): ``(text, valence, arousal,
     font size in px)`` after :func:`plots.declutter` on a figure with the widget's own pixel layout.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :class:`CircumplexView`
     """
     m = MARGIN_PX
     fig = circumplex_figure(

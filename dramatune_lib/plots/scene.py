@@ -14,7 +14,7 @@ def timeline_figure(profile: SceneProfile, *, width: float = 7.0) -> Figure:
     drawn as strongly as the cues support its axis (its confidence, under the plot): a valence that
     rests on one weak cue is a faint line, not a flat certainty.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Notebook: 02_feature_extraction.ipynb, 05_recommend_and_merge.ipynb
     """
     fig = Figure(figsize=(width, 2.8))
     ax = fig.subplots()

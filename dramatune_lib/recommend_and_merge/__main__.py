@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     ``--ip`` says otherwise), behind a token made anew at every start unless ``--token`` or
     ``$DRAMATUNE_TOKEN`` gives one; the link with the token is printed, and opened with ``--open``.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`cli.__main__`, :mod:`evaluation.__main__`, :mod:`pipeline` and 1 more
     """
     ap = argparse.ArgumentParser(
         prog="python -m dramatune_lib.recommend_and_merge", description="Serve the DramaTune app with Voila."

@@ -28,7 +28,7 @@ AUDIO_FORMATS = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", "
 def audio_format(path: str | Path) -> str:
     """The audio player widget's format name for a file.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     return AUDIO_FORMATS.get(Path(path).suffix.lower(), "wav")
 
@@ -36,7 +36,7 @@ def audio_format(path: str | Path) -> str:
 def sanitize_filename(name: str, default: str = "upload") -> str:
     """A safe file name: no folders, no control or shell characters, ASCII, at most 80 characters.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     name = Path(name.replace("\\", "/")).name
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -53,7 +53,7 @@ def sweep_sessions(root: Path) -> list[Path]:
     or its machine stopped): a folder is named after its kernel's process id. Returns the folders
     removed.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :func:`new_tab_folder`
     """
     gone = []
     for d in root.glob("dramatune-app-*-*"):
@@ -72,7 +72,7 @@ def new_tab_folder(root: Path) -> Path:
     marked by :data:`config.SESSION_MARK`; the folders of tabs killed before they could remove
     their own are swept first (:func:`sweep_sessions`).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     sweep_sessions(root)
     folder = Path(tempfile.mkdtemp(prefix=f"dramatune-app-{os.getpid()}-", dir=root))
@@ -85,7 +85,7 @@ def new_tab_folder(root: Path) -> Path:
 def disk_used(folder: Path) -> int:
     """Bytes the files under ``folder`` hold (links not followed).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :func:`check_space`
     """
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
 
@@ -94,7 +94,7 @@ def check_space(folder: Path, what: str | Path, more: int) -> None:
     """Refuse, in one line naming ``what``, to write ``more`` bytes that would take a tab's
     ``folder`` past :data:`config.SESSION_DISK_MB`.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
     if disk_used(folder) + more > config.SESSION_DISK_MB * 1024 * 1024:
         raise DramaTuneError(
@@ -120,7 +120,7 @@ PREVIEW_HEIGHT = 360
 def browser_plays(info) -> bool:
     """Whether a browser plays the file ``info`` (:class:`media.MediaInfo`) describes, as it is.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :class:`Previews`
     """
     return (
         Path(info.path).suffix.lower() in PLAYABLE["containers"]
@@ -133,7 +133,7 @@ def preview_copy(video: Path, folder: Path) -> Path:
     """A small H.264/AAC copy of ``video`` in ``folder`` for the page's player (the original stays
     what is analysed and downloaded), made by ffmpeg within its timeout.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :class:`Previews`
     """
     folder.mkdir(exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f"{video.stem}-", suffix=".preview.mp4", dir=folder)
@@ -180,7 +180,7 @@ def download_links(
     """HTML for download buttons carrying the exported video (its cue sheet, and the ``editor``
     package when given) as data URIs.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.session`
     """
 
     def link(path: str, mime: str, text: str, cls: str, colour: str) -> str:

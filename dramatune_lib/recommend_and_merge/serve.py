@@ -32,7 +32,7 @@ KERNEL_CULL_INTERVAL_S = 20
 def is_loopback(ip: str) -> bool:
     """Whether ``ip`` is this machine's own address (127.0.0.0/8, ::1, localhost).
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.__main__`
     """
     try:
         return ipaddress.ip_address(ip).is_loopback
@@ -43,7 +43,7 @@ def is_loopback(ip: str) -> bool:
 def new_token() -> str:
     """A random token for one start of the server (as Jupyter makes one): 32 bytes, URL-safe.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.__main__`
     """
     return secrets.token_urlsafe(32)
 
@@ -80,7 +80,7 @@ def voila_command(
     name it too (Voila turns Jupyter's check off; a page in another tab that rebinds its own
     domain to 127.0.0.1 is refused), and posted forms and API calls need Jupyter's XSRF cookie.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.__main__`
     """
 
     if not token and not is_loopback(ip):
@@ -135,7 +135,7 @@ def server_settings(library: str | None, ip: str, roots: list[str]) -> dict[str,
     own), the folder field reads only inside the roots given, or inside the starting folder (or
     the demo library) when none are: a visitor must not browse the server's disk.
 
-    Notebook: 05_recommend_and_merge.ipynb
+    Used by: :mod:`recommend_and_merge.__main__`
     """
     local = is_loopback(ip)
     resolved = [str(Path(r).expanduser().resolve()) for r in roots]

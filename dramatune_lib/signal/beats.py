@@ -126,7 +126,7 @@ def beat_track(
     hop_length=..., bpm=...)[1]`` without numba. The tempo, when not given, is
     :func:`tempo_estimate` (librosa's own estimate, written out the same way).
 
-    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
+    Notebook: 02_feature_extraction.ipynb
     """
     if not envelope.any():
         return np.array([], dtype=int)

@@ -36,7 +36,7 @@ def lfilter(
     carried states found for all blocks at once by a doubling scan; :data:`IIR_CHUNK` samples at
     a time, each chunk starting from the state the one before ended in.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.mix`
     """
     b = np.asarray(b, np.float64) / a[0]
     a = np.asarray(a, np.float64) / a[0]
@@ -87,7 +87,7 @@ def firwin(taps: int, cutoff: float) -> np.ndarray:
     """``scipy.signal.firwin(taps, cutoff)``: a low-pass FIR filter, a sinc under a Hamming
     window, scaled to unity gain at DC (``cutoff`` as a fraction of Nyquist).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`fit_and_export.mix`
     """
     m = np.arange(0, taps) - 0.5 * (taps - 1)
     h = cutoff * np.sinc(cutoff * m)
@@ -102,7 +102,7 @@ def butter_bandpass(order: int, low: float, high: float, sr: float) -> np.ndarra
     second-order sections ``(b0, b1, b2, a0, a1, a2)``, each a pair of conjugate poles over a zero
     at 0 Hz and one at Nyquist (scipy pairs them otherwise; the whole filter is the same).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.sound`
     """
     poles = -np.exp(1j * np.pi * np.arange(-order + 1, order, 2) / (2 * order))  # scipy's buttap
     low_w, high_w = (4.0 * math.tan(math.pi * f / sr) for f in (low, high))  # pre-warped, fs = 2
@@ -127,7 +127,7 @@ def sosfiltfilt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     backward (no phase shift), over ``x`` extended at each end by its odd reflection, each pass
     starting in the state a constant signal at its first value would have left.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.sound`
     """
     x = np.asarray(x, np.float64)
     edge = 3 * (2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
@@ -156,7 +156,7 @@ def find_peaks(x: np.ndarray, distance: int, prominence: float) -> np.ndarray:
     closer than ``distance`` dropped, then those standing at least ``prominence`` above the
     higher of their two bases (the lowest points before a higher peak, or the ends, either side).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.sound`
     """
     x = np.asarray(x, np.float64)
     n, peaks, i = x.size, [], 1

@@ -10,7 +10,7 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     """``y`` (samples, or samples x channels) at ``target_sr``: soxr's high quality, which is what
     ``librosa.resample`` runs by default, called directly so a new process need not import librosa.
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`feature_extraction.musicnn`, :mod:`fit_and_export.fit` and 2 more
     """
     import soxr
 
@@ -23,7 +23,7 @@ def hann(n: int) -> np.ndarray:
     """The periodic Hann window of ``n`` points (scipy's ``get_window("hann", n)``, which librosa
     uses for its spectra and tempograms).
 
-    Notebook: 07_fit_and_export.ipynb
+    Used by: :mod:`signal.beats`
     """
     # scipy's general_cosine on n + 1 symmetric points, the last dropped: the same bits as scipy
     fac = np.linspace(-np.pi, np.pi, n + 1)
@@ -47,7 +47,7 @@ def stft_power(y: np.ndarray, n_fft: int, hop: int, *, centred: bool = True, pow
     spectrum stored as complex64 (complex128 for float64 ``y``) as librosa stores it;
     :data:`FFT_BLOCK` frames at a time.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.musicnn`, :mod:`feature_extraction.tracks`, :mod:`fit_and_export.mix`
     """
     y = np.asarray(y)
     y = y if y.dtype == np.float64 else y.astype(np.float32)  # librosa: float32 unless given float64
@@ -104,7 +104,7 @@ def mel_filterbank(sr: float, n_fft: int, n_mels: int = 128, fmax: float | None 
 def mel_frequencies(n_mels: int, fmax: float) -> np.ndarray:
     """``librosa.mel_frequencies(n_mels=n_mels, fmax=fmax)``: centres evenly spaced on Slaney's scale.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     return _mel_to_hz(np.linspace(_hz_to_mel(np.array([0.0]))[0], _hz_to_mel(np.array([fmax]))[0], n_mels))
 
@@ -112,7 +112,7 @@ def mel_frequencies(n_mels: int, fmax: float) -> np.ndarray:
 def power_to_db(power: np.ndarray, top_db: float = 80.0) -> np.ndarray:
     """``librosa.power_to_db(power)``: decibels re 1, floored at 1e-10 and ``top_db`` below the peak.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.sound`, :mod:`feature_extraction.tracks`
     """
     db = 10.0 * np.log10(np.maximum(1e-10, power))
     db -= 10.0 * np.log10(np.maximum(1e-10, 1.0))
@@ -123,7 +123,7 @@ def onset_strength(db: np.ndarray, hop: int, n_fft: int = 2048) -> np.ndarray:
     """``librosa.onset.onset_strength(S=db, hop_length=hop)``: the mean rise of each band from one
     frame to the next, shifted by the frames' centring and trimmed to the spectrum's length.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     rise = np.mean(np.maximum(0.0, db[:, 1:] - db[:, :-1]), axis=0)
     return np.pad(rise, (1 + n_fft // (2 * hop), 0))[: db.shape[1]]
@@ -151,7 +151,7 @@ def estimate_tuning(power: np.ndarray, sr: float, n_fft: int) -> float:
     :data:`FFT_BLOCK` at a time, keeping only the peaks: piptrack holds six arrays the spectrum's
     size.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`chroma_stft`
     """
     hz = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
     in_range = ((PITCH_RANGE_HZ[0] <= hz) & (hz < min(PITCH_RANGE_HZ[1], sr / 2)))[:, None]
@@ -197,7 +197,7 @@ def chroma_filterbank(sr: float, n_fft: int, tuning: float = 0.0) -> np.ndarray:
     chroma bank, Gaussian bumps on each semitone weighted around C5 over two octaves (float32,
     ``(12, 1 + n_fft // 2)``, C first).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :func:`chroma_stft`
     """
     n = 12
     frequencies = np.linspace(0, sr, n_fft, endpoint=False)[1:]
@@ -217,7 +217,7 @@ def chroma_stft(y: np.ndarray, sr: float, hop: int, n_fft: int = 2048) -> np.nda
     """``librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop)`` bit for bit, its tuning
     estimated from the same spectrum; each frame scaled to a peak of 1.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     power = stft_power(y, n_fft, hop)
     bank = chroma_filterbank(sr, n_fft, estimate_tuning(power, sr, n_fft))
@@ -228,7 +228,7 @@ def sync_mean(x: np.ndarray, frames: np.ndarray) -> np.ndarray:
     """``librosa.util.sync(x, frames)``: the mean of ``x``'s columns between consecutive
     boundaries (0 and the end added, duplicates dropped).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     n = x.shape[1]
     edges = np.unique(np.concatenate(([0, n], np.clip(frames, 0, n)))).astype(int)
@@ -242,7 +242,7 @@ def spectral_centroid(y: np.ndarray, sr: float, hop: int, n_fft: int = 2048) -> 
     """``librosa.feature.spectral_centroid(y=y, sr=sr, hop_length=hop)[0]``: each frame's
     magnitude-weighted mean frequency, Hz.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     magnitude = stft_power(y, n_fft, hop, power=1)
     hz = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)[:, None]
@@ -254,7 +254,7 @@ def hpss(spec: np.ndarray, kernel: tuple[int, int]) -> tuple[np.ndarray, np.ndar
     percussive parts of a (mel) power spectrogram, by median filters along time (``kernel[0]``
     frames) and frequency (``kernel[1]`` bins) and soft masks (power 2).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     from scipy.ndimage import median_filter
 
@@ -282,7 +282,7 @@ def autocorrelate(x: np.ndarray) -> np.ndarray:
     """``librosa.autocorrelate(x)``: by FFT along the last axis, zero-padded to a fast length at
     least ``2n - 1``.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     import scipy.fft
 
@@ -295,7 +295,7 @@ def frame_rms(y: np.ndarray, frame: int, hop: int) -> np.ndarray:
     """``librosa.feature.rms(y=y, frame_length=frame, hop_length=hop)[0]``: frames centred
     (zero-padded), the mean square in float32.
 
-    Notebook: 02_feature_extraction.ipynb, 07_fit_and_export.ipynb
+    Used by: :mod:`feature_extraction.sound`, :mod:`fit_and_export.fit`
     """
     frames = np.lib.stride_tricks.sliding_window_view(np.pad(y, frame // 2), frame)[::hop]
     return np.sqrt(np.mean(np.square(frames, dtype=np.float32), axis=-1))
@@ -311,7 +311,7 @@ def yin(y: np.ndarray, fmin: float, fmax: float, sr: float, frame: int, hop: int
     fundamental frequency of each centred frame, by the cumulative mean normalised difference,
     the first trough under :data:`YIN_TROUGH` (else the lowest point) and a parabola through it.
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.sound`
     """
     rows = np.lib.stride_tricks.sliding_window_view(np.pad(y, frame // 2), frame)[::hop]  # (n, frame)
     frames = rows.T
@@ -352,7 +352,7 @@ def onset_frames(envelope: np.ndarray, sr: float, hop: int) -> np.ndarray:
     envelope scaled to 0..1, then librosa's peak picker, frame by frame as its compiled loop
     does (float32 means summed in order).
 
-    Notebook: 02_feature_extraction.ipynb
+    Used by: :mod:`feature_extraction.tracks`
     """
     x = envelope - np.min(envelope, keepdims=True, axis=-1)
     x /= np.max(x, keepdims=True, axis=-1) + np.finfo(x.dtype).tiny
@@ -390,7 +390,7 @@ def dct_matrix(n: int, k: int) -> np.ndarray:
     """The first ``k`` rows of the orthonormal DCT-II on ``n`` points (what librosa's MFCC applies
     through ``scipy.fft.dct(norm="ortho")``; a matrix spares a new process scipy.fft's 0.2 s import).
 
-    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
+    Used by: :mod:`feature_extraction.sound`
     """
     m = np.cos(np.pi / n * (np.arange(n)[None, :] + 0.5) * np.arange(k)[:, None]) * np.sqrt(2.0 / n)
     m[0] /= np.sqrt(2.0)

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
 
     An existing model (the shipped one included) is replaced only with ``--overwrite``.
 
-    Notebook: 03_training.ipynb
+    Used by: :mod:`cli.__main__`, :mod:`evaluation.__main__`, :mod:`pipeline` and 1 more
     """
 
     ap = argparse.ArgumentParser(

@@ -228,7 +228,7 @@ def soundtrack_clips(full: bool = False, *, whole: bool = False) -> list[MusicCl
     ``whole`` adds every other music file each package ships, unlabelled (``group`` ""): a whole
     soundtrack as a user's library holds it, for the matcher's benchmark.
 
-    Notebook: 03_training.ipynb, 04_evaluation.ipynb
+    Notebook: 03_training.ipynb
     """
     clips = []
     for st in SOUNDTRACKS:
@@ -263,7 +263,7 @@ def soundtrack_features(clips: list[MusicClip], n_jobs: int = -1, progress: bool
     """Each clip's :class:`TrackFeatures` (measured once, then cached by path, size and time); a clip
     that cannot be analysed is dropped with its reason printed. Returns ``(clips, features)``.
 
-    Notebook: 03_training.ipynb
+    Used by: :mod:`evaluation.real_music`, :mod:`solutions.s03_training`, :mod:`training.music_model`
     """
     feats = feature_extraction.cached_track_features([c.path for c in clips], n_jobs=n_jobs, progress=progress)
     kept = [(c, f) for c, f in zip(clips, feats) if f is not None]

@@ -45,7 +45,7 @@ def fit_music_model(
     calibrated the same way on the arousal labels and takes ``ear_weight`` of the arousal reading
     (0: no ear; tracks measured without it keep the rest).
 
-    Notebook: 03_training.ipynb
+    Used by: :mod:`evaluation.real_music`, :mod:`solutions.s03_training`
     """
     from sklearn.linear_model import LogisticRegression
 

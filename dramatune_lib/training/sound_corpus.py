@@ -55,7 +55,7 @@ class LabelledClip:
 def debian_clips(per_source: int = 40, seed: int = 0) -> list[LabelledClip]:
     """The labelled files of the Debian sources, at most ``per_source`` per source and label.
 
-    Notebook: 03_training.ipynb
+    Used by: :func:`sound_corpus`
     """
     rng = np.random.default_rng(seed)
     clips = []
@@ -103,7 +103,7 @@ def synth_speech(folder: Path, n: int, seed: int = 0) -> list[LabelledClip]:
     """Dialogue lines spoken by ``espeak-ng`` in varied voices, speeds and pitches (none if
     espeak-ng is missing).
 
-    Notebook: 03_training.ipynb
+    Used by: :func:`sound_corpus`
     """
     exe = shutil.which("espeak-ng")
     if not exe:
@@ -149,7 +149,7 @@ def synth_other(folder: Path, n: int, seed: int = 0, seconds: float = 8.0) -> li
     """Generated environments with no music and no words: rain, wind, traffic rumble, crowd
     murmur, impacts, footsteps, knocking, room tone; each written once as a WAV.
 
-    Notebook: 03_training.ipynb
+    Used by: :func:`sound_corpus`
     """
     import soundfile as sf
 
@@ -195,7 +195,7 @@ def synth_other(folder: Path, n: int, seed: int = 0, seconds: float = 8.0) -> li
 def demo_music_clips() -> list[LabelledClip]:
     """DramaTune's composed demo cues, as music.
 
-    Notebook: 03_training.ipynb
+    Used by: :func:`sound_corpus`
     """
     return [
         LabelledClip(str(p), "music", "demo cues", "generated (CC0)", False)

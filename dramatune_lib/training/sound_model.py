@@ -28,7 +28,7 @@ def clip_features(clips: list[LabelledClip], max_seconds: float = 20.0, n_jobs: 
     Returns ``X`` (seconds, 68), labels ``y`` and ``groups`` (the clip index of each second, so
     a split can hold out whole files). Files that cannot be read are skipped and listed.
 
-    Notebook: 03_training.ipynb
+    Used by: :func:`train_sound_classifier`
     """
 
     def one(c: LabelledClip):
