@@ -204,6 +204,30 @@ def media(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def sound_model():
+    """The shipped music/speech/other classifier."""
+    from dramatune_lib.feature_extraction import load_sound_model
+
+    model = load_sound_model()
+    assert model is not None, "models/sound_classes.npz is missing: python -m dramatune_lib.training --full"
+    return model
+
+
+@pytest.fixture(scope="session")
+def real_speech():
+    """Real speech: twelve of Asterisk's English prompts (Debian, one recorded voice), at the
+    scene sound's 16 kHz."""
+    from dramatune_lib.media import load_audio
+    from dramatune_lib.training.debian import fetch_debian
+
+    root = fetch_debian("asterisk-core-sounds-en-wav")
+    if root is None:
+        pytest.skip("apt-get is not available here")
+    files = sorted(root.rglob("*.wav"))[::40][:12]
+    return [load_audio(f, sr=16000) for f in files]
+
+
+@pytest.fixture(scope="session")
 def small_library(tmp_path_factory):
     """Three short composed cues, a corrupt 'ogg', a silent track and a text file."""
     d = tmp_path_factory.mktemp("library")

@@ -508,13 +508,6 @@ def test_faces_are_followed_within_a_shot_and_searched_afresh_after_a_cut(tmp_pa
 # --- the scene's own sound: Karydis' features and the trained classifier -----------------------
 
 
-@pytest.fixture(scope="module")
-def sound_model():
-    model = fx.load_sound_model()
-    assert model is not None, "models/sound_classes.npz is missing: python -m dramatune_lib.training --full"
-    return model
-
-
 def test_sound_classifier_in_numpy_labels_as_scikit_learn_does():
     """The shipped form of the SVM (plain numbers, no scikit-learn at run time) gives scikit-learn's
     labels, on four overlapping classes (so one-vs-one votes split and tie) of unequal size."""
@@ -665,15 +658,14 @@ def test_music_in_the_scene_is_not_ducked_as_speech(sound_model):
     import librosa
 
     from dramatune_lib.dataset_prep.composer import compose_cue
-    from dramatune_lib.fit_and_export import speech_activity
 
     # valence 0.3: the melody stays in its home octave, in the voice band (above 0.4 it sings higher)
     y, _, _ = compose_cue(0.3, -0.5, 12, instrument="piano", seed=5, tempo=80)
-    mono = y.mean(axis=1)
-    alone = speech_activity(mono, 44100).mean()
-    heard = fx.listen(librosa.resample(mono, orig_sr=44100, target_sr=fx.SOUND_SR), fx.SOUND_SR, sound_model)
+    mono = librosa.resample(y.mean(axis=1), orig_sr=44100, target_sr=fx.SOUND_SR)
+    alone = fx.speech_frames(mono, fx.SOUND_SR).mean()
+    heard = fx.listen(mono, fx.SOUND_SR, sound_model)
     assert alone > 0.02  # the failure the classifier is there to catch
-    assert speech_activity(mono, 44100, classes=heard.classes).mean() < alone / 4
+    assert heard.speech_frames.mean() < alone / 4
 
 
 def test_sound_descriptors_ignore_how_loud_a_track_was_mastered(click_track):

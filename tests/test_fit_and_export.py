@@ -11,15 +11,15 @@ from conftest import audio_seconds, sha256, video_stream_hash
 
 from dramatune_lib.dataset_prep.composer import compose_cue, write_cue
 from dramatune_lib.errors import BadInputError, DramaTuneError, OutputExistsError
-from dramatune_lib.feature_extraction import beat_grid
+from dramatune_lib.feature_extraction import SOUND_SR, SPEECH_MIN_SHARE, beat_grid, listen, speech_frames
 from dramatune_lib.fit_and_export import (
     duck_gain,
     export_scene,
     fit_track,
+    mix_scene,
     normalise_loudness,
     output_paths,
     probe_output,
-    speech_activity,
     true_peak_db,
 )
 from dramatune_lib.media import decode_audio, ffmpeg_exe, probe
@@ -157,7 +157,7 @@ def test_very_long_file_is_read_in_part(tmp_path):
 def test_speech_is_found_and_the_music_ducks(speech_scene):
     path, (s0, s1) = speech_scene
     y = decode_audio(path, sr=SR)
-    mask = speech_activity(y, SR)
+    mask = speech_frames(y, SR)
     t = np.arange(mask.size) * 0.01
     inside = mask[(t > s0 + 0.2) & (t < s1 - 0.2)].mean()
     outside = mask[(t < s0 - 0.5) | (t > s1 + 0.8)].mean()
@@ -170,9 +170,40 @@ def test_speech_is_found_and_the_music_ducks(speech_scene):
     assert db[int((s0 + 0.05) * SR) : int((s1 - 0.1) * SR)].max() < -6  # and holds through the line
 
 
+def test_one_speech_decision_for_the_voice_cue_and_the_ducking(demo, real_speech, sound_model):
+    """The analysis and the mix hear speech in the same place, by one decision: none in the
+    chase's noise bursts (the classifier alone called all ten of its seconds speech, a voice cue of
+    12 syllables a second), none in music, and real recorded speech in both."""
+    from dramatune_lib import feature_extraction as fx
+    from dramatune_lib.dataset_prep.composer import compose_cue
+    from dramatune_lib.signal.spectral import resample
+
+    prompts = np.concatenate([np.concatenate([s, np.zeros(SOUND_SR // 4, np.float32)]) for s in real_speech])
+    music, _, _ = compose_cue(0.3, -0.5, 12, instrument="piano", seed=5, tempo=80)  # a melody in the voice band
+    sounds = {
+        "noise bursts": decode_audio(demo.scenes["chase"], sr=SOUND_SR),
+        "music": resample(music.mean(axis=1), SR, SOUND_SR),
+        "speech": prompts[: 12 * SOUND_SR],
+    }
+    cue = fit_track(sorted(demo.library.glob("*.ogg"))[0], 12.0)
+    for name, y in sounds.items():
+        heard = listen(y, SOUND_SR, sound_model)
+        scene = np.repeat(resample(y, SOUND_SR, SR)[: cue.audio.shape[0], None], 2, axis=1)
+        mixed = mix_scene(cue, scene, sound_model=sound_model)
+        per_second = [heard.speech_frames[k * 100 : (k + 1) * 100].mean() for k in range(len(heard.classes))]
+        assert [c == "speech" for c in heard.classes] == [s >= SPEECH_MIN_SHARE for s in per_second], name
+        assert mixed.speech_seconds == pytest.approx(heard.speech_frames.sum() * 0.01, abs=0.05), name
+        if name == "speech":
+            assert heard.classes.count("speech") >= 10 and mixed.speech_seconds > 6 and heard.speech_rate
+        else:
+            assert "speech" not in heard.classes and mixed.speech_seconds == 0 and heard.speech_rate is None, name
+    chase = fx.analyze_scene(demo.scenes["chase"])
+    assert "speech" not in chase.sound_classes and not any(c.name == "voice" for c in chase.cues)
+
+
 def test_no_speech_in_the_demo_scenes(demo):
     for name, path in demo.scenes.items():
-        assert speech_activity(decode_audio(path, sr=SR), SR).mean() < 0.05, name
+        assert speech_frames(decode_audio(path, sr=SR), SR).mean() < 0.05, name
 
 
 @pytest.mark.parametrize("target", [-16.0, -23.0])

@@ -297,15 +297,8 @@ def test_an_export_imports_no_scipy_signal(demo, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def speech():
-    """Real speech: Asterisk's English prompts (Debian), at the scene sound's 16 kHz."""
-    from dramatune_lib.training.debian import fetch_debian
-
-    root = fetch_debian("asterisk-core-sounds-en-wav")
-    if root is None:
-        pytest.skip("apt-get is not available here")
-    files = sorted(root.rglob("*.wav"))[::40][:12]
-    return [load_audio(f, sr=16000) for f in files]
+def speech(real_speech):
+    return real_speech
 
 
 def test_voice_measures_are_librosas_and_scipys(speech):
@@ -335,15 +328,15 @@ def test_voice_measures_are_librosas_and_scipys(speech):
         assert np.array_equal(filters.find_peaks(x, distance, prominence), expected)
 
 
-def test_a_scene_with_speech_imports_neither_librosa_nor_scipy_signal(demo):
-    """The chase scene's sound is heard as speech, so its speech rate and the voice's pitch range
+def test_a_scene_with_speech_imports_neither_librosa_nor_scipy_signal(speech_scene):
+    """A scene with a spoken line is heard as speech, so its speech rate and the voice's pitch range
     are measured: in a new process that costs no librosa and no scipy.signal import (1.8 s and
     170 MB of a `dramatune analyze` before), and gives the test process's reading."""
     import json
 
     from dramatune_lib.pipeline import analyze
 
-    scene = demo.scenes["chase"]
+    scene = speech_scene[0]
     code = (
         "import json, sys\n"
         "from dramatune_lib.pipeline import analyze\n"

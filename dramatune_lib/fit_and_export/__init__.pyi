@@ -9,7 +9,6 @@ from .mix import (
     duck_gain,
     mix_scene,
     normalise_loudness,
-    speech_activity,
     true_peak_db,
 )
 from .plan import (
@@ -71,7 +70,6 @@ __all__ = [
     "plan_fit",
     "probe_output",
     "report_merge",
-    "speech_activity",
     "time_stretch",
     "timeline_paths",
     "timeline_problem",

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..feature_extraction import SOUND_SR, listen, load_sound_model
+from ..feature_extraction import SOUND_SR, SPEECH_HOP_S, listen, load_sound_model
 from ..loudness import integrated_loudness
 from ..signal.filters import firwin, lfilter
-from ..signal.spectral import resample, stft_power
+from ..signal.spectral import resample
 from .fit import FittedCue
 
 #: Loudness targets: web (EBU R128 s2 / streaming practice) and broadcast (EBU R128).
@@ -23,42 +23,6 @@ TRUE_PEAK_DBTP = -1.0
 
 
 _TP_MARGIN_DB = 0.5  # AAC encoding can lift peaks a little: limit below the ceiling
-
-
-def speech_activity(y: np.ndarray, sr: int, *, hop: float = 0.01, classes: list[str] | None = None) -> np.ndarray:
-    """A speech/no-speech decision every ``hop`` seconds, from the scene's own sound.
-
-    Frames are speech when they are well above the noise floor, carry most of their energy in
-    the voice band (250-3500 Hz), are not noise-like (spectral flatness), and lie in a run long
-    enough to be a syllable; pauses shorter than 0.6 s (between words and sentences of one line)
-    are bridged, so the music does not pump. ``classes`` (per second, from the trained
-    music/speech/other classifier, :func:`feature_extraction.listen`) vetoes the seconds it hears
-    as music: a melody in the voice band is not dialogue to duck under.
-
-    Used by: :func:`mix_scene`
-    """
-    if y.size < sr // 10:
-        return np.zeros(0, bool)
-    hop_n, n_fft = int(hop * sr), 1024
-    S = stft_power(y, n_fft, hop_n)
-    freqs = np.fft.rfftfreq(n_fft, 1 / sr)
-    total = S.sum(axis=0) + 1e-12
-    voice = S[(freqs >= 250) & (freqs <= 3500)].sum(axis=0) / total
-    energy_db = 10 * np.log10(total)
-    floor = np.percentile(energy_db, 10)
-    # librosa.feature.spectral_flatness(S=S): geometric over arithmetic mean of max(1e-10, S ** 2)
-    flat_s = np.maximum(1e-10, S**2)
-    flat = np.exp(np.log(flat_s).mean(axis=0)) / flat_s.mean(axis=0)
-    raw = (energy_db > floor + 12) & (voice > 0.6) & (flat < 0.3)
-    from scipy.ndimage import binary_closing, binary_opening
-
-    mask = binary_opening(raw, structure=np.ones(int(0.06 / hop)))  # syllables last > 60 ms
-    mask = binary_closing(mask, structure=np.ones(int(0.6 / hop)))  # hold through pauses within a line
-    per = int(round(1 / hop))
-    for k, c in enumerate(classes or []):
-        if c == "music":
-            mask[k * per : (k + 1) * per] = False
-    return mask
 
 
 def duck_gain(
@@ -224,15 +188,20 @@ def mix_scene(
         if duck_depth > 0:
             channels = scene_audio.shape[1]  # mean(axis=1)'s bits, 10x faster on two channels
             mono = sum(scene_audio[:, c] for c in range(channels)) / channels
-            classes = None
             model = load_sound_model() if sound_model == "auto" else sound_model
-            if model is not None:
-                classes = listen(resample(mono, cue.sr, SOUND_SR), SOUND_SR, model, rate=False).classes
-            mask = speech_activity(mono, cue.sr, classes=classes)
+            # the analysis' own decision (feature_extraction.listen), so the mix ducks where the
+            # analysis hears speech and nowhere else
+            mask = listen(resample(mono, cue.sr, SOUND_SR), SOUND_SR, model, rate=False).speech_frames
     gain = duck_gain(mask, music.shape[0], cue.sr, depth_db=duck_depth)
     music *= gain[:, None]
     out, norm, lufs, tp = normalise_loudness(music + scene, cue.sr, target_lufs=target)
     stem = (music * norm[:, None]).astype(np.float32, copy=False)  # the music exactly as it sits in the mix
     return Mix(
-        audio=out, music=stem, sr=cue.sr, lufs=lufs, true_peak=tp, speech_seconds=float(mask.sum() * 0.01), gain=gain
+        audio=out,
+        music=stem,
+        sr=cue.sr,
+        lufs=lufs,
+        true_peak=tp,
+        speech_seconds=float(mask.sum()) * SPEECH_HOP_S,
+        gain=gain,
     )
