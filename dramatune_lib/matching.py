@@ -147,7 +147,7 @@ def emotion_fit(
     weighs less: the distance is the weighted root mean square of the two differences, scaled
     to the plain distance's range.
 
-    Used by: :func:`recommend`
+    Notebook: 04_evaluation.ipynb
     """
     pos = np.array([matched_position(t, relative_weight) for t in tracks])
     sv, sa = profile.axis_confidence()

@@ -232,3 +232,64 @@ def test_environment_yml_is_generated_from_the_pins():
     spec.loader.exec_module(gen)
     assert (ROOT / "environment.yml").read_text() == gen.render(), "run: make freeze"
     assert "music21==" in gen.render()
+
+
+#: Numbers the notebooks' prose may state although no code holds them: facts about the inputs.
+PROSE_FACTS = {
+    ("03_training.ipynb", "68"): "34 short-term features, each as a mean and a standard deviation",
+    ("03_training.ipynb", "1.4"): "0 A.D.'s package is 1.4 GB (Debian's listing)",
+    ("07_fit_and_export.ipynb", "3600"): "CMX 3600, the name of an EDL format",
+}
+
+
+def _library_constants() -> set[str]:
+    """Every number written into a named constant of the package (module or class level)."""
+    found = set()
+    for p in PACKAGE.rglob("*.py"):
+        tree = ast.parse(p.read_text())
+        for body in [tree.body] + [n.body for n in tree.body if isinstance(n, ast.ClassDef)]:
+            for n in body:
+                if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+                    found |= {
+                        repr(c.value)
+                        for c in ast.walk(n.value)
+                        if isinstance(c, ast.Constant) and type(c.value) in (int, float)
+                    }
+    return found
+
+
+def _unsourced(prose: str, code: str, constants: set[str]) -> list[str]:
+    """The numbers in ``prose`` that neither ``code`` nor a named constant holds: figures typed in
+    by hand, which a later run may contradict. Small whole numbers (counts), years, numbers in
+    code spans, formulas and links are left alone."""
+    import re
+
+    prose = re.sub(r"`[^`]*`|\$[^$]*\$|\]\([^)]*\)", " ", prose)
+    out = []
+    for x in re.findall(r"(?<![\w.#/-])\d+(?:\.\d+)?", prose):
+        v = float(x)
+        if (v.is_integer() and v <= 12) or 1900 <= v <= 2100:
+            continue
+        forms = {x, x.rstrip("0").rstrip(".") if "." in x else x} | ({f"{int(v)}.0"} if v.is_integer() else set())
+        in_code = any(re.search(rf"(?<![\w.]){re.escape(f)}(?!\d)", code) for f in forms)
+        if not in_code and not forms & constants:
+            out.append(x)
+    return out
+
+
+def test_the_unsourced_figure_check_catches_a_typed_in_result():
+    assert _unsourced("valence AUC 0.857 on 41 pairs; tempo ±8 %", "NUDGE = 8", {"8"}) == ["0.857", "41"]
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_prose_quotes_no_figure_its_run_does_not_print(nb):
+    """A figure in a notebook's prose is an input (in its code or a named constant of the
+    package), never a result typed in by hand: results are printed by the run itself, so a
+    summary cannot state a number its own run contradicts."""
+    cells = json.loads(nb.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    constants = _library_constants()
+    for c in cells:
+        if c["cell_type"] == "markdown":
+            typed = [x for x in _unsourced("".join(c["source"]), code, constants) if (nb.name, x) not in PROSE_FACTS]
+            assert not typed, f"{nb.name}: {typed} typed into prose; print them from the run"

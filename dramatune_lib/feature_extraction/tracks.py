@@ -40,6 +40,8 @@ _KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69
 
 
 _NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+#: The twelve pitch classes, C first, in the order of a chroma vector.
+PITCH_CLASSES = _NOTES
 
 
 #: 4: beats, bars, loudness range, energy, danceability; 5: descriptors; 6, 7: musicnn; 8: the
@@ -135,19 +137,28 @@ def _time_to_frames(times: np.ndarray, sr: int, hop: int) -> np.ndarray:
     return np.floor((np.asarray(times) * sr).astype(int) // hop).astype(int)
 
 
-def estimate_key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
-    """Key, mode and mode strength from a mean chroma vector (Krumhansl-Kessler profiles).
+def key_correlations(chroma_mean: np.ndarray) -> dict[str, np.ndarray]:
+    """The key finder's 24 numbers: the correlation of a mean chroma vector with the
+    Krumhansl-Kessler major and minor profiles rotated to each of the 12 tonics
+    (:data:`PITCH_CLASSES` order), ``{"major": 12 values, "minor": 12 values}``.
 
-    Strength is the correlation margin of the best key of the chosen mode over the best key of
-    the other mode: near 0 means the mode is ambiguous.
+    Notebook: 02_feature_extraction.ipynb
+    """
+    return {
+        mode: np.array([np.corrcoef(np.roll(prof, k), chroma_mean)[0, 1] for k in range(12)])
+        for mode, prof in (("major", _KK_MAJOR), ("minor", _KK_MINOR))
+    }
+
+
+def estimate_key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
+    """Key, mode and mode strength from a mean chroma vector: the best of the 24
+    :func:`key_correlations`. Strength is the correlation margin of the best key of the chosen
+    mode over the best key of the other mode: near 0 means the mode is ambiguous.
 
     Used by: :func:`track_features`
     """
-    best = {}
-    for mode, prof in (("major", _KK_MAJOR), ("minor", _KK_MINOR)):
-        corrs = [np.corrcoef(np.roll(prof, k), chroma_mean)[0, 1] for k in range(12)]
-        k = int(np.nanargmax(corrs))
-        best[mode] = (float(corrs[k]), k)
+    corrs = key_correlations(chroma_mean)
+    best = {mode: (float(np.nanmax(c)), int(np.nanargmax(c))) for mode, c in corrs.items()}
     mode = "major" if best["major"][0] >= best["minor"][0] else "minor"
     other = "minor" if mode == "major" else "major"
     return _NOTES[best[mode][1]], mode, float(best[mode][0] - best[other][0])

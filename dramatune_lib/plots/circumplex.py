@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
@@ -200,20 +201,50 @@ def fusion_path_figure(
 
     Notebook: 02_feature_extraction.ipynb
     """
-    from matplotlib.patches import Ellipse
+    from matplotlib.patches import Ellipse, Rectangle
 
     fig, ax = _circumplex_axes(size, title or "The scene's point as cues are added")
     xs, ys = [v for _, v, *_ in steps], [a for _, _, a, *_ in steps]
     ax.plot(xs, ys, color="tab:red", lw=1, alpha=0.6)
-    texts = []
-    for k, (names, v, a, cv, ca) in enumerate(steps, 1):
+    # a cue that does not move the point (it found nothing) shares the label of the point before
+    labels: list[list[str]] = []
+    for k, (names, v, a, _, _) in enumerate(steps, 1):
+        cue = f"{k}. +{names.split('+')[-1]}"
+        if k > 1 and math.hypot(v - xs[k - 2], a - ys[k - 2]) < 1e-3:
+            labels[-1].append(cue + " (no move)")
+        else:
+            labels.append([cue])
+    drawn = 0
+    for k, (_, v, a, cv, ca) in enumerate(steps, 1):
         rv, ra = scene_area(cv, ca)
         ax.add_patch(Ellipse((v, a), 2 * rv, 2 * ra, color="tab:red", alpha=0.06 + 0.06 * k / len(steps)))
         ax.scatter([v], [a], color="tab:red", s=30 + 20 * k, zorder=4)
-        texts.append(
-            ax.text(v + 0.04, a - 0.08, f"{k}. +{names.split('+')[-1]}", fontsize=8, color="tab:red", gid="step")
+        if k == 1 or math.hypot(v - xs[k - 2], a - ys[k - 2]) >= 1e-3:
+            inward = v > 0.3  # labels toward the centre, so a point on the edge keeps its label inside
+            ax.text(
+                v + (-0.15 if inward else 0.06),
+                a - 0.08,
+                "\n".join(labels[drawn]),
+                fontsize=8,
+                color="tab:red",
+                gid="step",
+                ha="right" if inward else "left",
+                va="top",
+            )
+            drawn += 1
+    if any(math.hypot(v, a) > 1 + 1e-6 for v, a in zip(xs, ys)):
+        # valence and arousal each run -1..1: a reading strong on both lies outside the circle
+        ax.add_patch(Rectangle((-1, -1), 2, 2, fill=False, ls=":", lw=0.8, color="0.6"))
+        fig.text(
+            0.5,
+            0.01,
+            "each axis runs from -1 to 1 (dotted square): a reading strong on both lies outside the circle",
+            ha="center",
+            fontsize=6.5,
+            color="0.35",
+            wrap=True,
         )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     declutter(fig, [t for t in ax.texts if t.get_gid() in ("emotion", "step")])
     return fig
 

@@ -47,7 +47,7 @@ def stft_power(y: np.ndarray, n_fft: int, hop: int, *, centred: bool = True, pow
     spectrum stored as complex64 (complex128 for float64 ``y``) as librosa stores it;
     :data:`FFT_BLOCK` frames at a time.
 
-    Used by: :mod:`feature_extraction.musicnn`, :mod:`feature_extraction.tracks`, :mod:`fit_and_export.mix`
+    Used by: :mod:`feature_extraction.musicnn`, :mod:`feature_extraction.sound` and 1 more
     """
     y = np.asarray(y)
     y = y if y.dtype == np.float64 else y.astype(np.float32)  # librosa: float32 unless given float64
@@ -217,7 +217,7 @@ def chroma_stft(y: np.ndarray, sr: float, hop: int, n_fft: int = 2048) -> np.nda
     """``librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop)`` bit for bit, its tuning
     estimated from the same spectrum; each frame scaled to a peak of 1.
 
-    Used by: :mod:`feature_extraction.tracks`
+    Notebook: 02_feature_extraction.ipynb
     """
     power = stft_power(y, n_fft, hop)
     bank = chroma_filterbank(sr, n_fft, estimate_tuning(power, sr, n_fft))
