@@ -162,3 +162,24 @@ def test_ablation_rows_cover_each_term(benchmark):
     ablation = ev.matcher_ablation(tracks, placed).set_index("variant")
     assert {"default", "emotion only", "without tempo", "without diversity", "side rules off"} <= set(ablation.index)
     assert ablation[list(ev.LIBRARIES)].notna().all().all()
+
+
+def test_auc_interval_holds_the_auc_and_narrows_with_more_pairs():
+    """The bootstrap interval holds the AUC itself, and is wider on 4 tracks a side than on 60
+    drawn from the same two overlapping sides."""
+    import numpy as np
+
+    from dramatune_lib.evaluation.auc import auc_interval, pairwise_auc
+    from dramatune_lib.evaluation.real_music import VALENCE_SIDES
+
+    rng = np.random.default_rng(3)
+    widths = {}
+    for n in (4, 60):
+        score = np.r_[rng.normal(0.5, 1, n), rng.normal(0, 1, n)]
+        groups, games = np.array(["victory"] * n + ["defeat"] * n), np.array(["g"] * (2 * n))
+        auc, _ = pairwise_auc(score, groups, VALENCE_SIDES, games)
+        lo, hi = auc_interval(score, groups, VALENCE_SIDES, games)
+        assert lo <= auc <= hi
+        widths[n] = hi - lo
+    assert widths[4] > 2 * widths[60]
+    assert all(x != x for x in auc_interval([], [], VALENCE_SIDES, []))  # NaN: no pair

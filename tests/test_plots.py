@@ -43,7 +43,9 @@ def test_the_fusion_path_ends_on_the_scenes_reading_with_labels_apart(demo):
     assert steps[-1][1:] == pytest.approx((chase.valence, chase.arousal, *chase.axis_confidence()), abs=1e-3)
     fig = plots.fusion_path_figure(steps)
     labels = [t for t in fig.axes[0].texts if t.get_gid() in ("emotion", "step")]
-    assert len(labels) == 10 + len(steps) and not plots.label_boxes_overlap(fig, labels)
+    steps_text = "\n".join(t.get_text() for t in labels if t.get_gid() == "step")
+    assert all(f"{k}. +{s[0].split('+')[-1]}" in steps_text for k, s in enumerate(steps, 1))  # each step named once
+    assert sum(t.get_gid() == "emotion" for t in labels) == 10 and not plots.label_boxes_overlap(fig, labels)
     table = fx.fusion_table({"chase": chase})
     cues = table.loc["chase"].drop(index=f"= {chase.mood}")
     assert cues["share of valence"].sum() == pytest.approx(1.0, abs=0.02)

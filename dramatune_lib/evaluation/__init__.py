@@ -16,8 +16,8 @@ A ranker *hits* when its top 1 (or any of its top 3) was composed for the scene'
 random baseline is the exact expectation, not a draw.
 
 The stage in modules: :mod:`.report_forest` (the report's ranker, reproduced), :mod:`.demo_cases` (a
-sanity check on the composed cues) and :mod:`.real_music` (the real-music benchmark); ``python -m
-dramatune_lib.evaluation`` runs :mod:`.__main__`.
+sanity check on the composed cues), :mod:`.real_music` (the real-music benchmark) and :mod:`.auc`
+(its score, with a bootstrap interval); ``python -m dramatune_lib.evaluation`` runs :mod:`.__main__`.
 """
 
 import lazy_loader

@@ -1,5 +1,6 @@
 """Type stub of the stage: the names it offers, for type checkers and for lazy_loader."""
 
+from .auc import auc_interval, pairwise_auc
 from .demo_cases import Case, compare_rankers, evaluation_cases, report_style_table, track_quadrants
 from .real_music import (
     AROUSAL_SIDES,
@@ -20,7 +21,6 @@ from .real_music import (
     matcher_benchmark,
     mood_profile,
     music_benchmark,
-    pairwise_auc,
     run_benchmark,
     vibenet_available,
     vibenet_readings,
@@ -40,6 +40,7 @@ from .report_forest import (
 )
 
 __all__ = [
+    "auc_interval",
     "AROUSAL_SIDES",
     "BENCHMARK_METHODS",
     "BenchmarkTrack",

@@ -17,6 +17,7 @@ from ..feature_extraction import target_tempo
 from ..matching import RELATIVE_WEIGHT, MatchWeights, recommend
 from ..schema import SceneProfile, TrackFeatures
 from ..training.music_model import EAR_WEIGHT
+from .auc import auc_interval, pairwise_auc
 from .report_forest import report_rank
 
 #: Context groups on each side of the arousal comparison (issue #13): combat and tension against
@@ -74,24 +75,6 @@ def benchmark_tracks(fast: bool = True, *, whole: bool = True) -> list[Benchmark
         name = f"game {games.index(c.source) + 1} / track {count[c.source]:02d}"
         out.append(BenchmarkTrack(name, c.source, c.group, _anonymise(f, name), c.path))
     return out
-
-
-def pairwise_auc(score, groups, sides, games) -> tuple[float, int]:
-    """Share of pairs (one track of each side, both of one game) that ``score`` orders the way
-    the groups say, ties counting half; and the number of pairs. NaN with no pair.
-
-    Used by: :func:`music_benchmark`
-    """
-    score, groups, games = np.asarray(score, float), np.asarray(groups), np.asarray(games)
-    hi, lo = np.isin(groups, sides[0]), np.isin(groups, sides[1])
-    good, n = 0.0, 0
-    for g in np.unique(games):
-        a, b = score[hi & (games == g)], score[lo & (games == g)]
-        if a.size and b.size:
-            d = a[:, None] - b[None, :]
-            good += float((d > 0).sum() + 0.5 * (d == 0).sum())
-            n += d.size
-    return (good / n if n else float("nan")), n
 
 
 def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrack]) -> list[TrackFeatures]:
@@ -170,6 +153,7 @@ def music_benchmark(tracks: list[BenchmarkTrack], methods: tuple[str, ...] = BEN
             gms = np.array([tracks[i].game for i in sel])
             auc_v, n_v = pairwise_auc(v, grp, VALENCE_SIDES, gms)
             auc_a, n_a = pairwise_auc(a, grp, AROUSAL_SIDES, gms)
+            ci_v, ci_a = auc_interval(v, grp, VALENCE_SIDES, gms), auc_interval(a, grp, AROUSAL_SIDES, gms)
             both = np.array([all(training.CONTEXT_VA[x]) for x in grp])
             sv = np.array([training.CONTEXT_VA[x][0] for x in grp])
             sa = np.array([training.CONTEXT_VA[x][1] for x in grp])
@@ -181,8 +165,12 @@ def music_benchmark(tracks: list[BenchmarkTrack], methods: tuple[str, ...] = BEN
                     "tracks": len(sel),
                     "valence AUC": auc_v,
                     "valence pairs": n_v,
+                    "valence 95% from": ci_v[0],
+                    "valence 95% to": ci_v[1],
                     "arousal AUC": auc_a,
                     "arousal pairs": n_a,
+                    "arousal 95% from": ci_a[0],
+                    "arousal 95% to": ci_a[1],
                     "quadrant": float(quad.mean()) if quad.size else float("nan"),
                     "quadrant tracks": int(quad.size),
                 }
@@ -460,6 +448,13 @@ def load_benchmark(path: str | Path | None = None) -> dict:
     }
 
 
+def _interval(row, axis: str) -> str:
+    """ ", 95 % 0.61-0.80" for a benchmark row that holds its bootstrap interval (a stored run
+    from before the intervals holds none)."""
+    lo, hi = row.get(f"{axis} 95% from"), row.get(f"{axis} 95% to")
+    return "" if lo is None or hi is None or lo != lo else f", 95 % {lo:.2f}-{hi:.2f}"
+
+
 def benchmark_findings(table, runs: dict) -> list[str]:
     """The benchmark's headline figures in sentences, computed from this run's tables (so a
     notebook's summary never types a figure its run contradicts): each method's pooled arousal
@@ -471,8 +466,9 @@ def benchmark_findings(table, runs: dict) -> list[str]:
     """
     pooled = table[table["game"] == "all games"].set_index("method")
     out = [
-        f"{m}: arousal AUC {r['arousal AUC']:.2f} ({r['arousal pairs']} pairs), "
-        f"valence AUC {r['valence AUC']:.2f} ({r['valence pairs']} pairs), quadrant {r['quadrant']:.0%}"
+        f"{m}: arousal AUC {r['arousal AUC']:.2f} ({r['arousal pairs']} pairs{_interval(r, 'arousal')}), "
+        f"valence AUC {r['valence AUC']:.2f} ({r['valence pairs']} pairs{_interval(r, 'valence')}), "
+        f"quadrant {r['quadrant']:.0%}"
         for m, r in pooled.iterrows()
     ]
     for library, (_, summary) in runs.items():
