@@ -351,9 +351,12 @@ def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) 
         feats = mid_term_features(y, sr, getattr(model, "banks", None))
         pred = list(model.predict(feats))
         classes = ["silence" if level[k] < SILENCE_DB else str(pred[k]) for k in range(min(n, len(pred)))]
-    frames = speech_frames(y, sr)
-    if classes:
-        frames, classes = speech_decision(frames, classes)
+    if classes and "speech" not in classes:
+        frames = np.zeros(round(len(y) / sr / SPEECH_HOP_S), bool)  # no run can touch a speech second
+    elif classes:
+        frames, classes = speech_decision(speech_frames(y, sr), classes)
+    else:
+        frames = speech_frames(y, sr)  # no classifier: the detector alone
     syllables = pitch = speech_level = None
     speech = [k for k, c in enumerate(classes) if c == "speech"]
     if speech and rate:
