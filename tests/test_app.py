@@ -61,6 +61,66 @@ def test_upload_flow(session, media):
     assert session.analyze().duration == pytest.approx(3.0, abs=0.1)
 
 
+def _drive(widget, data: bytes, name: str) -> list[dict]:
+    """Play the browser's side of a ChunkedUpload: announce the file, then send each slice the
+    kernel asks for, as the page's JavaScript does; returns what the kernel sent back."""
+    sent: list[dict] = []
+    widget.send = sent.append
+    widget._message(widget, {"kind": "start", "name": name, "size": len(data)}, [])
+    while sent and sent[-1]["kind"] == "next":
+        off = sent[-1]["offset"]
+        widget._message(widget, {"kind": "chunk", "offset": off}, [memoryview(data)[off : off + widget.chunk_bytes]])
+    return sent
+
+
+def test_a_chunked_upload_is_written_as_it_arrives(session, media):
+    """The video travels in slices; each is written before the next is asked for, so the kernel
+    never holds the file whole. The finished file is the upload, checked and selected."""
+    from dramatune_lib.recommend_and_merge import ChunkedUpload
+
+    data = (media / "scene.mp4").read_bytes()
+    errors: list[str] = []
+    widget = ChunkedUpload(session.receive_upload, errors.append, chunk_bytes=4096)
+    seen = []
+    widget.observe(lambda change: seen.append(session.scene), names="done")
+    sent = _drive(widget, data, "my scene.mp4")
+    assert not errors and sent[-1] == {"kind": "over"} and widget.done == 1
+    assert sum(m["kind"] == "next" for m in sent) == -(-len(data) // 4096)  # one request per slice
+    assert seen == [session.scene] and session.scene.read_bytes() == data
+
+
+def test_a_chunked_upload_refuses_before_a_byte_arrives(session, media, monkeypatch):
+    """Too large, empty, or not a video: refused at its announcement, in one line, with nothing
+    written; a slice out of order or past the announced size stops the upload and deletes it."""
+    from dramatune_lib.recommend_and_merge import MAX_UPLOAD_MB, ChunkedUpload
+
+    errors: list[str] = []
+    widget = ChunkedUpload(session.receive_upload, errors.append)
+    for name, size in (("big.mp4", MAX_UPLOAD_MB * 2**20 + 1), ("empty.mp4", 0), ("notes.txt", 10)):
+        sent = []
+        widget.send = sent.append
+        widget._message(widget, {"kind": "start", "name": name, "size": size}, [])
+        assert sent == [{"kind": "over"}] and name in errors[-1]
+    assert "larger than 200 MB" in errors[0] and "empty" in errors[1] and "not a video" in errors[2]
+    widget._message(widget, {"kind": "start", "name": "scene.mp4", "size": 10}, [])
+    widget._message(widget, {"kind": "chunk", "offset": 0}, [b"x" * 11])  # longer than announced
+    assert "longer than announced" in errors[-1] and widget.done == 0
+    assert list((session.workdir / "uploads").iterdir()) == []
+
+
+def test_subtitles_arrive_in_slices_too(session, media, tmp_path):
+    from dramatune_lib.recommend_and_merge import ChunkedUpload
+
+    session.use_demo("night")
+    errors: list[str] = []
+    widget = ChunkedUpload(session.receive_subtitles, errors.append, chunk_bytes=16)
+    text = b"1\n00:00:01,000 --> 00:00:03,000\nI love you.\n"
+    _drive(widget, text, "lines.srt")
+    assert not errors and session.subtitles.read_bytes() == text and widget.done == 1
+    _drive(widget, b"\x00\x01 not subtitles", "bad.srt")
+    assert errors and session.subtitles.read_bytes() == text  # a refused file leaves the last ones
+
+
 def test_bad_uploads_are_refused_and_removed(session, media):
     with pytest.raises(BadInputError, match="not a video this app accepts"):
         session.save_upload("notes.txt", b"hello")

@@ -235,6 +235,46 @@ def test_upload_larger_than_a_default_websocket_message(page, media):
     page.get_by_text("Scene: upload: large_upload.mp4").wait_for()
 
 
+def test_an_upload_is_written_as_it_arrives_not_held_whole(page, app_server, media, tmp_path):
+    """A 64 MB upload travels in slices of 1 MB, each written to disk before the page sends the
+    next: the server and its kernels (memory sampled every 0.1 s) grow by a small part of the file,
+    not by the file (ipywidgets' FileUpload held it whole, three or four times over)."""
+    import threading
+
+    proc, _ = app_server
+    big = tmp_path / "long_take.mp4"
+    big.write_bytes((media / "scene.mp4").read_bytes() + bytes(64 * 2**20))  # a scene, then padding
+    upload(page, media / "scene.mp4")  # a first, small upload: the kernel loads what checking a video needs
+    page.get_by_text("Scene: upload: scene.mp4").wait_for()
+    peak, done = [0.0], threading.Event()
+
+    def pythons_mb() -> float:  # the server and its kernels; ffmpeg making the preview copy is not them
+        import psutil
+
+        tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        return sum(p.memory_info().rss for p in tree if p.is_running() and "python" in p.name()) / 2**20
+
+    def watch():
+        while not done.is_set():
+            try:
+                peak[0] = max(peak[0], pythons_mb())
+            except Exception:  # a process ended while it was read
+                pass
+            time.sleep(0.1)
+
+    before = pythons_mb()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        upload(page, big)
+        page.get_by_text(re.compile(r"Scene: upload: long_take\.mp4|⚠")).wait_for()
+    finally:
+        done.set()
+        watcher.join()
+    grew = peak[0] - before
+    assert grew < 16, f"the server and kernels grew {grew:.0f} MB for a 64 MB upload"
+
+
 def test_an_avi_upload_plays_in_the_page(page, media, tmp_path):
     """A browser cannot play an AVI's MPEG-4 part 2 video: the page shows a small H.264 copy, which
     the browser loads (a duration, a picture), and says so under the player."""
@@ -506,9 +546,10 @@ def test_a_websocket_from_another_origin_is_refused(app_server):
 
 
 def test_an_upload_over_the_limit_is_refused_before_the_server_holds_it(app_server):
-    """An upload travels to the kernel as one websocket message. One past the limit (sent here as
-    the page would, from the app's origin with the visitor's cookie) is refused by the server at
-    its length, before it holds the bytes: the server and its kernels never grow by its size (their
+    """An upload travels to the kernel in slices of 1 MB, so the server takes no websocket
+    message larger than a slice and its framing. A 220 MB message (sent here as a page could, from
+    the app's origin with the visitor's cookie) is refused by the server at its length, before it
+    holds the bytes: the server and its kernels never grow by its size (their
     memory sampled every 0.1 s), the socket is closed as "message too big" (1009) and the kernel
     lives on. The page says the limit beside the upload button."""
     import threading

@@ -13,7 +13,9 @@ import os
 import re
 import shutil
 import tempfile
+import traceback
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import config, media
@@ -117,6 +119,12 @@ PLAYABLE = {
 PREVIEW_HEIGHT = 360
 
 
+#: A video larger than this, MB, is previewed through a small copy too: the page's player gets
+#: its file whole through the kernel and the websocket (ipywidgets' Video), so a 200 MB scene
+#: would sit in both, whole (chosen by hand: a minute of phone video at 1080p is about 15 MB).
+PREVIEW_MAX_MB = 16
+
+
 def browser_plays(info) -> bool:
     """Whether a browser plays the file ``info`` (:class:`media.MediaInfo`) describes, as it is.
 
@@ -161,17 +169,20 @@ class Previews:
         """The file to play for ``video``, and a note for the page ("" when it is the original)."""
         video = Path(video)
         info = media.probe_scene(video)
-        if browser_plays(info):
+        small = video.stat().st_size <= PREVIEW_MAX_MB * 2**20
+        if browser_plays(info) and small:
             return video, ""
         for gone in [v for v in self.made if not v.exists()]:  # replaced uploads and merges
             self.made.pop(gone).unlink(missing_ok=True)
         if video not in self.made:
             self.made[video] = preview_copy(video, self.folder)
         codec = info.video_codec.split()[0] if info.video_codec else "this"
-        return self.made[video], (
-            f"Preview: a small H.264 copy (browsers cannot play {codec} video in {video.suffix}); "
-            "the analysis and the download use the original."
+        why = (
+            f"browsers cannot play {codec} video in {video.suffix}"
+            if not browser_plays(info)
+            else f"the file is {video.stat().st_size / 2**20:.0f} MB, over the page's {PREVIEW_MAX_MB} MB"
         )
+        return self.made[video], f"Preview: a small H.264 copy ({why}); the analysis and the download use the original."
 
 
 def download_links(
@@ -198,3 +209,30 @@ def download_links(
     if editor:
         out += link(str(editor), "application/zip", "Download for your editor", "dramatune-editor", "#1565c0")
     return out
+
+
+def guard(show_error: Callable[[str], None]) -> Callable:
+    """Decorator for widget callbacks: any exception becomes a message in the page.
+
+    A :class:`DramaTuneError` shows its own one-line message; anything else a plain sentence (the
+    traceback goes to the server's log), so the kernel and the page stay alive.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+
+    def wrap(fn: Callable) -> Callable:
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except DramaTuneError as e:
+                show_error(str(e))
+            except Exception:  # the app never dies
+                traceback.print_exc()  # the details go to the server's log, not the page
+                show_error(
+                    "that step failed on this file — try another scene or track; if it happens again, "
+                    "the server's log has the details"
+                )
+
+        return inner
+
+    return wrap

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import config, errors
 from ..dataset_prep import ensure_demo_data
-from .session import MAX_UPLOAD_MB
+from .upload import UPLOAD_CHUNK_BYTES
 
 #: A page's kernel is shut down once its tab is closed and it has been idle this long, seconds
 #: (Voila keeps one kernel per page load; without culling, 12 loads held 3.2 GB). A tab left open
@@ -21,7 +21,7 @@ from .session import MAX_UPLOAD_MB
 KERNEL_IDLE_CULL_S = 60
 
 
-#: Room for the widget message around an upload's bytes on the websocket, MB (its JSON is a few kB).
+#: Room for the widget message around an upload's slice on the websocket, MB (its JSON is a few kB).
 UPLOAD_FRAMING_MB = 1
 
 
@@ -74,11 +74,12 @@ def voila_command(
     Returns:
         The command, ready for :class:`subprocess.Popen` or :func:`os.execv`.
 
-    The settings: uploads travel over the kernel's websocket, whose default 10 MiB message limit
-    is set to :data:`MAX_UPLOAD_MB` (and its framing), so a larger upload is refused before the
-    server holds it; on this machine's own address the ``Host`` header must
-    name it too (Voila turns Jupyter's check off; a page in another tab that rebinds its own
-    domain to 127.0.0.1 is refused), and posted forms and API calls need Jupyter's XSRF cookie.
+    The settings: uploads travel over the kernel's websocket in slices of
+    :data:`upload.UPLOAD_CHUNK_BYTES`, so its message limit (10 MiB by default) is lowered to one
+    slice and its framing: a larger message is refused before the server holds it. On this
+    machine's own address the ``Host`` header must name it too (Voila turns Jupyter's check off; a
+    page in another tab that rebinds its own domain to 127.0.0.1 is refused), and posted forms and
+    API calls need Jupyter's XSRF cookie.
 
     Used by: :mod:`recommend_and_merge.__main__`
     """
@@ -88,10 +89,10 @@ def voila_command(
             f"--ip {ip}: serving to a network needs a token — leave --token out to get a random one"
         )
     nb = Path(notebook) if notebook else config.PROJECT_ROOT / "notebooks" / "05_recommend_and_merge.ipynb"
-    # an upload travels as one binary websocket message: the file's bytes and a few kB of JSON
-    # around them (UPLOAD_FRAMING_MB); tornado reads a message's length first and closes the
-    # socket on a larger one before it holds any of its bytes
-    limit = (MAX_UPLOAD_MB + UPLOAD_FRAMING_MB) * 1024 * 1024
+    # an upload's slice travels as one binary websocket message with a few kB of JSON around it
+    # (UPLOAD_FRAMING_MB); tornado reads a message's length first and closes the socket on a
+    # larger one before it holds any of its bytes
+    limit = UPLOAD_CHUNK_BYTES + UPLOAD_FRAMING_MB * 1024 * 1024
     folder = Path(config_dir) if config_dir else Path(tempfile.mkdtemp(prefix="dramatune-voila-"))
     settings = {
         "Voila": {

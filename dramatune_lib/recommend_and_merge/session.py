@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import traceback
 import weakref
 import zipfile
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from ..feature_extraction import LibraryIndex, face_detector, index_library, rea
 from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
 from .files import Previews, audio_format, check_space, download_links, new_tab_folder, sanitize_filename
+from .upload import Upload
 
 #: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).
 CLIP_NAME = "clip (three scenes)"
@@ -31,33 +31,6 @@ CLIP_NAME = "clip (three scenes)"
 #: Largest upload the app accepts. The server's websocket refuses a larger message before it
 #: holds its bytes (:func:`serve.voila_command`).
 MAX_UPLOAD_MB = 200
-
-
-def guard(show_error: Callable[[str], None]) -> Callable:
-    """Decorator for widget callbacks: any exception becomes a message in the page.
-
-    A :class:`DramaTuneError` shows its own one-line message; anything else a plain sentence (the
-    traceback goes to the server's log), so the kernel and the page stay alive.
-
-    Notebook: 05_recommend_and_merge.ipynb
-    """
-
-    def wrap(fn: Callable) -> Callable:
-        def inner(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except DramaTuneError as e:
-                show_error(str(e))
-            except Exception:  # the app never dies
-                traceback.print_exc()  # the details go to the server's log, not the page
-                show_error(
-                    "that step failed on this file — try another scene or track; if it happens again, "
-                    "the server's log has the details"
-                )
-
-        return inner
-
-    return wrap
 
 
 class AppSession:
@@ -101,51 +74,66 @@ class AppSession:
         self._set_scene(path, f"demo: {name}")
         return path
 
-    def save_upload(self, name: str, content: bytes) -> Path:
-        """Store an uploaded video in this session's folder under a sanitised name, and select it."""
+    def receive_upload(self, name: str, size: int) -> Upload:
+        """Start receiving an uploaded video of ``size`` bytes into this session's folder, under a
+        sanitised name; its name, size and the disk are checked before a byte arrives, and the
+        finished file is probed, then selected (:class:`upload.ChunkedUpload` feeds it)."""
         safe = sanitize_filename(name)
-        try:
-            if Path(safe).suffix.lower() not in config.VIDEO_EXTENSIONS:
-                raise BadInputError(
-                    name,
-                    f"is not a video this app accepts ({', '.join(config.VIDEO_EXTENSIONS)}) — "
-                    "export the scene as one of these",
-                )
-            path = self._store_checked(safe, content, lambda p: check_complete(p, probe_scene(p)))
-        except DramaTuneError:
-            self._set_scene(None, "")  # a refused upload leaves no scene selected
-            raise
-        self._set_scene(path, f"upload: {safe}")
-        return path
+        self._set_scene(None, "")  # a refused or unfinished upload leaves no scene selected
+        if Path(safe).suffix.lower() not in config.VIDEO_EXTENSIONS:
+            raise BadInputError(
+                name,
+                f"is not a video this app accepts ({', '.join(config.VIDEO_EXTENSIONS)}) — "
+                "export the scene as one of these",
+            )
 
-    def save_subtitles(self, name: str, content: bytes) -> Path:
-        """Store uploaded subtitles (.srt) or a script (.txt) for the selected scene, after checking them."""
+        def accept(path: Path) -> Path:
+            check_complete(path, probe_scene(path))
+            self._set_scene(path, f"upload: {safe}")
+            return path
+
+        return self._receive(safe, size, accept)
+
+    def save_upload(self, name: str, content: bytes) -> Path:
+        """Store an uploaded video held in memory (:meth:`receive_upload`, in one slice)."""
+        return self._whole(self.receive_upload(name, len(content)), content)
+
+    def receive_subtitles(self, name: str, size: int) -> Upload:
+        """Start receiving subtitles (.srt) or a script (.txt) for the selected scene; the
+        finished file is read as subtitles before it replaces the scene's last ones."""
         safe = sanitize_filename(name, default="subtitles")
         if Path(safe).suffix.lower() not in (".srt", ".txt"):
             raise BadInputError(name, "is not subtitles — give an .srt file or a .txt script")
-        new = self._store_checked(safe, content, feature_extraction.read_subtitles)
-        self._drop(self.subtitles)
-        self.subtitles = new
-        self.profile, self.recommendations, self.shown = None, [], set()
-        return self.subtitles
 
-    def _store_checked(self, safe: str, content: bytes, check: Callable[[Path], object]) -> Path:
-        """Write an upload into this session's folder under a free name; remove it again if ``check`` refuses it."""
-        if len(content) > MAX_UPLOAD_MB * 1024 * 1024:
+        def accept(path: Path) -> Path:
+            feature_extraction.read_subtitles(path)
+            self._drop(self.subtitles)
+            self.subtitles = path
+            self.profile, self.recommendations, self.shown = None, [], set()
+            return path
+
+        return self._receive(safe, size, accept)
+
+    def save_subtitles(self, name: str, content: bytes) -> Path:
+        """Store uploaded subtitles held in memory (:meth:`receive_subtitles`, in one slice)."""
+        return self._whole(self.receive_subtitles(name, len(content)), content)
+
+    @staticmethod
+    def _whole(upload: Upload, content: bytes) -> Path:
+        upload.write(0, content)
+        return upload.finish()
+
+    def _receive(self, safe: str, size: int, accept: Callable[[Path], Path]) -> Upload:
+        """An :class:`Upload` into this session's folder under a free name, once its size and the
+        tab's disk budget allow it."""
+        if size > MAX_UPLOAD_MB * 1024 * 1024:
             raise BadInputError(safe, f"is larger than {MAX_UPLOAD_MB} MB — trim the scene first")
-        if not content:
+        if size <= 0:
             raise BadInputError(safe, "is empty (0 bytes) — the upload failed; choose the file again")
-        check_space(self.workdir, safe, len(content))
+        check_space(self.workdir, safe, size)
         folder = self.workdir / "uploads"
         folder.mkdir(exist_ok=True)
-        path = unique_path(folder / safe)
-        path.write_bytes(content)
-        try:
-            check(path)
-        except DramaTuneError:
-            path.unlink()
-            raise
-        return path
+        return Upload(unique_path(folder / safe), size, accept)
 
     def _drop(self, *paths: Path | None) -> None:
         """Delete files this session made (an upload, subtitles) once nothing uses them."""
