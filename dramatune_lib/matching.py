@@ -21,6 +21,7 @@ import numpy as np
 from . import parallel
 from .circumplex import AXIS_UNCLEAR
 from .schema import Recommendation, SceneProfile, TrackFeatures
+from .similarity import SoundSpace, likeness, sound_space
 
 #: Emotion distance at which the emotion term would reach 0: the circumplex's whole diagonal, 2√2,
 #: so a unit of distance costs 0.35 of the term. Matching the term's range to one unit instead
@@ -86,6 +87,10 @@ def _loud_word(lufs: float) -> str:
 #: high-arousal scene find a library's most driving tracks however the library was mastered, the
 #: absolute reading keeps a library of calm pieces calm. Notebook 04 shows both ends.
 RELATIVE_WEIGHT = 0.5
+
+#: "More like this": how much sounding like the chosen track counts against fitting the scene,
+#: 0..1 (chosen by hand: halfway; the app's slider moves it).
+LIKE_WEIGHT = 0.5
 #: Weight an axis keeps however unsure the scene or the track is on it (chosen by hand: an axis
 #: never drops out of the distance entirely).
 AXIS_FLOOR = 0.3
@@ -206,6 +211,9 @@ def recommend(
     exclude: set[str] | frozenset[str] = frozenset(),
     weights: MatchWeights | None = None,
     relative_weight: float = RELATIVE_WEIGHT,
+    like: TrackFeatures | None = None,
+    like_weight: float = LIKE_WEIGHT,
+    space: SoundSpace | None = None,
 ) -> list[Recommendation]:
     """Rank ``tracks`` for a scene and return a diverse top ``top`` (vectorised over tracks).
 
@@ -216,6 +224,9 @@ def recommend(
         exclude: paths already shown (for "show alternatives").
         weights: the terms' weights (:class:`MatchWeights`; its defaults when None).
         relative_weight: how much a track's rank in its library counts (:func:`matched_position`).
+        like: "more like this": a track whose sound the picks should share (itself left out).
+        like_weight: how much sounding like it counts, 0..1, against the fit to the scene.
+        space: ``tracks``' :func:`similarity.sound_space`, when made already.
 
     Returns:
         The picks, best first, each with its score, its terms and the reason in a sentence.
@@ -232,7 +243,10 @@ def recommend(
     Notebook: 04_evaluation.ipynb, 05_recommend_and_merge.ipynb
     """
     w = weights or MatchWeights()
-    pool = [t for t in tracks if t.path not in exclude]
+    if like is not None:
+        exclude = frozenset(exclude) | {like.path}
+    keep = np.array([t.path not in exclude for t in tracks], bool)
+    pool = [t for t, k in zip(tracks, keep) if k]
     if not pool:
         return []
     pos = np.array([matched_position(t, relative_weight) for t in pool])
@@ -247,6 +261,12 @@ def recommend(
     dfit = np.where(dur >= profile.duration, 1.0, 0.5 + 0.5 * dur / max(profile.duration, 1e-6))
     total = w.emotion + w.tempo + w.duration
     base = (w.emotion * emo + w.tempo * tfit + w.duration * dfit) / total
+    alike = np.zeros(len(pool))
+    if like is not None:
+        if space is None or len(space.paths) != len(tracks):
+            space = sound_space(tracks)
+        alike = likeness(space, like)[keep]
+        base = (1 - like_weight) * base + like_weight * (alike + 1) / 2
     unclear = profile.axis_confidence()[0] < VALENCE_UNCLEAR and w.emotion > 0
     sides = scene_sides(profile) if w.emotion > 0 and w.sides != "off" else (None, None)
     on_side = np.ones(len(pool), bool)  # where the matcher places them (rank within the library too)
@@ -293,6 +313,8 @@ def recommend(
         if unclear:
             which = "the closest" if rank == 1 else "darker" if v[i] < v[chosen[0]] else "brighter"
             notes.append(f"valence unclear: {which} of the options (one darker, one brighter)")
+        if like is not None:
+            notes.append(f"sounds like {like.title} (likeness {alike[i]:+.2f})")
         out.append(
             Recommendation(
                 rank=rank,

@@ -26,7 +26,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import compose, config, dataset_prep, feature_extraction, fit_and_export, lock, matching, media, parallel
+from . import (
+    compose,
+    config,
+    dataset_prep,
+    feature_extraction,
+    fit_and_export,
+    lock,
+    matching,
+    media,
+    parallel,
+    similarity,
+)
 from .errors import BadInputError, DramaTuneError
 from .schema import ExportResult, Recommendation, SceneProfile, TrackFeatures
 
@@ -62,6 +73,8 @@ def rank(
     top: int = 3,
     exclude: set[str] | frozenset[str] = frozenset(),
     mood_vs_pace: float | None = None,
+    like: TrackFeatures | None = None,
+    like_weight: float = matching.LIKE_WEIGHT,
 ) -> list[Recommendation]:
     """The second arrow, SceneProfile -> ranked Recommendations (:func:`matching.recommend`).
 
@@ -72,6 +85,8 @@ def rank(
         exclude: paths already shown ("show others").
         mood_vs_pace: the app's slider (1 = by mood only, 0 = mostly by pace); None: the default
             weights.
+        like: "more like this": picks that also sound like this track (:func:`track_of`).
+        like_weight: how much sounding like it counts against fitting the scene, 0..1.
 
     Returns:
         The picks, best first, each with its score, its terms and the reason in words.
@@ -79,7 +94,42 @@ def rank(
     Used by: :mod:`cli.commands`, :mod:`evaluation.demo_cases`, :mod:`evaluation.real_music` and 3 more
     """
     weights = None if mood_vs_pace is None else matching.weights_for_intensity(mood_vs_pace)
-    return matching.recommend(profile, tracks, top=top, exclude=exclude, weights=weights)
+    return matching.recommend(
+        profile, tracks, top=top, exclude=exclude, weights=weights, like=like, like_weight=like_weight
+    )
+
+
+def track_of(path: str | Path, tracks: list[TrackFeatures]) -> TrackFeatures:
+    """The track at ``path`` as the library's index read it, or, for a file the library does not
+    hold, measured now (:func:`feature_extraction.track_features`): what "more like this" and
+    ``dramatune similar`` compare.
+
+    Used by: :mod:`cli.commands`
+    """
+    wanted = str(Path(path).absolute())
+    for t in tracks:
+        if str(Path(t.path).absolute()) == wanted:
+            return t
+    return feature_extraction.track_features(path)
+
+
+def similar(
+    track: TrackFeatures, tracks: list[TrackFeatures], *, top: int = 5, exclude: set[str] | frozenset[str] = frozenset()
+) -> list[similarity.Alike]:
+    """Tracks of the library that sound like ``track``, without a scene (:func:`similarity.similar`).
+
+    Args:
+        track: the track to match (:func:`track_of`).
+        tracks: the library's indexed tracks.
+        top: how many.
+        exclude: paths already shown.
+
+    Returns:
+        The alike tracks, best first, each with its likeness (the cosine of the two sounds, -1..1).
+
+    Used by: :mod:`cli.commands`
+    """
+    return similarity.similar(track, tracks, top=top, exclude=exclude)
 
 
 def fit(

@@ -177,3 +177,20 @@ def test_a_batch_names_each_scene_apart_and_refuses_as_a_unit(demo, tmp_path):
     os.symlink(scenes, tmp_path / "alias")
     inside = dramatune("score", scenes, "-o", tmp_path / "alias" / "results")
     assert inside.returncode == 2 and "inside the folder of scenes" in inside.stderr
+
+
+def test_similar_and_more_like_this(demo):
+    """`dramatune similar TRACK` lists the folder's tracks that sound like it, without a scene;
+    `recommend --like` ranks a scene with it; a weight out of range is refused in one line."""
+    track = sorted(p for p in demo.library.glob("*brass*") if p.suffix in (".ogg", ".wav", ".flac"))[0]
+    r = dramatune("similar", track, "--library", demo.library, "--top", "4", "--json")
+    assert r.returncode == 0, r.stderr
+    found = json.loads(r.stdout)["similar"]
+    assert len(found) == 4 and str(track) not in {x["path"] for x in found}
+    assert [x["likeness"] for x in found] == sorted((x["likeness"] for x in found), reverse=True)
+    r = dramatune("recommend", demo.scenes["chase"], "--library", demo.library, "--like", track, "--json")
+    assert r.returncode == 0, r.stderr
+    recs = json.loads(r.stdout)["recommendations"]
+    assert all(f"sounds like {track.stem.replace('_', ' ')}" in x["reason"] for x in recs)
+    r = dramatune("recommend", demo.scenes["chase"], "--like", track, "--like-weight", "2")
+    assert r.returncode == 2 and "--like-weight" in r.stderr and len(r.stderr.strip().splitlines()) == 1

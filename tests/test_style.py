@@ -26,6 +26,7 @@ KERNELS = {
     "matching",
     "storage",
     "lock",
+    "similarity",
 }
 #: The stages in the order they may import each other, each with its notebook. The app (05), the
 #: pipeline it calls and the command line drive every stage, so they sit on top, above the figures.

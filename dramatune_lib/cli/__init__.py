@@ -48,6 +48,7 @@ OPTION_RANGES: dict[str, tuple[float, float, str]] = {
     "--duck-depth": (0.0, 40.0, "dB; 0 = no ducking"),
     "--crossfade": (0.0, 10.0, "seconds"),
     "--top": (1, 50, "tracks"),
+    "--like-weight": (0.0, 1.0, "0 = only the scene counts, 1 = only sounding like the track"),
     "--seconds": (1.0, 600.0, "seconds"),
     "--seed": (0, 2**32 - 1, "a whole number"),
 }
@@ -163,8 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
     _scene_options(p)
     p.add_argument("--library", help="music folder (default: the demo library)")
     p.add_argument("--top", type=_ranged("--top", integer=True), default=3, help="how many tracks (1-50)")
+    p.add_argument("--like", metavar="TRACK", help="more like this: picks that also sound like TRACK")
+    p.add_argument(
+        "--like-weight",
+        type=_ranged("--like-weight"),
+        default=0.5,
+        help="how much sounding like TRACK counts against fitting the scene (0-1, default 0.5)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func="_cmd_recommend")
+    p = sub.add_parser("similar", help="tracks of a music folder that sound like a track (no scene)")
+    p.add_argument("track", help="a track of the folder, or any audio file")
+    p.add_argument("--library", help="music folder (default: the demo library)")
+    p.add_argument("--top", type=_ranged("--top", integer=True), default=5, help="how many tracks (1-50)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func="_cmd_similar")
     p = sub.add_parser("merge", help="fit a track to a scene and export the scored video")
     p.add_argument("scene")
     p.add_argument("track")

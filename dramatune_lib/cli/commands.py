@@ -91,13 +91,27 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
         max_seconds=60 * args.max_length,
     )
     lib = _library(args.library)
-    recs = pipeline.rank(prof, lib.tracks, top=args.top)
+    like = pipeline.track_of(args.like, lib.tracks) if args.like else None
+    recs = pipeline.rank(prof, lib.tracks, top=args.top, like=like, like_weight=args.like_weight)
     if args.json:
         print(json.dumps({"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs]}, indent=1))
         return
     print(prof.summary())
     for r in recs:
         print(f"  {r.rank}. {r.title}  (score {r.score:.2f})\n     {r.reason}\n     {r.path}")
+
+
+def _cmd_similar(args: argparse.Namespace) -> None:
+    lib = _library(args.library)
+    track = pipeline.track_of(args.track, lib.tracks)
+    found = pipeline.similar(track, lib.tracks, top=args.top)
+    if args.json:
+        rows = [{"rank": a.rank, "path": a.track.path, "title": a.track.title, "likeness": a.likeness} for a in found]
+        print(json.dumps({"track": track.path, "similar": rows}, indent=1))
+        return
+    print(f"Sounds like {track.title}:")
+    for a in found:
+        print(f"  {a.rank}. {a.track.title}  (likeness {a.likeness:+.2f})\n     {a.track.path}")
 
 
 def _refuse_existing(paths, overwrite: bool) -> None:

@@ -38,8 +38,11 @@ from .report_forest import (
     scene_rhythm,
     train_report_forest,
 )
+from .similar_music import NEIGHBOURS, neighbour_agreement
 
 __all__ = [
+    "NEIGHBOURS",
+    "neighbour_agreement",
     "auc_interval",
     "AROUSAL_SIDES",
     "BENCHMARK_METHODS",
