@@ -113,7 +113,7 @@ def track_of(path: str | Path, tracks: list[TrackFeatures]) -> TrackFeatures:
     return feature_extraction.track_features(path)
 
 
-def similar(
+def similar_tracks(
     track: TrackFeatures, tracks: list[TrackFeatures], *, top: int = 5, exclude: set[str] | frozenset[str] = frozenset()
 ) -> list[similarity.Alike]:
     """Tracks of the library that sound like ``track``, without a scene (:func:`similarity.similar`).

@@ -104,7 +104,7 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
 def _cmd_similar(args: argparse.Namespace) -> None:
     lib = _library(args.library)
     track = pipeline.track_of(args.track, lib.tracks)
-    found = pipeline.similar(track, lib.tracks, top=args.top)
+    found = pipeline.similar_tracks(track, lib.tracks, top=args.top)
     if args.json:
         rows = [{"rank": a.rank, "path": a.track.path, "title": a.track.title, "likeness": a.likeness} for a in found]
         print(json.dumps({"track": track.path, "similar": rows}, indent=1))
