@@ -198,6 +198,24 @@ def test_demo_scene_to_downloaded_video(page, demo, tmp_path):
     } <= names
 
 
+def test_more_like_this_reranks_and_the_new_picks_play(page):
+    """'More like this' on a pick ranks the library again around that track's sound: three new
+    picks, none shown before, each saying whom it sounds like; clicked on the circumplex, one plays."""
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("done — listen").wait_for()
+    first = page.locator(".widget-html b").filter(has_text=re.compile(r"^\d\. ")).all_inner_texts()
+    assert len(first) == 3
+    page.get_by_role("button", name="More like this").first.click()
+    page.get_by_text("tracks that sound like").wait_for()
+    again = page.locator(".widget-html b").filter(has_text=re.compile(r"^\d\. ")).all_inner_texts()
+    liked = first[0].split(". ", 1)[1]
+    assert len(again) == 3 and not {t.split(". ", 1)[1] for t in again} & {t.split(". ", 1)[1] for t in first}
+    assert page.locator("i", has_text=f"sounds like {liked}").count() == 3
+    pick_point(page, 1).click()
+    page.get_by_text("(clicked on the circumplex)").wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('audio')].some(a => !a.paused)")
+
+
 def test_upload_analyse_alternatives_merge(page, media):
     upload(page, media / "scene.mp4")
     page.get_by_text("Scene: upload: scene.mp4").wait_for()

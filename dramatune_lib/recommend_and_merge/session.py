@@ -19,6 +19,7 @@ from .. import config, dataset_prep, feature_extraction, fit_and_export, pipelin
 from ..dataset_prep import ensure_demo_data
 from ..errors import BadInputError, DramaTuneError
 from ..feature_extraction import LibraryIndex, face_detector, index_library, read_indexed
+from ..matching import LIKE_WEIGHT
 from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
 from .files import Previews, audio_format, check_space, download_links, new_tab_folder, sanitize_filename
@@ -261,6 +262,19 @@ class AppSession:
             self.shown = set()
         return self._next(top)
 
+    def more_like(self, rank: int, like_weight: float = LIKE_WEIGHT, top: int = 3) -> list[Recommendation]:
+        """Picks that also sound like pick ``rank`` ("more like this"), among the tracks not
+        shown yet; ``like_weight`` (the page's slider) weighs sounding like it, 0..1, against
+        fitting the scene (:func:`pipeline.rank`)."""
+        pick = next((r for r in self.recommendations if r.rank == rank), None)
+        track = next((t for t in self.library.tracks if pick is not None and t.path == pick.path), None)
+        if track is None:
+            raise DramaTuneError(f"there is no pick {rank} in the list shown — rank the music again")
+        self.shown.add(track.path)
+        if len(self.shown) >= len(self.library.tracks):
+            self.shown = {track.path}
+        return self._next(top, like=track, like_weight=like_weight)
+
     def _analysed(self) -> SceneProfile:
         """The analysed scene's profile, or the one-line error that says to analyse it."""
         if self.profile is None:
@@ -273,9 +287,9 @@ class AppSession:
             raise DramaTuneError("choose a demo scene or upload a video first")
         return self.scene
 
-    def _next(self, top: int) -> list[Recommendation]:
+    def _next(self, top: int, **like) -> list[Recommendation]:
         recs = pipeline.rank(
-            self._analysed(), self.library.tracks, top=top, exclude=self.shown, mood_vs_pace=self.intensity
+            self._analysed(), self.library.tracks, top=top, exclude=self.shown, mood_vs_pace=self.intensity, **like
         )
         self.shown |= {r.path for r in recs}
         self.recommendations = recs
