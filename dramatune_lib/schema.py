@@ -15,25 +15,16 @@ T = TypeVar("T")
 
 class _JsonMixin:
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form, JSON-ready.
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """Plain-dict form, JSON-ready."""
         return asdict(self)  # type: ignore[call-overload]
 
     def to_json(self, **kw: Any) -> str:
-        """JSON text.
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """JSON text."""
         return json.dumps(self.to_dict(), **kw)
 
     @classmethod
     def from_dict(cls: type[T], d: dict[str, Any]) -> T:
-        """Rebuild from :meth:`to_dict` output (unknown keys are ignored).
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """Rebuild from :meth:`to_dict` output (unknown keys are ignored)."""
         types = {f.name: str(f.type) for f in fields(cls)}  # type: ignore[arg-type]
         kwargs = {k: v for k, v in d.items() if k in types}
         for k, v in kwargs.items():  # JSON has no tuples: give them back, so the round trip is exact
@@ -45,10 +36,7 @@ class _JsonMixin:
 
     @classmethod
     def from_json(cls: type[T], text: str) -> T:
-        """Rebuild from :meth:`to_json` output.
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """Rebuild from :meth:`to_json` output."""
         return cls.from_dict(json.loads(text))  # type: ignore[attr-defined]
 
 
@@ -101,10 +89,7 @@ class SceneProfile(_JsonMixin):
     mood: str = ""  # the reading in words that admit doubt (circumplex.mood_for); "" in older profiles
 
     def axis_confidence(self) -> tuple[float, float]:
-        """Confidence of the valence and the arousal reading (the overall one where unknown).
-
-        Notebook: 05_recommend_and_merge.ipynb
-        """
+        """Confidence of the valence and the arousal reading (the overall one where unknown)."""
         if self.valence_confidence or self.arousal_confidence:
             return self.valence_confidence, self.arousal_confidence
         return self.confidence, self.confidence
@@ -112,7 +97,7 @@ class SceneProfile(_JsonMixin):
     def summary(self) -> str:
         """One line for people: emotion, V/A, pace.
 
-        Notebook: 05_recommend_and_merge.ipynb
+        Notebook: 02_feature_extraction.ipynb, 05_recommend_and_merge.ipynb
         """
         faces = f", face in {self.face_share:.0%} of frames" if self.face_share else ", no face"
         if self.skipped_frames:

@@ -28,7 +28,6 @@ def _progress_bar(desc: str):
 
 
 def _library(folder: str | None):
-
     path = Path(folder) if folder else dataset_prep.ensure_demo_data().library
     measured: list[int] = []
     lib = feature_extraction.index_library(path, progress=True, callback=lambda done, total, _: measured.append(done))
@@ -44,7 +43,6 @@ def _library(folder: str | None):
 
 
 def _cmd_analyze(args: argparse.Namespace) -> None:
-
     prof = pipeline.analyze(
         args.scene,
         progress=_progress_bar("analysing"),
@@ -83,7 +81,6 @@ def _cmd_index(args: argparse.Namespace) -> None:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> None:
-
     prof = pipeline.analyze(
         args.scene,
         progress=_progress_bar("analysing"),
@@ -178,7 +175,6 @@ def _cmd_merge(args: argparse.Namespace) -> None:
 
 
 def _cmd_compose(args: argparse.Namespace) -> None:
-
     out = Path(args.output)
     if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
         raise DramaTuneError(f"{out}: cues are written as .wav, .flac or .ogg — name the output like that")
@@ -212,7 +208,6 @@ def _cmd_compose(args: argparse.Namespace) -> None:
 
 
 def _cmd_score(args: argparse.Namespace) -> None:
-
     library = Path(args.library) if args.library else dataset_prep.ensure_demo_data().library
     if Path(args.clip).is_dir():
         _score_folder(args, library)

@@ -52,7 +52,6 @@ class BenchmarkTrack:
 
 
 def _anonymise(t: TrackFeatures, name: str) -> TrackFeatures:
-
     stem = set(re.findall(r"[a-z]{3,}", Path(t.path).stem.lower().replace("_", " ")))
     tags = {k: v for k, v in (t.tags or {}).items() if not stem & set(re.findall(r"[a-z]{3,}", v.lower()))}
     return TrackFeatures.from_dict({**t.to_dict(), "path": f"/benchmark/{name}.ogg", "title": name, "tags": tags})

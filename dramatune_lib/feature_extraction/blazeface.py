@@ -125,10 +125,7 @@ class BlazeFace:
         self.anchors = _anchors(self.spec)
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
-        """The faces in an RGB frame (letterboxed onto the model's square input).
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """The faces in an RGB frame (letterboxed onto the model's square input)."""
         s = self.spec.side
         h, w = rgb.shape[:2]
         scale = s / max(h, w)
@@ -198,8 +195,6 @@ class FacePresence:
     def crop(self, rgb: np.ndarray, det: Detection) -> np.ndarray:
         """The landmark model's input: the detection squared, scaled by :data:`ROI_SCALE` and
         turned so the eyes are level, at the model's side, RGB in 0..1.
-
-        Notebook: 02_feature_extraction.ipynb
         """
         x0, y0, x1, y1 = det.box
         (rx, ry), (lx, ly) = det.right_eye, det.left_eye
@@ -214,10 +209,7 @@ class FacePresence:
         return cv2.warpAffine(rgb, matrix, (self.side, self.side), flags=cv2.INTER_LINEAR)
 
     def presence(self, rgb: np.ndarray, det: Detection) -> float:
-        """How sure the landmark model is that the detection is a face (0..1).
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """How sure the landmark model is that the detection is a face (0..1)."""
         self.net.set_tensor(self.input, (self.crop(rgb, det).astype(np.float32) / 255.0)[None])
         self.net.invoke()
         logit = float(np.clip(self.net.get_tensor(self.flag).ravel()[-1], -100, 100))
@@ -238,8 +230,6 @@ class BlazeFaceFinder:
     def find_rgb(self, rgb: np.ndarray) -> list[tuple[Detection, float]]:
         """Every detection of an RGB frame with its face presence, checked or not (the bench
         looks at both).
-
-        Notebook: 02_feature_extraction.ipynb
         """
         found: list[Detection] = []
         for det in self.detectors:

@@ -100,8 +100,6 @@ class MusicModel:
     def place(self, tracks: list[TrackFeatures], ear: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Valence and arousal of each track, shape (n,) each, in [-1, 1]; ``ear`` is
         :meth:`ear` of the same tracks when the caller has it already.
-
-        Notebook: 03_training.ipynb
         """
         if list(self.features) != list(MUSIC_MODEL_FEATURES):
             raise DramaTuneError(
@@ -127,8 +125,6 @@ class MusicModel:
     def ear(self, tracks: list[TrackFeatures]) -> np.ndarray:
         """The ear's calibrated arousal of each track, in [-1, 1]; NaN where the model has no ear
         (:attr:`ear_weight` 0) or the track was measured without it.
-
-        Notebook: 03_training.ipynb
         """
         out = np.full(len(tracks), np.nan)
         if self.ear_weight > 0:
@@ -138,10 +134,7 @@ class MusicModel:
         return out
 
     def to_dict(self) -> dict:
-        """JSON-ready form (what ``models/music_emotion.json`` holds beside the report).
-
-        Notebook: 03_training.ipynb
-        """
+        """JSON-ready form (what ``models/music_emotion.json`` holds beside the report)."""
         return asdict(self)
 
 

@@ -156,10 +156,7 @@ class MusicnnTagger:
         self.tags_out, self.embedding_out = outs[len(MTT_TAGS)], outs[200]
 
     def run(self, batch: np.ndarray) -> EarReading:
-        """Tag each patch of ``batch`` ``(n, 187, 96)``.
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """Tag each patch of ``batch`` ``(n, 187, 96)``."""
         tags, emb = [], []
         for p in np.asarray(batch, dtype=np.float32):
             self.net.set_tensor(self.input, p[None])
@@ -171,10 +168,7 @@ class MusicnnTagger:
     def hear(
         self, y: np.ndarray, sr: int, *, max_patches: int | None = MAX_PATCHES, hop: int = PATCH_HOP
     ) -> EarReading:
-        """Tag a mono signal: its log-mel patches (:func:`log_mel`, :func:`patches`) through the model.
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """Tag a mono signal: its log-mel patches (:func:`log_mel`, :func:`patches`) through the model."""
         return self.run(patches(log_mel(y, sr), max_patches, hop=hop))
 
 
@@ -187,7 +181,6 @@ class TaggerPool:
     """
 
     def __init__(self) -> None:
-
         self._idle: queue.SimpleQueue[MusicnnTagger] = queue.SimpleQueue()
 
     def __reduce__(self):
@@ -195,20 +188,14 @@ class TaggerPool:
         return (TaggerPool, ())
 
     def take(self) -> MusicnnTagger:
-        """An idle tagger, or a new one.
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """An idle tagger, or a new one."""
         try:
             return self._idle.get_nowait()
         except queue.Empty:
             return MusicnnTagger()
 
     def give(self, tagger: MusicnnTagger) -> None:
-        """Take a tagger back once its thread is done with it.
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """Take a tagger back once its thread is done with it."""
         self._idle.put(tagger)
 
 

@@ -162,10 +162,7 @@ class FaceFinder:
         return [_box(v / s for v in b) for b in boxes]
 
     def read(self, frame_bgr: np.ndarray, near: list[tuple[int, int, int, int]] | None = None) -> FaceReading:
-        """fer's reading of one frame (faces from :meth:`find`), faces weighted by their area.
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """fer's reading of one frame (faces from :meth:`find`), faces weighted by their area."""
         rects = self.find(frame_bgr, near)
         if not rects:
             return FaceReading()

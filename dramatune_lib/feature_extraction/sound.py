@@ -181,10 +181,7 @@ class SoundClassifier:
 
     @classmethod
     def from_pipeline(cls, pipe) -> SoundClassifier:
-        """From the fitted ``make_pipeline(StandardScaler(), SVC(kernel="rbf"))`` of notebook 03.
-
-        Notebook: 03_training.ipynb
-        """
+        """From the fitted ``make_pipeline(StandardScaler(), SVC(kernel="rbf"))`` of notebook 03."""
         scaler, svc = pipe[0], pipe[-1]
         mel_fb, chroma_fb = filterbanks(SOUND_SR)
         return cls(
@@ -201,10 +198,7 @@ class SoundClassifier:
         )
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """The class of each row of ``X`` (mid-term features).
-
-        Notebook: 02_feature_extraction.ipynb
-        """
+        """The class of each row of ``X`` (mid-term features)."""
         Z = (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
         sq = (Z**2).sum(1)[:, None] + (self.support**2).sum(1)[None, :] - 2 * Z @ self.support.T
         K = np.exp(-self.gamma * np.maximum(sq, 0.0))
@@ -227,10 +221,7 @@ class SoundClassifier:
         return self.mel_fb, self.chroma_fb
 
     def save(self, path: str | Path) -> Path:
-        """Write the numbers to an ``.npz`` file.
-
-        Notebook: 03_training.ipynb
-        """
+        """Write the numbers to an ``.npz`` file."""
         arrays: dict[str, Any] = {k: np.asarray(v) for k, v in self.__dict__.items()}
         np.savez_compressed(path, **arrays)
         return Path(path)

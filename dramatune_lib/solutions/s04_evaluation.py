@@ -6,7 +6,6 @@ from .. import evaluation, matching
 
 
 def _benchmark():
-
     tracks = evaluation.benchmark_tracks(fast=True)
     table, placed = evaluation.music_benchmark(tracks)
     return tracks, table, placed
