@@ -139,6 +139,10 @@ class TrackFeatures(_JsonMixin):
     # and the mean of its 200-number penultimate layer (timbre, instruments, rhythm)
     ear_tags: dict[str, float] = field(default_factory=dict)
     embedding: list[float] = field(default_factory=list)
+    # the track's moments (feature_extraction.sections): each window's measures (tracks.SECTION_FIELDS),
+    # and where the library places each window: [start, end, valence, arousal, their confidences]
+    sections: list[list[float]] = field(default_factory=list)
+    section_curve: list[list[float]] = field(default_factory=list)
     # where the library places it (feature_extraction.place_tracks); valence/arousal above are
     # the absolute reading, sound and words fused
     valence_confidence: float = 0.0

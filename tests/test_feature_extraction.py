@@ -735,3 +735,41 @@ def test_library_ranks_are_scipys():
         assert np.array_equal(_average_ranks(tied), rankdata(tied))
     with_nan = np.array([0.3, np.nan, 0.1])
     assert np.array_equal(_average_ranks(with_nan), rankdata(with_nan), equal_nan=True)
+
+
+# --- a track's moments: sections measured and placed as the whole track is ------------------------
+
+
+def test_section_windows_start_on_bar_lines():
+    """20 s windows every 10 s, each moved back to the bar line at or before its start; a track
+    shorter than a section is one window."""
+    bars = np.arange(0.0, 95.0, 2.4)  # 100 BPM in 4/4
+    wins = fx.section_windows(95.0, bars)
+    assert wins[0] == (0.0, 20.0) and len(wins) == 8
+    assert all(any(abs(s - b) < 1e-6 for b in bars) for s, _ in wins)
+    assert all(0 <= k * 10 - s < 2.4 + 1e-6 for k, (s, _) in enumerate(wins))
+    assert fx.section_windows(12.0, bars) == [(0.0, 12.0)]
+
+
+def test_a_track_that_builds_has_a_rising_arousal_curve(tmp_path):
+    """Half a minute of calm piano, then half a minute of tense brass, as one file: the index's
+    curve reads its first window as the calm half reads alone and its last as the tense half does
+    (the same model as the whole track), and rises between them."""
+    import soundfile as sf
+
+    from dramatune_lib.dataset_prep.composer import compose_cue
+
+    calm, _, _ = compose_cue(0.6, -0.8, 30, instrument="piano", seed=1)
+    tense, _, _ = compose_cue(-0.5, 0.9, 30, instrument="brass", seed=2)
+    for name, y in (("calm", calm), ("tense", tense), ("builds", np.concatenate([calm, tense]))):
+        sf.write(tmp_path / f"{name}.wav", y, 44100)
+    alone_calm, alone_tense, t = fx.place_tracks(
+        [fx.track_features(tmp_path / f"{n}.wav") for n in ("calm", "tense", "builds")],
+        fx.load_music_model(),
+        words=False,
+    )
+    assert len(t.sections) == len(t.section_curve) == 5 and all(len(r) == len(fx.SECTION_FIELDS) for r in t.sections)
+    arousal = [row[3] for row in t.section_curve]
+    assert abs(arousal[0] - alone_calm.arousal_sound) < 0.1 and abs(arousal[-1] - alone_tense.arousal_sound) < 0.15
+    assert max(arousal[:2]) < min(arousal[-2:]) and alone_tense.arousal_sound - alone_calm.arousal_sound > 0.15
+    assert all(0 <= row[4] <= 1 and 0 <= row[5] <= 1 for row in t.section_curve)

@@ -80,6 +80,7 @@ from .picture import (
     visual_tempo,
     watch_video,
 )
+from .sections import place_sections
 from .sound import (
     MT_WIN,
     SILENCE_DB,
@@ -119,6 +120,9 @@ from .tracks import (
     N_FFT,
     PITCH_CLASSES,
     REGISTER_REF_HZ,
+    SECTION_FIELDS,
+    SECTION_HOP_S,
+    SECTION_S,
     SPECTRUM_BLOCK,
     SR,
     BeatGrid,
@@ -127,8 +131,10 @@ from .tracks import (
     energy_of,
     estimate_key,
     key_correlations,
+    measure_sections,
     music_va,
     onset_envelope,
+    section_windows,
     sound_descriptors,
     tempo_confidence,
     track_features,
@@ -154,6 +160,12 @@ from .weights import (
 from .words import Line, decode_text, read_subtitles, words_confidence, words_cue
 
 __all__ = [
+    "SECTION_FIELDS",
+    "SECTION_HOP_S",
+    "SECTION_S",
+    "measure_sections",
+    "place_sections",
+    "section_windows",
     "AROUSED_TAGS",
     "BeatGrid",
     "BlazeFace",

@@ -21,6 +21,7 @@ from ..schema import TrackFeatures
 from .music_emotion import MusicModel, load_music_model
 from .music_words import music_words_cue, words_of_track
 from .musicnn import TaggerPool
+from .sections import place_sections
 from .tracks import FEATURES_VERSION, BeatGrid, music_va, tempo_confidence, track_features
 
 #: Libraries smaller than this keep their absolute positions as their relative ones: a rank
@@ -108,6 +109,7 @@ def place_tracks(
         t.arousal_ear = round(float(ear[i]), 3) if np.isfinite(ear[i]) else None
         t.placed_by = how + (" + ear" if np.isfinite(ear[i]) else "") + (" + words" if cue is not None else "")
         t.tempo_confidence = round(tempo_confidence(t), 3)
+    place_sections(tracks, model, PRIOR_CONFIDENCE)
     return set_placement(tracks, v, a, cv, ca)
 
 

@@ -126,12 +126,15 @@ class MusicModel:
         """The ear's calibrated arousal of each track, in [-1, 1]; NaN where the model has no ear
         (:attr:`ear_weight` 0) or the track was measured without it.
         """
-        out = np.full(len(tracks), np.nan)
-        if self.ear_weight > 0:
-            for i, t in enumerate(tracks):
-                if t.ear_tags:
-                    out[i] = 2 / (1 + np.exp(-(self.ear_coef * ear_arousal(t.ear_tags) + self.ear_intercept))) - 1
-        return out
+        scores = np.array([ear_arousal(t.ear_tags) if t.ear_tags else np.nan for t in tracks], float)
+        return self.ear_of_scores(scores)
+
+    def ear_of_scores(self, scores: np.ndarray) -> np.ndarray:
+        """The ear's calibrated arousal of tag scores (:func:`musicnn.ear_arousal`), in [-1, 1];
+        NaN where a score is NaN or the model has no ear."""
+        if self.ear_weight <= 0:
+            return np.full(len(scores), np.nan)
+        return 2 / (1 + np.exp(-(self.ear_coef * np.asarray(scores, float) + self.ear_intercept))) - 1
 
     def to_dict(self) -> dict:
         """JSON-ready form (what ``models/music_emotion.json`` holds beside the report)."""

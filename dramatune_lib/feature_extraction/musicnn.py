@@ -11,7 +11,7 @@ from the tags (:func:`ear_arousal`) and keeps the mean embedding for similarity.
 from __future__ import annotations
 
 import queue
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +108,18 @@ def log_mel(y: np.ndarray, sr: int) -> np.ndarray:
     return np.log10(1 + 10000 * mel.T.astype(np.float32))
 
 
+def patch_starts(frames: int, max_patches: int | None = MAX_PATCHES, *, hop: int = PATCH_HOP) -> np.ndarray:
+    """The first frame of each patch :func:`patches` takes from ``frames`` spectrogram frames.
+
+    Used by: :func:`patches`, :class:`MusicnnTagger`
+    """
+    n = max(frames, PATCH_FRAMES) // PATCH_FRAMES
+    starts = np.arange(0, n, hop) * PATCH_FRAMES
+    if max_patches and starts.size > max_patches:
+        starts = starts[np.linspace(0, starts.size - 1, max_patches).round().astype(int)]
+    return starts
+
+
 def patches(mel: np.ndarray, max_patches: int | None = MAX_PATCHES, *, hop: int = PATCH_HOP) -> np.ndarray:
     """Non-overlapping 3 s patches ``(n, 187, 96)`` of a log-mel spectrogram: every ``hop``-th
     one, at most ``max_patches`` of them, evenly spread (``hop=1, max_patches=None``: all). A
@@ -118,11 +130,7 @@ def patches(mel: np.ndarray, max_patches: int | None = MAX_PATCHES, *, hop: int 
     """
     if mel.shape[0] < PATCH_FRAMES:
         mel = np.tile(mel, (int(np.ceil(PATCH_FRAMES / max(mel.shape[0], 1))), 1))
-    n = mel.shape[0] // PATCH_FRAMES
-    starts = np.arange(0, n, hop) * PATCH_FRAMES
-    n = starts.size
-    if max_patches and n > max_patches:
-        starts = starts[np.linspace(0, n - 1, max_patches).round().astype(int)]
+    starts = patch_starts(mel.shape[0], max_patches, hop=hop)
     return np.stack([mel[s : s + PATCH_FRAMES] for s in starts])
 
 
@@ -133,6 +141,7 @@ class EarReading:
 
     taggram: np.ndarray
     embedding: np.ndarray
+    starts_s: np.ndarray = field(default_factory=lambda: np.zeros(0))  # each patch's start, seconds
 
     def mean_tags(self) -> dict[str, float]:
         """Each tag's probability averaged over the track."""
@@ -168,8 +177,12 @@ class MusicnnTagger:
     def hear(
         self, y: np.ndarray, sr: int, *, max_patches: int | None = MAX_PATCHES, hop: int = PATCH_HOP
     ) -> EarReading:
-        """Tag a mono signal: its log-mel patches (:func:`log_mel`, :func:`patches`) through the model."""
-        return self.run(patches(log_mel(y, sr), max_patches, hop=hop))
+        """Tag a mono signal: its log-mel patches (:func:`log_mel`, :func:`patches`) through the
+        model, with each patch's start in seconds."""
+        mel = log_mel(y, sr)
+        reading = self.run(patches(mel, max_patches, hop=hop))
+        reading.starts_s = patch_starts(mel.shape[0], max_patches, hop=hop) * MUSICNN_HOP / MUSICNN_SR
+        return reading
 
 
 class TaggerPool:
