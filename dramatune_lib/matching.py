@@ -165,6 +165,42 @@ def emotion_fit(
     return np.clip(1 - dist / span, 0, 1), dist
 
 
+def best_section(profile: SceneProfile, track: TrackFeatures, relative_weight: float = RELATIVE_WEIGHT):
+    """The moment of ``track`` that fits the scene best: of its sections (its index's
+    ``section_curve``), the one nearest the scene, each placed where the track is placed
+    (:func:`matched_position`) moved by how far the section's own reading lies from the whole
+    track's, and weighed axis by axis as :func:`emotion_fit` weighs. ``(start, end, words)``, the
+    words naming the moment ("its most intense stretch"); None for a track without sections, or
+    no longer than the scene.
+
+    Used by: :func:`recommend`
+    """
+    rows = track.section_curve
+    if len(rows) < 2 or track.duration <= profile.duration:
+        return None
+    mv, ma = matched_position(track, relative_weight)
+    sv, sa = profile.axis_confidence()
+    best = None
+    for start, end, v, a, cv, ca in rows:
+        wv = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sv) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * cv)
+        wa = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sa) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * ca)
+        dv = min(1.0, max(-1.0, mv + v - track.valence)) - profile.valence
+        da = min(1.0, max(-1.0, ma + a - track.arousal)) - profile.arousal
+        dist = math.sqrt(2 * (wv * dv**2 + wa * da**2) / (wv + wa))
+        if best is None or dist < best[0] - 1e-9:
+            best = (dist, start, end, a)
+    assert best is not None
+    arousal = [r[3] for r in rows]
+    words = (
+        "its most intense stretch"
+        if best[3] >= max(arousal)
+        else "its calmest stretch"
+        if best[3] <= min(arousal)
+        else "where it fits the scene best"
+    )
+    return best[1], best[2], words
+
+
 #: A clear scene axis (confidence at least :data:`circumplex.AXIS_UNCLEAR`) further than this from
 #: 0 has a side, which diversity never crosses and a :data:`SEATED` scene's picks keep to (the
 #: radius within which :func:`circumplex.label_for` names a point neutral).
@@ -315,6 +351,9 @@ def recommend(
             notes.append(f"valence unclear: {which} of the options (one darker, one brighter)")
         if like is not None:
             notes.append(f"sounds like {like.title} (likeness {alike[i]:+.2f})")
+        moment = best_section(profile, t, relative_weight)
+        if moment is not None:
+            notes.append(f"from {int(moment[0] // 60)}:{int(moment[0] % 60):02d}, {moment[2]}")
         out.append(
             Recommendation(
                 rank=rank,
@@ -328,6 +367,8 @@ def recommend(
                 valence=t.valence,
                 arousal=t.arousal,
                 tempo=t.tempo,
+                section_start=moment[0] if moment else None,
+                section_end=moment[1] if moment else None,
             )
         )
     return out

@@ -147,7 +147,8 @@ def fit(
         tracks: the library's tracks: an indexed track brings its beat grid, so beats are not
             tracked again.
         **options: passed through: ``fade_in``, ``fade_out``, ``volume``, ``intensity`` (0..1:
-            which part of the track), ``cuts`` (seconds: the tempo is nudged to put beats on them).
+            which part of the track), ``cuts`` (seconds: the tempo is nudged to put beats on them);
+            a pick's moment (its ``section_start``) becomes ``start_hint``.
 
     Returns:
         The fitted cue: its audio, where it comes from in the track, its loops and tempo change.
@@ -156,6 +157,8 @@ def fit(
     """
     path = str(getattr(track, "path", track))
     indexed = track if isinstance(track, TrackFeatures) else next((t for t in tracks if t.path == path), None)
+    if isinstance(track, Recommendation) and track.section_start is not None:
+        options.setdefault("start_hint", track.section_start)  # the moment the matcher chose
     return fit_and_export.fit_track(
         path, duration, grid=feature_extraction.grid_of(indexed) if indexed is not None else None, **options
     )

@@ -172,6 +172,9 @@ class Recommendation(_JsonMixin):
     valence: float
     arousal: float
     tempo: float
+    # the moment of the track that fits the scene best (matching.best_section), seconds; None: the whole
+    section_start: float | None = None
+    section_end: float | None = None
 
 
 @dataclass

@@ -605,3 +605,13 @@ def test_time_stretch_keeps_pitch_length_and_clicks_in_place():
     tail = out[int(2.5 * sr) : int(3.5 * sr), 0]
     freqs = np.fft.rfftfreq(tail.size, 1 / sr)
     assert abs(freqs[np.argmax(np.abs(np.fft.rfft(tail)))] - 440) < 2
+
+
+def test_the_fit_starts_at_the_chosen_moment(tmp_path):
+    """Given the moment the matcher chose (a pick's section_start), the fit starts on a bar line
+    near it, not at the track's start."""
+    y, _, _ = compose_cue(0.3, 0.2, 60, instrument="piano", seed=4, tempo=120)
+    sf.write(tmp_path / "long.wav", y, SR)
+    plain = fit_track(tmp_path / "long.wav", 10.0)
+    moment = fit_track(tmp_path / "long.wav", 10.0, start_hint=30.0)
+    assert plain.track_in < 2.0 and abs(moment.track_in - 30.0) <= 2.0  # a bar at 120 BPM lasts 2 s

@@ -262,3 +262,30 @@ def test_more_like_this_moves_the_picks_towards_the_track(tracks):
     assert np.mean([alike[r.path] for r in liked]) > np.mean([alike[r.path] for r in plain]) + 0.1
     assert all(f"sounds like {piano.title}" in r.reason for r in liked)
     assert recommend(scene, tracks, like=piano, like_weight=0.0)[0].path == plain[0].path
+
+
+# --- the moment of a track ------------------------------------------------------------------------
+
+
+def test_each_pick_names_the_moment_that_fits_the_scene(tracks):
+    """A track whose index curve rises from calm to intense: a calm scene gets its calm start, a
+    tense scene its intense end, each named in the reason and given in the pick (and its JSON)."""
+    from dramatune_lib.matching import best_section
+    from dramatune_lib.schema import TrackFeatures
+
+    t = TrackFeatures.from_dict({**tracks[0].to_dict(), "duration": 60.0})
+    t.section_curve = [
+        [0.0, 20.0, 0.2, -0.6, 0.8, 0.8],
+        [20.0, 40.0, 0.2, 0.0, 0.8, 0.8],
+        [40.0, 60.0, 0.2, 0.7, 0.8, 0.8],
+    ]
+    t.valence, t.arousal = 0.2, 0.03
+    start, _, words = best_section(profile(0.2, -0.7), t)
+    assert start == 0.0 and words == "its calmest stretch"
+    start, end, words = best_section(profile(0.2, 0.8), t)
+    assert (start, end, words) == (40.0, 60.0, "its most intense stretch")
+    assert best_section(profile(0.2, 0.8, duration=90.0), t) is None  # the scene outlasts the track
+    pick = recommend(profile(0.2, 0.8), [t, *tracks[1:]], top=len(tracks))
+    mine = next(r for r in pick if r.path == t.path)
+    assert mine.section_start == 40.0 and "from 0:40, its most intense stretch" in mine.reason
+    assert mine.to_dict()["section_end"] == 60.0

@@ -108,10 +108,12 @@ def fit_track(
     sr: int = 44100,
     crossfade: float = 0.03,
     grid: BeatGrid | None = None,
+    start_hint: float | None = None,
 ) -> FittedCue:
     """Fit a track to ``duration`` seconds on its bars (see the module docstring).
 
-    ``intensity`` (0-1) chooses a calm or an energetic section; ``cuts`` (seconds) turns on
+    ``intensity`` (0-1) chooses a calm or an energetic section, ``start_hint`` (seconds) a moment
+    the matcher chose (:attr:`schema.Recommendation.section_start`); ``cuts`` (seconds) turns on
     the tempo nudge that lands beats on cuts; ``volume`` is a linear gain. ``grid`` is the
     track's beat grid when already measured (the library index holds one); without it, the grid
     of an earlier index of the track's folder (:func:`feature_extraction.known_track`) is used,
@@ -157,6 +159,7 @@ def fit_track(
                 cuts=cuts,
                 max_stretch=max_stretch,
                 crossfade=crossfade,
+                start_hint=start_hint,
             )
         except DramaTuneError:
             plan = None

@@ -19,6 +19,9 @@ ANALYSIS_SR = SR
 #: the full nudge (max_stretch), a cost for a section whose level misses the asked intensity (on a
 #: 0..1 scale), and a tie-break per second of start that prefers the earlier one.
 FIT_CUT_HIT, FIT_CLOSENESS, FIT_NUDGE_COST, FIT_LEVEL_COST, FIT_EARLY_START = 10.0, 5.0, 0.5, 3.0, 0.001
+#: The cost per second of a start away from the moment the matcher chose (matching.best_section;
+#: chosen by hand: 10 s away costs as much as a section of the wrong intensity).
+FIT_MOMENT_COST = 0.3
 
 #: A track's level is read every 0.1 s to choose a calm or an energetic section (chosen by hand).
 ENERGY_STEP = 0.1
@@ -84,12 +87,14 @@ def plan_fit(
     cuts: list[float] | None = None,
     max_stretch: float = 0.08,
     crossfade: float = 0.03,
+    start_hint: float | None = None,
 ) -> FitPlan:
     """Choose the tempo nudge and the start so the cue ends on a bar line at ``duration``.
 
     ``energy`` is the track's RMS in dB per 0.1 s; with ``intensity`` (0 = calmest section,
     1 = most energetic) it picks the section. With ``cuts`` it tries rates within
-    ``1 ± max_stretch`` and keeps a nudge only if it lands more cuts on beats.
+    ``1 ± max_stretch`` and keeps a nudge only if it lands more cuts on beats. ``start_hint``
+    (seconds into the track) draws the start towards a moment chosen for the scene.
 
     Used by: :mod:`fit_and_export.fit`
     """
@@ -134,6 +139,8 @@ def plan_fit(
             if level_range is not None and energy is not None:
                 level = _segment_level(energy, level_range, s * r, duration * r, loop, r)
                 score -= FIT_LEVEL_COST * abs(level - want)
+            if start_hint is not None and loop is None:
+                score -= FIT_MOMENT_COST * abs(s * r - start_hint)
             score -= FIT_EARLY_START * s  # otherwise prefer an earlier start
             if best is None or score > best[0] + 1e-9:
                 best = (
