@@ -279,7 +279,7 @@ def test_each_pick_names_the_moment_that_fits_the_scene(tracks):
         [20.0, 40.0, 0.2, 0.0, 0.8, 0.8],
         [40.0, 60.0, 0.2, 0.7, 0.8, 0.8],
     ]
-    t.valence, t.arousal = 0.2, 0.03
+    t.valence, t.arousal, t.valence_rel, t.arousal_rel = 0.2, 0.03, 0.2, 0.03  # placed, library rank alike
     start, _, words = best_section(profile(0.2, -0.7), t)
     assert start == 0.0 and words == "its calmest stretch"
     start, end, words = best_section(profile(0.2, 0.8), t)
