@@ -9,45 +9,19 @@ float32), one similar-track query over it, and the matcher ranking a scene with 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
-from bench_ranking import library
+from bench_ranking import best_ms, library, scene
 
 from dramatune_lib.matching import recommend
-from dramatune_lib.schema import SceneProfile
 from dramatune_lib.similarity import similar, sound_space
 
 SIZES = (10_000, 100_000)
 
 
-def best_ms(fn, repeat: int = 7) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1000 * min(times)
-
-
 def main() -> dict:
-    p = SceneProfile(
-        path="s.mp4",
-        duration=30,
-        fps=25,
-        width=1280,
-        height=720,
-        has_audio=True,
-        valence=-0.4,
-        arousal=0.3,
-        confidence=0.7,
-        emotion="tense",
-        pace=0.5,
-        target_tempo=(110, 140),
-        face_share=0.5,
-        brightness=0.4,
-    )
+    p = scene()
     rng = np.random.default_rng(1)
     result = {}
     for n in SIZES:

@@ -18,11 +18,11 @@ from ..circumplex import music_label_for
 from ..errors import BadInputError, DramaTuneError, EmptyLibraryError
 from ..parallel import parallel_map
 from ..schema import TrackFeatures
-from .music_emotion import MusicModel, load_music_model
+from .music_emotion import MusicModel, load_music_model, priors_va
 from .music_words import music_words_cue, words_of_track
 from .musicnn import TaggerPool
 from .sections import place_sections
-from .tracks import FEATURES_VERSION, BeatGrid, music_va, tempo_confidence, track_features
+from .tracks import FEATURES_VERSION, BeatGrid, tempo_confidence, track_features
 
 #: Libraries smaller than this keep their absolute positions as their relative ones: a rank
 #: among three tracks says little (chosen by hand).
@@ -85,13 +85,7 @@ def place_tracks(
         cv, ca = np.abs(v), np.abs(a)
         how = "model"
     else:
-        va = np.array(
-            [
-                music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density, t.centroid_hz)
-                for t in tracks
-            ]
-        )
-        v, a = va[:, 0], va[:, 1]
+        v, a = priors_va(tracks)
         cv = ca = np.full(len(tracks), PRIOR_CONFIDENCE)
         how = "priors"
     for i, t in enumerate(tracks):

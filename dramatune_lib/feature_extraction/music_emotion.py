@@ -60,6 +60,17 @@ def music_feature_vector(t: TrackFeatures) -> np.ndarray:
     )
 
 
+def priors_va(tracks: list[TrackFeatures]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`music_va` of each track: valence and arousal, shape (n,) each.
+
+    Used by: :class:`MusicModel`, :mod:`feature_extraction.library`, :mod:`feature_extraction.sections`
+    """
+    va = np.array(
+        [music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density, t.centroid_hz) for t in tracks]
+    ).reshape(-1, 2)
+    return va[:, 0], va[:, 1]
+
+
 @dataclass
 class MusicModel:
     """The music-emotion model, stored as plain numbers (``models/music_emotion.json``), so it
@@ -109,17 +120,12 @@ class MusicModel:
         X = np.vstack([music_feature_vector(t) for t in tracks])
         Z = (X - np.asarray(self.mean)) / np.asarray(self.scale)
         learned = 2 / (1 + np.exp(-(Z @ np.asarray(self.arousal_coef) + self.arousal_intercept))) - 1
-        prior = np.array(
-            [
-                music_va(t.mode, t.mode_strength, t.tempo, t.loudness_lufs, t.onset_density, t.centroid_hz)
-                for t in tracks
-            ]
-        ).reshape(-1, 2)
-        arousal = (1 - self.prior_weight) * learned + self.prior_weight * prior[:, 1]
+        prior_v, prior_a = priors_va(tracks)
+        arousal = (1 - self.prior_weight) * learned + self.prior_weight * prior_a
         ear = self.ear(tracks) if ear is None else ear
         heard = np.isfinite(ear)
         arousal[heard] = (1 - self.ear_weight) * arousal[heard] + self.ear_weight * ear[heard]
-        valence = 2 / (1 + np.exp(-(self.valence_coef * prior[:, 0] + self.valence_intercept))) - 1
+        valence = 2 / (1 + np.exp(-(self.valence_coef * prior_v + self.valence_intercept))) - 1
         return valence, arousal
 
     def ear(self, tracks: list[TrackFeatures]) -> np.ndarray:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..schema import TrackFeatures
-from .music_emotion import MusicModel
-from .tracks import DESCRIPTORS, SECTION_FIELDS, music_va
+from .music_emotion import MusicModel, priors_va
+from .tracks import DESCRIPTORS, SECTION_FIELDS
 
 
 def _window(t: TrackFeatures, row: list[float]) -> TrackFeatures:
@@ -58,13 +58,7 @@ def place_sections(tracks: list[TrackFeatures], model: MusicModel | None, prior_
             v, a = model.place(windows, ear)
             cv, ca = np.abs(v), np.abs(a)
         else:
-            va = np.array(
-                [
-                    music_va(w.mode, w.mode_strength, w.tempo, w.loudness_lufs, w.onset_density, w.centroid_hz)
-                    for w in windows
-                ]
-            )
-            v, a = va[:, 0], va[:, 1]
+            v, a = priors_va(windows)
             cv = ca = np.full(len(rows), prior_confidence)
         t.section_curve = [
             [r[0], r[1], round(float(v[i]), 2), round(float(a[i]), 2), round(float(cv[i]), 2), round(float(ca[i]), 2)]

@@ -424,14 +424,14 @@ def measure_sections(
 
     Used by: :func:`track_features`
     """
-    whole_db = 10 * np.log10(float(np.mean(y.astype(np.float64) ** 2)) + 1e-12)
+    whole_db = _db(y)
     patch_mid = heard.starts_s + 1.5
     columns = [MTT_TAGS.index(t) for t in AROUSED_TAGS + CALM_TAGS]
     out = []
     for start, end in section_windows(y.size / SR, bars):
         a, b = int(start * SR), int(end * SR)
         seg = y[a:b]
-        db = 10 * np.log10(float(np.mean(seg.astype(np.float64) ** 2)) + 1e-12)
+        db = _db(seg)
         f0, f1 = a // 2048, max(a // 2048 + 1, b // 2048)
         e0, e1 = int(start * SR / HOP), int(end * SR / HOP)
         inside = (patch_mid >= start) & (patch_mid < end)
