@@ -20,6 +20,7 @@ import numpy as np
 
 from . import parallel
 from .circumplex import AXIS_UNCLEAR
+from .moments import SectionTable, axis_weights, best_moments, moment_words, section_table, weighted_distance
 from .schema import Recommendation, SceneProfile, TrackFeatures
 from .similarity import SoundSpace, likeness, sound_space
 
@@ -42,6 +43,15 @@ class MatchWeights:
     tempo: float = 0.25
     duration: float = 0.15
     diversity: float = 0.2  # penalty for a pick close to one already chosen, among tracks on the scene's side
+    #: how a moment's arousal follows the scene's own curve (:mod:`moments`; counts only for a
+    #: scene longer than one section with a timeline; chosen by hand, a little under tempo)
+    curve: float = 0.15
+    #: rank each track by its best section (:mod:`moments`), not by the whole track alone
+    sections: bool = True
+    #: how much the best section's emotion counts in ranking the track against the whole
+    #: track's, 0..1 (0: tracks ranked by their whole reading, plus their moment's curve term;
+    #: ranking by the moment's place did worse on notebook 04's benchmark, its ablation)
+    section_share: float = 0.0
     #: weigh each track's tempo fit by its :attr:`TrackFeatures.tempo_confidence` (the rest
     #: neutral); off, since it cost 0.07-0.12 of top-3 precision on the fast benchmark
     tempo_by_confidence: bool = False
@@ -91,9 +101,6 @@ RELATIVE_WEIGHT = 0.5
 #: "More like this": how much sounding like the chosen track counts against fitting the scene,
 #: 0..1 (chosen by hand: halfway; the app's slider moves it).
 LIKE_WEIGHT = 0.5
-#: Weight an axis keeps however unsure the scene or the track is on it (chosen by hand: an axis
-#: never drops out of the distance entirely).
-AXIS_FLOOR = 0.3
 #: Below this valence confidence a scene's valence is "unclear" and the top 3 spans it: one
 #: darker and one brighter pick (the same threshold as the mood's words, circumplex.AXIS_UNCLEAR).
 VALENCE_UNCLEAR = AXIS_UNCLEAR
@@ -148,57 +155,61 @@ def emotion_fit(
     :data:`EMOTION_SPAN`, away), and the distance.
 
     Each axis counts by the scene's confidence on it times the track's (each at least
-    :data:`AXIS_FLOOR`), so an axis the scene barely shows, or a track's reading barely supports,
+    :data:`moments.AXIS_FLOOR`), so an axis the scene barely shows, or a track's reading barely supports,
     weighs less: the distance is the weighted root mean square of the two differences, scaled
     to the plain distance's range.
 
     Notebook: 04_evaluation.ipynb
     """
-    pos = np.array([matched_position(t, relative_weight) for t in tracks])
+    pos = np.array([matched_position(t, relative_weight) for t in tracks]).reshape(-1, 2)
+    return _emotion_fit_at(profile, tracks, pos, span)
+
+
+def _emotion_fit_at(profile: SceneProfile, tracks: list[TrackFeatures], pos: np.ndarray, span: float):
     sv, sa = profile.axis_confidence()
     tv = np.array([t.valence_confidence if t.placed_by else 1.0 for t in tracks])
     ta = np.array([t.arousal_confidence if t.placed_by else 1.0 for t in tracks])
-    wv = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sv) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * tv)
-    wa = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sa) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * ta)
     dv, da = pos[:, 0] - profile.valence, pos[:, 1] - profile.arousal
-    dist = np.sqrt(2 * (wv * dv**2 + wa * da**2) / (wv + wa))
+    dist = weighted_distance(dv, da, axis_weights(sv, tv), axis_weights(sa, ta))
     return np.clip(1 - dist / span, 0, 1), dist
 
 
-def best_section(profile: SceneProfile, track: TrackFeatures, relative_weight: float = RELATIVE_WEIGHT):
-    """The moment of ``track`` that fits the scene best: of its sections (its index's
-    ``section_curve``), the one nearest the scene, each placed where the track is placed
-    (:func:`matched_position`) moved by how far the section's own reading lies from the whole
-    track's, and weighed axis by axis as :func:`emotion_fit` weighs. ``(start, end, words)``, the
-    words naming the moment ("its most intense stretch"); None for a track without sections, or
-    no longer than the scene.
+def best_section(
+    profile: SceneProfile,
+    track: TrackFeatures,
+    relative_weight: float = RELATIVE_WEIGHT,
+    weights: MatchWeights | None = None,
+    library: list[TrackFeatures] | None = None,
+):
+    """The moment of ``track`` that fits the scene best, as :func:`recommend` chooses it in
+    ``library`` (:func:`moments.best_moments`; where a section ranks among the library's tracks
+    counts as a track's rank does): ``(start, end, words)``, the words naming the moment ("its
+    most intense stretch"); None for a track without sections, or no longer than the scene.
 
-    Used by: :func:`recommend`
+    Used by: :mod:`evaluation.clip_moments`, :mod:`plots.music`
     """
-    rows = track.section_curve
-    if len(rows) < 2 or track.duration <= profile.duration:
-        return None
-    mv, ma = matched_position(track, relative_weight)
-    sv, sa = profile.axis_confidence()
-    best = None
-    for start, end, v, a, cv, ca in rows:
-        wv = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sv) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * cv)
-        wa = (AXIS_FLOOR + (1 - AXIS_FLOOR) * sa) * (AXIS_FLOOR + (1 - AXIS_FLOOR) * ca)
-        dv = min(1.0, max(-1.0, mv + v - track.valence)) - profile.valence
-        da = min(1.0, max(-1.0, ma + a - track.arousal)) - profile.arousal
-        dist = math.sqrt(2 * (wv * dv**2 + wa * da**2) / (wv + wa))
-        if best is None or dist < best[0] - 1e-9:
-            best = (dist, start, end, a)
-    assert best is not None
-    arousal = [r[3] for r in rows]
-    words = (
-        "its most intense stretch"
-        if best[3] >= max(arousal)
-        else "its calmest stretch"
-        if best[3] <= min(arousal)
-        else "where it fits the scene best"
+    w = weights or MatchWeights()
+    lib = library if library is not None else [track]
+    i = next(k for k, t in enumerate(lib) if t.path == track.path)
+    table = section_table(lib)
+    pos = np.array([matched_position(t, relative_weight) for t in lib])
+    emo, dist = _emotion_fit_at(profile, lib, pos, w.emotion_span)
+    m = best_moments(
+        profile,
+        lib,
+        table,
+        pos,
+        emo,
+        dist,
+        emotion_weight=w.emotion,
+        curve_weight=w.curve,
+        span=w.emotion_span,
+        relative_weight=relative_weight,
     )
-    return best[1], best[2], words
+    r = int(m.row[i])
+    if r < 0:
+        return None
+    return float(table.start[r]), float(table.end[r]), moment_words(table, r, float(m.rise[0]))
 
 
 #: A clear scene axis (confidence at least :data:`circumplex.AXIS_UNCLEAR`) further than this from
@@ -250,6 +261,7 @@ def recommend(
     like: TrackFeatures | None = None,
     like_weight: float = LIKE_WEIGHT,
     space: SoundSpace | None = None,
+    sections: SectionTable | None = None,
 ) -> list[Recommendation]:
     """Rank ``tracks`` for a scene and return a diverse top ``top`` (vectorised over tracks).
 
@@ -263,6 +275,7 @@ def recommend(
         like: "more like this": a track whose sound the picks should share (itself left out).
         like_weight: how much sounding like it counts, 0..1, against the fit to the scene.
         space: ``tracks``' :func:`similarity.sound_space`, when made already.
+        sections: ``tracks``' :func:`moments.section_table`, when made already.
 
     Returns:
         The picks, best first, each with its score, its terms and the reason in a sentence.
@@ -285,18 +298,40 @@ def recommend(
     pool = [t for t, k in zip(tracks, keep) if k]
     if not pool:
         return []
-    pos = np.array([matched_position(t, relative_weight) for t in pool])
+    pos = np.array([matched_position(t, relative_weight) for t in tracks]).reshape(-1, 2)
+    emo, dist = _emotion_fit_at(profile, tracks, pos, w.emotion_span)
+    moment, curve = None, np.full(len(tracks), 0.5)
+    if w.sections:
+        if sections is None or len(sections.paths) != len(tracks):
+            sections = section_table(tracks)
+        moment = best_moments(
+            profile,
+            tracks,
+            sections,
+            pos,
+            emo,
+            dist,
+            emotion_weight=w.emotion,
+            curve_weight=w.curve,
+            span=w.emotion_span,
+            relative_weight=relative_weight,
+        )
+        k = w.section_share
+        pos = (1 - k) * pos + k * np.stack([moment.valence, moment.arousal], axis=1)
+        emo, dist = (1 - k) * emo + k * moment.emotion, (1 - k) * dist + k * moment.distance
+        curve = moment.curve
+    emo, dist, pos, curve = emo[keep], dist[keep], pos[keep], curve[keep]
     v, a = pos[:, 0], pos[:, 1]
     tempo = np.array([t.tempo for t in pool])
     dur = np.array([t.duration for t in pool])
-    emo, dist = emotion_fit(profile, pool, relative_weight=relative_weight, span=w.emotion_span)
     tfit, factor = _tempo_fit(tempo, *profile.target_tempo)
     if w.tempo_by_confidence:
         trust = np.array([t.tempo_confidence if t.placed_by else 1.0 for t in pool])
         tfit = trust * tfit + (1 - trust) * 0.5  # an untrusted tempo neither helps nor hurts
     dfit = np.where(dur >= profile.duration, 1.0, 0.5 + 0.5 * dur / max(profile.duration, 1e-6))
-    total = w.emotion + w.tempo + w.duration
-    base = (w.emotion * emo + w.tempo * tfit + w.duration * dfit) / total
+    follows = w.curve if moment is not None and moment.has_curve else 0.0
+    total = w.emotion + w.tempo + w.duration + follows
+    base = (w.emotion * emo + w.tempo * tfit + w.duration * dfit + follows * curve) / total
     alike = np.zeros(len(pool))
     if like is not None:
         if space is None or len(space.paths) != len(tracks):
@@ -340,6 +375,7 @@ def recommend(
         )
         penalty = np.maximum(penalty, w.diversity * near)
     out = []
+    kept = np.flatnonzero(keep)
     for rank, (i, sc) in enumerate(zip(chosen, picked_score), 1):
         t = pool[i]
         loops = 0 if t.duration >= profile.duration else math.ceil(profile.duration / max(t.duration, 1e-6)) - 1
@@ -351,9 +387,12 @@ def recommend(
             notes.append(f"valence unclear: {which} of the options (one darker, one brighter)")
         if like is not None:
             notes.append(f"sounds like {like.title} (likeness {alike[i]:+.2f})")
-        moment = best_section(profile, t, relative_weight)
-        if moment is not None:
-            notes.append(f"from {int(moment[0] // 60)}:{int(moment[0] % 60):02d}, {moment[2]}")
+        at = None
+        j = int(kept[i])  # its place in ``tracks``
+        if moment is not None and sections is not None and moment.row[j] >= 0:
+            r = int(moment.row[j])
+            at = (float(sections.start[r]), float(sections.end[r]))
+            notes.append(f"from {int(at[0] // 60)}:{int(at[0] % 60):02d}, {moment_words(sections, r, moment.rise[j])}")
         out.append(
             Recommendation(
                 rank=rank,
@@ -367,8 +406,8 @@ def recommend(
                 valence=t.valence,
                 arousal=t.arousal,
                 tempo=t.tempo,
-                section_start=moment[0] if moment else None,
-                section_end=moment[1] if moment else None,
+                section_start=at[0] if at else None,
+                section_end=at[1] if at else None,
             )
         )
     return out

@@ -52,10 +52,11 @@ def test_top_three_are_distinct_ranked_and_explained(tracks):
 
 def test_diversity_spreads_the_picks(tracks):
     """A strong diversity penalty spreads the top 3 strictly wider (on the circumplex and in tempo)
-    than none, and still only among tracks on the clear scene's side."""
+    than none, and still only among tracks on the clear scene's side (whole tracks here: with
+    sections, the side is the chosen moment's)."""
     p = profile(0.5, 0.5, tempo=(120, 150))
-    plain = recommend(p, tracks, weights=MatchWeights(diversity=0.0))
-    diverse = recommend(p, tracks, weights=MatchWeights(diversity=0.5))
+    plain = recommend(p, tracks, weights=MatchWeights(diversity=0.0, sections=False))
+    diverse = recommend(p, tracks, weights=MatchWeights(diversity=0.5, sections=False))
 
     def spread(rs):
         pairs = [(x, y) for i, x in enumerate(rs) for y in rs[i + 1 :]]
@@ -280,6 +281,7 @@ def test_each_pick_names_the_moment_that_fits_the_scene(tracks):
         [40.0, 60.0, 0.2, 0.7, 0.8, 0.8],
     ]
     t.valence, t.arousal, t.valence_rel, t.arousal_rel = 0.2, 0.03, 0.2, 0.03  # placed, library rank alike
+    t.valence_sound, t.arousal_sound = 0.2, 0.03  # the sound's reading, which the sections' is compared with
     start, _, words = best_section(profile(0.2, -0.7), t)
     assert start == 0.0 and words == "its calmest stretch"
     start, end, words = best_section(profile(0.2, 0.8), t)
@@ -289,3 +291,30 @@ def test_each_pick_names_the_moment_that_fits_the_scene(tracks):
     mine = next(r for r in pick if r.path == t.path)
     assert mine.section_start == 40.0 and "from 0:40, its most intense stretch" in mine.reason
     assert mine.to_dict()["section_end"] == 60.0
+
+
+def _curve_track(path: str, arousal: list[float], like):
+    from dramatune_lib.schema import TrackFeatures
+
+    t = TrackFeatures.from_dict({**like.to_dict(), "path": path, "title": path, "duration": 120.0})
+    t.section_curve = [[10.0 * k, 10.0 * k + 20, 0.0, x, 0.8, 0.8] for k, x in enumerate(arousal)]
+    t.valence = t.valence_rel = t.valence_sound = 0.0
+    t.arousal = t.arousal_rel = t.arousal_sound = 0.1
+    t.placed_by = "model"
+    return t
+
+
+def test_a_rising_scene_meets_the_music_where_it_builds(tracks):
+    """The curve term: a 40 s scene whose arousal rises takes the track that builds, from where
+    it builds ('where it builds' in the reason); the same scene held flat at the same mean takes
+    the steady track. Without the timeline (or with sections off) the two tie on emotion."""
+    steady = _curve_track("steady", [0.1] * 11, tracks[0])
+    build = _curve_track("build", [-0.2] * 6 + [-0.1, 0.1, 0.3, 0.5, 0.6], tracks[0])
+    rising, flat = profile(0.0, 0.1, duration=40.0), profile(0.0, 0.1, duration=40.0)
+    rising.timeline = [[t, 0.0, -0.3 + 0.02 * t, 0.8] for t in range(41)]
+    flat.timeline = [[t, 0.0, 0.1, 0.8] for t in range(41)]
+    first = recommend(rising, [steady, build], top=2, weights=MatchWeights(diversity=0))[0]
+    assert first.path == "build" and first.section_start == 70.0 and "from 1:10, where it builds" in first.reason
+    assert recommend(flat, [steady, build], top=2, weights=MatchWeights(diversity=0))[0].path == "steady"
+    off = recommend(rising, [steady, build], top=2, weights=MatchWeights(diversity=0, curve=0))
+    assert off[0].score == off[1].score

@@ -27,6 +27,7 @@ KERNELS = {
     "storage",
     "lock",
     "similarity",
+    "moments",
 }
 #: The stages in the order they may import each other, each with its notebook. The app (05), the
 #: pipeline it calls and the command line drive every stage, so they sit on top, above the figures.
