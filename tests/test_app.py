@@ -421,3 +421,35 @@ def test_a_video_the_browser_cannot_play_gets_a_preview_copy(session, media, tmp
     assert probe(result.output).video_codec.startswith("mpeg4")  # the download: the original's picture, copied
     merged, note = session.preview(result.output)
     assert merged != Path(result.output) and probe(merged).video_codec.startswith("h264") and note
+
+
+def test_a_pick_plays_its_moment(session, demo):
+    """A pick's player gets its moment, not the whole track: an MP3 as long as the scene (at least
+    a section's 20 s, at most to the track's end) whose loudness follows the track's from the
+    moment's start, and not from its beginning."""
+    import numpy as np
+
+    from dramatune_lib.media import audio_duration, load_audio
+    from dramatune_lib.recommend_and_merge.files import MOMENT_MIN_S
+
+    session.use_demo("night")
+    session.analyze()
+    pick = next(r for r in session.recommend() if r.section_start)
+    data, fmt = session.audio_bytes(pick)
+    assert fmt == "mpeg" and (data[:3] == b"ID3" or data[:2] == b"\xff\xfb")  # an MP3
+    heard_file = session.workdir / "heard.mp3"
+    heard_file.write_bytes(data)
+    sr = 11025
+    heard, track = load_audio(heard_file, sr=sr), load_audio(pick.path, sr=sr)
+    expect = min(max(session.profile.duration, MOMENT_MIN_S), audio_duration(pick.path) - pick.section_start)
+    assert heard.size / sr == pytest.approx(expect, abs=0.2)
+
+    def envelope(y):
+        frames = y[: y.size // 1102 * 1102].reshape(-1, 1102)
+        return np.sqrt((frames**2).mean(axis=1))
+
+    start = int(pick.section_start * sr)
+    n = envelope(heard).size
+    at_moment = np.corrcoef(envelope(heard), envelope(track[start:])[:n])[0, 1]
+    at_start = np.corrcoef(envelope(heard), envelope(track)[:n])[0, 1]
+    assert at_moment > 0.95 and at_moment > at_start + 0.03

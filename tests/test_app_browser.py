@@ -200,7 +200,9 @@ def test_demo_scene_to_downloaded_video(page, demo, tmp_path):
 
 def test_more_like_this_reranks_and_the_new_picks_play(page):
     """'More like this' on a pick ranks the library again around that track's sound: three new
-    picks, none shown before, each saying whom it sounds like; clicked on the circumplex, one plays."""
+    picks, none shown before, each saying whom it sounds like; clicked on the circumplex, one plays.
+    A pick's own player plays its moment: pressed, it plays a section (at most the index's 20 s,
+    the scene being shorter) from where the reason says, not the whole track."""
     page.get_by_role("button", name="Analyse scene").click()
     page.get_by_text("done — listen").wait_for()
     first = page.locator(".widget-html b").filter(has_text=re.compile(r"^\d\. ")).all_inner_texts()
@@ -214,6 +216,13 @@ def test_more_like_this_reranks_and_the_new_picks_play(page):
     pick_point(page, 1).click()
     page.get_by_text("(clicked on the circumplex)").wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('audio')].some(a => !a.paused)")
+    row = page.locator(".widget-hbox").filter(has=page.locator(":scope > .widget-html", has_text="plays that moment"))
+    row = row.first
+    assert re.search(r"from \d+:\d\d, ", row.inner_text())
+    player = row.locator("audio")
+    player.evaluate("a => { a.muted = true; return a.play(); }")
+    page.wait_for_function("a => !a.paused && a.currentTime > 0.5", arg=player.element_handle())
+    assert 1 < player.evaluate("a => a.duration") <= 20.1  # a section, not the whole track
 
 
 def test_upload_analyse_alternatives_merge(page, media):

@@ -35,6 +35,30 @@ def audio_format(path: str | Path) -> str:
     return AUDIO_FORMATS.get(Path(path).suffix.lower(), "wav")
 
 
+#: A pick's player plays its moment for the scene's length, but never less than this (seconds:
+#: the index's section, so a short scene still lets the editor hear what the moment is like).
+MOMENT_MIN_S = 20.0
+
+
+def moment_excerpt(data: bytes, start: float, seconds: float, out: Path, what: str | Path) -> bytes:
+    """``seconds`` of a track's sound from ``start`` (its file's bytes, ``data``), written to
+    ``out`` as a small MP3 (ffmpeg, read from a pipe, so the bytes checked as indexed are the
+    ones cut) and returned: what a pick's player plays, its moment
+    (:attr:`schema.Recommendation.section_start`) rather than the whole track.
+
+    Used by: :mod:`recommend_and_merge.session`
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.exists():
+        media.run_ffmpeg(
+            ["-i", "-", "-ss", f"{start:.2f}", "-t", f"{max(seconds, MOMENT_MIN_S):.2f}", "-vn", "-c:a", "libmp3lame"]
+            + ["-q:a", "5", "-f", "mp3", str(out)],
+            what,
+            stdin=data,
+        )
+    return out.read_bytes()
+
+
 def sanitize_filename(name: str, default: str = "upload") -> str:
     """A safe file name: no folders, no control or shell characters, ASCII, at most 80 characters.
 

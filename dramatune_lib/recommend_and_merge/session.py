@@ -23,6 +23,7 @@ from ..matching import LIKE_WEIGHT
 from ..media import check_complete, probe_scene, unique_path
 from ..schema import ExportResult, Recommendation, SceneProfile
 from .files import Previews, audio_format, check_space, download_links, new_tab_folder, sanitize_filename
+from .files import moment_excerpt as _excerpt
 from .upload import Upload
 
 #: The demo entry that joins the three demo scenes into one clip (for scoring scene by scene).
@@ -484,10 +485,16 @@ class AppSession:
         return package
 
     # --- presentation helpers ----------------------------------------------------------------
-    def audio_bytes(self, path: str | Path) -> tuple[bytes, str]:
-        """A pick's or a cue's bytes and its format name, for an audio player widget: read as
-        :meth:`track_to_hear` reads them (the file indexed, or this session's own)."""
-        return self.track_to_hear(str(path))[1:]
+    def audio_bytes(self, what: str | Path | Recommendation) -> tuple[bytes, str]:
+        """What a player plays, with its format name: a pick's moment for the scene's length
+        (:func:`files.moment_excerpt`), else the file as :meth:`track_to_hear` reads it."""
+        pick = what if isinstance(what, Recommendation) else None
+        _, data, fmt = self.track_to_hear(str(pick.path if pick else what))
+        if pick is None or pick.section_start is None:
+            return data, fmt
+        key = (pick.path, pick.section_start, seconds := self.profile.duration if self.profile else 0.0)
+        out = self.workdir / "moments" / f"{abs(hash(key))}.mp3"
+        return _excerpt(data, pick.section_start, seconds, out, pick.path), "mpeg"
 
     def track_to_hear(self, path: str) -> tuple[str, bytes, str]:
         """A track clicked on the circumplex: its title, bytes and format name. Only the library's
