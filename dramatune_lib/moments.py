@@ -28,9 +28,9 @@ from .schema import SceneProfile, TrackFeatures
 #: Weight an axis keeps however unsure the scene or the track is on it (chosen by hand: an axis
 #: never drops out of the distance entirely).
 AXIS_FLOOR = 0.3
-#: Rises and falls are compared in each side's own spread: the music's in the library's usual
-#: spread of a track's section arousal (:attr:`SectionTable.spread`; the model reads a game
-#: track's sections within 0.08 of each other, median over the benchmark's tracks, notebook 04),
+#: Rises and falls are compared in each side's own spread: the music's in how far the library's
+#: sections read from their tracks' means (:attr:`SectionTable.spread`: the model reads a game
+#: track's sections within a few hundredths of each other, notebook 04's "its arousal range"),
 #: the scene's in its timeline's, at least :data:`SCENE_FLAT`. A difference of this many spreads,
 #: averaged over the scene, takes all of the curve term (chosen by hand: a build meeting music
 #: that falls as far scores 0).
@@ -84,7 +84,7 @@ class SectionTable:
     placed: np.ndarray  # whether its track was placed in a library (then where it ranks counts too)
     ranks_v: tuple[np.ndarray, np.ndarray]  # the library's readings, sorted, and their ranks -1..1
     ranks_a: tuple[np.ndarray, np.ndarray]
-    spread: float  # the median over tracks of the standard deviation of their sections' arousal
+    spread: float  # how far sections' arousal lies from their track's mean (root mean square)
     head: np.ndarray  # each row's track's first row
     last: np.ndarray  # ... and last row
     first: np.ndarray  # each track's first row (one per track with sections)
@@ -141,11 +141,12 @@ def section_table(tracks: list[TrackFeatures]) -> SectionTable:
 
 
 def _spread(arousal: np.ndarray, first: np.ndarray) -> float:
-    """The median over tracks of their sections' arousal standard deviation (:data:`MIN_SPREAD` at least)."""
+    """How far a section's arousal lies from its track's mean, root mean square over every
+    section of the library (:data:`MIN_SPREAD` at least)."""
     if not first.size:
         return MIN_SPREAD
-    sd = [float(np.std(x)) for x in np.split(arousal, first[1:])]
-    return max(MIN_SPREAD, float(np.median(sd)))
+    dev = np.concatenate([x - x.mean() for x in np.split(arousal, first[1:])])
+    return max(MIN_SPREAD, float(np.sqrt(np.mean(dev**2))))
 
 
 def library_ranks(tracks: list[TrackFeatures], axis: str) -> tuple[np.ndarray, np.ndarray]:
