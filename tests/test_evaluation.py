@@ -4,6 +4,7 @@ import math
 import os
 
 import joblib
+import numpy as np
 import pytest
 
 from dramatune_lib import evaluation as ev
@@ -183,3 +184,30 @@ def test_auc_interval_holds_the_auc_and_narrows_with_more_pairs():
         widths[n] = hi - lo
     assert widths[4] > 2 * widths[60]
     assert all(x != x for x in auc_interval([], [], VALENCE_SIDES, []))  # NaN: no pair
+
+
+def test_a_clip_finds_its_moment_where_it_was_cut(tmp_path):
+    """Forty seconds of calm piano, then forty of tense brass, as one track of a small library: a
+    clip cut from either half, measured and placed as a new recording and made a scene
+    (clip_moments.cut_clip), finds that track's moment within LAND_S of where it was cut."""
+    import soundfile as sf
+
+    from dramatune_lib import feature_extraction as fx
+    from dramatune_lib.dataset_prep.composer import compose_cue
+    from dramatune_lib.matching import best_section
+
+    calm, _, _ = compose_cue(0.6, -0.8, 40, instrument="piano", seed=1)
+    tense, _, _ = compose_cue(-0.5, 0.9, 40, instrument="brass", seed=2)
+    sf.write(tmp_path / "builds.wav", np.concatenate([calm, tense]), 44100)
+    for k, (v, a, inst) in enumerate([(0.5, 0.5, "strings"), (-0.6, -0.5, "piano"), (0.3, -0.4, "guitar")]):
+        sf.write(tmp_path / f"other{k}.wav", compose_cue(v, a, 30, instrument=inst, seed=3 + k)[0], 44100)
+    model = fx.load_music_model()
+    paths = sorted(tmp_path.glob("*.wav"))
+    lib = fx.place_tracks([fx.track_features(p) for p in paths], model, words=False)
+    track = lib[0]
+    b = ev.BenchmarkTrack("game 1 / track 01", "test", "tension", track, str(paths[0]))
+    for cut in (0.0, 40.0):
+        got, scene = ev.cut_clip(b, track, lib, model, cut)
+        assert got == cut and scene.duration == pytest.approx(ev.CLIP_S, abs=0.1) and len(scene.timeline) >= 39
+        start, _, _ = best_section(scene, track, library=lib)
+        assert abs(start - cut) <= ev.LAND_S

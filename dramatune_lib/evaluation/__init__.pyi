@@ -1,6 +1,7 @@
 """Type stub of the stage: the names it offers, for type checkers and for lazy_loader."""
 
 from .auc import auc_interval, pairwise_auc
+from .clip_moments import CLIP_S, CLIPS_FAST, LAND_S, MIN_TRACK_S, clip_as_scene, clip_landing, clip_scene, cut_clip
 from .demo_cases import Case, compare_rankers, evaluation_cases, report_style_table, track_quadrants
 from .real_music import (
     AROUSAL_SIDES,
@@ -14,14 +15,12 @@ from .real_music import (
     BenchmarkTrack,
     as_library,
     benchmark_findings,
-    benchmark_path,
     benchmark_tracks,
-    load_benchmark,
     matcher_ablation,
     matcher_benchmark,
+    model_without,
     mood_profile,
     music_benchmark,
-    run_benchmark,
     vibenet_available,
     vibenet_readings,
 )
@@ -39,8 +38,18 @@ from .report_forest import (
     train_report_forest,
 )
 from .similar_music import NEIGHBOURS, neighbour_agreement
+from .stored_run import benchmark_path, load_benchmark, run_benchmark
 
 __all__ = [
+    "CLIP_S",
+    "CLIPS_FAST",
+    "LAND_S",
+    "MIN_TRACK_S",
+    "clip_landing",
+    "clip_as_scene",
+    "cut_clip",
+    "clip_scene",
+    "model_without",
     "NEIGHBOURS",
     "neighbour_agreement",
     "auc_interval",

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from .. import errors, media
-from .real_music import benchmark_path, run_benchmark
 from .report_forest import report_forest_path, save_report_forest, train_report_forest
+from .stored_run import benchmark_path, run_benchmark
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,6 +84,16 @@ def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrac
         return feature_extraction.place_tracks(tracks, None, words=False)
     if method == "vibenet as it comes":
         return _vibenet_place(test, tracks)
+    ear_weight, words = METHOD_EAR[method]
+    return feature_extraction.place_tracks(tracks, model_without(train, ear_weight), words=words)
+
+
+def model_without(train: list[BenchmarkTrack], ear_weight: float = EAR_WEIGHT):
+    """The music model learned from ``train``'s labelled tracks only (the other games, when one
+    is left out), its arousal ``ear_weight`` musicnn's.
+
+    Used by: :func:`clip_moments.clip_landing`
+    """
     train = [b for b in train if b.group]
     clips = [
         training.MusicClip(
@@ -97,9 +107,7 @@ def _place_by(method: str, train: list[BenchmarkTrack], test: list[BenchmarkTrac
         )
         for b in train
     ]
-    ear_weight, words = METHOD_EAR[method]
-    model = training.fit_music_model(clips, [b.features for b in train], ear_weight=ear_weight)
-    return feature_extraction.place_tracks(tracks, model, words=words)
+    return training.fit_music_model(clips, [b.features for b in train], ear_weight=ear_weight)
 
 
 #: The learned methods: (the ear's share of arousal, whether the words speak). "sound model +
@@ -350,10 +358,11 @@ def matcher_ablation(
 ):
     """Each part of the matcher taken away or changed, on both :data:`LIBRARIES`: the mean top-3
     precision over the games and moods of :func:`matcher_benchmark` for each variant (the
-    defaults; each term taken away, and emotion alone; tempo weighed by its confidence; the
-    emotion term's range matched to one unit; the side rules off, or seating every mood; the
-    library-relative blend from 0 to 1), and each variant's worst mood. Returns a table, one
-    row per variant.
+    defaults; whole tracks without their moments, and tracks ranked by their best section's place
+    rather than their own (:attr:`MatchWeights.section_share`); each term taken away,
+    and emotion alone; tempo weighed by its confidence; the emotion term's range matched to one
+    unit; the side rules off, or seating every mood; the library-relative blend from 0 to 1), and
+    each variant's worst mood. Returns a table, one row per variant.
 
     Notebook: 04_evaluation.ipynb
     """
@@ -366,6 +375,8 @@ def matcher_ablation(
 
     variants = {
         "default": (d, RELATIVE_WEIGHT),
+        "whole tracks, no moments (no curve term)": (changed(sections=False), RELATIVE_WEIGHT),
+        "ranked by the best section's place": (changed(section_share=1.0), RELATIVE_WEIGHT),
         "without tempo": (changed(tempo=0), RELATIVE_WEIGHT),
         "without length": (changed(duration=0), RELATIVE_WEIGHT),
         "without diversity": (changed(diversity=0), RELATIVE_WEIGHT),
@@ -391,60 +402,6 @@ def matcher_ablation(
             row[f"{library}: worst mood"] = summary["DramaTune matcher"].drop("all moods").min()
         rows.append(row)
     return pd.DataFrame(rows).round(3)
-
-
-def benchmark_path() -> Path:
-    """Where the benchmark's tables are kept (``models/music_benchmark.json``, full mode).
-
-    Used by: :mod:`evaluation.__main__`
-    """
-    return config.PROJECT_ROOT / "models" / "music_benchmark.json"
-
-
-def run_benchmark(fast: bool = True, forest=None) -> dict:
-    """The whole real-music benchmark in one call: :func:`music_benchmark` (with vibenet's row
-    when the optional package is installed) and :func:`matcher_benchmark` on both
-    :data:`LIBRARIES`, as JSON-ready tables.
-
-    Used by: :mod:`evaluation.__main__`
-    """
-    tracks = benchmark_tracks(fast=fast)
-    methods = BENCHMARK_METHODS + (("vibenet as it comes",) if vibenet_available() else ())
-    table, placed = music_benchmark(tracks, methods)
-    out = {
-        "mode": "fast" if fast else "full",
-        "games": sorted({b.game for b in tracks}),
-        "tracks": sum(bool(b.group) for b in tracks),
-        "whole_tracks": len(tracks),
-        "placement": table.to_dict(orient="records"),
-    }
-    for library in LIBRARIES:
-        matches, summary = matcher_benchmark(tracks, placed, forest, library=library)
-        out[f"matcher_{library}"] = matches.to_dict(orient="records")
-        out[f"matcher_summary_{library}"] = summary.reset_index().to_dict(orient="records")
-    out["matcher_ablation"] = matcher_ablation(tracks, placed).to_dict(orient="records")
-    return out
-
-
-def load_benchmark(path: str | Path | None = None) -> dict:
-    """The stored benchmark (:func:`benchmark_path`, full mode, written by ``make models``) as
-    tables: ``placement`` (pooled over games), ``matcher`` (labelled and whole libraries side by
-    side, per mood) and ``ablation``; plus its ``mode`` and ``games``.
-
-    Notebook: 04_evaluation.ipynb
-    """
-    import pandas as pd
-
-    d = json.loads(Path(path or benchmark_path()).read_text())
-    placement = pd.DataFrame(d["placement"])
-    matcher = pd.concat({lib: pd.DataFrame(d[f"matcher_summary_{lib}"]).set_index("mood") for lib in LIBRARIES}, axis=1)
-    return {
-        "mode": d["mode"],
-        "games": d["games"],
-        "placement": placement[placement["game"] == "all games"].set_index("method"),
-        "matcher": matcher,
-        "ablation": pd.DataFrame(d["matcher_ablation"]).set_index("variant"),
-    }
 
 
 def _interval(row, axis: str) -> str:

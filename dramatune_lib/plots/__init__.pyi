@@ -17,6 +17,7 @@ from .music import (
     chroma_key_figure,
     confusion_figure,
     cue_plan_figure,
+    moment_figure,
     piano_roll_figure,
     tempogram_figure,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "benchmark_placement_figure",
     "chroma_key_figure",
     "circumplex_figure",
+    "moment_figure",
     "confusion_figure",
     "cue_plan_figure",
     "declutter",

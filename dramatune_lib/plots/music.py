@@ -1,4 +1,4 @@
-"""Figures · music measured, learned and composed (notebooks 01, 02, 03, 04 and 06)."""
+"""Figures · music measured, learned, matched and composed (notebooks 01, 02, 03, 04 and 06)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from matplotlib.ticker import NullFormatter
 
 from .. import feature_extraction, media
 from ..feature_extraction.tracks import _KK_MAJOR, _KK_MINOR, _NOTES, SR
-from ..schema import TrackFeatures
+from ..matching import RELATIVE_WEIGHT, best_section, matched_position
+from ..moments import section_places, section_table
+from ..schema import SceneProfile, TrackFeatures
 from .circumplex import _circumplex_axes
 
 
@@ -197,5 +199,46 @@ def piano_roll_figure(
         title="Piano roll",
     )
     ax.legend(loc="upper right", fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def moment_figure(
+    scene: SceneProfile,
+    track: TrackFeatures,
+    library: list[TrackFeatures],
+    *,
+    cut_at: float | None = None,
+    size: tuple[float, float] = (7.5, 2.8),
+) -> Figure:
+    """A track's arousal curve (its sections, placed in its library as the matcher places them,
+    :func:`moments.section_places`), the scene's own arousal curve laid from the moment the
+    matcher chooses (:func:`matching.best_section`), and that moment shaded; ``cut_at`` marks
+    where a clip used as the scene was cut.
+
+    Notebook: 04_evaluation.ipynb
+    """
+    table = section_table(library)
+    k = library.index(track)
+    rows = np.flatnonzero(table.track == k)
+    _, arousal = section_places(table, RELATIVE_WEIGHT)
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    centres = (table.start[rows] + table.end[rows]) / 2
+    ax.plot(centres, arousal[rows], "o-", color="tab:blue", label="the track, section by section")
+    ax.axhline(matched_position(track)[1], color="tab:blue", lw=0.8, ls=":", label="the whole track")
+    moment = best_section(scene, track, library=library)
+    if moment is not None:
+        start = moment[0]
+        ax.axvspan(
+            start, start + scene.duration, color="tab:green", alpha=0.15, label=f"the moment chosen ({moment[2]})"
+        )
+        tl = np.array([r[:3] for r in scene.timeline], float).reshape(-1, 3)
+        if len(tl):
+            ax.plot(start + tl[:, 0], tl[:, 2], color="tab:red", lw=1.5, label="the scene, laid on the moment")
+    if cut_at is not None:
+        ax.axvline(cut_at, color="0.3", ls="--", lw=1, label="where the clip was cut")
+    ax.set(xlabel="seconds into the track", ylabel="arousal (as matched)", title=track.title)
+    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig
