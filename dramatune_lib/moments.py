@@ -82,8 +82,8 @@ class SectionTable:
     at_v: np.ndarray  # the section's reading in its library's terms: its track's moved by (dv, da)
     at_a: np.ndarray
     placed: np.ndarray  # whether its track was placed in a library (then where it ranks counts too)
-    ranks_v: tuple[np.ndarray, np.ndarray]  # the library's readings, sorted, and their ranks -1..1
-    ranks_a: tuple[np.ndarray, np.ndarray]
+    rank_v: np.ndarray  # the rank its reading would have among the library's tracks (at_v where unplaced)
+    rank_a: np.ndarray
     spread: float  # how far sections' arousal lies from their track's mean (root mean square)
     head: np.ndarray  # each row's track's first row
     last: np.ndarray  # ... and last row
@@ -95,25 +95,31 @@ class SectionTable:
 
 def section_table(tracks: list[TrackFeatures]) -> SectionTable:
     """Every section of ``tracks`` (:attr:`schema.TrackFeatures.section_curve`) in flat arrays,
-    made once per library (0.1 s for 10,000 tracks of 25 sections, ``bench/bench_ranking.py``).
+    made once per library (``bench/bench_moments.py`` times it).
 
     Used by: :func:`matching.recommend`
     """
-    rows: list[list[float]] = []
-    owner: list[int] = []
-    for i, t in enumerate(tracks):
-        if len(t.section_curve) >= 2:
-            # a section is placed by sound alone, so it is compared with its track's sound reading
-            whole = [t.valence_sound, t.arousal_sound] if t.placed_by else [t.valence, t.arousal]
-            extra = [t.duration, t.valence, t.arousal, float(bool(t.placed_by))]
-            rows.extend(list(r) + whole + extra for r in t.section_curve)
-            owner.extend([i] * len(t.section_curve))
-    m = np.array(rows, dtype=np.float64).reshape(-1, 12)
-    track = np.array(owner, int)
-    first = np.flatnonzero(np.r_[True, track[1:] != track[:-1]]) if track.size else np.zeros(0, int)
-    counts = np.diff(np.r_[first, track.size])
+    with_sections = [i for i, t in enumerate(tracks) if len(t.section_curve) >= 2]
+    rows = [r for i in with_sections for r in tracks[i].section_curve]
+    counts = np.array([len(tracks[i].section_curve) for i in with_sections], int)
+    # a section is placed by sound alone, so it is compared with its track's sound reading
+    per_track = np.array(
+        [
+            [
+                *((t.valence_sound, t.arousal_sound) if t.placed_by else (t.valence, t.arousal)),
+                *(t.duration, t.valence, t.arousal, float(bool(t.placed_by))),
+            ]
+            for t in (tracks[i] for i in with_sections)
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 6)
+    m = np.hstack([np.array(rows, dtype=np.float64).reshape(-1, 6), np.repeat(per_track, counts, axis=0)])
+    track = np.repeat(np.array(with_sections, int), counts)
+    first = np.r_[0, np.cumsum(counts)[:-1]].astype(int) if counts.size else np.zeros(0, int)
     head, last = np.repeat(first, counts), np.repeat(first + counts - 1, counts)
     steps = np.diff(m[:, 0])[track[1:] == track[:-1]] if track.size else np.zeros(0)
+    at_v, at_a = np.clip(m[:, 9] + m[:, 2] - m[:, 6], -1, 1), np.clip(m[:, 10] + m[:, 3] - m[:, 7], -1, 1)
+    placed = m[:, 11] > 0
     return SectionTable(
         paths=tuple(t.path for t in tracks),
         track=track,
@@ -125,11 +131,11 @@ def section_table(tracks: list[TrackFeatures]) -> SectionTable:
         ca=m[:, 5],
         arousal=m[:, 3],
         seconds=m[:, 8],
-        at_v=np.clip(m[:, 9] + m[:, 2] - m[:, 6], -1, 1),
-        at_a=np.clip(m[:, 10] + m[:, 3] - m[:, 7], -1, 1),
-        placed=m[:, 11] > 0,
-        ranks_v=library_ranks(tracks, "valence"),
-        ranks_a=library_ranks(tracks, "arousal"),
+        at_v=at_v,
+        at_a=at_a,
+        placed=placed,
+        rank_v=_ranked(at_v, placed, library_ranks(tracks, "valence")),
+        rank_a=_ranked(at_a, placed, library_ranks(tracks, "arousal")),
         spread=_spread(m[:, 3], first),
         head=head,
         last=last,
@@ -163,6 +169,11 @@ def library_ranks(tracks: list[TrackFeatures], axis: str) -> tuple[np.ndarray, n
     return xs, np.maximum.accumulate(np.array([p[1] for p in pairs], float))
 
 
+def _ranked(x: np.ndarray, placed: np.ndarray, ranks: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The rank each reading would have among the library's (itself where its track is unplaced)."""
+    return np.where(placed, in_library(x, ranks, 1.0), x)
+
+
 def in_library(x, ranks: tuple[np.ndarray, np.ndarray], relative_weight: float):
     """Readings placed as the matcher places a library's track (:func:`matching.matched_position`):
     each blended with the rank it would have among the library's readings (``ranks``,
@@ -185,9 +196,8 @@ def section_places(table: SectionTable, relative_weight: float) -> tuple[np.ndar
 
     Used by: :func:`best_moments`
     """
-    v = np.where(table.placed, in_library(table.at_v, table.ranks_v, relative_weight), table.at_v)
-    a = np.where(table.placed, in_library(table.at_a, table.ranks_a, relative_weight), table.at_a)
-    return v, a
+    w = relative_weight
+    return (1 - w) * table.at_v + w * table.rank_v, (1 - w) * table.at_a + w * table.rank_a
 
 
 def scene_curve(profile: SceneProfile, hop: float, length: float) -> np.ndarray | None:
