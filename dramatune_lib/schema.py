@@ -87,6 +87,9 @@ class SceneProfile(_JsonMixin):
     valence_confidence: float = 0.0  # how well each axis is supported by the cues (0 = unknown:
     arousal_confidence: float = 0.0  # profiles made before these existed use `confidence`)
     mood: str = ""  # the reading in words that admit doubt (circumplex.mood_for); "" in older profiles
+    #: the dialogue as heard (feature_extraction.hearing): [start, end, text, confidence] a line;
+    #: empty unless the analysis transcribed it
+    transcript: list[list] = field(default_factory=list)
 
     def axis_confidence(self) -> tuple[float, float]:
         """Confidence of the valence and the arousal reading (the overall one where unknown)."""

@@ -228,6 +228,40 @@ def real_speech():
 
 
 @pytest.fixture(scope="session")
+def spoken():
+    """Two of Asterisk's recorded English prompts whose words are known (Debian's
+    asterisk-core-sounds-en lists them): "Thank you." and "I am sorry, that's not a valid
+    extension. Please try again.", one after the other with pauses, at 16 kHz."""
+    from dramatune_lib.media import load_audio
+    from dramatune_lib.training.debian import fetch_debian
+
+    root = fetch_debian("asterisk-core-sounds-en-wav")
+    if root is None:
+        pytest.skip("apt-get is not available here")
+    said = [
+        load_audio(next(root.rglob(f"en_US_f_Allison/{n}.wav")), sr=16000) for n in ("auth-thankyou", "pbx-invalid")
+    ]
+    pause = np.zeros(8000, np.float32)
+    return np.concatenate([pause, said[0], pause, pause, pause, said[1], pause])
+
+
+@pytest.fixture(scope="session")
+def spoken_scene(spoken, tmp_path_factory):
+    """A scene of :func:`spoken` over a grey picture, 8 s, as an MP4 (no subtitles)."""
+    from dramatune_lib.media import ffmpeg_exe
+
+    d = tmp_path_factory.mktemp("spoken")
+    sf.write(d / "said.wav", spoken, 16000)
+    out = d / "said.mp4"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=gray:s=320x240:r=10", "-i", str(d / "said.wav")]
+        + ["-t", f"{spoken.size / 16000:.2f}", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out)],
+        check=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
 def small_library(tmp_path_factory):
     """Three short composed cues, a corrupt 'ogg', a silent track and a text file."""
     d = tmp_path_factory.mktemp("library")

@@ -773,3 +773,51 @@ def test_a_track_that_builds_has_a_rising_arousal_curve(tmp_path):
     assert abs(arousal[0] - alone_calm.arousal_sound) < 0.1 and abs(arousal[-1] - alone_tense.arousal_sound) < 0.15
     assert max(arousal[:2]) < min(arousal[-2:]) and alone_tense.arousal_sound - alone_calm.arousal_sound > 0.15
     assert all(0 <= row[4] <= 1 and 0 <= row[5] <= 1 for row in t.section_curve)
+
+
+# --- the dialogue, heard ----------------------------------------------------------------------------
+
+
+def test_the_dialogue_is_heard_in_real_recorded_speech(spoken, sound_model):
+    """Asterisk's recorded "Thank you." then "I am sorry, that's not a valid extension...": the one
+    speech decision finds two stretches, the recogniser (pocketsphinx's wheel model) hears "thank
+    you" in the first and "sorry" in the second, each word inside its stretch, and the words cue
+    reads the first line as positive and the last as negative, its confidence scaled by the
+    recogniser's own (the same lines as subtitles would count more)."""
+    from dramatune_lib.feature_extraction import hearing
+
+    snd = fx.listen(spoken, 16000, sound_model)
+    stretches = hearing.speech_stretches(snd.speech_frames)
+    assert len(stretches) == 2 and stretches[0][1] < 2.0 < stretches[1][0]
+    heard = hearing.transcribe(spoken, stretches)
+    assert all(any(a <= w.start < w.end <= b + 0.02 for a, b in stretches) for w in heard.words)
+    first = " ".join(w.text for w in heard.words if w.start < 2.0)
+    second = [w.text for w in heard.words if w.start > 2.0]
+    assert "thank you" in first and "sorry" in second
+    assert 0 < heard.confidence < 1 and heard.seconds == pytest.approx(sum(b - a for a, b in stretches), abs=0.05)
+    cue, placed = hearing.transcript_cue(heard, spoken.size / 16000)
+    assert placed[0][2] > 0 > placed[-1][2]
+    plain, _ = fx.words_cue(heard.lines(), spoken.size / 16000)
+    assert cue.confidence == pytest.approx(plain.confidence * heard.confidence) and "heard, not subtitled" in cue.detail
+    rows = heard.rows()
+    assert rows[0][2].startswith("thank you") and all(0 <= r[3] <= 1 for r in rows)
+
+
+def test_a_scene_without_subtitles_reads_its_words_when_asked(spoken_scene, tmp_path):
+    """Analysed with ``transcribe``, the scene of recorded prompts gets a words cue from what was
+    heard, weighing less than subtitles would, and keeps the transcript; without it, or with
+    subtitles given, no transcription is made (the subtitles' words count instead)."""
+    heard = fx.analyze_scene(spoken_scene, transcribe=True)
+    words = {c.name: c for c in heard.cues}["words"]
+    assert "heard, not subtitled" in words.detail and 0 < words.confidence
+    assert heard.transcript and heard.transcript[0][2].startswith("thank you")
+    plain = fx.analyze_scene(spoken_scene)
+    assert "words" not in {c.name for c in plain.cues} and not plain.transcript
+    srt = tmp_path / "said.srt"  # the same lines, as subtitles: they count more than heard ones
+    stamp = lambda t: f"00:00:{int(t):02d},{int(1000 * (t % 1)):03d}"  # noqa: E731
+    srt.write_text(
+        "".join(f"{k}\n{stamp(a)} --> {stamp(b)}\n{text}\n\n" for k, (a, b, text, _) in enumerate(heard.transcript, 1))
+    )
+    subtitled = fx.analyze_scene(spoken_scene, transcribe=True, subtitles=srt)
+    read = {c.name: c for c in subtitled.cues}["words"]
+    assert not subtitled.transcript and "heard" not in read.detail and read.confidence > words.confidence

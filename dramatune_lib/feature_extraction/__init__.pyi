@@ -3,6 +3,16 @@
 from .blazeface import PRESENCE_MIN, BlazeFace, BlazeFaceFinder, FacePresence, model_folder
 from .faces import FER_CLASSES, FaceReading, face_detector, load_fer, read_faces
 from .fusion import analyze_scene, cue_table, fuse_axes, fusion_steps, fusion_table
+from .hearing import (
+    DECODER_OPTIONS,
+    MIN_WORD_PROB,
+    Transcript,
+    Word,
+    speech_stretches,
+    transcribe,
+    transcribe_scene,
+    transcript_cue,
+)
 from .library import (
     PRIOR_CONFIDENCE,
     RELATIVE_MIN_TRACKS,
@@ -160,6 +170,14 @@ from .weights import (
 from .words import Line, decode_text, read_subtitles, words_confidence, words_cue
 
 __all__ = [
+    "DECODER_OPTIONS",
+    "MIN_WORD_PROB",
+    "Transcript",
+    "Word",
+    "speech_stretches",
+    "transcribe",
+    "transcribe_scene",
+    "transcript_cue",
     "SECTION_FIELDS",
     "SECTION_HOP_S",
     "SECTION_S",

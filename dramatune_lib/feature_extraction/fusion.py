@@ -14,6 +14,7 @@ from ..errors import BadInputError
 from ..media import decode_audio, probe_scene
 from ..schema import CueReading, SceneProfile
 from .faces import FER_CLASSES
+from .hearing import Transcript, transcribe_scene, transcript_cue
 from .light import light_cue
 from .picture import FaceFinder, PictureTrack, pace_cue, pace_of, target_tempo, visual_tempo, watch_video
 from .sound import SOUND_CLASSES, SOUND_SR, SoundTrack, _db, listen, load_sound_model
@@ -37,6 +38,7 @@ def analyze_scene(
     subtitles: str | Path | None = None,
     sound_model="auto",
     max_seconds: float | None = MAX_SCENE_S,
+    transcribe: bool = False,
 ) -> SceneProfile:
     """Analyse a scene: faces, light, pace, cuts, sound and (given subtitles) words, fused on
     the circumplex.
@@ -51,6 +53,8 @@ def analyze_scene(
             ``models/``; None: no labels).
         max_seconds: a scene longer than this (:data:`config.MAX_SCENE_S`; None: no limit) is
             refused from its header, before anything is decoded.
+        transcribe: without subtitles, transcribe the scene's speech (:mod:`hearing`, English)
+            for the words cue, and keep the transcript; slower.
 
     Returns:
         The scene's valence and arousal with their confidences and the area where they may lie,
@@ -65,7 +69,7 @@ def analyze_scene(
     # the sound is decoded and labelled in a second thread while the picture is read: ffmpeg and
     # the numerical libraries release the GIL, and the picture pass leaves a core part-idle
     with ThreadPoolExecutor(1) as pool:
-        hearing = pool.submit(_hear, path, info.has_audio, sound_model)
+        hearing = pool.submit(_hear, path, info.has_audio, sound_model, transcribe and lines is None)
         pic = watch_video(path, fps=fps, faces=finder, info=info, progress=progress)
         hearing.result()
     faces = pic.faces
@@ -118,7 +122,7 @@ def analyze_scene(
     beat = f", visual beat {vt:.0f}/min" if vt else ""
     cues.append(pace_cue(pace, f"motion {m:.2f} widths/s, {cpm:.0f} cuts/min{beat}"))
     # sound: level, and (with the trained model) music / speech / other per second
-    loud, snd = hearing.result()
+    loud, snd, dialogue = hearing.result()
     if snd is not None and loud is not None:  # _hear gives both or neither
         heard = ""
         if snd.classes:
@@ -145,6 +149,9 @@ def analyze_scene(
     if lines is not None:
         wcue, placed = words_cue(lines, duration)
         cues.append(wcue)
+    elif dialogue is not None and (said := transcript_cue(dialogue, duration)) is not None:
+        cues.append(said[0])
+        placed = said[1]
     v, a, conf_v, conf_a = fuse_axes(cues)
     mood = mood_for(v, a, conf_v, conf_a)
     conf = (conf_v + conf_a) / 2
@@ -190,20 +197,26 @@ def analyze_scene(
         sound_classes=snd.classes if snd else [],
         speech_rate=snd.speech_rate if snd else None,
         skipped_frames=skipped,
+        transcript=dialogue.rows() if dialogue else [],
     )
 
 
-def _hear(path: Path, has_audio: bool, sound_model) -> tuple[float | None, SoundTrack | None]:
-    """The scene's sound level (dBFS) and its per-second labels; (None, None) without audio."""
+def _hear(
+    path: Path, has_audio: bool, sound_model, transcribe: bool = False
+) -> tuple[float | None, SoundTrack | None, Transcript | None]:
+    """The scene's sound level (dBFS), its per-second labels and (``transcribe``, where it
+    speaks) its dialogue transcribed; (None, None, None) without audio."""
     if not has_audio:
-        return None, None
+        return None, None, None
     try:
         y = decode_audio(path, sr=SOUND_SR)
     except BadInputError:
-        return None, None
+        return None, None, None
     if not y.size:
-        return None, None
-    return _db(y), listen(y, SOUND_SR, load_sound_model() if sound_model == "auto" else sound_model)
+        return None, None, None
+    snd = listen(y, SOUND_SR, load_sound_model() if sound_model == "auto" else sound_model)
+    heard = transcribe_scene(y, snd.speech_frames) if transcribe and snd.speech_frames.any() else None
+    return _db(y), snd, heard
 
 
 def _per_second(times: list[float], values: list[float], duration: float) -> list[float]:
