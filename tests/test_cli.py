@@ -194,3 +194,16 @@ def test_similar_and_more_like_this(demo):
     assert all(f"sounds like {track.stem.replace('_', ' ')}" in x["reason"] for x in recs)
     r = dramatune("recommend", demo.scenes["chase"], "--like", track, "--like-weight", "2")
     assert r.returncode == 2 and "--like-weight" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_analyze_transcribes_the_dialogue_when_asked(spoken_scene):
+    """``analyze --transcribe``: the JSON carries the transcript, its times and confidences; the
+    summary prints what was heard; without the flag nothing is transcribed."""
+    r = dramatune("analyze", str(spoken_scene), "--transcribe", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)["transcript"]
+    assert rows[0][2].startswith("thank you") and all(a < b and 0 <= c <= 1 for a, b, _, c in rows)
+    r = dramatune("analyze", str(spoken_scene), "--transcribe")
+    assert r.returncode == 0 and "heard" in r.stdout and "thank you" in r.stdout
+    r = dramatune("analyze", str(spoken_scene), "--json")
+    assert json.loads(r.stdout)["transcript"] == []

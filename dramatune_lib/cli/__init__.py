@@ -2,9 +2,9 @@
 
 ::
 
-    dramatune analyze SCENE [--subtitles FILE] [--json]
+    dramatune analyze SCENE [--subtitles FILE | --transcribe] [--json]
     dramatune index DIR [--json]
-    dramatune recommend SCENE [--subtitles FILE] [--library DIR] [--top 3] [--json]
+    dramatune recommend SCENE [--subtitles FILE | --transcribe] [--library DIR] [--top 3] [--json]
     dramatune merge SCENE TRACK -o OUT.mp4 [--fade-in S] [--fade-out S] [--volume G] [--intensity X]
                     [--beats-on-cuts] [--duck-depth DB] [--loudness web|broadcast|LUFS] [--overwrite]
     dramatune compose (SCENE | --valence V --arousal A --seconds S) -o OUT.wav [--instrument NAME] [--seed N]
@@ -116,6 +116,11 @@ def _scene_options(p: argparse.ArgumentParser) -> None:
     """The scene a command analyses, its subtitles and the longest scene it takes (analyze, recommend)."""
     p.add_argument("scene")
     p.add_argument("--subtitles", metavar="FILE", help="the scene's .srt subtitles or a .txt script")
+    p.add_argument(
+        "--transcribe",
+        action="store_true",
+        help="without subtitles, transcribe the scene's speech for the words cue (English; slower)",
+    )
     p.add_argument(
         "--max-length",
         type=float,

@@ -48,6 +48,7 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
         progress=_progress_bar("analysing"),
         subtitles=args.subtitles,
         max_seconds=60 * args.max_length,
+        transcribe=args.transcribe,
     )
     if args.json:
         print(prof.to_json(indent=1))
@@ -60,6 +61,8 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
             )
         if prof.cut_times:
             print("  cuts at " + ", ".join(f"{t:.2f}" for t in prof.cut_times) + " s")
+        for start, end, text, conf in prof.transcript:
+            print(f"  heard {start:6.2f}-{end:6.2f} s ({conf:.2f}): {text}")
 
 
 def _cmd_index(args: argparse.Namespace) -> None:
@@ -86,6 +89,7 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
         progress=_progress_bar("analysing"),
         subtitles=args.subtitles,
         max_seconds=60 * args.max_length,
+        transcribe=args.transcribe,
     )
     lib = _library(args.library)
     like = pipeline.track_of(args.like, lib.tracks) if args.like else None
