@@ -625,3 +625,26 @@ def test_an_upload_over_the_limit_is_refused_before_the_server_holds_it(app_serv
     assert code in (1009, None)  # 1009, or the connection cut before the close frame was read
     assert ours[0].is_running() and ours[0] in _kernels(proc.pid)  # the visit's kernel did not die of it
     # (other tests' kernels may be culled meanwhile: their tabs are closed)
+
+
+def test_the_dialogue_heard_is_shown_and_downloads_as_subtitles(page, spoken_scene, tmp_path):
+    """A scene of recorded speech without subtitles, analysed with "Hear the dialogue" ticked:
+    the page shows what was heard, line by line with the recogniser's confidence, and downloads
+    it as an .srt an editor can import."""
+    upload(page, spoken_scene)
+    page.get_by_text("Scene: upload: said.mp4").wait_for()
+    page.get_by_text("Hear the dialogue").click()
+    page.get_by_role("button", name="Analyse scene").click()
+    page.get_by_text("done — listen").wait_for()
+    page.get_by_text("The dialogue as heard").wait_for()
+    assert "thank you" in page.locator("details").first.inner_text()
+    with page.expect_download() as dl:
+        page.locator("a.dramatune-transcript").click()
+    out = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(out)
+    import srt
+
+    subs = list(srt.parse(out.read_text()))
+    assert (
+        out.name == "said_heard.srt" and subs[0].content.startswith("thank you") and subs[0].start.total_seconds() < 1.5
+    )

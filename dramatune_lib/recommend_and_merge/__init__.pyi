@@ -1,6 +1,6 @@
 """Type stub of the stage: the names it offers, for type checkers and for lazy_loader."""
 
-from .files import guard, sanitize_filename, sweep_sessions
+from .files import guard, sanitize_filename, sweep_sessions, transcript_html
 from .serve import KERNEL_CULL_INTERVAL_S, KERNEL_IDLE_CULL_S, is_loopback, new_token, server_settings, voila_command
 from .session import CLIP_NAME, MAX_UPLOAD_MB, AppSession
 from .upload import UPLOAD_CHUNK_BYTES, ChunkedUpload, Upload
@@ -20,5 +20,6 @@ __all__ = [
     "sanitize_filename",
     "server_settings",
     "sweep_sessions",
+    "transcript_html",
     "voila_command",
 ]

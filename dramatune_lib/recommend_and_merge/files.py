@@ -16,12 +16,13 @@ import tempfile
 import traceback
 import unicodedata
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from .. import config, media
 from ..errors import DramaTuneError
 from ..lock import pid_alive
-from ..schema import ExportResult
+from ..schema import ExportResult, SceneProfile
 
 #: The audio player widget's format name for each audio file extension (wav for others).
 AUDIO_FORMATS = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mpeg", ".wav": "wav", ".flac": "flac", ".m4a": "mp4"}
@@ -57,6 +58,39 @@ def moment_excerpt(data: bytes, start: float, seconds: float, out: Path, what: s
             stdin=data,
         )
     return out.read_bytes()
+
+
+def transcript_html(profile: SceneProfile | None, asked: bool) -> str:
+    """The dialogue the analysis heard (:attr:`schema.SceneProfile.transcript`), line by line
+    with its times and the recogniser's confidence, and a button that downloads it as an ``.srt``
+    for the editor (built with the ``srt`` library); a note when it was asked for and none was
+    heard; "" when it was not asked for.
+
+    Notebook: 05_recommend_and_merge.ipynb
+    """
+    import srt
+
+    if profile is None or not asked:
+        return ""
+    if not profile.transcript:
+        return "<small>No dialogue heard (or the scene has subtitles, which count instead).</small>"
+    subs = [
+        srt.Subtitle(k, timedelta(seconds=a), timedelta(seconds=b), text)
+        for k, (a, b, text, _) in enumerate(profile.transcript, 1)
+    ]
+    data = base64.b64encode(srt.compose(subs).encode()).decode()
+    name = html.escape(f"{Path(profile.path).stem}_heard.srt")
+    rows = "".join(
+        f"<tr><td>{a:.1f}-{b:.1f} s</td><td>{html.escape(text)}</td><td>{c:.2f}</td></tr>"
+        for a, b, text, c in profile.transcript
+    )
+    return (
+        "<details open><summary><b>The dialogue as heard</b> <small>(English; each line with the recogniser's "
+        f"confidence; a rough transcript, weighed by it in the words cue)</small></summary><table>{rows}</table>"
+        f'<a class="dramatune-transcript" download="{name}" href="data:application/x-subrip;base64,{data}" '
+        'style="display:inline-block;padding:4px 12px;margin:4px 0;background:#455a64;color:white;'
+        'border-radius:4px;text-decoration:none">Download it as subtitles (.srt)</a></details>'
+    )
 
 
 def sanitize_filename(name: str, default: str = "upload") -> str:

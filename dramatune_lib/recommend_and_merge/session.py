@@ -221,12 +221,12 @@ class AppSession:
             self._library = index_library(self.library_folder)
         return self._library
 
-    def analyze(self, progress: Callable[[float], None] | None = None) -> SceneProfile:
+    def analyze(self, progress: Callable[[float], None] | None = None, transcribe: bool = False) -> SceneProfile:
         """Analyse the selected scene (:func:`pipeline.analyze`, with this tab's subtitles).
 
         Args:
             progress: called with a fraction in [0, 1] as the picture is read (the page's bar).
-
+            transcribe: without subtitles, hear the dialogue for the words cue (slower).
         Returns:
             The scene's profile, kept for the picks; the picks and plans before it are cleared.
         """
@@ -235,7 +235,7 @@ class AppSession:
         if self._detector is None:
             self._detector = face_detector()
         self.profile = pipeline.analyze(
-            self.scene, detector=self._detector, progress=progress, subtitles=self.subtitles
+            self.scene, detector=self._detector, progress=progress, subtitles=self.subtitles, transcribe=transcribe
         )
         self.recommendations, self.shown, self.composed, self.plan = [], set(), None, None
         return self.profile
