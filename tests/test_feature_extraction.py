@@ -783,7 +783,7 @@ def test_the_dialogue_is_heard_in_real_recorded_speech(spoken, sound_model):
     speech decision finds two stretches, the recogniser (pocketsphinx's wheel model) hears "thank
     you" in the first and "sorry" in the second, each word inside its stretch, and the words cue
     reads the first line as positive and the last as negative, its confidence scaled by the
-    recogniser's own (the same lines as subtitles would count more)."""
+    recogniser's own and by how often it is right (the same lines as subtitles count more)."""
     from dramatune_lib.feature_extraction import hearing
 
     snd = fx.listen(spoken, 16000, sound_model)
@@ -798,7 +798,8 @@ def test_the_dialogue_is_heard_in_real_recorded_speech(spoken, sound_model):
     cue, placed = hearing.transcript_cue(heard, spoken.size / 16000)
     assert placed[0][2] > 0 > placed[-1][2]
     plain, _ = fx.words_cue(heard.lines(), spoken.size / 16000)
-    assert cue.confidence == pytest.approx(plain.confidence * heard.confidence) and "heard, not subtitled" in cue.detail
+    expected = plain.confidence * heard.confidence * hearing.TRANSCRIPT_TRUST
+    assert cue.confidence == pytest.approx(expected) and "heard, not subtitled" in cue.detail
     rows = heard.rows()
     assert rows[0][2].startswith("thank you") and all(0 <= r[3] <= 1 for r in rows)
 

@@ -6,6 +6,7 @@ from .fusion import analyze_scene, cue_table, fuse_axes, fusion_steps, fusion_ta
 from .hearing import (
     DECODER_OPTIONS,
     MIN_WORD_PROB,
+    TRANSCRIPT_TRUST,
     Transcript,
     Word,
     speech_stretches,
@@ -172,6 +173,7 @@ from .words import Line, decode_text, read_subtitles, words_confidence, words_cu
 __all__ = [
     "DECODER_OPTIONS",
     "MIN_WORD_PROB",
+    "TRANSCRIPT_TRUST",
     "Transcript",
     "Word",
     "speech_stretches",

@@ -38,6 +38,11 @@ LINE_PAUSE_S = 0.6
 #: doubts them (chosen by hand; on 60 of Asterisk's prompts half the wrong words and a fifth of the
 #: right ones fell under it, one scratch run).
 MIN_WORD_PROB = 0.3
+#: How far a transcript's words can be trusted at best: the share of words the recogniser gets
+#: right on real recorded speech (1 - its word error rate of 0.79 on Asterisk's prompts,
+#: bench/bench_transcribe.py, RESULTS.md). Its posteriors alone can be sure of a wrong line (0.82
+#: for a webcam scene's "i use short by their act"), so the cue weighs little however sure they are.
+TRANSCRIPT_TRUST = 0.21
 #: pocketsphinx's decoder settings (its defaults otherwise): narrower beams and no second,
 #: flat-lexicon pass trade a little accuracy for speed. On 60 of Asterisk's prompts (one scratch
 #: run, this machine): the defaults 0.78 word error rate at 2.4x realtime; narrow beams 0.77 at
@@ -139,8 +144,8 @@ def transcribe_scene(y: np.ndarray, speech_frames: np.ndarray, sr: int = SOUND_S
 
 def transcript_cue(t: Transcript, duration: float) -> tuple[Cue, list[tuple[float, float, float]]] | None:
     """The words cue from a transcript (:func:`words.words_cue` over the lines the recogniser is
-    sure enough of), its confidence scaled by the transcript's :attr:`Transcript.confidence`;
-    None when no word was heard with :data:`MIN_WORD_PROB`.
+    sure enough of), its confidence scaled by the transcript's :attr:`Transcript.confidence` and
+    by :data:`TRANSCRIPT_TRUST`; None when no word was heard with :data:`MIN_WORD_PROB`.
 
     Used by: :mod:`feature_extraction.fusion`
     """
@@ -149,4 +154,6 @@ def transcript_cue(t: Transcript, duration: float) -> tuple[Cue, list[tuple[floa
         return None
     cue, placed = words_cue(lines, duration)
     detail = f"heard, not subtitled: {cue.detail}, recogniser confidence {t.confidence:.2f}"
-    return Cue(cue.name, cue.valence, cue.arousal, cue.confidence * t.confidence, cue.weight, detail), placed
+    return Cue(
+        cue.name, cue.valence, cue.arousal, cue.confidence * t.confidence * TRANSCRIPT_TRUST, cue.weight, detail
+    ), placed
