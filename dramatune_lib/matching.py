@@ -20,7 +20,7 @@ import numpy as np
 
 from . import parallel
 from .circumplex import AXIS_UNCLEAR
-from .moments import SectionTable, axis_weights, best_moments, moment_words, section_table, weighted_distance
+from .moments import Moments, SectionTable, axis_weights, best_moments, moment_words, section_table, weighted_distance
 from .schema import Recommendation, SceneProfile, TrackFeatures
 from .similarity import SoundSpace, likeness, sound_space
 
@@ -192,11 +192,23 @@ def best_section(
     lib = library if library is not None else [track]
     i = next(k for k, t in enumerate(lib) if t.path == track.path)
     table = section_table(lib)
-    pos = np.array([matched_position(t, relative_weight) for t in lib])
-    emo, dist = _emotion_fit_at(profile, lib, pos, w.emotion_span)
-    m = best_moments(
+    m = _moments(profile, lib, table, w, relative_weight)[3]
+    r = int(m.row[i])
+    if r < 0:
+        return None
+    return float(table.start[r]), float(table.end[r]), moment_words(table, r, float(m.rise[i]))
+
+
+def _moments(
+    profile: SceneProfile, tracks: list[TrackFeatures], table: SectionTable, w: MatchWeights, relative_weight: float
+):
+    """Where the matcher places each whole track, its emotion fit and distance, and each track's
+    best moment (:func:`moments.best_moments`)."""
+    pos = np.array([matched_position(t, relative_weight) for t in tracks]).reshape(-1, 2)
+    emo, dist = _emotion_fit_at(profile, tracks, pos, w.emotion_span)
+    moment = best_moments(
         profile,
-        lib,
+        tracks,
         table,
         pos,
         emo,
@@ -206,10 +218,7 @@ def best_section(
         span=w.emotion_span,
         relative_weight=relative_weight,
     )
-    r = int(m.row[i])
-    if r < 0:
-        return None
-    return float(table.start[r]), float(table.end[r]), moment_words(table, r, float(m.rise[0]))
+    return pos, emo, dist, moment
 
 
 #: A clear scene axis (confidence at least :data:`circumplex.AXIS_UNCLEAR`) further than this from
@@ -298,28 +307,19 @@ def recommend(
     pool = [t for t, k in zip(tracks, keep) if k]
     if not pool:
         return []
-    pos = np.array([matched_position(t, relative_weight) for t in tracks]).reshape(-1, 2)
-    emo, dist = _emotion_fit_at(profile, tracks, pos, w.emotion_span)
-    moment, curve = None, np.full(len(tracks), 0.5)
+    moment: Moments | None = None
+    curve = np.full(len(tracks), 0.5)
     if w.sections:
         if sections is None or len(sections.paths) != len(tracks):
             sections = section_table(tracks)
-        moment = best_moments(
-            profile,
-            tracks,
-            sections,
-            pos,
-            emo,
-            dist,
-            emotion_weight=w.emotion,
-            curve_weight=w.curve,
-            span=w.emotion_span,
-            relative_weight=relative_weight,
-        )
+        pos, emo, dist, moment = _moments(profile, tracks, sections, w, relative_weight)
         k = w.section_share
         pos = (1 - k) * pos + k * np.stack([moment.valence, moment.arousal], axis=1)
         emo, dist = (1 - k) * emo + k * moment.emotion, (1 - k) * dist + k * moment.distance
         curve = moment.curve
+    else:
+        pos = np.array([matched_position(t, relative_weight) for t in tracks]).reshape(-1, 2)
+        emo, dist = _emotion_fit_at(profile, tracks, pos, w.emotion_span)
     emo, dist, pos, curve = emo[keep], dist[keep], pos[keep], curve[keep]
     v, a = pos[:, 0], pos[:, 1]
     tempo = np.array([t.tempo for t in pool])

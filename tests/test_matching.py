@@ -315,6 +315,9 @@ def test_a_rising_scene_meets_the_music_where_it_builds(tracks):
     flat.timeline = [[t, 0.0, 0.1, 0.8] for t in range(41)]
     first = recommend(rising, [steady, build], top=2, weights=MatchWeights(diversity=0))[0]
     assert first.path == "build" and first.section_start == 70.0 and "from 1:10, where it builds" in first.reason
+    from dramatune_lib.matching import best_section
+
+    assert best_section(rising, build, library=[steady, build]) == (70.0, 90.0, "where it builds")
     assert recommend(flat, [steady, build], top=2, weights=MatchWeights(diversity=0))[0].path == "steady"
     off = recommend(rising, [steady, build], top=2, weights=MatchWeights(diversity=0, curve=0))
     assert off[0].score == off[1].score
