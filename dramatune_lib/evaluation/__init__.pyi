@@ -21,6 +21,7 @@ from .real_music import (
     model_without,
     mood_profile,
     music_benchmark,
+    scene_at,
     vibenet_available,
     vibenet_readings,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "matcher_benchmark",
     "mood_profile",
     "music_benchmark",
+    "scene_at",
     "pairwise_auc",
     "report_forest_path",
     "report_formula",

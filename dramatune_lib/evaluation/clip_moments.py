@@ -12,11 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import feature_extraction, media
-from ..circumplex import label_for
 from ..matching import RELATIVE_WEIGHT, MatchWeights, best_section, recommend
 from ..moments import in_library, library_ranks
 from ..schema import SceneProfile, TrackFeatures
-from .real_music import DEFAULT_METHOD, METHOD_EAR, BenchmarkTrack, model_without
+from .real_music import DEFAULT_METHOD, METHOD_EAR, BenchmarkTrack, model_without, scene_at
 
 #: The clip's length: a scene of two sections' worth, so its curve spans three (the index's 20 s
 #: windows every 10 s).
@@ -31,9 +30,8 @@ CLIPS_FAST = 12
 
 def clip_scene(clip: TrackFeatures, library: list[TrackFeatures]) -> SceneProfile:
     """A placed clip as the scene it stands for, placed among ``library``'s tracks as the matcher
-    places a track (:func:`moments.in_library`): its point and confidences, the pace and target
-    tempo the analysis gives such a reading (as :func:`real_music.mood_profile`), and a timeline
-    of one reading a second, the mean arousal of its sections covering that second.
+    places a track (:func:`moments.in_library`): its point and confidences (:func:`real_music.scene_at`)
+    and a timeline of one reading a second, the mean arousal of its sections covering that second.
 
     Used by: :func:`clip_landing`
     """
@@ -46,25 +44,8 @@ def clip_scene(clip: TrackFeatures, library: list[TrackFeatures]) -> SceneProfil
         over = rows[(rows[:, 0] <= s) & (rows[:, 1] > s)]
         at = float(over[:, 3].mean()) if len(over) else clip.arousal
         timeline.append([float(s), v, float(in_library(at, ranks_a, RELATIVE_WEIGHT)), clip.arousal_confidence])
-    pace = (a + 1) / 2
-    return SceneProfile(
-        path="clip",
-        duration=clip.duration,
-        fps=25.0,
-        width=1280,
-        height=720,
-        has_audio=True,
-        valence=v,
-        arousal=a,
-        confidence=min(clip.valence_confidence, clip.arousal_confidence),
-        valence_confidence=clip.valence_confidence,
-        arousal_confidence=clip.arousal_confidence,
-        emotion=label_for(v, a),
-        pace=round(pace, 3),
-        target_tempo=feature_extraction.target_tempo(a, pace),
-        face_share=0.0,
-        brightness=0.5,
-        timeline=timeline,
+    return scene_at(
+        "clip", v, a, clip.valence_confidence, clip.arousal_confidence, duration=clip.duration, timeline=timeline
     )
 
 

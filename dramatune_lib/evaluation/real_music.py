@@ -237,15 +237,26 @@ def vibenet_readings(paths: list[str]) -> dict[str, dict[str, float]]:
 
 def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
     """A scene of one of the :data:`TARGET_MOODS` with a clear reading: its point on the
-    circumplex at confidence 0.8 on each axis, and the pace and target tempo the analysis gives
-    such a scene (as :func:`evaluation_cases` does).
+    circumplex at confidence 0.8 on each axis (:func:`scene_at`).
 
     Used by: :func:`matcher_benchmark`
     """
     v, a = circumplex.LABEL_VA[TARGET_MOODS[mood][0]]
+    return scene_at(f"scene-{mood}", v, a, 0.8, 0.8, duration=duration)
+
+
+def scene_at(
+    path: str, v: float, a: float, cv: float, ca: float, *, duration: float, timeline: list[list[float]] | None = None
+) -> SceneProfile:
+    """A scene that reads (``v``, ``a``) with confidences ``cv`` and ``ca``, with the pace and
+    target tempo the analysis gives such a reading (as :func:`evaluation_cases` does), and
+    ``timeline`` (``[t, valence, arousal, confidence]`` a second) when given.
+
+    Used by: :func:`mood_profile`, :func:`clip_moments.clip_scene`
+    """
     pace = (a + 1) / 2
     return SceneProfile(
-        path=f"scene-{mood}",
+        path=path,
         duration=duration,
         fps=25.0,
         width=1280,
@@ -253,14 +264,15 @@ def mood_profile(mood: str, *, duration: float = 30.0) -> SceneProfile:
         has_audio=True,
         valence=v,
         arousal=a,
-        confidence=0.8,
-        valence_confidence=0.8,
-        arousal_confidence=0.8,
+        confidence=min(cv, ca),
+        valence_confidence=cv,
+        arousal_confidence=ca,
         emotion=label_for(v, a),
         pace=round(pace, 3),
         target_tempo=target_tempo(a, pace),
         face_share=0.0,
         brightness=0.5,
+        timeline=timeline or [],
     )
 
 
