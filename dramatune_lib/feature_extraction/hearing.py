@@ -92,7 +92,7 @@ def speech_stretches(frames: np.ndarray, hop: float = SPEECH_HOP_S) -> list[tupl
     ``hop``), joined across gaps under :data:`JOIN_GAP_S`, widened by :data:`PAD_S`, and at least
     :data:`MIN_STRETCH_S` long.
 
-    Used by: :func:`transcribe_scene`
+    Notebook: 02_feature_extraction.ipynb
     """
     on = np.flatnonzero(np.diff(np.r_[0, frames.astype(int), 0]) == 1)
     off = np.flatnonzero(np.diff(np.r_[0, frames.astype(int), 0]) == -1)
@@ -110,7 +110,7 @@ def transcribe(y: np.ndarray, stretches: list[tuple[float, float]], sr: int = SO
     """Transcribe the ``stretches`` (seconds) of ``y`` (mono, at ``sr``, which pocketsphinx's
     model wants at 16 kHz) with pocketsphinx's US-English model, one utterance each.
 
-    Used by: :func:`transcribe_scene`
+    Notebook: 02_feature_extraction.ipynb
     """
     from pocketsphinx import Decoder
 
@@ -147,7 +147,7 @@ def transcript_cue(t: Transcript, duration: float) -> tuple[Cue, list[tuple[floa
     sure enough of), its confidence scaled by the transcript's :attr:`Transcript.confidence` and
     by :data:`TRANSCRIPT_TRUST`; None when no word was heard with :data:`MIN_WORD_PROB`.
 
-    Used by: :mod:`feature_extraction.fusion`
+    Notebook: 02_feature_extraction.ipynb
     """
     lines = t.lines()
     if not lines:

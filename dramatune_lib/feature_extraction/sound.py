@@ -230,7 +230,7 @@ class SoundClassifier:
 def load_sound_model(path: str | Path | None = None) -> SoundClassifier | None:
     """The trained classifier (:class:`SoundClassifier`), or None when missing.
 
-    Used by: :mod:`feature_extraction.fusion`, :mod:`fit_and_export.mix`
+    Notebook: 02_feature_extraction.ipynb
     """
     path = Path(path) if path else sound_model_path()
     if not path.is_file():
@@ -333,7 +333,7 @@ def listen(y: np.ndarray, sr: int = SOUND_SR, model=None, *, rate: bool = True) 
     speech every 10 ms. Speech is one decision (:func:`speech_decision`) that the voice cue and
     the export's ducking both use: the classifier's seconds and :func:`speech_frames` must agree.
 
-    Notebook: 03_training.ipynb
+    Notebook: 02_feature_extraction.ipynb, 03_training.ipynb
     """
     n = max(1, int(round(len(y) / sr)))
     level = [_db(y[k * sr : (k + 1) * sr]) for k in range(n)]

@@ -16,7 +16,7 @@ def fetch_debian(package: str, folder: Path | None = None) -> Path | None:
     Returns the unpacked root, or None (with the reason printed) when apt or the package is
     not available here. Nothing is installed system-wide.
 
-    Used by: :mod:`training.music_corpus`, :mod:`training.sound_corpus`
+    Notebook: 02_feature_extraction.ipynb
     """
     folder = folder or config.cache_dir() / "debian"
     root = folder / package
