@@ -46,7 +46,8 @@ class MatchWeights:
     #: how a moment's arousal follows the scene's own curve (:mod:`moments`; counts only for a
     #: scene longer than one section with a timeline; chosen by hand, a little under tempo)
     curve: float = 0.15
-    #: rank each track by its best section (:mod:`moments`), not by the whole track alone
+    #: choose each track's moment (:mod:`moments`): where its fit starts, its curve term and the
+    #: moment its reason names; off, whole tracks only
     sections: bool = True
     #: how much the best section's emotion counts in ranking the track against the whole
     #: track's, 0..1 (0: tracks ranked by their whole reading, plus their moment's curve term;
@@ -161,17 +162,20 @@ def emotion_fit(
 
     Notebook: 04_evaluation.ipynb
     """
+    _, emo, dist = _placed(profile, tracks, relative_weight, span)
+    return emo, dist
+
+
+def _placed(profile: SceneProfile, tracks: list[TrackFeatures], relative_weight: float, span: float):
+    """Where the matcher places each track (:func:`matched_position`), its emotion fit and its
+    weighted distance to the scene (:func:`emotion_fit`)."""
     pos = np.array([matched_position(t, relative_weight) for t in tracks]).reshape(-1, 2)
-    return _emotion_fit_at(profile, tracks, pos, span)
-
-
-def _emotion_fit_at(profile: SceneProfile, tracks: list[TrackFeatures], pos: np.ndarray, span: float):
     sv, sa = profile.axis_confidence()
     tv = np.array([t.valence_confidence if t.placed_by else 1.0 for t in tracks])
     ta = np.array([t.arousal_confidence if t.placed_by else 1.0 for t in tracks])
     dv, da = pos[:, 0] - profile.valence, pos[:, 1] - profile.arousal
     dist = weighted_distance(dv, da, axis_weights(sv, tv), axis_weights(sa, ta))
-    return np.clip(1 - dist / span, 0, 1), dist
+    return pos, np.clip(1 - dist / span, 0, 1), dist
 
 
 def best_section(
@@ -192,7 +196,7 @@ def best_section(
     lib = library if library is not None else [track]
     i = next(k for k, t in enumerate(lib) if t.path == track.path)
     table = section_table(lib)
-    m = _moments(profile, lib, table, w, relative_weight)[3]
+    m = _moments(profile, lib, table, _placed(profile, lib, relative_weight, w.emotion_span), w, relative_weight)
     r = int(m.row[i])
     if r < 0:
         return None
@@ -200,13 +204,17 @@ def best_section(
 
 
 def _moments(
-    profile: SceneProfile, tracks: list[TrackFeatures], table: SectionTable, w: MatchWeights, relative_weight: float
-):
-    """Where the matcher places each whole track, its emotion fit and distance, and each track's
-    best moment (:func:`moments.best_moments`)."""
-    pos = np.array([matched_position(t, relative_weight) for t in tracks]).reshape(-1, 2)
-    emo, dist = _emotion_fit_at(profile, tracks, pos, w.emotion_span)
-    moment = best_moments(
+    profile: SceneProfile,
+    tracks: list[TrackFeatures],
+    table: SectionTable,
+    placed: tuple[np.ndarray, np.ndarray, np.ndarray],
+    w: MatchWeights,
+    relative_weight: float,
+) -> Moments:
+    """Each track's best moment (:func:`moments.best_moments`), the whole tracks ``placed`` as
+    :func:`_placed` gives them."""
+    pos, emo, dist = placed
+    return best_moments(
         profile,
         tracks,
         table,
@@ -218,7 +226,6 @@ def _moments(
         span=w.emotion_span,
         relative_weight=relative_weight,
     )
-    return pos, emo, dist, moment
 
 
 #: A clear scene axis (confidence at least :data:`circumplex.AXIS_UNCLEAR`) further than this from
@@ -307,19 +314,17 @@ def recommend(
     pool = [t for t, k in zip(tracks, keep) if k]
     if not pool:
         return []
+    pos, emo, dist = placed = _placed(profile, tracks, relative_weight, w.emotion_span)
     moment: Moments | None = None
     curve = np.full(len(tracks), 0.5)
     if w.sections:
         if sections is None or len(sections.paths) != len(tracks):
             sections = section_table(tracks)
-        pos, emo, dist, moment = _moments(profile, tracks, sections, w, relative_weight)
+        moment = _moments(profile, tracks, sections, placed, w, relative_weight)
         k = w.section_share
         pos = (1 - k) * pos + k * np.stack([moment.valence, moment.arousal], axis=1)
         emo, dist = (1 - k) * emo + k * moment.emotion, (1 - k) * dist + k * moment.distance
         curve = moment.curve
-    else:
-        pos = np.array([matched_position(t, relative_weight) for t in tracks]).reshape(-1, 2)
-        emo, dist = _emotion_fit_at(profile, tracks, pos, w.emotion_span)
     emo, dist, pos, curve = emo[keep], dist[keep], pos[keep], curve[keep]
     v, a = pos[:, 0], pos[:, 1]
     tempo = np.array([t.tempo for t in pool])

@@ -1,19 +1,22 @@
-"""Shared kernel: the moment of each track that fits a scene, where the matcher ranks (track, section) pairs.
+"""Shared kernel: the moment of each track that fits a scene.
 
 The index holds each track's sections (:attr:`schema.TrackFeatures.section_curve`: windows of
 20 s every 10 s on its bar lines, each placed on the circumplex as the whole track is; stage 02's
 ``feature_extraction.sections``). A 20-second scene wants the 20 seconds that match it, so the
-matcher (:func:`matching.recommend`) scores every section of every track and ranks each track by
-its best one:
+matcher (:func:`matching.recommend`) scores every section of every track and keeps each track's
+best one, its moment:
 
-- **emotion**: the section placed where its track is placed, moved by how far the section reads
-  from the whole track, and its distance to the scene weighed axis by axis (:func:`axis_weights`);
+- **emotion**: the section's reading (its track's, moved by how far the section reads from the
+  whole track), placed among the library's tracks as a track is (:func:`section_places`), and its
+  distance to the scene weighed axis by axis (:func:`axis_weights`);
 - **curve**: how the arousal of the sections that follow it, over the scene's length, rises and
   falls as the scene's own arousal does (its timeline): a build in the scene meets a build in
   the music (:func:`scene_curve`).
 
-:func:`section_table` turns a library's sections into flat arrays once, so ranking 10,000 tracks
-scores their quarter of a million sections in a few numpy passes (``bench/bench_ranking.py``).
+The track itself is ranked by its whole reading plus its moment's curve term
+(:attr:`matching.MatchWeights.section_share`). :func:`section_table` turns a library's sections
+into flat arrays once, so ranking 10,000 tracks scores their sections in a few numpy passes
+(``bench/bench_moments.py``).
 """
 
 from __future__ import annotations
@@ -73,15 +76,12 @@ class SectionTable:
     track: np.ndarray  # each row's track, an index into ``paths``
     start: np.ndarray  # seconds
     end: np.ndarray
-    dv: np.ndarray  # the section's valence minus its whole track's sound reading (both without words)
-    da: np.ndarray  # ... and arousal
     cv: np.ndarray  # the section's confidence on each axis
     ca: np.ndarray
     arousal: np.ndarray  # the section's own arousal reading
     seconds: np.ndarray  # its track's duration
-    at_v: np.ndarray  # the section's reading in its library's terms: its track's moved by (dv, da)
-    at_a: np.ndarray
-    placed: np.ndarray  # whether its track was placed in a library (then where it ranks counts too)
+    at_v: np.ndarray  # the section's reading: its track's, moved by how far the section reads from
+    at_a: np.ndarray  # its track's sound reading (both without words)
     rank_v: np.ndarray  # the rank its reading would have among the library's tracks (at_v where unplaced)
     rank_a: np.ndarray
     spread: float  # how far sections' arousal lies from their track's mean (root mean square)
@@ -125,15 +125,12 @@ def section_table(tracks: list[TrackFeatures]) -> SectionTable:
         track=track,
         start=m[:, 0],
         end=m[:, 1],
-        dv=m[:, 2] - m[:, 6],
-        da=m[:, 3] - m[:, 7],
         cv=m[:, 4],
         ca=m[:, 5],
         arousal=m[:, 3],
         seconds=m[:, 8],
         at_v=at_v,
         at_a=at_a,
-        placed=placed,
         rank_v=_ranked(at_v, placed, library_ranks(tracks, "valence")),
         rank_a=_ranked(at_a, placed, library_ranks(tracks, "arousal")),
         spread=_spread(m[:, 3], first),
@@ -280,9 +277,8 @@ def best_moments(
     curve = np.full(k.size, 0.5)
     scene = scene_curve(profile, table.hop, table.length)
     rows = np.arange(k.size)
-    ahead = np.minimum(rows + max(0, 0 if scene is None else scene.size - 1), table.last)
-    rise = table.arousal[ahead] - table.arousal
-    rise = rise / table.spread
+    ahead = np.minimum(rows + (0 if scene is None else scene.size - 1), table.last)
+    rise = (table.arousal[ahead] - table.arousal) / table.spread
     if scene is not None:
         flat = max(SCENE_FLAT, float(np.std([r[2] for r in profile.timeline])))
         gap = np.zeros(k.size)
@@ -308,8 +304,8 @@ def best_moments(
 
 def moment_words(table: SectionTable, row: int, rise: float) -> str:
     """The moment in a pick's reason: "where it builds" (a rise of :data:`BUILD_RISE` of the
-    library's spreads or more over the scene's length), "its most intense stretch", "its calmest stretch", or "where it
-    fits the scene best".
+    library's spreads or more over the scene's length), "its most intense stretch", "its calmest
+    stretch", or "where it fits the scene best".
 
     Used by: :func:`matching.recommend`
     """

@@ -173,8 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--like-weight",
         type=_ranged("--like-weight"),
-        default=0.5,
-        help="how much sounding like TRACK counts against fitting the scene (0-1, default 0.5)",
+        help="how much sounding like TRACK counts against fitting the scene (0-1, default: halfway)",
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func="_cmd_recommend")

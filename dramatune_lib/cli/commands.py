@@ -93,7 +93,8 @@ def _cmd_recommend(args: argparse.Namespace) -> None:
     )
     lib = _library(args.library)
     like = pipeline.track_of(args.like, lib.tracks) if args.like else None
-    recs = pipeline.rank(prof, lib.tracks, top=args.top, like=like, like_weight=args.like_weight)
+    weight = {} if args.like_weight is None else {"like_weight": args.like_weight}  # else the matcher's LIKE_WEIGHT
+    recs = pipeline.rank(prof, lib.tracks, top=args.top, like=like, **weight)
     if args.json:
         print(json.dumps({"scene": prof.to_dict(), "recommendations": [r.to_dict() for r in recs]}, indent=1))
         return

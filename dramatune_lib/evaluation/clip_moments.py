@@ -115,18 +115,21 @@ def clip_landing(
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    games = sorted(placed[method])
-    chosen = [(g, i) for g in games for i, b in enumerate(x for x in tracks if x.game == g) if b.group]
-    chosen = [(g, i) for g, i in chosen if placed[method][g][i].analysed_seconds >= MIN_TRACK_S]
-    if fast and len(chosen) > CLIPS_FAST:
-        order = sorted(range(len(chosen)), key=lambda k: (sum(c[0] == chosen[k][0] for c in chosen[:k]), k))
-        chosen = [chosen[k] for k in sorted(order[:CLIPS_FAST])]
+    by_game = {g: [b for b in tracks if b.game == g] for g in sorted(placed[method])}
+    chosen = [
+        (g, i)
+        for g, bt in by_game.items()
+        for i, b in enumerate(bt)
+        if b.group and placed[method][g][i].analysed_seconds >= MIN_TRACK_S
+    ]
+    if fast and len(chosen) > CLIPS_FAST:  # each game's first clip, then each one's second, ...
+        turn = [sum(c[0] == g for c in chosen[:k]) for k, (g, _) in enumerate(chosen)]
+        chosen = [chosen[k] for k in sorted(sorted(range(len(chosen)), key=lambda k: (turn[k], k))[:CLIPS_FAST])]
     no_curve = MatchWeights(curve=0.0)
     whole = MatchWeights(sections=False)
     rows, models = [], {}
     for g, i in chosen:
-        b = [x for x in tracks if x.game == g][i]
-        lib = placed[method][g]
+        b, lib = by_game[g][i], placed[method][g]
         track = lib[i]
         if g not in models:
             models[g] = model_without([x for x in tracks if x.game != g], METHOD_EAR[method][0])

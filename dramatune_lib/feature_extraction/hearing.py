@@ -15,7 +15,7 @@ off unless ``dramatune analyze --transcribe`` or the app's checkbox turns it on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -94,8 +94,8 @@ def speech_stretches(frames: np.ndarray, hop: float = SPEECH_HOP_S) -> list[tupl
 
     Notebook: 02_feature_extraction.ipynb
     """
-    on = np.flatnonzero(np.diff(np.r_[0, frames.astype(int), 0]) == 1)
-    off = np.flatnonzero(np.diff(np.r_[0, frames.astype(int), 0]) == -1)
+    edges = np.diff(np.r_[0, frames.astype(int), 0])
+    on, off = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     runs: list[list[float]] = []
     for a, b in zip(on * hop, off * hop):
         if runs and a - runs[-1][1] < JOIN_GAP_S:
@@ -126,7 +126,7 @@ def transcribe(y: np.ndarray, stretches: list[tuple[float, float]], sr: int = SO
         decoder.end_utt()
         for s in decoder.seg():
             text = s.word.split("(")[0]  # "that(2)": the dictionary's second pronunciation
-            if text.startswith("<") or text.startswith("[") or text == "<sil>":
+            if text.startswith(("<", "[")):  # <s>, </s>, <sil>, [NOISE]
                 continue
             words.append(Word(a + s.start_frame / frate, a + (s.end_frame + 1) / frate, text, float(s.prob)))
     span = sum(w.end - w.start for w in words)
@@ -154,6 +154,4 @@ def transcript_cue(t: Transcript, duration: float) -> tuple[Cue, list[tuple[floa
         return None
     cue, placed = words_cue(lines, duration)
     detail = f"heard, not subtitled: {cue.detail}, recogniser confidence {t.confidence:.2f}"
-    return Cue(
-        cue.name, cue.valence, cue.arousal, cue.confidence * t.confidence * TRANSCRIPT_TRUST, cue.weight, detail
-    ), placed
+    return replace(cue, confidence=cue.confidence * t.confidence * TRANSCRIPT_TRUST, detail=detail), placed
