@@ -579,3 +579,14 @@ def test_a_full_disk_is_said_as_such(corpus, tmp_path, point):
     else:
         assert "nothing was written" in p.stderr and left == []
     assert (sha256(corpus / S), sha256(corpus / "song.ogg")) == before
+
+
+def test_hearing_without_pocketsphinx_says_how_to_install_it(monkeypatch):
+    """A setup without pocketsphinx (installed by make setup from requirements/nodeps.txt) gets a
+    one-line answer naming the package and the fix, not an ImportError."""
+    from dramatune_lib.errors import DramaTuneError
+    from dramatune_lib.feature_extraction import transcribe
+
+    monkeypatch.setitem(sys.modules, "pocketsphinx", None)
+    with pytest.raises(DramaTuneError, match=r"needs pocketsphinx: run make setup"):
+        transcribe(np.zeros(16000, np.float32), [(0.0, 1.0)])

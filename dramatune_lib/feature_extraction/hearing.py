@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..circumplex import Cue
+from ..errors import DramaTuneError
 from .sound import SOUND_SR, SPEECH_HOP_S
 from .words import Line, words_cue
 
@@ -112,7 +113,12 @@ def transcribe(y: np.ndarray, stretches: list[tuple[float, float]], sr: int = SO
 
     Notebook: 02_feature_extraction.ipynb
     """
-    from pocketsphinx import Decoder
+    try:
+        from pocketsphinx import Decoder
+    except ImportError:  # installed by make setup, without its microphone dependency
+        raise DramaTuneError(
+            "hearing the dialogue needs pocketsphinx: run make setup (requirements/nodeps.txt)"
+        ) from None
 
     decoder = Decoder(samprate=sr, **DECODER_OPTIONS)
     frate = int(decoder.config["frate"])
