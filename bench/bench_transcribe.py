@@ -11,7 +11,8 @@ how fast, on real recorded speech and on synthetic speech under music.
 - **A dialogue scene, before and after**: Debian ``forensics-samples-files``' ``movie-hello.mp4``
   analysed without and with transcription.
 - **Speed**: a 20 s scene half speech (Asterisk prompts) and half silence, analysed with and
-  without transcription, in this process and as the ``dramatune analyze`` command.
+  without transcription, in this process and as the ``dramatune analyze`` command, beside the
+  floor: ffmpeg alone decoding the same clip.
 
 Run: ``make bench`` (fetches the Debian packages once); writes ``results/transcribe.json``.
 """
@@ -180,7 +181,10 @@ def main() -> dict:
         cli = [sys.executable, "-m", "dramatune_lib.cli", "analyze", str(half)]
         cli_plain = timed(lambda: subprocess.run(cli, check=True, capture_output=True))
         cli_asked = timed(lambda: subprocess.run([*cli, "--transcribe"], check=True, capture_output=True))
+        decode = [ffmpeg_exe(), "-v", "error", "-i", str(half), "-f", "null", "-"]
+        floor = timed(lambda: subprocess.run(decode, check=True, capture_output=True))
         result["half-dialogue scene, 20 s"] = {
+            "floor: ffmpeg alone decoding it (x realtime)": round(20 / floor, 1),
             "in process (x realtime)": round(20 / plain, 1),
             "in process, transcribed (x realtime)": round(20 / asked, 1),
             "whole process (x realtime)": round(20 / cli_plain, 1),
